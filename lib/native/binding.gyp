@@ -1,0 +1,20 @@
+{
+  "targets": [
+    {
+      "target_name": "chainlab_native",
+      "sources": ["chainlab_native.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "<(cblas_include)"],
+      "libraries": ["<(openblas_lib)"],
+      "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
+      "cflags_cc!": ["-fno-exceptions", "-O2", "-O3"],
+      "cflags_cc": ["-O3", "-std=c++17", "<@(simd_flags)"],
+      "ldflags": ["-Wl,-rpath,<(openblas_rpath)"]
+    }
+  ],
+  "variables": {
+    "cblas_include%": "/usr/include",
+    "openblas_lib%": "-lopenblas",
+    "openblas_rpath%": "/usr/lib",
+    "simd_flags%": []
+  }
+}

@@ -1,0 +1,565 @@
+// Native kernels for chainlab: OpenBLAS for matrix products, and plain loops the compiler
+// vectorises for everything else. Every function works in place on the caller's typed
+// arrays, so nothing is copied between JavaScript and C++.
+//
+// Arguments are checked by the TypeScript wrapper (lib/src/backend/blas.ts); this file
+// trusts them, which keeps each call down to a few hundred nanoseconds of overhead.
+#include <napi.h>
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Argument helpers
+
+template <class T>
+T* ptrOf(const Napi::Value& v) {
+  return v.As<Napi::TypedArrayOf<T>>().Data();
+}
+inline int64_t i64(const Napi::Value& v) { return v.As<Napi::Number>().Int64Value(); }
+inline double f64(const Napi::Value& v) { return v.As<Napi::Number>().DoubleValue(); }
+inline bool isInt32(const Napi::Value& v) {
+  return v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+}
+
+// Element pointer of any typed array (its byte offset applied)
+void* rawData(const Napi::Value& v) {
+  napi_typedarray_type type;
+  size_t length;
+  void* data = nullptr;
+  napi_value ab;
+  size_t byteOffset;
+  napi_get_typedarray_info(v.Env(), v, &type, &length, &data, &ab, &byteOffset);
+  return data;
+}
+
+inline float bitsToFloat(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+
+// ---------------------------------------------------------------------------------------
+// Branch-free float math, written so that loops calling it vectorise (libm's scalar calls
+// would not). Accuracy is a few ulp, which the tests hold against the float64 reference.
+
+inline float expF(float x) {
+  float xc = std::min(std::max(x, -104.0f), 88.7228f);
+  float n = std::floor(xc * 1.44269504088896341f + 0.5f);
+  // Cody-Waite: ln2 split in two so r = x - n*ln2 keeps its low bits
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float y = p * (r * r) + r + 1.0f;
+  // 2^n in two halves so that subnormal results and n = 128 stay representable
+  int32_t ni = static_cast<int32_t>(n);
+  int32_t n1 = ni >> 1, n2 = ni - n1;
+  y = y * bitsToFloat(static_cast<uint32_t>(n1 + 127) << 23) * bitsToFloat(static_cast<uint32_t>(n2 + 127) << 23);
+  y = x > 88.7228f ? std::numeric_limits<float>::infinity() : y;
+  return x != x ? x : y;
+}
+
+inline float sigmoidF(float x) {
+  float e = expF(-std::fabs(x));
+  float r = 1.0f / (1.0f + e);
+  return x >= 0.0f ? r : (x != x ? x : e * r);
+}
+
+inline float tanhF(float x) {
+  float ax = std::fabs(x);
+  float e = expF(-2.0f * ax);
+  float t = std::copysign((1.0f - e) / (1.0f + e), x);
+  // near zero 1 - e cancels; the odd Taylor series is exact to float there
+  float x2 = x * x;
+  float s = x + x * x2 * (-0.333333333f + x2 * (0.133333333f + x2 * -0.0539682540f));
+  return ax < 0.125f ? s : t;
+}
+
+constexpr float kSqrt2OverPi = 0.7978845608028654f;
+
+// 0.5*(1 + tanh(u)) == sigmoid(2u): no cancellation for large negative x
+inline float geluF(float x) {
+  float u = kSqrt2OverPi * (x + 0.044715f * x * x * x);
+  return x * sigmoidF(2.0f * u);
+}
+
+inline float geluGradF(float x) {
+  float u = kSqrt2OverPi * (x + 0.044715f * x * x * x);
+  float s = sigmoidF(2.0f * u);
+  float du = kSqrt2OverPi * (1.0f + 3.0f * 0.044715f * x * x);
+  return s + 2.0f * x * s * (1.0f - s) * du;
+}
+
+// ---------------------------------------------------------------------------------------
+// Unary: op codes match UNARY_OPS in blas.ts
+
+template <class F>
+void mapLoop(const float* __restrict x, float* __restrict out, int64_t n, F f) {
+  for (int64_t i = 0; i < n; i++) out[i] = f(x[i]);
+}
+// x may alias out (in-place ops), so a second, non-restrict loop serves that case
+template <class F>
+void mapLoopAlias(const float* x, float* out, int64_t n, F f) {
+  for (int64_t i = 0; i < n; i++) out[i] = f(x[i]);
+}
+
+template <class F>
+void mapAny(const float* x, float* out, int64_t n, F f) {
+  bool overlap = !(x + n <= out || out + n <= x);
+  if (overlap) mapLoopAlias(x, out, n, f);
+  else mapLoop(x, out, n, f);
+}
+
+void unaryKernel(int op, const float* x, float* out, int64_t n) {
+  switch (op) {
+    case 0: mapAny(x, out, n, [](float v) { return -v; }); break;
+    case 1: mapAny(x, out, n, expF); break;
+    case 2: mapAny(x, out, n, [](float v) { return std::log(v); }); break;
+    case 3: mapAny(x, out, n, [](float v) { return std::sqrt(v); }); break;
+    case 4: mapAny(x, out, n, [](float v) { return static_cast<float>(std::sin(static_cast<double>(v))); }); break;
+    case 5: mapAny(x, out, n, [](float v) { return static_cast<float>(std::cos(static_cast<double>(v))); }); break;
+    case 6: mapAny(x, out, n, tanhF); break;
+    case 7: mapAny(x, out, n, sigmoidF); break;
+    case 8: mapAny(x, out, n, [](float v) { return v > 0.0f ? v : 0.0f; }); break;
+    case 9: mapAny(x, out, n, geluF); break;
+    case 10: mapAny(x, out, n, [](float v) { return std::fabs(v); }); break;
+    case 11: mapAny(x, out, n, [](float v) { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); }); break;
+    case 12: mapAny(x, out, n, [](float v) { return v * v; }); break;
+    case 13: mapAny(x, out, n, [](float v) { return 1.0f / v; }); break;
+  }
+}
+
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  unaryKernel(static_cast<int>(i64(info[0])), ptrOf<float>(info[1]), ptrOf<float>(info[2]), i64(info[3]));
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Strided iteration. Dimensions are first simplified: size-1 dimensions dropped and
+// neighbours merged where every operand steps through them as one, so most broadcasts
+// end up as one or two long inner loops.
+
+constexpr int kMaxDims = 16;
+
+struct Layout {
+  int nd = 0;
+  int64_t shape[kMaxDims];
+  int64_t stride[3][kMaxDims];  // operands; stride[.][d] in elements
+};
+
+// `raw` is [nd, shape..., strides of operand 0..., strides of operand 1..., ...]
+Layout simplify(const double* raw, int operands) {
+  int nd = static_cast<int>(raw[0]);
+  Layout L;
+  for (int d = 0; d < nd; d++) {
+    int64_t s = static_cast<int64_t>(raw[1 + d]);
+    if (s == 1) continue;
+    int k = L.nd;
+    if (k > 0) {
+      bool merge = true;
+      for (int o = 0; o < operands; o++) {
+        int64_t st = static_cast<int64_t>(raw[1 + nd * (o + 1) + d]);
+        if (L.stride[o][k - 1] != st * s) { merge = false; break; }
+      }
+      if (merge) {
+        L.shape[k - 1] *= s;
+        for (int o = 0; o < operands; o++) L.stride[o][k - 1] = static_cast<int64_t>(raw[1 + nd * (o + 1) + d]);
+        continue;
+      }
+    }
+    L.shape[k] = s;
+    for (int o = 0; o < operands; o++) L.stride[o][k] = static_cast<int64_t>(raw[1 + nd * (o + 1) + d]);
+    L.nd++;
+  }
+  if (L.nd == 0) {
+    L.nd = 1;
+    L.shape[0] = 1;
+    for (int o = 0; o < operands; o++) L.stride[o][0] = 0;
+  }
+  return L;
+}
+
+// Calls inner(ia, ib, i, n, sa, sb) for each run along the last dimension.
+template <class Inner>
+void walk(const Layout& L, int64_t offA, int64_t offB, Inner inner) {
+  int last = L.nd - 1;
+  int64_t n = L.shape[last];
+  int64_t total = 1;
+  for (int d = 0; d < L.nd; d++) total *= L.shape[d];
+  int64_t idx[kMaxDims] = {0};
+  int64_t ia = offA, ib = offB;
+  for (int64_t i = 0; i < total; i += n) {
+    inner(ia, ib, i, n, L.stride[0][last], L.stride[1][last]);
+    for (int d = last - 1; d >= 0; d--) {
+      idx[d]++;
+      ia += L.stride[0][d];
+      ib += L.stride[1][d];
+      if (idx[d] < L.shape[d]) break;
+      ia -= L.stride[0][d] * L.shape[d];
+      ib -= L.stride[1][d] * L.shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+template <class F>
+void binaryRun(F f, const float* a, const float* b, float* out, int64_t n, int64_t sa, int64_t sb) {
+  // the common patterns get loops of their own so they vectorise
+  if (sa == 1 && sb == 1) {
+    for (int64_t j = 0; j < n; j++) out[j] = f(a[j], b[j]);
+  } else if (sa == 1 && sb == 0) {
+    float bv = b[0];
+    for (int64_t j = 0; j < n; j++) out[j] = f(a[j], bv);
+  } else if (sa == 0 && sb == 1) {
+    float av = a[0];
+    for (int64_t j = 0; j < n; j++) out[j] = f(av, b[j]);
+  } else {
+    for (int64_t j = 0; j < n; j++) out[j] = f(a[j * sa], b[j * sb]);
+  }
+}
+
+template <class F>
+void binaryWith(F f, const Layout& L, const float* a, int64_t offA, const float* b, int64_t offB, float* out) {
+  walk(L, offA, offB, [&](int64_t ia, int64_t ib, int64_t i, int64_t n, int64_t sa, int64_t sb) {
+    binaryRun(f, a + ia, b + ib, out + i, n, sa, sb);
+  });
+}
+
+inline float b01(bool c) { return c ? 1.0f : 0.0f; }
+
+void binaryKernel(int op, const Layout& L, const float* a, int64_t oa, const float* b, int64_t ob, float* out) {
+  switch (op) {
+    case 0: binaryWith([](float x, float y) { return x + y; }, L, a, oa, b, ob, out); break;
+    case 1: binaryWith([](float x, float y) { return x - y; }, L, a, oa, b, ob, out); break;
+    case 2: binaryWith([](float x, float y) { return x * y; }, L, a, oa, b, ob, out); break;
+    case 3: binaryWith([](float x, float y) { return x / y; }, L, a, oa, b, ob, out); break;
+    case 4: binaryWith([](float x, float y) { return static_cast<float>(std::pow(static_cast<double>(x), static_cast<double>(y))); }, L, a, oa, b, ob, out); break;
+    case 5: binaryWith([](float x, float y) { return (x != x || y != y) ? x + y : (x >= y ? x : y); }, L, a, oa, b, ob, out); break;
+    case 6: binaryWith([](float x, float y) { return (x != x || y != y) ? x + y : (x <= y ? x : y); }, L, a, oa, b, ob, out); break;
+    case 7: binaryWith([](float x, float y) { return b01(x == y); }, L, a, oa, b, ob, out); break;
+    case 8: binaryWith([](float x, float y) { return b01(x != y); }, L, a, oa, b, ob, out); break;
+    case 9: binaryWith([](float x, float y) { return b01(x < y); }, L, a, oa, b, ob, out); break;
+    case 10: binaryWith([](float x, float y) { return b01(x <= y); }, L, a, oa, b, ob, out); break;
+    case 11: binaryWith([](float x, float y) { return b01(x > y); }, L, a, oa, b, ob, out); break;
+    case 12: binaryWith([](float x, float y) { return b01(x >= y); }, L, a, oa, b, ob, out); break;
+    case 13: binaryWith([](float x, float g) { return x > 0.0f ? g : 0.0f; }, L, a, oa, b, ob, out); break;
+    case 14: binaryWith([](float x, float g) { return g * geluGradF(x); }, L, a, oa, b, ob, out); break;
+  }
+}
+
+// binary(op, layout, a, offA, b, offB, out)
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Layout L = simplify(ptrOf<double>(info[1]), 2);
+  binaryKernel(static_cast<int>(i64(info[0])), L, ptrOf<float>(info[2]), i64(info[3]),
+               ptrOf<float>(info[4]), i64(info[5]), ptrOf<float>(info[6]));
+  return info.Env().Undefined();
+}
+
+// copy(layout, src, offset, out): 4-byte elements copied as bits, so float32 and int32 alike
+Napi::Value Copy(const Napi::CallbackInfo& info) {
+  Layout L = simplify(ptrOf<double>(info[0]), 1);
+  const uint32_t* src = static_cast<const uint32_t*>(rawData(info[1]));
+  uint32_t* out = static_cast<uint32_t*>(rawData(info[3]));
+  for (int d = 0; d < L.nd; d++) L.stride[1][d] = 0;
+  walk(L, i64(info[2]), 0, [&](int64_t ia, int64_t, int64_t i, int64_t n, int64_t sa, int64_t) {
+    if (sa == 1) std::memcpy(out + i, src + ia, static_cast<size_t>(n) * 4);
+    else for (int64_t j = 0; j < n; j++) out[i + j] = src[ia + j * sa];
+  });
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Reductions over the middle axis of [outer, size, inner]. Sums accumulate in double, as
+// the reference does.
+
+template <class T>
+void reduceKernel(int op, const float* x, int64_t outer, int64_t size, int64_t inner, T* out) {
+  std::vector<double> acc;
+  std::vector<float> best;
+  for (int64_t o = 0; o < outer; o++) {
+    const float* base = x + o * size * inner;
+    T* dst = out + o * inner;
+    if (op == 0) {  // sum
+      if (inner == 1) {
+        double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t k = 0;
+        for (; k + 8 <= size; k += 8)
+          for (int u = 0; u < 8; u++) s[u] += base[k + u];
+        double t = 0;
+        for (; k < size; k++) t += base[k];
+        dst[0] = static_cast<T>(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])) + t);
+      } else {
+        acc.assign(static_cast<size_t>(inner), 0.0);
+        double* a = acc.data();
+        for (int64_t k = 0; k < size; k++) {
+          const float* row = base + k * inner;
+          for (int64_t i = 0; i < inner; i++) a[i] += row[i];
+        }
+        for (int64_t i = 0; i < inner; i++) dst[i] = static_cast<T>(a[i]);
+      }
+    } else if (op == 1 || op == 2) {  // max, min: NaN wins, as in the reference
+      bool isMax = op == 1;
+      best.assign(base, base + inner);
+      float* b = best.data();
+      for (int64_t k = 1; k < size; k++) {
+        const float* row = base + k * inner;
+        if (isMax) for (int64_t i = 0; i < inner; i++) { float v = row[i]; b[i] = (v > b[i] || v != v) ? v : b[i]; }
+        else for (int64_t i = 0; i < inner; i++) { float v = row[i]; b[i] = (v < b[i] || v != v) ? v : b[i]; }
+      }
+      for (int64_t i = 0; i < inner; i++) dst[i] = static_cast<T>(b[i]);
+    } else {  // argmax, argmin: first index of the extreme, NaN never chosen
+      bool isMax = op == 3;
+      best.assign(base, base + inner);
+      acc.assign(static_cast<size_t>(inner), 0.0);
+      float* b = best.data();
+      double* a = acc.data();
+      for (int64_t k = 1; k < size; k++) {
+        const float* row = base + k * inner;
+        for (int64_t i = 0; i < inner; i++) {
+          float v = row[i];
+          bool better = isMax ? v > b[i] : v < b[i];
+          if (better) { b[i] = v; a[i] = static_cast<double>(k); }
+        }
+      }
+      for (int64_t i = 0; i < inner; i++) dst[i] = static_cast<T>(a[i]);
+    }
+  }
+}
+
+// reduce(op, x, outer, size, inner, out)
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  int op = static_cast<int>(i64(info[0]));
+  const float* x = ptrOf<float>(info[1]);
+  int64_t outer = i64(info[2]), size = i64(info[3]), inner = i64(info[4]);
+  if (isInt32(info[5])) reduceKernel<int32_t>(op, x, outer, size, inner, ptrOf<int32_t>(info[5]));
+  else reduceKernel<float>(op, x, outer, size, inner, ptrOf<float>(info[5]));
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// Softmax, its backward, layer norm, Adam
+
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  const float* x = ptrOf<float>(info[0]);
+  int64_t rows = i64(info[1]), cols = i64(info[2]);
+  float* out = ptrOf<float>(info[3]);
+  bool log = info[4].As<Napi::Boolean>().Value();
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * cols;
+    float* yr = out + r * cols;
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
+    if (mx == -std::numeric_limits<float>::infinity()) mx = 0.0f;
+    double sum = 0;
+    if (log) {
+      for (int64_t j = 0; j < cols; j++) sum += expF(xr[j] - mx);
+      float lse = static_cast<float>(std::log(sum));
+      for (int64_t j = 0; j < cols; j++) yr[j] = xr[j] - mx - lse;
+    } else {
+      for (int64_t j = 0; j < cols; j++) { float e = expF(xr[j] - mx); yr[j] = e; sum += e; }
+      float inv = static_cast<float>(1.0 / sum);
+      for (int64_t j = 0; j < cols; j++) yr[j] *= inv;
+    }
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+  const float* y = ptrOf<float>(info[0]);
+  const float* g = ptrOf<float>(info[1]);
+  int64_t rows = i64(info[2]), cols = i64(info[3]);
+  float* out = ptrOf<float>(info[4]);
+  bool log = info[5].As<Napi::Boolean>().Value();
+  for (int64_t r = 0; r < rows; r++) {
+    const float* yr = y + r * cols;
+    const float* gr = g + r * cols;
+    float* o = out + r * cols;
+    double s = 0;
+    if (log) {
+      for (int64_t j = 0; j < cols; j++) s += gr[j];
+      float sf = static_cast<float>(s);
+      for (int64_t j = 0; j < cols; j++) o[j] = gr[j] - expF(yr[j]) * sf;
+    } else {
+      for (int64_t j = 0; j < cols; j++) s += static_cast<double>(gr[j]) * yr[j];
+      float sf = static_cast<float>(s);
+      for (int64_t j = 0; j < cols; j++) o[j] = yr[j] * (gr[j] - sf);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  const float* x = ptrOf<float>(info[0]);
+  int64_t rows = i64(info[1]), cols = i64(info[2]);
+  double eps = f64(info[3]);
+  float* out = ptrOf<float>(info[4]);
+  float* mean = ptrOf<float>(info[5]);
+  float* rstd = ptrOf<float>(info[6]);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * cols;
+    double s = 0;
+    for (int64_t j = 0; j < cols; j++) s += xr[j];
+    double mu = s / static_cast<double>(cols);
+    double v = 0;
+    for (int64_t j = 0; j < cols; j++) { double d = xr[j] - mu; v += d * d; }
+    double rs = 1.0 / std::sqrt(v / static_cast<double>(cols) + eps);
+    float muf = static_cast<float>(mu), rsf = static_cast<float>(rs);
+    float* o = out + r * cols;
+    for (int64_t j = 0; j < cols; j++) o[j] = (xr[j] - muf) * rsf;
+    mean[r] = muf;
+    rstd[r] = rsf;
+  }
+  return info.Env().Undefined();
+}
+
+// adam(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupledDecay, bc1, bc2)
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  float* __restrict p = ptrOf<float>(info[0]);
+  const float* __restrict g = ptrOf<float>(info[1]);
+  float* __restrict m = ptrOf<float>(info[2]);
+  float* __restrict v = ptrOf<float>(info[3]);
+  int64_t n = i64(info[4]);
+  float lr = static_cast<float>(f64(info[5]));
+  float b1 = static_cast<float>(f64(info[6])), b2 = static_cast<float>(f64(info[7]));
+  float eps = static_cast<float>(f64(info[8]));
+  float wd = static_cast<float>(f64(info[9]));
+  float dd = static_cast<float>(f64(info[10]));
+  double bc1 = f64(info[11]), bc2 = f64(info[12]);
+  float stepSize = static_cast<float>(f64(info[5]) / bc1);
+  float invSqrtBc2 = static_cast<float>(1.0 / std::sqrt(bc2));
+  float decay = lr * dd;
+  for (int64_t i = 0; i < n; i++) {
+    float pi = p[i];
+    float gi = g[i] + wd * pi;
+    pi -= decay * pi;
+    float mi = b1 * m[i] + (1.0f - b1) * gi;
+    float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = pi - stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + eps);
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------------------------------
+// GEMM through OpenBLAS. Transposes and leading dimensions go to BLAS as arguments; an
+// operand is packed only when its layout is one BLAS cannot express (a broadcast row,
+// leading dimension 0), which the tensor code produces rarely.
+
+int currentThreads = -1;
+int64_t threadWork = int64_t(160) * 160 * 160;
+int maxThreads = 2;
+
+void setThreads(int t) {
+  if (t != currentThreads) {
+    openblas_set_num_threads(t);
+    currentThreads = t;
+  }
+}
+
+// op(X) is rows x cols; returns a pointer and leading dimension valid for BLAS
+const float* prepare(bool trans, int64_t rows, int64_t cols, const float* p, int64_t& ld, std::vector<float>& tmp) {
+  int64_t need = std::max<int64_t>(1, trans ? rows : cols);
+  int64_t used = trans ? cols : rows;  // how many times ld is stepped over
+  if (ld >= need) return p;
+  if (used <= 1) { ld = need; return p; }
+  tmp.resize(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++)
+      tmp[r * cols + c] = trans ? p[c * ld + r] : p[r * ld + c];
+  ld = std::max<int64_t>(1, cols);
+  return nullptr;  // caller uses tmp, untransposed
+}
+
+// gemm(batch, m, n, k, transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta)
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  int64_t batch = i64(info[0]), m = i64(info[1]), n = i64(info[2]), k = i64(info[3]);
+  bool tA = info[4].As<Napi::Boolean>().Value(), tB = info[5].As<Napi::Boolean>().Value();
+  const float* a = ptrOf<float>(info[6]);
+  const double* aOff = ptrOf<double>(info[7]);
+  int64_t lda0 = i64(info[8]);
+  const float* b = ptrOf<float>(info[9]);
+  const double* bOff = ptrOf<double>(info[10]);
+  int64_t ldb0 = i64(info[11]);
+  float* c = ptrOf<float>(info[12]);
+  const double* cOff = ptrOf<double>(info[13]);
+  int64_t ldc = i64(info[14]);
+  float beta = static_cast<float>(f64(info[15]));
+  if (m == 0 || n == 0) return info.Env().Undefined();
+  setThreads(m * n * k >= threadWork ? maxThreads : 1);
+  std::vector<float> ta, tb;
+  for (int64_t t = 0; t < batch; t++) {
+    float* ct = c + static_cast<int64_t>(cOff[t]);
+    if (k == 0) {
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) ct[i * ldc + j] = beta == 0.0f ? 0.0f : ct[i * ldc + j];
+      continue;
+    }
+    int64_t lda = lda0, ldb = ldb0;
+    const float* at = prepare(tA, m, k, a + static_cast<int64_t>(aOff[t]), lda, ta);
+    bool ta2 = tA;
+    if (!at) { at = ta.data(); ta2 = false; }
+    const float* bt = prepare(tB, k, n, b + static_cast<int64_t>(bOff[t]), ldb, tb);
+    bool tb2 = tB;
+    if (!bt) { bt = tb.data(); tb2 = false; }
+    if (ldc >= std::max<int64_t>(1, n) || m == 1) {
+      cblas_sgemm(CblasRowMajor, ta2 ? CblasTrans : CblasNoTrans, tb2 ? CblasTrans : CblasNoTrans,
+                  static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, at, static_cast<int>(lda),
+                  bt, static_cast<int>(ldb), beta, ct, static_cast<int>(std::max<int64_t>(ldc, n)));
+    } else {
+      // rows of C overlap; write them in order as the reference does
+      std::vector<float> tc(static_cast<size_t>(m * n));
+      cblas_sgemm(CblasRowMajor, ta2 ? CblasTrans : CblasNoTrans, tb2 ? CblasTrans : CblasNoTrans,
+                  static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, at, static_cast<int>(lda),
+                  bt, static_cast<int>(ldb), 0.0f, tc.data(), static_cast<int>(n));
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) ct[i * ldc + j] = tc[i * n + j] + (beta == 0.0f ? 0.0f : ct[i * ldc + j]);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// configure({threadWork, maxThreads}) tunes when BLAS runs on more than one core
+Napi::Value Configure(const Napi::CallbackInfo& info) {
+  threadWork = i64(info[0]);
+  maxThreads = static_cast<int>(i64(info[1]));
+  currentThreads = -1;
+  return info.Env().Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("cores", openblas_get_num_procs());
+  o.Set("config", openblas_get_config());
+  o.Set("threadWork", static_cast<double>(threadWork));
+  o.Set("maxThreads", maxThreads);
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  maxThreads = std::max(1, std::min(openblas_get_num_procs(), 64));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("copy", Napi::Function::New(env, Copy));
+  exports.Set("reduce", Napi::Function::New(env, Reduce));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
+  exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("gemm", Napi::Function::New(env, Gemm));
+  exports.Set("configure", Napi::Function::New(env, Configure));
+  exports.Set("info", Napi::Function::New(env, Info));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(chainlab_native, Init)

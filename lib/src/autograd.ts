@@ -1,0 +1,109 @@
+// The engine: every op records a Node that knows its inputs and its vector-Jacobian
+// product; backward() walks the nodes in reverse topological order and applies the chain
+// rule, summing the contributions that reach a tensor along several paths.
+import type { Tensor } from "./tensor";
+
+/** Given dL/d(output), return dL/d(input) for each input (null where none flows). */
+export type Vjp = (grad: Tensor) => (Tensor | null)[];
+
+export class Node {
+  constructor(
+    /** The op that made the tensor, e.g. "mul", "matmul". */
+    readonly name: string,
+    /** The tensors the op read. */
+    readonly inputs: readonly Tensor[],
+    /** Released after backward() unless retainGraph, so saved activations can be freed. */
+    public vjp: Vjp | null,
+  ) {}
+
+  toString(): string {
+    return `<${this.name}>`;
+  }
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run fn without recording a graph (evaluation, optimiser updates). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    const r = fn();
+    if (r instanceof Promise) {
+      throw new Error("noGrad(): fn returned a Promise; pass a synchronous function (await outside noGrad)");
+    }
+    return r;
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Attach the op's backward to its output when any input needs a gradient. */
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp: Vjp): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out.gradFn = new Node(name, inputs, vjp);
+  }
+  return out;
+}
+
+/** The tensors reachable from root through gradFn, inputs before the tensors they make. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const inputs = top[0].gradFn?.inputs ?? [];
+    if (top[1] < inputs.length) {
+      const next = inputs[top[1]++];
+      if (next.requiresGrad && !seen.has(next)) {
+        seen.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      order.push(top[0]);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): void {
+  const order = topoOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      let g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      for (const hook of t.hooks) g = hook(g) ?? g;
+      const node = t.gradFn;
+      if (!node || t.retainsGrad) t.grad = t.grad ? t.grad.add(g) : g.contiguous();
+      if (!node) continue;
+      if (!node.vjp) {
+        throw new Error(
+          `backward(): the graph through '${node.name}' was already freed by an earlier backward(); ` +
+            `pass {retainGraph: true} to the first backward() to go through it twice`,
+        );
+      }
+      const inputGrads = node.vjp(g);
+      node.inputs.forEach((x, k) => {
+        const gx = inputGrads[k];
+        if (!gx || !x.requiresGrad) return;
+        const acc = grads.get(x);
+        grads.set(x, acc ? acc.add(gx) : gx);
+      });
+      if (!retainGraph) node.vjp = null;
+    }
+  } finally {
+    gradEnabled = prev;
+  }
+}

@@ -1,0 +1,151 @@
+// The native backend: OpenBLAS for GEMM, C++ loops for everything else, all working in
+// place on the tensors' own Float32Arrays. Cases the native side does not take (int32
+// data, more than 16 dimensions, views that reach outside their arrays) go to the
+// TypeScript reference, which this class extends.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { JsBackend } from "./js";
+import {
+  BINARY_CODES, MAX_DIMS, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, packLayout, sizeOf,
+} from "./layout";
+import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
+
+interface NativeAddon {
+  unary(op: number, x: Float32Array, out: Float32Array, n: number): void;
+  binary(op: number, layout: Float64Array, a: Float32Array, offA: number, b: Float32Array, offB: number, out: Float32Array): void;
+  copy(layout: Float64Array, src: TypedArray, offset: number, out: TypedArray): void;
+  reduce(op: number, x: Float32Array, outer: number, size: number, inner: number, out: TypedArray): void;
+  softmax(x: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void;
+  softmaxBackward(y: Float32Array, g: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void;
+  layerNorm(x: Float32Array, rows: number, cols: number, eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, lr: number, beta1: number,
+    beta2: number, eps: number, weightDecay: number, decoupledDecay: number, bc1: number, bc2: number): void;
+  gemm(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
+    a: Float32Array, aOff: Float64Array, lda: number, b: Float32Array, bOff: Float64Array, ldb: number,
+    c: Float32Array, cOff: Float64Array, ldc: number, beta: number): void;
+  configure(threadWork: number, maxThreads: number): void;
+  info(): { cores: number; config: string; threadWork: number; maxThreads: number };
+}
+
+/** Where the addon is built: lib/native/build/Release, from lib/src/backend or lib/dist/backend alike. */
+export function addonPath(): string {
+  return path.join(__dirname, "..", "..", "native", "build", "Release", "chainlab_native.node");
+}
+
+let addon: NativeAddon | null | undefined;
+
+function loadAddon(): NativeAddon | null {
+  if (addon !== undefined) return addon;
+  const file = addonPath();
+  addon = null;
+  if (fs.existsSync(file)) {
+    try {
+      addon = require(file) as NativeAddon;
+      // two cores pay off from about 100^3 multiply-adds on; below that one core is faster
+      addon.configure(1 << 20, addon.info().maxThreads);
+    } catch {
+      addon = null;
+    }
+  }
+  return addon;
+}
+
+const f64Cache: Float64Array[] = [new Float64Array(64), new Float64Array(64), new Float64Array(64)];
+
+function offsets(slot: number, src: ArrayLike<number>, batch: number): Float64Array {
+  let buf = f64Cache[slot];
+  if (buf.length < batch) buf = f64Cache[slot] = new Float64Array(Math.max(batch, buf.length * 2));
+  for (let i = 0; i < batch; i++) buf[i] = src[i];
+  return buf;
+}
+
+export class BlasBackend extends JsBackend implements Backend {
+  override readonly name = "blas" as const;
+  private readonly layout = new Float64Array(1 + 3 * MAX_DIMS);
+
+  constructor(private readonly native: NativeAddon) {
+    super();
+  }
+
+  /** The OpenBLAS build and threading threshold in use. */
+  info(): ReturnType<NativeAddon["info"]> {
+    return this.native.info();
+  }
+
+  /** Multiply-adds from which GEMM uses more than one core, and how many. */
+  configureThreads(threadWork: number, maxThreads: number): void {
+    this.native.configure(threadWork, maxThreads);
+  }
+
+  override unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void {
+    if (n > x.length || n > out.length) return super.unary(op, x, out, n);
+    this.native.unary(UNARY_CODES[op], x, out, n);
+  }
+
+  override binary(op: BinaryOp, shape: readonly number[], a: Strided, b: Strided, out: TypedArray): void {
+    if (!isF32(a.data) || !isF32(b.data) || !isF32(out) || shape.length > MAX_DIMS) {
+      return super.binary(op, shape, a, b, out);
+    }
+    const size = sizeOf(shape);
+    if (size === 0) return;
+    if (out.length < size || !inBounds(shape, a) || !inBounds(shape, b)) return super.binary(op, shape, a, b, out);
+    packLayout(this.layout, shape, a, b);
+    this.native.binary(BINARY_CODES[op], this.layout, a.data, a.offset, b.data, b.offset, out);
+  }
+
+  override copy(shape: readonly number[], src: Strided, out: TypedArray): void {
+    const size = sizeOf(shape);
+    if (size === 0) return;
+    if (src.data.constructor !== out.constructor || shape.length > MAX_DIMS || out.length < size || !inBounds(shape, src)) {
+      return super.copy(shape, src, out);
+    }
+    packLayout(this.layout, shape, src);
+    this.native.copy(this.layout, src.data, src.offset, out);
+  }
+
+  override reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void {
+    if (!isF32(x) || size === 0 || x.length < outer * size * inner || out.length < outer * inner) {
+      return super.reduce(op, x, outer, size, inner, out);
+    }
+    this.native.reduce(REDUCE_CODES[op], x, outer, size, inner, out);
+  }
+
+  override gemm(g: GemmArgs): void {
+    if (g.batch === 0 || g.m === 0 || g.n === 0) return;
+    if (!gemmInBounds(g)) return super.gemm(g);
+    this.native.gemm(g.batch, g.m, g.n, g.k, g.transA, g.transB,
+      g.a, offsets(0, g.aOffsets, g.batch), g.lda,
+      g.b, offsets(1, g.bOffsets, g.batch), g.ldb,
+      g.c, offsets(2, g.cOffsets, g.batch), g.ldc, g.beta);
+  }
+
+  override softmax(x: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void {
+    if (x.length < rows * cols || out.length < rows * cols) return super.softmax(x, rows, cols, out, log);
+    this.native.softmax(x, rows, cols, out, log);
+  }
+
+  override softmaxBackward(y: Float32Array, g: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void {
+    const n = rows * cols;
+    if (y.length < n || g.length < n || out.length < n) return super.softmaxBackward(y, g, rows, cols, out, log);
+    this.native.softmaxBackward(y, g, rows, cols, out, log);
+  }
+
+  override layerNorm(x: Float32Array, rows: number, cols: number, eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void {
+    const n = rows * cols;
+    if (x.length < n || out.length < n || mean.length < rows || rstd.length < rows) {
+      return super.layerNorm(x, rows, cols, eps, out, mean, rstd);
+    }
+    this.native.layerNorm(x, rows, cols, eps, out, mean, rstd);
+  }
+
+  override adam(p: AdamArgs, n: number): void {
+    if (p.param.length < n || p.grad.length < n || p.m.length < n || p.v.length < n) return super.adam(p, n);
+    this.native.adam(p.param, p.grad, p.m, p.v, n, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupledDecay, p.bc1, p.bc2);
+  }
+}
+
+/** The native OpenBLAS backend, or null where the addon was not built. */
+export function loadBlas(): Backend | null {
+  const a = loadAddon();
+  return a ? new BlasBackend(a) : null;
+}

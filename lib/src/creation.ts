@@ -1,0 +1,105 @@
+// Making tensors: from values, filled, random (from the seeded generator), ranges.
+import type { DType } from "./backend/types";
+import { defaultGenerator } from "./random";
+import { fmt, numel } from "./shape";
+import { Tensor, allocate, fromNested } from "./tensor";
+
+export interface CreateOptions {
+  requiresGrad?: boolean;
+  dtype?: DType;
+}
+
+function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {
+  if (opts?.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+/** Shape arguments as PyTorch takes them: zeros(2, 3), zeros([2, 3]), zeros([2, 3], {requiresGrad}). */
+type ShapeArgs = [readonly number[], CreateOptions?] | number[] | [...number[], CreateOptions];
+
+function parseShape(op: string, args: ShapeArgs): [number[], CreateOptions | undefined] {
+  let shape: number[];
+  let opts: CreateOptions | undefined;
+  if (Array.isArray(args[0])) {
+    shape = [...(args[0] as number[])];
+    opts = args[1] as CreateOptions | undefined;
+  } else {
+    const last = args[args.length - 1];
+    opts = typeof last === "object" ? (last as CreateOptions) : undefined;
+    shape = (opts ? args.slice(0, -1) : args) as number[];
+  }
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${op}(): invalid shape ${fmt(shape)}`);
+  return [shape, opts];
+}
+
+export function tensor(values: unknown, opts?: CreateOptions): Tensor {
+  if (values instanceof Tensor) return finish(values.detach().clone().to(opts?.dtype ?? values.dtype), opts);
+  return finish(fromNested(values, opts?.dtype), opts);
+}
+
+export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
+  const t = new Tensor(allocate(opts?.dtype ?? "float32", numel(shape)), shape);
+  t.storage.fill(value);
+  return finish(t, opts);
+}
+
+export function zeros(...args: ShapeArgs): Tensor {
+  const [shape, opts] = parseShape("zeros", args);
+  return full(shape, 0, opts);
+}
+
+export function ones(...args: ShapeArgs): Tensor {
+  const [shape, opts] = parseShape("ones", args);
+  return full(shape, 1, opts);
+}
+
+export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor {
+  return full(t.shape, 0, { dtype: t.dtype, ...opts });
+}
+
+export function onesLike(t: Tensor, opts?: CreateOptions): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype, ...opts });
+}
+
+/** Standard normal samples. */
+export function randn(...args: ShapeArgs): Tensor {
+  const [shape, opts] = parseShape("randn", args);
+  return finish(new Tensor(new Float32Array(numel(shape)), shape).normal_(), opts);
+}
+
+/** Uniform samples in [0, 1). */
+export function rand(...args: ShapeArgs): Tensor {
+  const [shape, opts] = parseShape("rand", args);
+  return finish(new Tensor(new Float32Array(numel(shape)), shape).uniform_(), opts);
+}
+
+/** Uniform integers in [low, high), int32. */
+export function randint(low: number, high: number, shape: readonly number[]): Tensor {
+  if (!(high > low)) throw new Error(`randint(): high (${high}) must be greater than low (${low})`);
+  const out = new Int32Array(numel(shape));
+  for (let i = 0; i < out.length; i++) out[i] = defaultGenerator.int(low, high);
+  return new Tensor(out, shape);
+}
+
+/** arange(end), arange(start, end, step?): int32 when every argument is an integer. */
+export function arange(start: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0) throw new Error("arange(): step must be nonzero");
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const isInt = opts?.dtype ? opts.dtype === "int32" : [start, end, step].every(Number.isInteger);
+  const out = allocate(isInt ? "int32" : "float32", n);
+  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  return finish(new Tensor(out, [n]), opts);
+}
+
+export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
+  const out = new Float32Array(steps);
+  for (let i = 0; i < steps; i++) out[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
+  return finish(new Tensor(out, [steps]), opts);
+}
+
+export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
+  const t = full([n, m], 0, opts?.dtype ? { dtype: opts.dtype } : undefined);
+  for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;
+  return finish(t, opts);
+}

@@ -1,0 +1,57 @@
+// F, like torch.nn.functional: the building blocks of layers and losses as plain functions.
+import { fmt } from "./shape";
+import type { Tensor } from "./tensor";
+import { requireFloat } from "./ops/elementwise";
+export { softmax, logSoftmax, layerNorm, crossEntropy, nllLoss, embedding, dropout, conv2d, maxPool2d } from "./ops/nn";
+export type { LossOptions, Conv2dOptions } from "./ops/nn";
+
+/** y = x W^T + b, with W [out, in] as PyTorch stores it. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const inF = x.shape[x.ndim - 1];
+  if (weight.ndim !== 2 || weight.shape[1] !== inF) {
+    throw new Error(`linear(): input of shape ${fmt(x.shape)} has ${inF} features but weight has shape ${fmt(weight.shape)} ([out, in] expected)`);
+  }
+  const y = x.matmul(weight.transpose(0, 1));
+  return bias ? y.add(bias) : y;
+}
+
+export const relu = (x: Tensor) => x.relu();
+export const gelu = (x: Tensor) => x.gelu();
+export const tanh = (x: Tensor) => x.tanh();
+export const sigmoid = (x: Tensor) => x.sigmoid();
+
+type Reduction = "mean" | "sum" | "none";
+
+function reduce(x: Tensor, reduction: Reduction): Tensor {
+  return reduction === "mean" ? x.mean() : reduction === "sum" ? x.sum() : x;
+}
+
+function sameShapes(op: string, a: Tensor, b: Tensor): void {
+  if (a.ndim !== b.ndim || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new Error(`${op}(): input shape ${fmt(a.shape)} and target shape ${fmt(b.shape)} differ`);
+  }
+}
+
+export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  sameShapes("mseLoss", input, target);
+  return reduce(input.sub(target).square(), opts.reduction ?? "mean");
+}
+
+export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  sameShapes("l1Loss", input, target);
+  return reduce(input.sub(target).abs(), opts.reduction ?? "mean");
+}
+
+/** Stable form: max(x, 0) - x*y + log(1 + exp(-|x|)). */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: { reduction?: Reduction; posWeight?: number } = {}): Tensor {
+  requireFloat("binaryCrossEntropyWithLogits", logits, target);
+  sameShapes("binaryCrossEntropyWithLogits", logits, target);
+  const softplus = logits.abs().neg().exp().add(1).log();
+  let loss = logits.relu().sub(logits.mul(target)).add(softplus);
+  if (opts.posWeight !== undefined && opts.posWeight !== 1) {
+    // l = (1 - y) x + (1 + (pw - 1) y) * softplus(-x)
+    const sp = logits.neg().relu().add(softplus);
+    loss = target.neg().add(1).mul(logits).add(target.mul(opts.posWeight - 1).add(1).mul(sp));
+  }
+  return reduce(loss, opts.reduction ?? "mean");
+}

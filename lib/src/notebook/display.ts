@@ -1,0 +1,83 @@
+import { inspect } from "node:util";
+import { currentSink, type MimeBundle } from "./sink";
+
+/** Objects that draw themselves in notebooks, as Deno's and our kernel agree. */
+export const displaySymbol: unique symbol = Symbol.for("Jupyter.display") as never;
+
+export interface DisplayOptions {
+  /** Keeps the output addressable, so `updateDisplay(displayId, ...)` can redraw it. */
+  displayId?: string;
+  /** Extra output metadata (e.g. image sizes). */
+  metadata?: Record<string, unknown>;
+  /** Treat `obj` as a ready MIME bundle instead of an object to render. */
+  raw?: boolean;
+}
+
+export function textPlain(obj: unknown): string {
+  if (typeof obj === "string") return obj;
+  return inspect(obj, { depth: 4, colors: false, maxArrayLength: 100, breakLength: 100 });
+}
+
+/**
+ * The MIME bundle of a value: its own `[Symbol.for("Jupyter.display")]()` bundle when it has
+ * one, always with `text/plain`.
+ */
+export function mimeBundle(obj: unknown): MimeBundle {
+  let bundle: MimeBundle = {};
+  const hook =
+    obj !== null && (typeof obj === "object" || typeof obj === "function")
+      ? (obj as Record<symbol, unknown>)[displaySymbol]
+      : undefined;
+  if (typeof hook === "function") {
+    const produced = hook.call(obj) as unknown;
+    if (produced && typeof produced === "object") bundle = { ...(produced as MimeBundle) };
+  }
+  if (typeof bundle["text/plain"] !== "string") bundle["text/plain"] = textPlain(obj);
+  return bundle;
+}
+
+let displayCounter = 0;
+
+/** A fresh id for a display that will be updated later. */
+export function newDisplayId(): string {
+  displayCounter += 1;
+  return `cl-${process.pid.toString(36)}-${Date.now().toString(36)}-${displayCounter}`;
+}
+
+/**
+ * Shows `obj` as an output of the running cell, with every MIME type it can render to.
+ * Outside a notebook the text/plain form goes to stdout. Returns the display id (a new one
+ * when none was given), which `updateDisplay` accepts.
+ */
+export function display(obj: unknown, options: DisplayOptions = {}): string {
+  const bundle = options.raw ? { ...(obj as MimeBundle) } : mimeBundle(obj);
+  const displayId = options.displayId ?? newDisplayId();
+  const sink = currentSink();
+  if (sink) {
+    sink.display(bundle, options.metadata ?? {}, displayId);
+  } else {
+    process.stdout.write(String(bundle["text/plain"] ?? textPlain(obj)) + "\n");
+  }
+  return displayId;
+}
+
+/**
+ * Redraws the output that was shown with `displayId`. Outside a notebook nothing is printed,
+ * so a loop that updates a display stays quiet in a terminal.
+ */
+export function updateDisplay(displayId: string, obj: unknown, options: Omit<DisplayOptions, "displayId"> = {}): void {
+  const sink = currentSink();
+  if (!sink) return;
+  const bundle = options.raw ? { ...(obj as MimeBundle) } : mimeBundle(obj);
+  sink.updateDisplay(displayId, bundle, options.metadata ?? {});
+}
+
+/** Clears the running cell's outputs; with `wait`, only when the next output arrives. */
+export function clearOutput(wait = false): void {
+  currentSink()?.clearOutput(wait);
+}
+
+/** True when a kernel is hosting this process (rich outputs and comms work). */
+export function inNotebook(): boolean {
+  return currentSink() !== undefined;
+}

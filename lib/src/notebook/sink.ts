@@ -1,0 +1,51 @@
+// The bridge between notebook-facing functions and whatever hosts them. A kernel installs a
+// sink under a global symbol at startup; the library looks it up on every call, so the
+// same library build works in a notebook, in a plain Node process and in tests.
+
+/** A Jupyter MIME bundle: MIME type to payload (strings, or JSON for `+json` types). */
+export type MimeBundle = Record<string, unknown>;
+
+/** The kernel side of a comm, as the library sees it. */
+export interface CommChannel {
+  readonly commId: string;
+  readonly targetName: string;
+  send(data: unknown, metadata?: Record<string, unknown>, buffers?: Uint8Array[]): void;
+  close(data?: unknown): void;
+  /** Messages from the frontend. */
+  onMsg(handler: (data: unknown, msg: CommMessage) => void): void;
+  onClose(handler: (data: unknown, msg: CommMessage | null) => void): void;
+  readonly closed: boolean;
+}
+
+/** A message as the frontend sent it (content.data is passed separately as `data`). */
+export interface CommMessage {
+  header: Record<string, unknown>;
+  content: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  buffers: Uint8Array[];
+}
+
+export type CommTargetHandler = (comm: CommChannel, openMsg: CommMessage) => void;
+
+export interface NotebookSink {
+  readonly kind: string;
+  display(bundle: MimeBundle, metadata: Record<string, unknown>, displayId?: string): void;
+  updateDisplay(displayId: string, bundle: MimeBundle, metadata: Record<string, unknown>): void;
+  clearOutput(wait: boolean): void;
+  openComm(targetName: string, data: unknown, metadata?: Record<string, unknown>): CommChannel;
+  registerCommTarget(targetName: string, handler: CommTargetHandler): void;
+  unregisterCommTarget(targetName: string): void;
+  /** Blocks until the frontend answers; throws when the frontend does not accept input. */
+  inputSync(prompt: string, password: boolean): string;
+  input(prompt: string, password: boolean): Promise<string>;
+}
+
+export const sinkKey: unique symbol = Symbol.for("chainlab.notebook.sink") as never;
+
+export function currentSink(): NotebookSink | undefined {
+  return (globalThis as Record<symbol, NotebookSink | undefined>)[sinkKey];
+}
+
+export function installSink(sink: NotebookSink | undefined): void {
+  (globalThis as Record<symbol, NotebookSink | undefined>)[sinkKey] = sink;
+}

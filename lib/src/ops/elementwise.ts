@@ -1,0 +1,178 @@
+// Elementwise ops. Each one: the forward through a kernel, then its local derivative
+// applied to the incoming gradient — the chain rule, one op at a time.
+import { record } from "../autograd";
+import { kernels } from "../backend";
+import type { BinaryOp, DType, UnaryOp } from "../backend/types";
+import { broadcastShapes, broadcastStrides, fmt, numel, sameShape } from "../shape";
+import { Tensor, allocate, type TensorLike } from "../tensor";
+
+/** A number becomes a 0-d tensor of a dtype that suits the other operand. */
+export function lift(x: TensorLike, like?: Tensor): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== "number") throw new Error(`expected a Tensor or a number, got ${typeof x}`);
+  const int = like?.dtype === "int32" && Number.isInteger(x);
+  return new Tensor(int ? new Int32Array([x]) : new Float32Array([x]), []);
+}
+
+export function requireFloat(op: string, ...ts: Tensor[]): void {
+  for (const t of ts) {
+    if (t.dtype !== "float32") {
+      throw new Error(
+        `${op}(): needs a float32 tensor, but got ${t.dtype} of shape ${fmt(t.shape)} — convert it with .float()`,
+      );
+    }
+  }
+}
+
+/** Sum a broadcast gradient back down to the shape of the operand it flows to. */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  const s = dims.length ? g.sum(dims, true) : g;
+  return s.reshape([...shape]);
+}
+
+export function rawUnary(op: UnaryOp, x: Tensor): Tensor {
+  const out = new Float32Array(x.numel());
+  kernels().unary(op, x.values() as Float32Array, out, out.length);
+  return new Tensor(out, x.shape);
+}
+
+export function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, name: string = op): Tensor {
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const out = allocate(outDtype, numel(shape));
+  const sa = { data: a.storage, offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) };
+  const sb = { data: b.storage, offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };
+  kernels().binary(op, shape, sa, sb, out);
+  return new Tensor(out, shape);
+}
+
+const intClosed = new Set<BinaryOp>(["add", "sub", "mul", "maximum", "minimum"]);
+
+function arith(op: BinaryOp, a: TensorLike, b: TensorLike): [Tensor, Tensor, Tensor] {
+  const x = lift(a, b instanceof Tensor ? b : undefined);
+  const y = lift(b, x);
+  const bothInt = x.dtype === "int32" && y.dtype === "int32";
+  return [x, y, rawBinary(op, x, y, bothInt && intClosed.has(op) ? "int32" : "float32")];
+}
+
+// ---- binary -----------------------------------------------------------------------------
+
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y, out] = arith("add", a, b);
+  return record(out, "add", [x, y], (g) => [sumTo(g, x.shape), sumTo(g, y.shape)]);
+}
+
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y, out] = arith("sub", a, b);
+  return record(out, "sub", [x, y], (g) => [sumTo(g, x.shape), sumTo(g.neg(), y.shape)]);
+}
+
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y, out] = arith("mul", a, b);
+  return record(out, "mul", [x, y], (g) => [
+    x.requiresGrad ? sumTo(g.mul(y), x.shape) : null,
+    y.requiresGrad ? sumTo(g.mul(x), y.shape) : null,
+  ]);
+}
+
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y, out] = arith("div", a, b);
+  // d(x/y)/dx = 1/y, d(x/y)/dy = -x/y^2 = -out/y
+  return record(out, "div", [x, y], (g) => [
+    x.requiresGrad ? sumTo(g.div(y), x.shape) : null,
+    y.requiresGrad ? sumTo(g.mul(out).div(y).neg(), y.shape) : null,
+  ]);
+}
+
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y, out] = arith("pow", a, b);
+  // d(x^y)/dx = y x^(y-1); d(x^y)/dy = x^y ln x
+  return record(out, "pow", [x, y], (g) => [
+    x.requiresGrad ? sumTo(g.mul(y).mul(x.pow(y.sub(1))), x.shape) : null,
+    y.requiresGrad ? sumTo(g.mul(out).mul(x.log()), y.shape) : null,
+  ]);
+}
+
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y, out] = arith("maximum", a, b);
+  // the gradient goes to the larger input, split evenly on ties (like PyTorch)
+  return record(out, "maximum", [x, y], (g) => {
+    const wx = compare("gt", x, y).add(compare("eq", x, y).mul(0.5));
+    return [sumTo(g.mul(wx), x.shape), sumTo(g.mul(wx.neg().add(1)), y.shape)];
+  });
+}
+
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y, out] = arith("minimum", a, b);
+  return record(out, "minimum", [x, y], (g) => {
+    const wx = compare("lt", x, y).add(compare("eq", x, y).mul(0.5));
+    return [sumTo(g.mul(wx), x.shape), sumTo(g.mul(wx.neg().add(1)), y.shape)];
+  });
+}
+
+/** Comparisons give float32 masks of 0 and 1; they have no gradient. */
+export function compare(op: "eq" | "ne" | "lt" | "le" | "gt" | "ge", a: TensorLike, b: TensorLike): Tensor {
+  const x = lift(a, b instanceof Tensor ? b : undefined);
+  return rawBinary(op, x, lift(b, x), "float32");
+}
+
+// ---- unary ------------------------------------------------------------------------------
+
+function unary(op: UnaryOp, x: Tensor, vjp: (g: Tensor, out: Tensor) => Tensor): Tensor {
+  requireFloat(op, x);
+  const out = rawUnary(op, x);
+  return record(out, op, [x], (g) => [vjp(g, out)]);
+}
+
+export const neg = (x: Tensor) => unary("neg", x, (g) => g.neg());
+export const exp = (x: Tensor) => unary("exp", x, (g, y) => g.mul(y));
+export const log = (x: Tensor) => unary("log", x, (g) => g.div(x));
+export const sqrt = (x: Tensor) => unary("sqrt", x, (g, y) => g.div(y.mul(2)));
+export const sin = (x: Tensor) => unary("sin", x, (g) => g.mul(x.cos()));
+export const cos = (x: Tensor) => unary("cos", x, (g) => g.mul(x.sin()).neg());
+export const tanh = (x: Tensor) => unary("tanh", x, (g, y) => g.mul(y.square().neg().add(1)));
+export const sigmoid = (x: Tensor) => unary("sigmoid", x, (g, y) => g.mul(y).mul(y.neg().add(1)));
+export const relu = (x: Tensor) => unary("relu", x, (g) => rawBinary("reluGrad", x, g, "float32"));
+export const gelu = (x: Tensor) => unary("gelu", x, (g) => rawBinary("geluGrad", x, g, "float32"));
+export const abs = (x: Tensor) => unary("abs", x, (g) => g.mul(rawUnary("sign", x)));
+export const square = (x: Tensor) => unary("square", x, (g) => g.mul(x).mul(2));
+
+export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
+  requireFloat("clamp", x);
+  let out = x.detach();
+  if (min !== null) out = rawBinary("maximum", out, lift(min), "float32");
+  if (max !== null) out = rawBinary("minimum", out, lift(max), "float32");
+  return record(out, "clamp", [x], (g) => {
+    // the gradient passes where x was inside [min, max]
+    let pass = g;
+    if (min !== null) pass = pass.mul(compare("ge", x, min));
+    if (max !== null) pass = pass.mul(compare("le", x, max));
+    return [pass];
+  });
+}
+
+/** where(cond, a, b): a where cond is nonzero, else b, broadcasting all three. */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike, name = "where"): Tensor {
+  const x = lift(a, b instanceof Tensor ? b : undefined);
+  const y = lift(b, x);
+  const shape = broadcastShapes(name, broadcastShapes(name, cond.shape, x.shape), y.shape);
+  const dtype: DType = x.dtype === "int32" && y.dtype === "int32" ? "int32" : "float32";
+  const c = cond.expand(shape).values();
+  const xv = x.expand(shape).values();
+  const yv = y.expand(shape).values();
+  const out = allocate(dtype, c.length);
+  for (let i = 0; i < c.length; i++) out[i] = c[i] !== 0 ? xv[i] : yv[i];
+  const outT = new Tensor(out, shape);
+  return record(outT, name, [x, y], (g) => {
+    const zero = lift(0);
+    return [
+      x.requiresGrad ? sumTo(where(cond, g, zero), x.shape) : null,
+      y.requiresGrad ? sumTo(where(cond, zero, g), y.shape) : null,
+    ];
+  });
+}

@@ -1,0 +1,309 @@
+// The fused ops of neural networks: each has a closed-form backward that is cheaper and
+// more stable than the chain of primitives it stands for.
+import { record } from "../autograd";
+import { kernels } from "../backend";
+import { fmt, normDim, numel } from "../shape";
+import { defaultGenerator } from "../random";
+import { Tensor } from "../tensor";
+import { requireFloat } from "./elementwise";
+import { indexTensor } from "./shape";
+
+/** Run a last-dim kernel on any dim by moving that dim last and back. */
+function alongDim(x: Tensor, dim: number, op: string, f: (x: Tensor) => Tensor): Tensor {
+  const d = normDim(op, dim, x.shape);
+  if (d === x.ndim - 1 || x.ndim === 0) return f(x);
+  return f(x.transpose(d, -1)).transpose(d, -1);
+}
+
+function softmaxLast(x: Tensor, log: boolean): Tensor {
+  const name = log ? "logSoftmax" : "softmax";
+  const cols = x.ndim ? x.shape[x.ndim - 1] : 1;
+  const rows = cols ? x.numel() / cols : 0;
+  const out = new Float32Array(x.numel());
+  kernels().softmax(x.values() as Float32Array, rows, cols, out, log);
+  const y = new Tensor(out, x.shape);
+  return record(y, name, [x], (g) => {
+    const gx = new Float32Array(out.length);
+    kernels().softmaxBackward(out, g.values() as Float32Array, rows, cols, gx, log);
+    return [new Tensor(gx, x.shape)];
+  });
+}
+
+export function softmax(x: Tensor, dim = -1): Tensor {
+  requireFloat("softmax", x);
+  return alongDim(x, dim, "softmax", (t) => softmaxLast(t, false));
+}
+
+export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  requireFloat("logSoftmax", x);
+  return alongDim(x, dim, "logSoftmax", (t) => softmaxLast(t, true));
+}
+
+/** Normalise over the trailing dims of normalizedShape, then scale and shift. */
+export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  requireFloat("layerNorm", x);
+  const tail = x.shape.slice(x.ndim - normalizedShape.length);
+  if (normalizedShape.length > x.ndim || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new Error(`layerNorm(): normalizedShape ${fmt(normalizedShape)} does not match the end of input shape ${fmt(x.shape)}`);
+  }
+  const cols = numel(normalizedShape);
+  const rows = cols ? x.numel() / cols : 0;
+  const xhatData = new Float32Array(x.numel());
+  const mean = new Float32Array(rows);
+  const rstd = new Float32Array(rows);
+  kernels().layerNorm(x.values() as Float32Array, rows, cols, eps, xhatData, mean, rstd);
+  const xhat = new Tensor(xhatData, x.shape);
+  const normed = record(xhat, "layerNorm", [x], (g) => {
+    // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), per row
+    const g2 = g.reshape([rows, cols]);
+    const xh = xhat.reshape([rows, cols]);
+    const gx = g2.sub(g2.mean(-1, true)).sub(xh.mul(g2.mul(xh).mean(-1, true))).mul(new Tensor(rstd, [rows, 1]));
+    return [gx.reshape([...x.shape])];
+  });
+  let y = normed;
+  if (weight) y = y.mul(weight);
+  if (bias) y = y.add(bias);
+  return y;
+}
+
+/** Targets as int32 class indices, flattened to line up with rows of the logits. */
+function classTargets(op: string, target: Tensor | number[], rows: number, classes: number, ignoreIndex: number): Int32Array {
+  const t = indexTensor(op, target);
+  const tv = t.values() as Int32Array;
+  if (tv.length !== rows) {
+    throw new Error(`${op}(): ${tv.length} targets of shape ${fmt(t.shape)} for ${rows} rows of predictions`);
+  }
+  for (let i = 0; i < tv.length; i++) {
+    if (tv[i] !== ignoreIndex && (tv[i] < 0 || tv[i] >= classes)) {
+      throw new Error(
+        `${op}(): target ${tv[i]} at position ${i} is out of range for ${classes} classes ` +
+          `(valid: 0..${classes - 1}, or ignoreIndex ${ignoreIndex} to skip a position)`,
+      );
+    }
+  }
+  return tv;
+}
+
+export interface LossOptions {
+  ignoreIndex?: number;
+  reduction?: "mean" | "sum" | "none";
+}
+
+/** Rows and classes of logits shaped [N, C] or [..., C]. */
+function rowsOf(op: string, x: Tensor): [number, number] {
+  if (x.ndim < 1) throw new Error(`${op}(): input must have a class dim, got shape ${fmt(x.shape)}`);
+  const classes = x.shape[x.ndim - 1];
+  return [x.numel() / Math.max(classes, 1), classes];
+}
+
+/**
+ * Negative log-likelihood of class targets under log-probabilities x ([..., C]).
+ * Targets equal to ignoreIndex add nothing; "mean" divides by the rest.
+ */
+export function nllLoss(x: Tensor, target: Tensor | number[], opts: LossOptions = {}): Tensor {
+  requireFloat("nllLoss", x);
+  const ignore = opts.ignoreIndex ?? -100;
+  const reduction = opts.reduction ?? "mean";
+  const [rows, classes] = rowsOf("nllLoss", x);
+  const tv = classTargets("nllLoss", target, rows, classes, ignore);
+  const xv = x.values();
+  const per = new Float32Array(rows);
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    if (tv[r] === ignore) continue;
+    per[r] = -xv[r * classes + tv[r]];
+    count++;
+  }
+  const denom = reduction === "mean" ? count : 1;
+  const outShape = x.shape.slice(0, -1);
+  const out = reduction === "none" ? new Tensor(per, outShape) : new Tensor(new Float32Array([sumOf(per) / denom]), []);
+  return record(out, "nllLoss", [x], (g) => {
+    const gv = g.values();
+    const gx = new Float32Array(x.numel());
+    for (let r = 0; r < rows; r++) {
+      if (tv[r] === ignore) continue;
+      gx[r * classes + tv[r]] = -(reduction === "none" ? gv[r] : gv[0] / denom);
+    }
+    return [new Tensor(gx, x.shape)];
+  });
+}
+
+function sumOf(v: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i];
+  return s;
+}
+
+/** logSoftmax and nllLoss fused: the gradient is (softmax - onehot) / count. */
+export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: LossOptions = {}): Tensor {
+  requireFloat("crossEntropy", logits);
+  const ignore = opts.ignoreIndex ?? -100;
+  const reduction = opts.reduction ?? "mean";
+  const [rows, classes] = rowsOf("crossEntropy", logits);
+  const tv = classTargets("crossEntropy", target, rows, classes, ignore);
+  const lsm = new Float32Array(logits.numel());
+  kernels().softmax(logits.values() as Float32Array, rows, classes, lsm, true);
+  const per = new Float32Array(rows);
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    if (tv[r] === ignore) continue;
+    per[r] = -lsm[r * classes + tv[r]];
+    count++;
+  }
+  const denom = reduction === "mean" ? count : 1;
+  const out =
+    reduction === "none"
+      ? new Tensor(per, logits.shape.slice(0, -1))
+      : new Tensor(new Float32Array([count || reduction === "sum" ? sumOf(per) / denom : NaN]), []);
+  return record(out, "crossEntropy", [logits], (g) => {
+    const gv = g.values();
+    const gx = new Float32Array(lsm.length);
+    for (let r = 0; r < rows; r++) {
+      if (tv[r] === ignore) continue;
+      const scale = reduction === "none" ? gv[r] : gv[0] / denom;
+      const o = r * classes;
+      for (let c = 0; c < classes; c++) gx[o + c] = Math.exp(lsm[o + c]) * scale;
+      gx[o + tv[r]] -= scale;
+    }
+    return [new Tensor(gx, logits.shape)];
+  });
+}
+
+/** Rows of weight [V, D] picked by int32 indices of any shape; the backward scatter-adds. */
+export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
+  const idx = indexTensor("embedding", idxLike);
+  if (weight.ndim !== 2) throw new Error(`embedding(): weight must be 2-D [vocab, dim], got ${fmt(weight.shape)}`);
+  const [V, D] = weight.shape;
+  const iv = idx.values();
+  for (let i = 0; i < iv.length; i++) {
+    if (iv[i] < 0 || iv[i] >= V) {
+      throw new Error(`embedding(): index ${iv[i]} at position ${i} is out of range for an embedding of ${V} rows (valid: 0..${V - 1})`);
+    }
+  }
+  const wv = weight.values();
+  const out = new Float32Array(iv.length * D);
+  for (let i = 0; i < iv.length; i++) out.set(wv.subarray(iv[i] * D, iv[i] * D + D), i * D);
+  return record(new Tensor(out, [...idx.shape, D]), "embedding", [weight], (g) => {
+    const gw = new Float32Array(V * D);
+    const gv = g.values();
+    for (let i = 0; i < iv.length; i++) {
+      const o = iv[i] * D;
+      for (let k = 0; k < D; k++) gw[o + k] += gv[i * D + k];
+    }
+    return [new Tensor(gw, weight.shape)];
+  });
+}
+
+/** Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout). */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (p < 0 || p > 1) throw new Error(`dropout(): p must be in [0, 1], got ${p}`);
+  if (!training || p === 0) return x;
+  const mask = new Float32Array(x.numel());
+  const keep = p === 1 ? 0 : 1 / (1 - p);
+  for (let i = 0; i < mask.length; i++) mask[i] = defaultGenerator.random() < p ? 0 : keep;
+  return x.mul(new Tensor(mask, x.shape));
+}
+
+// ---- convolution and pooling (NCHW) --------------------------------------------------------
+
+function pair(v: number | [number, number]): [number, number] {
+  return typeof v === "number" ? [v, v] : v;
+}
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+}
+
+/** Unfold x [N, C, H, W] into columns [N, C*kh*kw, OH*OW] (im2col); fold is its adjoint. */
+function im2col(xv: Float32Array | Int32Array, N: number, C: number, H: number, W: number, kh: number, kw: number,
+  sh: number, sw: number, ph: number, pw: number, OH: number, OW: number, fold: Float32Array | null, cols: Float32Array): void {
+  const L = OH * OW;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          const row = ((n * C + c) * kh + i) * kw + j;
+          for (let oy = 0; oy < OH; oy++) {
+            const y = oy * sh - ph + i;
+            if (y < 0 || y >= H) continue;
+            for (let ox = 0; ox < OW; ox++) {
+              const xx = ox * sw - pw + j;
+              if (xx < 0 || xx >= W) continue;
+              const src = ((n * C + c) * H + y) * W + xx;
+              const dst = row * L + oy * OW + ox;
+              if (fold) fold[src] += cols[dst];
+              else cols[dst] = xv[src];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  requireFloat("conv2d", x, weight);
+  if (x.ndim !== 4) throw new Error(`conv2d(): input must be 4-D [N, C, H, W], got ${fmt(x.shape)}`);
+  if (weight.ndim !== 4) throw new Error(`conv2d(): weight must be 4-D [outC, inC, kH, kW], got ${fmt(weight.shape)}`);
+  const [N, C, H, W] = x.shape;
+  const [O, Cw, kh, kw] = weight.shape;
+  if (C !== Cw) throw new Error(`conv2d(): input has ${C} channels (shape ${fmt(x.shape)}) but weight expects ${Cw} (shape ${fmt(weight.shape)})`);
+  const [sh, sw] = pair(opts.stride ?? 1);
+  const [ph, pw] = pair(opts.padding ?? 0);
+  const OH = Math.floor((H + 2 * ph - kh) / sh) + 1;
+  const OW = Math.floor((W + 2 * pw - kw) / sw) + 1;
+  if (OH <= 0 || OW <= 0) {
+    throw new Error(`conv2d(): kernel ${kh}x${kw} is larger than the padded input ${H + 2 * ph}x${W + 2 * pw}`);
+  }
+  const K = C * kh * kw, L = OH * OW;
+  const colsData = new Float32Array(N * K * L);
+  im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, null, colsData);
+  // cols as a leaf of this op: the weight gradient comes from matmul's backward through it
+  const cols = new Tensor(colsData, [N, K, L]);
+  const colsWithGrad = record(cols, "im2col", [x], (g) => {
+    const gx = new Float32Array(x.numel());
+    im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, gx, g.contiguous().values() as Float32Array);
+    return [new Tensor(gx, x.shape)];
+  });
+  let y = weight.reshape([O, K]).matmul(colsWithGrad); // [N, O, L]
+  if (bias) y = y.add(bias.reshape([O, 1]));
+  return y.reshape([N, O, OH, OW]);
+}
+
+export function maxPool2d(x: Tensor, kernelSize: number | [number, number], stride?: number | [number, number]): Tensor {
+  requireFloat("maxPool2d", x);
+  if (x.ndim !== 4) throw new Error(`maxPool2d(): input must be 4-D [N, C, H, W], got ${fmt(x.shape)}`);
+  const [N, C, H, W] = x.shape;
+  const [kh, kw] = pair(kernelSize);
+  const [sh, sw] = pair(stride ?? kernelSize);
+  const OH = Math.floor((H - kh) / sh) + 1;
+  const OW = Math.floor((W - kw) / sw) + 1;
+  if (OH <= 0 || OW <= 0) throw new Error(`maxPool2d(): kernel ${kh}x${kw} is larger than the input ${H}x${W}`);
+  const xv = x.values();
+  const out = new Float32Array(N * C * OH * OW);
+  const arg = new Int32Array(out.length);
+  let k = 0;
+  for (let nc = 0; nc < N * C; nc++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++, k++) {
+        let best = -Infinity, at = nc * H * W + oy * sh * W + ox * sw;
+        for (let i = 0; i < kh; i++) {
+          for (let j = 0; j < kw; j++) {
+            const p = nc * H * W + (oy * sh + i) * W + ox * sw + j;
+            if (xv[p] > best || xv[p] !== xv[p]) { best = xv[p]; at = p; }
+          }
+        }
+        out[k] = best;
+        arg[k] = at;
+      }
+    }
+  }
+  return record(new Tensor(out, [N, C, OH, OW]), "maxPool2d", [x], (g) => {
+    // each window's gradient goes to the element that won it
+    const gx = new Float32Array(x.numel());
+    const gv = g.values();
+    for (let i = 0; i < arg.length; i++) gx[arg[i]] += gv[i];
+    return [new Tensor(gx, x.shape)];
+  });
+}

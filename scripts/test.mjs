@@ -1,0 +1,42 @@
+// `npm test`: everything from a fresh clone. Installs what is missing, builds, then runs
+// the library's tests on every backend that loads here, and the kernel's protocol tests.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const started = Date.now();
+const failures = [];
+
+function run(label, cmd, args, env = {}) {
+  console.log(`\n== ${label}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  if (r.status !== 0) failures.push(label);
+  return r.status === 0;
+}
+
+if (!existsSync(join(root, "node_modules", ".package-lock.json"))) {
+  run("npm ci", "npm", ["ci"]);
+}
+if (!run("build", "npm", ["run", "build"])) {
+  console.error("build failed");
+  process.exit(1);
+}
+
+function availableBackends() {
+  const probe = `const b=require("./lib/dist/backend");for(const n of ["blas","wasm"]){try{b.setBackend(n);console.log(n)}catch{}}`;
+  return execFileSync(process.execPath, ["-e", probe], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
+}
+
+run("library tests (js backend)", "npx", ["vitest", "run", "--project", "lib"], { CHAINLAB_BACKEND: "js" });
+for (const b of availableBackends()) {
+  run(`op tests (${b} backend)`, "npx", ["vitest", "run", "--project", "lib", "lib/test/ops"], { CHAINLAB_BACKEND: b });
+}
+
+const secs = ((Date.now() - started) / 1000).toFixed(0);
+if (failures.length) {
+  console.error(`\nFAILED after ${secs}s: ${failures.join(", ")}`);
+  process.exit(1);
+}
+console.log(`\nall test groups passed in ${secs}s`);

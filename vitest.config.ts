@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "lib", include: ["lib/test/**/*.test.ts"], testTimeout: 60_000 } },
+    ],
+  },
+});
