@@ -1,0 +1,136 @@
+// The control, stdin and heartbeat channels run on their own thread, so they answer while
+// a cell keeps the main thread busy: an interrupt request reaches a synchronous loop
+// (through a shared counter the cell's loop checkpoints read), and a synchronous prompt()
+// can block the main thread while its answer comes in here.
+import { parentPort, workerData } from "node:worker_threads";
+import * as zmq from "zeromq";
+import { Codec, type ConnectionInfo, type Message } from "./wire";
+
+export interface ChannelsData {
+  connection: ConnectionInfo;
+  shared: SharedArrayBuffer;
+  kernelInfo: Record<string, unknown>;
+}
+
+/** Layout of the shared buffer. */
+export const slot = { epoch: 0, inputState: 1, inputLength: 2 } as const;
+export const inputState = { idle: 0, waiting: 1, done: 2, interrupted: 3 } as const;
+export const sharedHeader = 16;
+export const sharedSize = sharedHeader + (1 << 20);
+
+export type ToChannels =
+  | { type: "input"; prompt: string; password: boolean; identities: Uint8Array[]; parent: Record<string, unknown> }
+  | { type: "close" };
+
+export type FromChannels =
+  | { type: "interrupt" }
+  | { type: "shutdown"; restart: boolean }
+  | { type: "input-done" }
+  | { type: "log"; text: string };
+
+function sendQueue(sock: zmq.Writable & zmq.Socket) {
+  const queue: (Buffer | string)[][] = [];
+  let draining = false;
+  return (frames: (Buffer | string)[]) => {
+    queue.push(frames);
+    if (draining) return;
+    draining = true;
+    void (async () => {
+      try {
+        while (queue.length) await sock.send(queue.shift()!);
+      } catch {
+        // The socket closed while shutting down.
+      } finally {
+        draining = false;
+      }
+    })();
+  };
+}
+
+async function main(): Promise<void> {
+  const data = workerData as ChannelsData;
+  const conn = data.connection;
+  const port = parentPort!;
+  const codec = new Codec(conn);
+  const ints = new Int32Array(data.shared, 0, 4);
+  const bytes = new Uint8Array(data.shared, sharedHeader);
+  const address = (p: number) => `${conn.transport}://${conn.ip}${conn.transport === "ipc" ? "-" : ":"}${p}`;
+
+  const control = new zmq.Router();
+  const stdin = new zmq.Router();
+  const hb = new zmq.Reply();
+  await Promise.all([control.bind(address(conn.control_port)), stdin.bind(address(conn.stdin_port)), hb.bind(address(conn.hb_port))]);
+  const sendControl = sendQueue(control);
+  const sendStdin = sendQueue(stdin);
+  const post = (m: FromChannels) => port.postMessage(m);
+
+  const finishInput = (state: number, text = "") => {
+    const encoded = Buffer.from(text, "utf8");
+    const n = Math.min(encoded.length, bytes.length);
+    bytes.set(encoded.subarray(0, n));
+    Atomics.store(ints, slot.inputLength, n);
+    Atomics.store(ints, slot.inputState, state);
+    Atomics.notify(ints, slot.inputState);
+    post({ type: "input-done" });
+  };
+
+  port.on("message", (m: ToChannels) => {
+    if (m.type === "input") {
+      const identities = m.identities.map((b) => Buffer.from(b));
+      sendStdin(codec.encode(identities, "input_request", { prompt: m.prompt, password: m.password }, m.parent as never));
+    } else if (m.type === "close") {
+      control.close();
+      stdin.close();
+      hb.close();
+      port.close();
+    }
+  });
+
+  void (async () => {
+    for await (const frames of hb) await hb.send(frames);
+  })().catch(() => undefined);
+
+  void (async () => {
+    for await (const frames of stdin) {
+      let msg: Message;
+      try {
+        msg = codec.decode(frames);
+      } catch {
+        continue;
+      }
+      if (msg.header.msg_type === "input_reply" && Atomics.load(ints, slot.inputState) === inputState.waiting) {
+        finishInput(inputState.done, String(msg.content.value ?? ""));
+      }
+    }
+  })().catch(() => undefined);
+
+  for await (const frames of control) {
+    let msg: Message;
+    try {
+      msg = codec.decode(frames);
+    } catch (e) {
+      post({ type: "log", text: `control: ${String(e)}` });
+      continue;
+    }
+    const reply = (type: string, content: unknown) => sendControl(codec.encode(msg.identities, type, content, msg.header));
+    switch (msg.header.msg_type) {
+      case "interrupt_request":
+        Atomics.add(ints, slot.epoch, 1);
+        if (Atomics.load(ints, slot.inputState) === inputState.waiting) finishInput(inputState.interrupted);
+        post({ type: "interrupt" });
+        reply("interrupt_reply", { status: "ok" });
+        break;
+      case "shutdown_request":
+        reply("shutdown_reply", { status: "ok", restart: !!msg.content.restart });
+        post({ type: "shutdown", restart: !!msg.content.restart });
+        break;
+      case "kernel_info_request":
+        reply("kernel_info_reply", data.kernelInfo);
+        break;
+      default:
+        reply(msg.header.msg_type.replace(/_request$/, "_reply"), { status: "error", ename: "NotImplemented", evalue: msg.header.msg_type, traceback: [] });
+    }
+  }
+}
+
+main().catch((e) => parentPort?.postMessage({ type: "log", text: `channels failed: ${String(e)}` } satisfies FromChannels));
