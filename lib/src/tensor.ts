@@ -2,7 +2,7 @@
 // reshape, transpose, expand and slicing share memory where they can. Every method that
 // computes is an op from ./ops, each with its forward and backward side by side.
 import { Node, runBackward } from "./autograd";
-import type { DType, TypedArray } from "./backend/types";
+import type { DType, Strided, TypedArray } from "./backend/types";
 import { kernels } from "./backend";
 import { contiguousStrides, fmt, isContiguous, numel } from "./shape";
 import * as E from "./ops/elementwise";
@@ -11,6 +11,7 @@ import * as S from "./ops/shape";
 import * as M from "./ops/matmul";
 import * as N from "./ops/nn";
 import { formatTensor } from "./format";
+import { tensorBundle } from "./display/tensor";
 import { defaultGenerator } from "./random";
 
 export type { DType } from "./backend/types";
@@ -76,8 +77,13 @@ export class Tensor {
         : this.storage.subarray(this.offset, this.offset + n);
     }
     const out = allocate(this.dtype, n);
-    kernels().copy(this.shape, this, out);
+    kernels().copy(this.shape, this.strided(), out);
     return out;
+  }
+
+  /** How kernels see this tensor: storage, offset and strides. @internal */
+  strided(): Strided {
+    return { data: this.storage, offset: this.offset, strides: this.strides };
   }
 
   item(): number {
@@ -103,6 +109,11 @@ export class Tensor {
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
+  }
+
+  /** The MIME bundle notebooks draw: values, statistics and gradient as a heatmap. */
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return tensorBundle(this);
   }
 
   // ---- autograd -----------------------------------------------------------------------

@@ -23,7 +23,7 @@ function asView(x: Tensor, shape: number[], strides: number[], offset: number, n
 
 export function clone(x: Tensor): Tensor {
   const out = allocate(x.dtype, x.numel());
-  kernels().copy(x.shape, x, out);
+  kernels().copy(x.shape, x.strided(), out);
   return record(new Tensor(out, x.shape), "clone", [x], (g) => [g]);
 }
 

@@ -1,0 +1,158 @@
+// Datasets: anything with a length and an indexed get(i), as in torch.utils.data. Splits
+// draw their permutation from a Generator so that manualSeed(n) repeats them.
+import { Tensor, allocate } from "../tensor";
+import { fmt, numel } from "../shape";
+import { Generator, defaultGenerator } from "../random";
+
+/** The shape every dataset has; plain arrays fit through asDataset(). */
+export interface DatasetLike<T> {
+  readonly length: number;
+  get(i: number): T;
+}
+
+/** A map-style dataset: subclass it with `length` and `get(i)`. */
+export abstract class Dataset<T> implements DatasetLike<T>, Iterable<T> {
+  abstract readonly length: number;
+  abstract get(i: number): T;
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+}
+
+/** Out-of-range indices are a bug in the caller's sampler, so they fail loudly instead of returning undefined. */
+export function checkIndex(op: string, i: number, length: number): void {
+  if (!Number.isInteger(i) || i < 0 || i >= length) {
+    throw new Error(`${op}: index ${i} is out of range for a dataset of length ${length}`);
+  }
+}
+
+/** Samples held in an array. */
+export class ArrayDataset<T> extends Dataset<T> {
+  constructor(readonly items: readonly T[]) {
+    super();
+  }
+  get length(): number {
+    return this.items.length;
+  }
+  get(i: number): T {
+    checkIndex("ArrayDataset.get()", i, this.items.length);
+    return this.items[i];
+  }
+}
+
+/** Wrap an array (or keep a dataset) so that everything downstream sees one interface. */
+export function asDataset<T>(source: DatasetLike<T> | readonly T[]): DatasetLike<T> {
+  return Array.isArray(source) ? new ArrayDataset(source as readonly T[]) : (source as DatasetLike<T>);
+}
+
+/** Rows of several tensors that share their first dimension: get(i) gives [t0[i], t1[i], ...]. */
+export class TensorDataset extends Dataset<Tensor[]> {
+  readonly tensors: readonly Tensor[];
+
+  constructor(...tensors: Tensor[]) {
+    super();
+    if (tensors.length === 0) throw new Error("TensorDataset(): expected at least one tensor");
+    const n = tensors[0].shape[0];
+    tensors.forEach((t, k) => {
+      if (t.ndim === 0) throw new Error(`TensorDataset(): tensor ${k} is a scalar; every tensor needs a first dimension`);
+      if (t.shape[0] !== n) {
+        throw new Error(
+          `TensorDataset(): tensor ${k} has shape ${fmt(t.shape)} but tensor 0 has ${fmt(tensors[0].shape)}; ` +
+            `the first dimensions must match`,
+        );
+      }
+    });
+    this.tensors = tensors;
+  }
+
+  get length(): number {
+    return this.tensors[0].shape[0];
+  }
+
+  get(i: number): Tensor[] {
+    checkIndex("TensorDataset.get()", i, this.length);
+    return this.tensors.map((t) => t.select(0, i));
+  }
+
+  /** The rows at `indices` of every tensor, copied in one pass (what a DataLoader batch needs). */
+  rows(indices: ArrayLike<number>): Tensor[] {
+    for (let k = 0; k < indices.length; k++) checkIndex("TensorDataset.rows()", indices[k], this.length);
+    return this.tensors.map((t) => gatherRows(t, indices));
+  }
+}
+
+/** Copy rows of t (along dim 0) into a new contiguous tensor, cut from any graph. */
+export function gatherRows(t: Tensor, indices: ArrayLike<number>): Tensor {
+  const rowShape = t.shape.slice(1);
+  const rowSize = numel(rowShape);
+  const v = t.values();
+  const out = allocate(t.dtype, indices.length * rowSize);
+  for (let b = 0; b < indices.length; b++) {
+    const r = indices[b];
+    out.set(v.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
+  }
+  return new Tensor(out, [indices.length, ...rowShape]);
+}
+
+/** The samples of `dataset` at `indices`, in that order. */
+export class Subset<T> extends Dataset<T> {
+  readonly dataset: DatasetLike<T>;
+  readonly indices: readonly number[];
+
+  constructor(dataset: DatasetLike<T> | readonly T[], indices: readonly number[]) {
+    super();
+    this.dataset = asDataset(dataset);
+    for (const i of indices) checkIndex("Subset()", i, this.dataset.length);
+    this.indices = indices;
+  }
+
+  get length(): number {
+    return this.indices.length;
+  }
+
+  get(i: number): T {
+    checkIndex("Subset.get()", i, this.indices.length);
+    return this.dataset.get(this.indices[i]);
+  }
+}
+
+/**
+ * Split a dataset into non-overlapping random subsets, like torch.utils.data.random_split.
+ * `lengths` are either counts summing to the dataset's length, or fractions summing to 1
+ * (the remainder after flooring goes one each to the first subsets, as PyTorch does).
+ */
+export function randomSplit<T>(
+  dataset: DatasetLike<T> | readonly T[],
+  lengths: readonly number[],
+  generator: Generator = defaultGenerator,
+): Subset<T>[] {
+  const ds = asDataset(dataset);
+  const n = ds.length;
+  if (lengths.length === 0) throw new Error("randomSplit(): expected at least one length");
+  if (lengths.some((l) => !Number.isFinite(l) || l < 0)) {
+    throw new Error(`randomSplit(): lengths must be non-negative numbers, got [${lengths.join(", ")}]`);
+  }
+  const total = lengths.reduce((a, b) => a + b, 0);
+  let counts: number[];
+  if (lengths.every(Number.isInteger) && total === n) {
+    counts = [...lengths];
+  } else if (Math.abs(total - 1) < 1e-6 && lengths.every((l) => l <= 1)) {
+    counts = lengths.map((f) => Math.floor(n * f));
+    let rest = n - counts.reduce((a, b) => a + b, 0);
+    for (let k = 0; rest > 0; k = (k + 1) % counts.length, rest--) counts[k]++;
+  } else {
+    throw new Error(
+      `randomSplit(): lengths [${lengths.join(", ")}] must be counts summing to the dataset's length (${n}) ` +
+        `or fractions summing to 1`,
+    );
+  }
+  const perm = generator.permutation(n);
+  const out: Subset<T>[] = [];
+  let at = 0;
+  for (const c of counts) {
+    out.push(new Subset(ds, perm.slice(at, at + c)));
+    at += c;
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+// A tensor's display bundle: the values (a corner when large), summary statistics and the
+// gradient beside them, plus an SVG heatmap for viewers without the chainlab extension.
+import type { Tensor } from "../tensor";
+import { arrowBase64 } from "./arrow";
+import { escapeXml } from "./escape";
+
+export const TENSOR_MIME = "application/vnd.chainlab.tensor+json";
+/** At most this many values go into a bundle; larger tensors send a leading corner. */
+const MAX_VALUES = 10_000;
+
+export interface TensorStats {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  nan: number;
+  inf: number;
+}
+
+export function tensorStats(v: ArrayLike<number>): TensorStats {
+  let min = Infinity, max = -Infinity, sum = 0, sq = 0, n = 0, nan = 0, inf = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== x) { nan++; continue; }
+    if (!Number.isFinite(x)) { inf++; continue; }
+    if (x < min) min = x;
+    if (x > max) max = x;
+    sum += x;
+    sq += x * x;
+    n++;
+  }
+  const mean = n ? sum / n : NaN;
+  const std = n ? Math.sqrt(Math.max(sq / n - mean * mean, 0)) : NaN;
+  return { min: n ? min : NaN, max: n ? max : NaN, mean, std, nan, inf };
+}
+
+/** The leading corner of t with at most MAX_VALUES elements, shrinking the largest dims first. */
+function corner(t: Tensor): { shown: Tensor; truncated: boolean } {
+  const shape = [...t.shape];
+  let n = shape.reduce((a, b) => a * b, 1);
+  if (n <= MAX_VALUES) return { shown: t, truncated: false };
+  while (n > MAX_VALUES) {
+    const d = shape.indexOf(Math.max(...shape));
+    const keep = Math.ceil(shape[d] / 2);
+    n = (n / shape[d]) * keep;
+    shape[d] = keep;
+  }
+  return { shown: t.index(...shape.map((s) => [0, s] as const)), truncated: true };
+}
+
+function payload(t: Tensor) {
+  const { shown, truncated } = corner(t);
+  const values = shown.values();
+  return {
+    shape: [...t.shape],
+    shownShape: [...shown.shape],
+    dtype: t.dtype,
+    stats: tensorStats(t.values()),
+    truncated,
+    data: arrowBase64({ value: values instanceof Int32Array ? values : new Float32Array(values) }),
+  };
+}
+
+export function tensorBundle(t: Tensor): Record<string, unknown> {
+  const json: Record<string, unknown> = { version: 1, ...(t.name ? { name: t.name } : {}), ...payload(t) };
+  if (t.grad) json.grad = payload(t.grad);
+  return {
+    "text/plain": t.toString(),
+    [TENSOR_MIME]: json,
+    "image/svg+xml": heatmapSvg(t),
+  };
+}
+
+/** Diverging blue-white-red around zero, scaled by the largest magnitude. */
+function colour(v: number, scale: number): string {
+  if (!Number.isFinite(v)) return "#999";
+  const a = Math.max(-1, Math.min(1, scale ? v / scale : 0));
+  const w = Math.round(255 * (1 - Math.abs(a)));
+  return a >= 0 ? `rgb(255,${w},${w})` : `rgb(${w},${w},255)`;
+}
+
+/** A static heatmap of the first 2-D slice (rows x columns, at most 64 x 64 cells). */
+export function heatmapSvg(t: Tensor): string {
+  let m = t;
+  while (m.ndim > 2) m = m.select(0, 0);
+  if (m.ndim < 2) m = m.reshape([1, m.numel()]);
+  const rows = Math.min(m.shape[0], 64), cols = Math.min(m.shape[1], 64);
+  const v = m.index([0, rows], [0, cols]).values();
+  const s = tensorStats(v);
+  const scale = Math.max(Math.abs(s.min), Math.abs(s.max)) || 1;
+  const cell = Math.max(4, Math.min(24, Math.floor(480 / Math.max(rows, cols, 1))));
+  const top = 18;
+  const rects: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const x = v[i * cols + j];
+      rects.push(`<rect x="${j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="${colour(x, scale)}"><title>[${i}, ${j}] ${x}</title></rect>`);
+    }
+  }
+  const label = escapeXml(`${t.name ? t.name + " " : ""}[${t.shape.join(", ")}] ${t.dtype} min ${fmt(s.min)} max ${fmt(s.max)}`);
+  const w = Math.max(cols * cell, 260), h = top + rows * cell;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +
+    `<text x="0" y="12" font-family="monospace" font-size="11">${label}</text>${rects.join("")}</svg>`
+  );
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x);
+}

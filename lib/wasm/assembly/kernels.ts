@@ -1,0 +1,648 @@
+// chainlab's WebAssembly kernels (AssemblyScript, 128-bit SIMD). Pointers are byte
+// addresses into one shared memory; strides are in elements. The host (wasm.ts) copies
+// operands in, lays out tasks and scratch space, and runs GEMM tasks on several threads,
+// each with its own scratch.
+
+// ---------------------------------------------------------------------------------------
+// GEMM: packed panels and a 4x8 register-blocked micro-kernel (8 accumulators, two
+// vectors of B and one broadcast of A live per step, which fits x64's 16 vector registers
+// without spills).
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 2048;
+
+const PACK_A_BYTES: usize = <usize>(MC * KC * 4);
+const PACK_B_BYTES: usize = <usize>(KC * NC * 4);
+const TILE_BYTES: usize = <usize>(MR * NR * 4);
+
+/** Scratch bytes one thread needs for gemm. */
+export function gemmScratchBytes(): usize {
+  return PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
+}
+
+/** First byte free for the host (after this module's own static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+@inline function addr(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+// Packs op(A)[0:mc, 0:kc] into MR-row panels, column by column, zero-padding the last panel.
+function packA(mc: i32, kc: i32, a: usize, rs: i32, cs: i32, dst: usize): void {
+  for (let i = 0; i < mc; i += MR) {
+    const rows = min(MR, mc - i);
+    const src = addr(a, i * rs);
+    if (rows == MR && rs == 1) {
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(addr(src, p * cs)));
+        dst += 16;
+      }
+    } else if (rows == MR) {
+      const r1 = addr(src, rs), r2 = addr(src, 2 * rs), r3 = addr(src, 3 * rs);
+      for (let p = 0; p < kc; p++) {
+        const o = <usize>(p * cs) << 2;
+        store<f32>(dst, load<f32>(src + o));
+        store<f32>(dst, load<f32>(r1 + o), 4);
+        store<f32>(dst, load<f32>(r2 + o), 8);
+        store<f32>(dst, load<f32>(r3 + o), 12);
+        dst += 16;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(addr(src, r * rs + p * cs)) : 0);
+        }
+        dst += 16;
+      }
+    }
+  }
+}
+
+// Packs op(B)[0:kc, 0:nc] into NR-column panels, row by row, zero-padding the last panel.
+function packB(kc: i32, nc: i32, b: usize, rs: i32, cs: i32, dst: usize): void {
+  for (let j = 0; j < nc; j += NR) {
+    const cols = min(NR, nc - j);
+    const src = addr(b, j * cs);
+    if (cols == NR && cs == 1) {
+      for (let p = 0; p < kc; p++) {
+        const s = addr(src, p * rs);
+        v128.store(dst, v128.load(s));
+        v128.store(dst, v128.load(s, 16), 16);
+        dst += 32;
+      }
+    } else if (cols == NR) {
+      // transposed B: walk each source column contiguously
+      for (let c = 0; c < NR; c++) {
+        const s = addr(src, c * cs);
+        let d = dst + (<usize>c << 2);
+        for (let p = 0; p < kc; p++) {
+          store<f32>(d, load<f32>(addr(s, p * rs)));
+          d += 32;
+        }
+      }
+      dst += <usize>(kc * 32);
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let c = 0; c < NR; c++) {
+          store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(addr(src, p * rs + c * cs)) : 0);
+        }
+        dst += 32;
+      }
+    }
+  }
+}
+
+// C[0:4, 0:8] (+)= A panel x B panel over kc steps; ldc in bytes.
+function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pa += 16;
+    pb += 32;
+  }
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc));
+    c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc));
+    c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc));
+    c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20);
+  v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30);
+  v128.store(c + 3 * ldc, c31, 16);
+}
+
+/**
+ * C[m x n] (+)= op(A)[m x k] @ op(B)[k x n]. op(X)(r, c) lives at x + 4*(r*rs + c*cs);
+ * C is row-major with leading dimension ldc. `accumulate` 0 overwrites C.
+ */
+export function gemm(m: i32, n: i32, k: i32, a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32, accumulate: i32, scratch: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(addr(c, i * ldc), 0, <usize>n << 2);
+    return;
+  }
+  const pA = scratch, pB = scratch + PACK_A_BYTES, tile = pB + PACK_B_BYTES;
+  const ldcBytes = <usize>ldc << 2;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(kc, nc, addr(b, pc * rsB + jc * csB), rsB, csB, pB);
+      const acc = accumulate != 0 || pc > 0;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(mc, kc, addr(a, ic * rsA + pc * csA), rsA, csA, pA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const pb = pB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const pa = pA + (<usize>(ir * kc) << 2);
+            const cp = addr(c, (ic + ir) * ldc + jc + jr);
+            if (mr == MR && nr == NR) {
+              kernel4x8(kc, pa, pb, cp, ldcBytes, acc);
+            } else {
+              kernel4x8(kc, pa, pb, tile, <usize>(NR * 4), false);
+              for (let r = 0; r < mr; r++) {
+                const cr = cp + <usize>r * ldcBytes;
+                const tr = tile + (<usize>(r * NR) << 2);
+                for (let q = 0; q < nr; q++) {
+                  const o = <usize>q << 2;
+                  const v = load<f32>(tr + o);
+                  store<f32>(cr + o, acc ? load<f32>(cr + o) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Runs `count` gemm tasks of 12 i32 each (the arguments of gemm but scratch) at `list`. */
+export function runTasks(list: usize, count: i32, scratch: usize): void {
+  for (let t = 0; t < count; t++) {
+    const p = list + <usize>(t * 48);
+    gemm(load<i32>(p), load<i32>(p, 4), load<i32>(p, 8),
+      <usize>load<u32>(p, 12), load<i32>(p, 16), load<i32>(p, 20),
+      <usize>load<u32>(p, 24), load<i32>(p, 28), load<i32>(p, 32),
+      <usize>load<u32>(p, 36), load<i32>(p, 40), load<i32>(p, 44), scratch);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Vector math: branch-free, a few ulp from float64 results.
+
+@inline function splat(x: f32): v128 {
+  return f32x4.splat(x);
+}
+
+@inline function exp4(x: v128): v128 {
+  const xc = f32x4.min(f32x4.max(x, splat(-104.0)), splat(88.7228));
+  const n = f32x4.floor(f32x4.add(f32x4.mul(xc, splat(1.44269504088896341)), splat(0.5)));
+  // Cody-Waite: ln2 in two parts keeps the low bits of r
+  let r = f32x4.sub(xc, f32x4.mul(n, splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
+  let p = splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
+  let y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), splat(1));
+  // 2^n in two halves so subnormal results and n = 128 stay representable
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  y = f32x4.mul(y, i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23));
+  y = f32x4.mul(y, i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23));
+  y = v128.bitselect(splat(Infinity), y, f32x4.gt(x, splat(88.7228)));
+  return v128.bitselect(x, y, f32x4.ne(x, x));
+}
+
+@inline function sigmoid4(x: v128): v128 {
+  const e = exp4(f32x4.neg(f32x4.abs(x)));
+  const r = f32x4.div(splat(1), f32x4.add(splat(1), e));
+  const neg = v128.bitselect(x, f32x4.mul(e, r), f32x4.ne(x, x));
+  return v128.bitselect(r, neg, f32x4.ge(x, splat(0)));
+}
+
+@inline function tanh4(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const e = exp4(f32x4.mul(splat(-2), ax));
+  const t = f32x4.div(f32x4.sub(splat(1), e), f32x4.add(splat(1), e));
+  const signed = v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
+  // near zero 1 - e cancels; the odd Taylor series is exact to float there
+  const x2 = f32x4.mul(x, x);
+  const q = f32x4.add(splat(-0.333333333), f32x4.mul(x2, f32x4.add(splat(0.133333333), f32x4.mul(x2, splat(-0.0539682540)))));
+  const s = f32x4.add(x, f32x4.mul(f32x4.mul(x, x2), q));
+  return v128.bitselect(s, signed, f32x4.lt(ax, splat(0.125)));
+}
+
+const K0: f32 = 0.7978845608028654;
+
+// 0.5*(1 + tanh(u)) == sigmoid(2u): no cancellation for large negative x
+@inline function gelu4(x: v128): v128 {
+  const x3 = f32x4.mul(f32x4.mul(x, x), x);
+  const u = f32x4.mul(splat(K0), f32x4.add(x, f32x4.mul(splat(0.044715), x3)));
+  return f32x4.mul(x, sigmoid4(f32x4.add(u, u)));
+}
+
+@inline function geluGrad4(x: v128): v128 {
+  const x2 = f32x4.mul(x, x);
+  const u = f32x4.mul(splat(K0), f32x4.add(x, f32x4.mul(splat(0.044715), f32x4.mul(x2, x))));
+  const s = sigmoid4(f32x4.add(u, u));
+  const du = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * 0.044715), x2)));
+  const t = f32x4.mul(f32x4.mul(f32x4.mul(splat(2), x), f32x4.mul(s, f32x4.sub(splat(1), s))), du);
+  return f32x4.add(s, t);
+}
+
+// Ops without a vector form run lane by lane in float64 (as the reference does).
+@inline function lanes(v: v128, op: i32): v128 {
+  let r = v;
+  r = f32x4.replace_lane(r, 0, scalarUnary(op, f32x4.extract_lane(v, 0)));
+  r = f32x4.replace_lane(r, 1, scalarUnary(op, f32x4.extract_lane(v, 1)));
+  r = f32x4.replace_lane(r, 2, scalarUnary(op, f32x4.extract_lane(v, 2)));
+  r = f32x4.replace_lane(r, 3, scalarUnary(op, f32x4.extract_lane(v, 3)));
+  return r;
+}
+
+function scalarUnary(op: i32, x: f32): f32 {
+  switch (op) {
+    case 2: return <f32>Math.log(<f64>x);
+    case 4: return <f32>Math.sin(<f64>x);
+    case 5: return <f32>Math.cos(<f64>x);
+    default: return f32x4.extract_lane(unaryVec(op, f32x4.splat(x)), 0);
+  }
+}
+
+// op codes as UNARY_CODES in layout.ts
+@inline function unaryVec(op: i32, x: v128): v128 {
+  switch (op) {
+    case 0: return f32x4.neg(x);
+    case 1: return exp4(x);
+    case 3: return f32x4.sqrt(x);
+    case 6: return tanh4(x);
+    case 7: return sigmoid4(x);
+    case 8: return v128.and(x, f32x4.gt(x, splat(0)));
+    case 9: return gelu4(x);
+    case 10: return f32x4.abs(x);
+    case 11: return v128.or(v128.and(splat(1), f32x4.gt(x, splat(0))), v128.and(splat(-1), f32x4.lt(x, splat(0))));
+    case 12: return f32x4.mul(x, x);
+    case 13: return f32x4.div(splat(1), x);
+    default: return lanes(x, op);
+  }
+}
+
+export function unary(op: i32, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, unaryVec(op, v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, scalarUnary(op, load<f32>(x + o)));
+  }
+}
+
+// op codes as BINARY_CODES in layout.ts
+@inline function binaryVec(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case 0: return f32x4.add(a, b);
+    case 1: return f32x4.sub(a, b);
+    case 2: return f32x4.mul(a, b);
+    case 3: return f32x4.div(a, b);
+    case 5: return f32x4.max(a, b);
+    case 6: return f32x4.min(a, b);
+    case 7: return v128.and(splat(1), f32x4.eq(a, b));
+    case 8: return v128.and(splat(1), f32x4.ne(a, b));
+    case 9: return v128.and(splat(1), f32x4.lt(a, b));
+    case 10: return v128.and(splat(1), f32x4.le(a, b));
+    case 11: return v128.and(splat(1), f32x4.gt(a, b));
+    case 12: return v128.and(splat(1), f32x4.ge(a, b));
+    case 13: return v128.and(b, f32x4.gt(a, splat(0)));
+    case 14: return f32x4.mul(b, geluGrad4(a));
+    default: {
+      // pow, in float64 lane by lane
+      let r = a;
+      r = f32x4.replace_lane(r, 0, <f32>Math.pow(<f64>f32x4.extract_lane(a, 0), <f64>f32x4.extract_lane(b, 0)));
+      r = f32x4.replace_lane(r, 1, <f32>Math.pow(<f64>f32x4.extract_lane(a, 1), <f64>f32x4.extract_lane(b, 1)));
+      r = f32x4.replace_lane(r, 2, <f32>Math.pow(<f64>f32x4.extract_lane(a, 2), <f64>f32x4.extract_lane(b, 2)));
+      r = f32x4.replace_lane(r, 3, <f32>Math.pow(<f64>f32x4.extract_lane(a, 3), <f64>f32x4.extract_lane(b, 3)));
+      return r;
+    }
+  }
+}
+
+@inline function binaryScalar(op: i32, a: f32, b: f32): f32 {
+  return f32x4.extract_lane(binaryVec(op, f32x4.splat(a), f32x4.splat(b)), 0);
+}
+
+function binaryRun(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
+  let i = 0;
+  if (sa == 1 && sb == 1) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, binaryVec(op, v128.load(a + o), v128.load(b + o)));
+    }
+  } else if (sa == 1 && sb == 0) {
+    const bv = v128.load32_splat(b);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, binaryVec(op, v128.load(a + o), bv));
+    }
+  } else if (sa == 0 && sb == 1) {
+    const av = v128.load32_splat(a);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, binaryVec(op, av, v128.load(b + o)));
+    }
+  }
+  for (; i < n; i++) {
+    store<f32>(addr(out, i), binaryScalar(op, load<f32>(addr(a, i * sa)), load<f32>(addr(b, i * sb))));
+  }
+}
+
+/**
+ * out (contiguous) = op(a, b) over a simplified layout: nd dimensions, shape at `shape`,
+ * strides of a and b at `sa` and `sb` (i32 arrays); `idx` is nd i32s of scratch.
+ */
+export function binary(op: i32, nd: i32, shape: usize, sa: usize, sb: usize, a: usize, b: usize, out: usize, idx: usize): void {
+  const last = nd - 1;
+  const n = load<i32>(addr(shape, last));
+  const ia = load<i32>(addr(sa, last)), ib = load<i32>(addr(sb, last));
+  let total = 1;
+  for (let d = 0; d < nd; d++) total *= load<i32>(addr(shape, d));
+  memory.fill(idx, 0, <usize>nd << 2);
+  let pa = a, pb = b, po = out;
+  for (let i = 0; i < total; i += n) {
+    binaryRun(op, pa, ia, pb, ib, po, n);
+    po += <usize>n << 2;
+    for (let d = last - 1; d >= 0; d--) {
+      const s = load<i32>(addr(shape, d));
+      const da = load<i32>(addr(sa, d)), db = load<i32>(addr(sb, d));
+      const v = load<i32>(addr(idx, d)) + 1;
+      pa += <usize>(da << 2);
+      pb += <usize>(db << 2);
+      if (v < s) { store<i32>(addr(idx, d), v); break; }
+      pa -= <usize>((da * s) << 2);
+      pb -= <usize>((db * s) << 2);
+      store<i32>(addr(idx, d), 0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reductions over the middle axis of [outer, size, inner]; sums in float64.
+
+export function reduce(op: i32, x: usize, outer: i32, size: i32, inner: i32, out: usize, tmp: usize): void {
+  for (let o = 0; o < outer; o++) {
+    const base = addr(x, o * size * inner);
+    const dst = addr(out, o * inner);
+    if (op == 0) {
+      if (inner == 1) {
+        let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+        let k = 0;
+        for (; k + 4 <= size; k += 4) {
+          const v = v128.load(addr(base, k));
+          s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+          s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+        }
+        const s = f64x2.add(s0, s1);
+        let t = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+        for (; k < size; k++) t += <f64>load<f32>(addr(base, k));
+        store<f32>(dst, <f32>t);
+      } else {
+        // tmp holds `inner` float64 partial sums
+        memory.fill(tmp, 0, <usize>inner << 3);
+        for (let k = 0; k < size; k++) {
+          const row = addr(base, k * inner);
+          let i = 0;
+          for (; i + 2 <= inner; i += 2) {
+            const t = tmp + (<usize>i << 3);
+            v128.store(t, f64x2.add(v128.load(t), f64x2.promote_low_f32x4(v128.load64_zero(addr(row, i)))));
+          }
+          for (; i < inner; i++) {
+            const t = tmp + (<usize>i << 3);
+            store<f64>(t, load<f64>(t) + <f64>load<f32>(addr(row, i)));
+          }
+        }
+        for (let i = 0; i < inner; i++) store<f32>(addr(dst, i), <f32>load<f64>(tmp + (<usize>i << 3)));
+      }
+    } else if (op == 1 || op == 2) {
+      // wasm max/min propagate NaN, as the reference does
+      const isMax = op == 1;
+      if (inner == 1) {
+        let acc = load<f32>(base);
+        let k = 1;
+        if (size >= 5) {
+          let v = v128.load(base);
+          k = 4;
+          for (; k + 4 <= size; k += 4) {
+            const w = v128.load(addr(base, k));
+            v = isMax ? f32x4.max(v, w) : f32x4.min(v, w);
+          }
+          const l0 = f32x4.extract_lane(v, 0), l1 = f32x4.extract_lane(v, 1);
+          const l2 = f32x4.extract_lane(v, 2), l3 = f32x4.extract_lane(v, 3);
+          acc = isMax ? max(max(l0, l1), max(l2, l3)) : min(min(l0, l1), min(l2, l3));
+        }
+        for (; k < size; k++) {
+          const w = load<f32>(addr(base, k));
+          acc = isMax ? max(acc, w) : min(acc, w);
+        }
+        store<f32>(dst, acc);
+      } else {
+        memory.copy(dst, base, <usize>inner << 2);
+        for (let k = 1; k < size; k++) {
+          const row = addr(base, k * inner);
+          let i = 0;
+          for (; i + 4 <= inner; i += 4) {
+            const d = addr(dst, i);
+            const w = v128.load(addr(row, i));
+            v128.store(d, isMax ? f32x4.max(v128.load(d), w) : f32x4.min(v128.load(d), w));
+          }
+          for (; i < inner; i++) {
+            const d = addr(dst, i);
+            const w = load<f32>(addr(row, i));
+            store<f32>(d, isMax ? max(load<f32>(d), w) : min(load<f32>(d), w));
+          }
+        }
+      }
+    } else {
+      // argmax / argmin: first index of the extreme, NaN never chosen; indices as f32
+      const isMax = op == 3;
+      for (let i = 0; i < inner; i++) {
+        let best = load<f32>(addr(base, i));
+        let at = 0;
+        for (let k = 1; k < size; k++) {
+          const v = load<f32>(addr(base, k * inner + i));
+          if (isMax ? v > best : v < best) { best = v; at = k; }
+        }
+        store<f32>(addr(dst, i), <f32>at);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Row-wise softmax, its backward, layer norm, Adam
+
+@inline function hsum(v: v128): f64 {
+  return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) +
+    <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
+}
+
+export function softmax(x: usize, rows: i32, cols: i32, out: usize, log: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = addr(x, r * cols), yr = addr(out, r * cols);
+    let mx: f32 = -Infinity;
+    let j = 0;
+    if (cols >= 4) {
+      let mv = splat(-Infinity);
+      for (; j + 4 <= cols; j += 4) mv = f32x4.max(mv, v128.load(addr(xr, j)));
+      mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    }
+    for (; j < cols; j++) mx = max(mx, load<f32>(addr(xr, j)));
+    if (mx == -Infinity) mx = 0; // a fully masked row stays finite where it can
+    const m4 = splat(mx);
+    let s4 = splat(0);
+    let sum: f64 = 0;
+    j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const e = exp4(f32x4.sub(v128.load(addr(xr, j)), m4));
+      if (!log) v128.store(addr(yr, j), e);
+      s4 = f32x4.add(s4, e);
+    }
+    for (; j < cols; j++) {
+      const e = f32x4.extract_lane(exp4(splat(load<f32>(addr(xr, j)) - mx)), 0);
+      if (!log) store<f32>(addr(yr, j), e);
+      sum += <f64>e;
+    }
+    sum += hsum(s4);
+    if (log) {
+      const sub = splat(mx + <f32>Math.log(sum));
+      j = 0;
+      for (; j + 4 <= cols; j += 4) v128.store(addr(yr, j), f32x4.sub(v128.load(addr(xr, j)), sub));
+      const subs = mx + <f32>Math.log(sum);
+      for (; j < cols; j++) store<f32>(addr(yr, j), load<f32>(addr(xr, j)) - subs);
+    } else {
+      const inv = <f32>(1.0 / sum);
+      const i4 = splat(inv);
+      j = 0;
+      for (; j + 4 <= cols; j += 4) v128.store(addr(yr, j), f32x4.mul(v128.load(addr(yr, j)), i4));
+      for (; j < cols; j++) store<f32>(addr(yr, j), load<f32>(addr(yr, j)) * inv);
+    }
+  }
+}
+
+export function softmaxBackward(y: usize, g: usize, rows: i32, cols: i32, out: usize, log: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const yr = addr(y, r * cols), gr = addr(g, r * cols), o = addr(out, r * cols);
+    let s4 = splat(0);
+    let s: f64 = 0;
+    let j = 0;
+    if (log) {
+      for (; j + 4 <= cols; j += 4) s4 = f32x4.add(s4, v128.load(addr(gr, j)));
+      for (; j < cols; j++) s += <f64>load<f32>(addr(gr, j));
+      const sf = <f32>(s + hsum(s4));
+      const sv = splat(sf);
+      j = 0;
+      for (; j + 4 <= cols; j += 4) {
+        v128.store(addr(o, j), f32x4.sub(v128.load(addr(gr, j)), f32x4.mul(exp4(v128.load(addr(yr, j))), sv)));
+      }
+      for (; j < cols; j++) {
+        const e = f32x4.extract_lane(exp4(splat(load<f32>(addr(yr, j)))), 0);
+        store<f32>(addr(o, j), load<f32>(addr(gr, j)) - e * sf);
+      }
+    } else {
+      for (; j + 4 <= cols; j += 4) s4 = f32x4.add(s4, f32x4.mul(v128.load(addr(gr, j)), v128.load(addr(yr, j))));
+      for (; j < cols; j++) s += <f64>(load<f32>(addr(gr, j)) * load<f32>(addr(yr, j)));
+      const sf = <f32>(s + hsum(s4));
+      const sv = splat(sf);
+      j = 0;
+      for (; j + 4 <= cols; j += 4) {
+        v128.store(addr(o, j), f32x4.mul(v128.load(addr(yr, j)), f32x4.sub(v128.load(addr(gr, j)), sv)));
+      }
+      for (; j < cols; j++) store<f32>(addr(o, j), load<f32>(addr(yr, j)) * (load<f32>(addr(gr, j)) - sf));
+    }
+  }
+}
+
+export function layerNorm(x: usize, rows: i32, cols: i32, eps: f64, out: usize, mean: usize, rstd: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = addr(x, r * cols), o = addr(out, r * cols);
+    let s4 = splat(0);
+    let s: f64 = 0;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) s4 = f32x4.add(s4, v128.load(addr(xr, j)));
+    for (; j < cols; j++) s += <f64>load<f32>(addr(xr, j));
+    const mu = (s + hsum(s4)) / <f64>cols;
+    const muf = <f32>mu;
+    const m4 = splat(muf);
+    let v4 = splat(0);
+    let v: f64 = 0;
+    j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const d = f32x4.sub(v128.load(addr(xr, j)), m4);
+      v4 = f32x4.add(v4, f32x4.mul(d, d));
+    }
+    for (; j < cols; j++) {
+      const d = <f64>load<f32>(addr(xr, j)) - mu;
+      v += d * d;
+    }
+    const rs = <f32>(1.0 / Math.sqrt((v + hsum(v4)) / <f64>cols + eps));
+    const r4 = splat(rs);
+    j = 0;
+    for (; j + 4 <= cols; j += 4) v128.store(addr(o, j), f32x4.mul(f32x4.sub(v128.load(addr(xr, j)), m4), r4));
+    for (; j < cols; j++) store<f32>(addr(o, j), (load<f32>(addr(xr, j)) - muf) * rs);
+    store<f32>(addr(mean, r), muf);
+    store<f32>(addr(rstd, r), rs);
+  }
+}
+
+export function adam(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64,
+  weightDecay: f64, decoupledDecay: f64, bc1: f64, bc2: f64): void {
+  const b1 = splat(<f32>beta1), b2 = splat(<f32>beta2);
+  const c1 = splat(<f32>(1 - beta1)), c2 = splat(<f32>(1 - beta2));
+  const wd = splat(<f32>weightDecay), decay = splat(<f32>(lr * decoupledDecay));
+  const step = splat(<f32>(lr / bc1)), inv = splat(<f32>(1 / Math.sqrt(bc2))), e = splat(<f32>eps);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    let pi = v128.load(p + o);
+    const gi = f32x4.add(v128.load(g + o), f32x4.mul(wd, pi));
+    pi = f32x4.sub(pi, f32x4.mul(decay, pi));
+    const mi = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, gi));
+    const vi = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(gi, gi)));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    v128.store(p + o, f32x4.sub(pi, f32x4.div(f32x4.mul(step, mi), f32x4.add(f32x4.mul(f32x4.sqrt(vi), inv), e))));
+  }
+  const sb1 = <f32>beta1, sb2 = <f32>beta2, sc1 = <f32>(1 - beta1), sc2 = <f32>(1 - beta2);
+  const swd = <f32>weightDecay, sdecay = <f32>(lr * decoupledDecay), sstep = <f32>(lr / bc1);
+  const sinv = <f32>(1 / Math.sqrt(bc2)), se = <f32>eps;
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    let pi = load<f32>(p + o);
+    const gi = load<f32>(g + o) + swd * pi;
+    pi -= sdecay * pi;
+    const mi = sb1 * load<f32>(m + o) + sc1 * gi;
+    const vi = sb2 * load<f32>(v + o) + sc2 * gi * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(p + o, pi - sstep * mi / (Mathf.sqrt(vi) * sinv + se));
+  }
+}
