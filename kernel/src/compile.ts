@@ -124,7 +124,7 @@ function checkpointTransformer(context: TS.TransformationContext): TS.Transforme
 function adjustedTs(modulePaths: Record<string, string[]>): Ts {
   const wrapped: Record<string, unknown> = { __esModule: true };
   for (const key of Object.keys(ts)) {
-    Object.defineProperty(wrapped, key, { enumerable: true, get: () => (ts as unknown as Record<string, unknown>)[key] });
+    Object.defineProperty(wrapped, key, { enumerable: true, configurable: true, get: () => (ts as unknown as Record<string, unknown>)[key] });
   }
   const createWatchCompilerHost = (rootFiles: string[], options: TS.CompilerOptions, ...rest: unknown[]) => {
     const adjusted: TS.CompilerOptions = { ...options, inlineSourceMap: true, paths: { ...modulePaths, ...(options.paths ?? {}) } };
@@ -172,8 +172,8 @@ function adjustedTs(modulePaths: Record<string, string[]>): Ts {
     }
     return { ...out, outputText };
   };
-  Object.defineProperty(wrapped, "createWatchCompilerHost", { value: createWatchCompilerHost });
-  Object.defineProperty(wrapped, "transpileModule", { value: transpileModule });
+  Object.defineProperty(wrapped, "createWatchCompilerHost", { value: createWatchCompilerHost, enumerable: true });
+  Object.defineProperty(wrapped, "transpileModule", { value: transpileModule, enumerable: true });
   return wrapped as unknown as Ts;
 }
 

@@ -279,7 +279,9 @@ export class Executor {
     const cell = this.cells.get(id);
     if (!cell) return undefined;
     const mapped = cell.lineMap[line - 1];
-    return { label: cell.label, line: mapped !== undefined && mapped >= 0 ? mapped + 1 : line };
+    // Lines without a mapping belong to the wrapper around the cell's code.
+    if (mapped === undefined || mapped < 0) return cell.lineMap.length ? undefined : { label: cell.label, line };
+    return { label: cell.label, line: mapped + 1 };
   }
 
   /** Jupyter error content with a traceback in cell lines, for any thrown value. */
@@ -294,7 +296,7 @@ export class Executor {
       for (const raw of err.stack.split("\n").slice(1)) {
         const line = raw.trim();
         if (!line.startsWith("at ")) continue;
-        if (/node:internal|\/kernel\/dist\/|__chainlab_cell__/.test(line)) continue;
+        if (/\(node:|at node:|\/kernel\/dist\/|__chainlab_cell__/.test(line)) continue;
         const m = /cell:(\d+):(\d+):(\d+)/.exec(line);
         if (m) {
           const loc = this.mapLocation(Number(m[1]), Number(m[2]));

@@ -34,7 +34,7 @@ export class Outputs {
     private readonly limits: OutputLimits = defaultLimits,
   ) {}
 
-  private send(frames: (Buffer | string)[]): void {
+  send(frames: (Buffer | string)[]): void {
     let bytes = 0;
     for (const f of frames) bytes += typeof f === "string" ? Buffer.byteLength(f) : f.length;
     this.sent.push({ at: Date.now(), bytes });

@@ -2,6 +2,7 @@
 // product; backward() walks the nodes in reverse topological order and applies the chain
 // rule, summing the contributions that reach a tensor along several paths.
 import type { Tensor } from "./tensor";
+import { fmt, sameShape } from "./shape";
 
 /** Given dL/d(output), return dL/d(input) for each input (null where none flows). */
 export type Vjp = (grad: Tensor) => (Tensor | null)[];
@@ -86,7 +87,10 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
       grads.delete(t);
       for (const hook of t.hooks) g = hook(g) ?? g;
       const node = t.gradFn;
-      if (!node || t.retainsGrad) t.grad = t.grad ? t.grad.add(g) : g.contiguous();
+      // .grad gets storage of its own: g may be a view shared with other inputs' gradients
+      // (add passes the same tensor to both) or the caller's tensor, and optimisers write
+      // into .grad in place
+      if (!node || t.retainsGrad) t.grad = t.grad ? t.grad.add(g) : g.clone();
       if (!node) continue;
       if (!node.vjp) {
         throw new Error(
@@ -98,6 +102,12 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
       node.inputs.forEach((x, k) => {
         const gx = inputGrads[k];
         if (!gx || !x.requiresGrad) return;
+        if (!sameShape(gx.shape, x.shape)) {
+          throw new Error(
+            `backward(): '${node.name}' returned a gradient of shape ${fmt(gx.shape)} for its input ${k} ` +
+              `of shape ${fmt(x.shape)}; a vector-Jacobian product must match its input's shape`,
+          );
+        }
         const acc = grads.get(x);
         grads.set(x, acc ? acc.add(gx) : gx);
       });

@@ -1,64 +1,112 @@
-// Printing like PyTorch: aligned columns, summarised past 1,000 elements with 3 edge items.
+// Printing like PyTorch (torch/_tensor_str.py with its default options): one number format
+// for the whole tensor chosen from the values shown, aligned columns, rows wrapped at 80
+// characters, and past 1,000 elements only the 3 edge items of each dim around "...".
 import type { Tensor } from "./tensor";
 
 const THRESHOLD = 1000;
 const EDGE = 3;
+const PRECISION = 4;
+const LINEWIDTH = 80;
 
-function numberFormatter(values: ArrayLike<number>, isInt: boolean): (v: number) => string {
-  if (isInt) return (v) => String(v);
-  let allInt = true, maxAbs = 0, minAbs = Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) continue;
-    if (!Number.isInteger(v)) allInt = false;
-    const a = Math.abs(v);
-    maxAbs = Math.max(maxAbs, a);
-    if (a > 0) minAbs = Math.min(minAbs, a);
+/** Python's "{:.4e}": the exponent has a sign and at least two digits. */
+function sci(v: number): string {
+  const [m, e] = v.toExponential(PRECISION).split("e");
+  const sign = e[0] === "-" ? "-" : "+";
+  return `${m}e${sign}${e.replace(/^[+-]/, "").padStart(2, "0")}`;
+}
+
+function special(v: number): string {
+  return v !== v ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
+/** Python's "{:.Nf}", which keeps the sign of -0. */
+function fixed(v: number, digits: number): string {
+  const s = v.toFixed(digits);
+  return Object.is(v, -0) || (v < 0 && !s.startsWith("-")) ? "-" + s : s;
+}
+
+interface Formatter {
+  width: number;
+  format(v: number): string;
+}
+
+/** The format PyTorch picks: integers "3.", fixed "0.1235", or scientific "1.2346e-05". */
+function makeFormatter(shown: number[], isInt: boolean): Formatter {
+  let width = 1;
+  if (isInt) {
+    for (const v of shown) width = Math.max(width, String(v).length);
+    return { width, format: (v) => String(v).padStart(width) };
   }
-  const special = (v: number) => (v !== v ? "nan" : v > 0 ? "inf" : "-inf");
-  if (allInt && maxAbs < 1e8) return (v) => (Number.isFinite(v) ? `${v}.` : special(v));
-  const sci = maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity) || (maxAbs / minAbs > 1e3 && maxAbs > 1e3);
-  return (v) => (Number.isFinite(v) ? (sci ? v.toExponential(4) : v.toFixed(4)) : special(v));
+  const finite = shown.filter((v) => Number.isFinite(v) && v !== 0);
+  let mode: "int" | "fixed" | "sci" = "int";
+  if (finite.length) {
+    const abs = finite.map(Math.abs);
+    const min = Math.min(...abs), max = Math.max(...abs);
+    if (!finite.every(Number.isInteger)) mode = "fixed";
+    const wide = max / min > 1000 || max > 1e8;
+    if (wide || (mode === "fixed" && min < 1e-4)) mode = "sci";
+    for (const v of finite) {
+      const len = mode === "sci" ? sci(v).length : mode === "int" ? fixed(v, 0).length + 1 : fixed(v, PRECISION).length;
+      width = Math.max(width, len);
+    }
+  }
+  const one = (v: number): string => {
+    if (!Number.isFinite(v)) return special(v);
+    if (mode === "sci") return sci(v);
+    return mode === "int" ? `${fixed(v, 0)}.` : fixed(v, PRECISION);
+  };
+  return { width, format: (v) => one(v).padStart(width) };
 }
 
 export function formatTensor(t: Tensor): string {
   const v = t.values();
   const summarise = v.length > THRESHOLD;
-  const fmtNum = numberFormatter(v, t.dtype === "int32");
   const strides = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
-  // the column width comes from the values that will be printed
-  const cells: string[] = [];
-  const visit = (d: number, off: number, emit: (s: string) => void): void => {
-    if (d === t.ndim) return emit(fmtNum(v[off]));
-    const n = t.shape[d];
-    const cut = summarise && n > 2 * EDGE;
-    for (let i = 0; i < n; i++) {
-      if (cut && i === EDGE) i = n - EDGE;
-      visit(d + 1, off + i * strides[d], emit);
-    }
+  /** Indices shown along a dim of size n (-1 marks the "..."). */
+  const shownAlong = (n: number): number[] => {
+    if (!summarise || n <= 2 * EDGE) return Array.from({ length: n }, (_, i) => i);
+    return [0, 1, 2, -1, n - 3, n - 2, n - 1];
   };
-  visit(0, 0, (s) => cells.push(s));
-  const width = Math.max(0, ...cells.map((c) => c.length));
-  const indent = "tensor(".length;
-  const render = (d: number, off: number): string => {
-    if (d === t.ndim) return fmtNum(v[off]).padStart(width);
-    const n = t.shape[d];
-    const cut = summarise && n > 2 * EDGE;
-    const parts: string[] = [];
-    for (let i = 0; i < n; i++) {
-      if (cut && i === EDGE) {
-        parts.push("...");
-        i = n - EDGE;
-      }
-      parts.push(render(d + 1, off + i * strides[d]));
+  // the format comes from the values that will be printed, as in PyTorch's summarised data
+  const shown: number[] = [];
+  const visit = (d: number, off: number): void => {
+    if (d === t.ndim) {
+      shown.push(v[off]);
+      return;
     }
-    const sep = d === t.ndim - 1 ? ", " : "," + "\n".repeat(t.ndim - d - 1) + " ".repeat(indent + d + 1);
-    return "[" + parts.join(sep) + "]";
+    for (const i of shownAlong(t.shape[d])) if (i >= 0) visit(d + 1, off + i * strides[d]);
   };
-  const body = t.ndim === 0 ? fmtNum(v[0]) : render(0, 0);
-  const extras: string[] = [];
-  extras.push(`shape=[${t.shape.join(", ")}]`, `dtype=${t.dtype}`);
-  if (t.gradFn) extras.push(`gradFn=<${t.gradFn.name}>`);
-  else if (t.requiresGrad) extras.push("requiresGrad=true");
-  return `tensor(${body}, ${extras.join(", ")})`;
+  visit(0, 0);
+  const f = makeFormatter(shown, t.dtype === "int32");
+  const prefix = "tensor(";
+  const render = (d: number, off: number, indent: number): string => {
+    const idx = shownAlong(t.shape[d]);
+    if (d === t.ndim - 1) {
+      // a row: elements wrapped so that each line fits in the line width
+      const items = idx.map((i) => (i < 0 ? " ..." : f.format(v[off + i * strides[d]])));
+      const perLine = Math.max(1, Math.floor((LINEWIDTH - indent) / (f.width + 2)));
+      const lines: string[] = [];
+      for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(", "));
+      return "[" + lines.join(",\n" + " ".repeat(indent + 1)) + "]";
+    }
+    const parts = idx.map((i) => (i < 0 ? "..." : render(d + 1, off + i * strides[d], indent + 1)));
+    return "[" + parts.join("," + "\n".repeat(t.ndim - d - 1) + " ".repeat(indent + 1)) + "]";
+  };
+  const body = t.ndim === 0 ? f.format(v[0]) : render(0, 0, prefix.length);
+  const suffixes = [`shape=[${t.shape.join(", ")}]`, `dtype=${t.dtype}`];
+  if (t.gradFn) suffixes.push(`gradFn=<${t.gradFn.name}>`);
+  else if (t.requiresGrad) suffixes.push("requiresGrad=true");
+  // each suffix goes on the last line while it fits, else on a line of its own
+  let out = prefix + body;
+  let lastLen = out.length - out.lastIndexOf("\n") + 1;
+  for (const s of suffixes) {
+    if (lastLen + s.length + 2 > LINEWIDTH) {
+      out += ",\n" + " ".repeat(prefix.length) + s;
+      lastLen = prefix.length + s.length;
+    } else {
+      out += ", " + s;
+      lastLen += s.length + 2;
+    }
+  }
+  return out + ")";
 }

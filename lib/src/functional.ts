@@ -1,7 +1,7 @@
 // F, like torch.nn.functional: the building blocks of layers and losses as plain functions.
 import { fmt } from "./shape";
 import type { Tensor } from "./tensor";
-import { requireFloat } from "./ops/elementwise";
+import { bceWithLogits } from "./ops/nn";
 export { softmax, logSoftmax, layerNorm, crossEntropy, nllLoss, embedding, dropout, conv2d, maxPool2d } from "./ops/nn";
 export type { LossOptions, Conv2dOptions } from "./ops/nn";
 
@@ -42,16 +42,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduct
   return reduce(input.sub(target).abs(), opts.reduction ?? "mean");
 }
 
-/** Stable form: max(x, 0) - x*y + log(1 + exp(-|x|)). */
+/** Elementwise binary cross-entropy on logits (numerically stable, fused; see ops/nn). */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: { reduction?: Reduction; posWeight?: number } = {}): Tensor {
-  requireFloat("binaryCrossEntropyWithLogits", logits, target);
-  sameShapes("binaryCrossEntropyWithLogits", logits, target);
-  const softplus = logits.abs().neg().exp().add(1).log();
-  let loss = logits.relu().sub(logits.mul(target)).add(softplus);
-  if (opts.posWeight !== undefined && opts.posWeight !== 1) {
-    // l = (1 - y) x + (1 + (pw - 1) y) * softplus(-x)
-    const sp = logits.neg().relu().add(softplus);
-    loss = target.neg().add(1).mul(logits).add(target.mul(opts.posWeight - 1).add(1).mul(sp));
-  }
-  return reduce(loss, opts.reduction ?? "mean");
+  return reduce(bceWithLogits(logits, target, opts.posWeight ?? 1), opts.reduction ?? "mean");
 }

@@ -7,3 +7,5 @@ export * from "./functions";
 export { manualSeed, Generator } from "./random";
 export { backend, setBackend } from "./backend";
 export * as F from "./functional";
+export { computationGraph, Monitor, TENSOR_MIME, GRAPH_MIME, CURVES_MIME, GRADFLOW_MIME } from "./display";
+export * from "./notebook";

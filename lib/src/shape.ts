@@ -32,9 +32,10 @@ export function isContiguous(shape: readonly number[], strides: readonly number[
 
 /** A dim that may be negative, checked against ndim (ndim + 1 where a new axis may go). */
 export function normDim(op: string, dim: number, shape: readonly number[], extra = 0): number {
-  const nd = shape.length + extra;
-  if (!Number.isInteger(dim) || dim < -nd || dim >= Math.max(nd, 1)) {
-    const range = nd === 0 ? "only 0 or -1" : `${-nd}..${nd - 1}`;
+  // a 0-d tensor accepts dim 0 and -1, like PyTorch (both name the tensor itself)
+  const nd = Math.max(shape.length + extra, 1);
+  if (!Number.isInteger(dim) || dim < -nd || dim >= nd) {
+    const range = shape.length + extra === 0 ? "only 0 or -1" : `${-nd}..${nd - 1}`;
     throw new Error(`${op}(): dim ${dim} is out of range for a tensor of shape ${fmt(shape)} (dims are ${range})`);
   }
   return dim < 0 ? dim + nd : dim;

@@ -135,8 +135,10 @@ export class Tensor {
       }
       g = new Tensor(new Float32Array([1]), this.shape);
     } else {
-      g = grad instanceof Tensor ? grad : Tensor.from(grad);
-      if (g.numel() !== this.numel() || (g.ndim !== this.ndim && g.numel() !== 1)) {
+      g = (grad instanceof Tensor ? grad.detach() : Tensor.from(grad)).float();
+      // same shape, or a one-element gradient for a one-element output ([1] for [], ...)
+      const fits = g.ndim === this.ndim ? g.shape.every((d, i) => d === this.shape[i]) : g.numel() === 1 && this.numel() === 1;
+      if (!fits) {
         throw new Error(`backward(): the gradient has shape ${fmt(g.shape)} but the output has shape ${fmt(this.shape)}`);
       }
       if (g.ndim !== this.ndim) g = g.reshape(this.shape as number[]);
@@ -261,7 +263,7 @@ export class Tensor {
   unsqueeze(dim: number): Tensor { return S.unsqueeze(this, dim); }
   expand(...shape: number[] | [number[]]): Tensor { return S.expand(this, S.shapeArg(shape)); }
   narrow(dim: number, start: number, length: number): Tensor { return S.narrow(this, dim, start, length); }
-  select(dim: number, index: number): Tensor { return S.index(this, S.specAt(this, dim, index)); }
+  select(dim: number, index: number): Tensor { return S.index(this, S.specAt(this, dim, index), "select"); }
   /** NumPy-style indexing: x.index(0), x.index(null, [1, 3]), x.index([null, null, 2]). */
   index(...specs: IndexSpec[]): Tensor { return S.index(this, specs); }
   indexSelect(dim: number, idx: Tensor | number[]): Tensor { return S.indexSelect(this, dim, idx); }

@@ -74,3 +74,58 @@ export function packLayout(buf: Float64Array, shape: readonly number[], ...views
 export function isF32(x: TypedArray): x is Float32Array {
   return x instanceof Float32Array;
 }
+
+/** A layout with size-1 dimensions dropped and neighbours merged where every view allows. */
+export interface Simplified {
+  shape: number[];
+  strides: number[][];
+}
+
+export function simplify(shape: readonly number[], strides: readonly (readonly number[])[]): Simplified {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const s = shape[d];
+    if (s === 1) continue;
+    const k = outShape.length;
+    if (k > 0 && strides.every((st, o) => outStrides[o][k - 1] === st[d] * s)) {
+      outShape[k - 1] *= s;
+      strides.forEach((st, o) => { outStrides[o][k - 1] = st[d]; });
+      continue;
+    }
+    outShape.push(s);
+    strides.forEach((st, o) => { outStrides[o].push(st[d]); });
+  }
+  if (outShape.length === 0) {
+    outShape.push(1);
+    outStrides.forEach((st) => st.push(0));
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/** Strided gather into contiguous `out`, one tight loop per run of the last dimension. */
+export function stridedCopy(shape: readonly number[], src: Strided, out: TypedArray): void {
+  const L = simplify(shape, [src.strides]);
+  const nd = L.shape.length, last = nd - 1;
+  const n = L.shape[last], s = L.strides[0][last];
+  const sh = L.shape, st = L.strides[0];
+  const total = sizeOf(sh);
+  const data = src.data;
+  const idx = new Array<number>(nd).fill(0);
+  let ia = src.offset;
+  for (let i = 0; i < total; i += n) {
+    if (s === 1) {
+      if (n >= 32) out.set(data.subarray(ia, ia + n), i);
+      else for (let j = 0; j < n; j++) out[i + j] = data[ia + j];
+    } else {
+      for (let j = 0, p = ia; j < n; j++, p += s) out[i + j] = data[p];
+    }
+    for (let d = last - 1; d >= 0; d--) {
+      idx[d]++;
+      ia += st[d];
+      if (idx[d] < sh[d]) break;
+      ia -= st[d] * sh[d];
+      idx[d] = 0;
+    }
+  }
+}

@@ -1,5 +1,432 @@
-import type { Backend } from "./types";
+// The WebAssembly backend: SIMD kernels compiled from lib/wasm/assembly (AssemblyScript)
+// into one shared memory. Operands are copied into that memory and results copied back:
+// O(n^2) copies around an O(n^3) GEMM cost little, and elementwise kernels still win where
+// they compute (exp, tanh, GELU). Large GEMMs are split across worker threads that run the
+// same module on the same memory; the caller stays synchronous and waits with Atomics.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import { JsBackend } from "./js";
+import {
+  BINARY_CODES, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, simplify, sizeOf, stridedCopy,
+} from "./layout";
+import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
+
+// The compiler settings (ES2022, no DOM library) declare no WebAssembly types; these are
+// the parts used here.
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+type WasmModule = object;
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (m: WasmModule, imports: object) => { exports: unknown };
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface Kernels {
+  heapBase(): number;
+  gemmScratchBytes(): number;
+  runTasks(list: number, count: number, scratch: number): void;
+  unary(op: number, x: number, out: number, n: number): void;
+  binary(op: number, nd: number, shape: number, sa: number, sb: number, a: number, b: number, out: number, idx: number): void;
+  reduce(op: number, x: number, outer: number, size: number, inner: number, out: number, tmp: number): void;
+  softmax(x: number, rows: number, cols: number, out: number, log: number): void;
+  softmaxBackward(y: number, g: number, rows: number, cols: number, out: number, log: number): void;
+  layerNorm(x: number, rows: number, cols: number, eps: number, out: number, mean: number, rstd: number): void;
+  adam(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, decoupledDecay: number, bc1: number, bc2: number): void;
+}
+
+/** Where the build puts the module: lib/wasm, from lib/src/backend or lib/dist/backend alike. */
+export function wasmPath(): string {
+  return path.join(__dirname, "..", "..", "wasm", "chainlab.wasm");
+}
+
+const PAGE = 65536;
+const MR = 4;
+const NR = 8;
+// control words in a small SharedArrayBuffer: [generation, workers ready, ...] then
+// CTRL_STRIDE words per worker: task list, task count, scratch, finished generation, error
+const CTRL_WORKER0 = 8;
+const CTRL_STRIDE = 8;
+
+// Each worker instantiates the module on the shared memory and runs the task lists it is
+// handed, spinning briefly before sleeping so that back-to-back GEMMs start quickly.
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { module, memory, ctrl, id } = workerData;
+const run = new WebAssembly.Instance(module, { env: { memory } }).exports.runTasks;
+const c = new Int32Array(ctrl);
+const base = ${CTRL_WORKER0} + id * ${CTRL_STRIDE};
+let gen = 0;
+Atomics.add(c, 1, 1);
+for (;;) {
+  let spin = 0;
+  while (Atomics.load(c, 0) === gen && spin < 20000) spin++;
+  if (Atomics.load(c, 0) === gen) Atomics.wait(c, 0, gen);
+  const g = Atomics.load(c, 0);
+  if (g === gen) continue;
+  gen = g;
+  try { run(c[base], c[base + 1], c[base + 2]); } catch (e) { Atomics.store(c, base + 4, 1); }
+  Atomics.store(c, base + 3, gen);
+  Atomics.notify(c, base + 3);
+}
+`;
+
+class Runtime {
+  readonly k: Kernels;
+  readonly memory: WasmMemory;
+  private f32 = new Float32Array(0);
+  private i32 = new Int32Array(0);
+  private readonly scratch: number[] = [];
+  private readonly arenaBase: number;
+  private top = 0;
+  private readonly ctrl: Int32Array;
+  private readonly workers: Worker[] = [];
+  /** Multiply-adds from which a GEMM is split across threads. */
+  threadWork = 1 << 20;
+  maxThreads: number;
+
+  constructor(module: WasmModule, threads: number) {
+    const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+    this.memory = memory;
+    this.k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernels;
+    const align = (x: number) => Math.ceil(x / 64) * 64;
+    let at = align(this.k.heapBase());
+    for (let t = 0; t < threads; t++) {
+      this.scratch.push(at);
+      at = align(at + this.k.gemmScratchBytes());
+    }
+    this.arenaBase = at;
+    this.maxThreads = threads;
+    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (CTRL_WORKER0 + CTRL_STRIDE * threads)));
+    for (let w = 0; w < threads - 1; w++) {
+      try {
+        const worker = new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { module, memory, ctrl: this.ctrl.buffer, id: w },
+        });
+        worker.unref();
+        worker.on("error", () => { this.maxThreads = 1; });
+        this.workers.push(worker);
+      } catch {
+        this.maxThreads = 1;
+        break;
+      }
+    }
+    this.ensure(this.arenaBase + PAGE);
+  }
+
+  /** Threads usable now: workers report ready a few milliseconds after loading. */
+  threads(): number {
+    if (this.maxThreads <= 1) return 1;
+    return Atomics.load(this.ctrl, 1) >= this.workers.length ? Math.min(this.maxThreads, this.workers.length + 1) : 1;
+  }
+
+  private ensure(bytes: number): void {
+    const mem = this.memory;
+    if (bytes > mem.buffer.byteLength) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));
+    if (this.f32.buffer !== mem.buffer || this.f32.length * 4 !== mem.buffer.byteLength) {
+      this.f32 = new Float32Array(mem.buffer);
+      this.i32 = new Int32Array(mem.buffer);
+    }
+  }
+
+  /** Starts a fresh call: every pointer handed out before is free again. */
+  reset(): void {
+    this.top = this.arenaBase;
+  }
+
+  /** Reserves bytes (16-byte aligned) in the arena; views stay valid until the next reset. */
+  alloc(bytes: number): number {
+    const p = this.top;
+    this.top = Math.ceil((p + bytes) / 16) * 16;
+    this.ensure(this.top);
+    return p;
+  }
+
+  floats(): Float32Array { return this.f32; }
+  ints(): Int32Array { return this.i32; }
+
+  /** Copies n floats of x (from `from`) into the arena. */
+  stage(x: Float32Array, n: number, from = 0): number {
+    const p = this.alloc(n * 4);
+    this.f32.set(from === 0 && n === x.length ? x : x.subarray(from, from + n), p >> 2);
+    return p;
+  }
+
+  /** Runs per-thread task lists (pointer, count); thread 0 is this one. */
+  runTasks(lists: [number, number][]): void {
+    const c = this.ctrl;
+    const extra = lists.length - 1;
+    if (extra > 0) {
+      for (let w = 0; w < extra; w++) {
+        const base = CTRL_WORKER0 + w * CTRL_STRIDE;
+        c[base] = lists[w + 1][0];
+        c[base + 1] = lists[w + 1][1];
+        c[base + 2] = this.scratch[w + 1];
+      }
+      const gen = Atomics.add(c, 0, 1) + 1;
+      Atomics.notify(c, 0);
+      this.k.runTasks(lists[0][0], lists[0][1], this.scratch[0]);
+      let failed = false;
+      for (let w = 0; w < extra; w++) {
+        const base = CTRL_WORKER0 + w * CTRL_STRIDE;
+        let spin = 0;
+        let v: number;
+        while ((v = Atomics.load(c, base + 3)) !== gen) {
+          if (spin++ > 2000) Atomics.wait(c, base + 3, v, 50);
+        }
+        if (Atomics.exchange(c, base + 4, 0)) failed = true;
+      }
+      if (failed) throw new Error("gemm: a WebAssembly worker thread failed");
+    } else {
+      this.k.runTasks(lists[0][0], lists[0][1], this.scratch[0]);
+    }
+  }
+}
+
+/** Smallest and one-past-largest element of op(X) over all batch offsets. */
+function span(trans: boolean, rows: number, cols: number, ld: number, offs: ArrayLike<number>, batch: number): [number, number] {
+  const rs = trans ? 1 : ld, cs = trans ? ld : 1;
+  const reach = rows > 0 && cols > 0 ? (rows - 1) * rs + (cols - 1) * cs : 0;
+  let lo = Infinity, hi = -Infinity;
+  for (let t = 0; t < batch; t++) {
+    const o = offs[t];
+    if (o < lo) lo = o;
+    if (o + reach > hi) hi = o + reach;
+  }
+  return [lo, hi + 1];
+}
+
+interface Task {
+  m: number; n: number; k: number;
+  a: number; rsA: number; csA: number;
+  b: number; rsB: number; csB: number;
+  c: number; ldc: number; acc: number;
+}
+
+export class WasmBackend extends JsBackend implements Backend {
+  override readonly name = "wasm" as const;
+
+  constructor(private readonly rt: Runtime) {
+    super();
+  }
+
+  /** Threads GEMM may use and the multiply-adds from which it splits work. */
+  configureThreads(threadWork: number, maxThreads?: number): void {
+    this.rt.threadWork = threadWork;
+    if (maxThreads !== undefined) this.rt.maxThreads = maxThreads;
+  }
+
+  threads(): number {
+    return this.rt.threads();
+  }
+
+  override gemm(g: GemmArgs): void {
+    const { batch, m, n, k } = g;
+    if (batch === 0 || m === 0 || n === 0) return;
+    if (!gemmInBounds(g)) return super.gemm(g);
+    const rt = this.rt;
+    rt.reset();
+    const [aLo, aHi] = k > 0 ? span(g.transA, m, k, g.lda, g.aOffsets, batch) : [0, 0];
+    const [bLo, bHi] = k > 0 ? span(g.transB, k, n, g.ldb, g.bOffsets, batch) : [0, 0];
+    const [cLo, cHi] = span(false, m, n, g.ldc, g.cOffsets, batch);
+    const aPtr = rt.stage(g.a, aHi - aLo, aLo);
+    const bPtr = rt.stage(g.b, bHi - bLo, bLo);
+    // C comes in too unless every element of its span is overwritten
+    let dense = g.beta === 0 && (g.ldc === n || m === 1) && cHi - cLo === batch * m * n;
+    for (let t = 1; dense && t < batch; t++) dense = g.cOffsets[t] === g.cOffsets[t - 1] + m * n;
+    const cPtr = dense ? rt.alloc((cHi - cLo) * 4) : rt.stage(g.c, cHi - cLo, cLo);
+
+    const rsA = g.transA ? 1 : g.lda, csA = g.transA ? g.lda : 1;
+    const rsB = g.transB ? 1 : g.ldb, csB = g.transB ? g.ldb : 1;
+    const items: Task[] = [];
+    for (let t = 0; t < batch; t++) {
+      items.push({
+        m, n, k,
+        a: aPtr + (g.aOffsets[t] - aLo) * 4, rsA, csA,
+        b: bPtr + (g.bOffsets[t] - bLo) * 4, rsB, csB,
+        c: cPtr + (g.cOffsets[t] - cLo) * 4, ldc: g.ldc, acc: g.beta,
+      });
+    }
+    const threads = batch * m * n * k >= rt.threadWork ? rt.threads() : 1;
+    const lists: Task[][] = Array.from({ length: threads }, () => []);
+    if (threads === 1) {
+      lists[0] = items;
+    } else if (batch >= threads && new Set(Array.from({ length: batch }, (_, t) => g.cOffsets[t])).size === batch) {
+      // independent products: whole ones to each thread
+      for (let t = 0; t < batch; t++) lists[Math.floor((t * threads) / batch)].push(items[t]);
+    } else {
+      // each product split into row (or column) blocks, one per thread
+      for (const it of items) {
+        const byRows = m >= n;
+        const len = byRows ? m : n, unit = byRows ? MR : NR;
+        const chunk = Math.ceil(len / threads / unit) * unit;
+        for (let th = 0; th < threads; th++) {
+          const s = th * chunk, e = Math.min(len, s + chunk);
+          if (s >= e) continue;
+          lists[th].push(byRows
+            ? { ...it, m: e - s, a: it.a + s * rsA * 4, c: it.c + s * g.ldc * 4 }
+            : { ...it, n: e - s, b: it.b + s * csB * 4, c: it.c + s * 4 });
+        }
+      }
+    }
+    const ptrs: [number, number][] = lists.filter((l) => l.length > 0).map((l) => {
+      const p = rt.alloc(l.length * 48);
+      const i32 = rt.ints();
+      let q = p >> 2;
+      for (const t of l) {
+        i32[q++] = t.m; i32[q++] = t.n; i32[q++] = t.k;
+        i32[q++] = t.a; i32[q++] = t.rsA; i32[q++] = t.csA;
+        i32[q++] = t.b; i32[q++] = t.rsB; i32[q++] = t.csB;
+        i32[q++] = t.c; i32[q++] = t.ldc; i32[q++] = t.acc;
+      }
+      return [p, l.length];
+    });
+    rt.runTasks(ptrs);
+    g.c.set(rt.floats().subarray(cPtr >> 2, (cPtr >> 2) + (cHi - cLo)), cLo);
+  }
+
+  override unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void {
+    if (n < 32 || n > x.length || n > out.length) return super.unary(op, x, out, n);
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.stage(x, n);
+    rt.k.unary(UNARY_CODES[op], px, px, n);
+    out.set(rt.floats().subarray(px >> 2, (px >> 2) + n));
+  }
+
+  override binary(op: BinaryOp, shape: readonly number[], a: Strided, b: Strided, out: TypedArray): void {
+    const size = sizeOf(shape);
+    if (size < 32 || !isF32(a.data) || !isF32(b.data) || !isF32(out) || out.length < size ||
+      !inBounds(shape, a) || !inBounds(shape, b)) {
+      return super.binary(op, shape, a, b, out);
+    }
+    const L = simplify(shape, [a.strides, b.strides]);
+    const rt = this.rt;
+    rt.reset();
+    const nd = L.shape.length;
+    const place = (v: Strided, strides: number[]): number => {
+      let lo = v.offset, hi = v.offset;
+      for (let d = 0; d < nd; d++) {
+        const s = (L.shape[d] - 1) * strides[d];
+        if (s > 0) hi += s; else lo += s;
+      }
+      return rt.stage(v.data as Float32Array, hi - lo + 1, lo) + (v.offset - lo) * 4;
+    };
+    const pa = place(a, L.strides[0]);
+    const pb = place(b, L.strides[1]);
+    const po = rt.alloc(size * 4);
+    const meta = rt.alloc(4 * 4 * nd);
+    const i32 = rt.ints();
+    const q = meta >> 2;
+    for (let d = 0; d < nd; d++) {
+      i32[q + d] = L.shape[d];
+      i32[q + nd + d] = L.strides[0][d];
+      i32[q + 2 * nd + d] = L.strides[1][d];
+    }
+    rt.k.binary(BINARY_CODES[op], nd, meta, meta + 4 * nd, meta + 8 * nd, pa, pb, po, meta + 12 * nd);
+    out.set(rt.floats().subarray(po >> 2, (po >> 2) + size));
+  }
+
+  override copy(shape: readonly number[], src: Strided, out: TypedArray): void {
+    if (sizeOf(shape) === 0) return;
+    if (!inBounds(shape, src)) return super.copy(shape, src, out);
+    stridedCopy(shape, src, out);
+  }
+
+  override reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void {
+    const n = outer * size * inner;
+    if (n < 32 || size === 0 || !isF32(x) || x.length < n || out.length < outer * inner) {
+      return super.reduce(op, x, outer, size, inner, out);
+    }
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.stage(x, n);
+    const po = rt.alloc(outer * inner * 4);
+    const tmp = rt.alloc(inner * 8);
+    rt.k.reduce(REDUCE_CODES[op], px, outer, size, inner, po, tmp);
+    out.set(rt.floats().subarray(po >> 2, (po >> 2) + outer * inner));
+  }
+
+  override softmax(x: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void {
+    const n = rows * cols;
+    if (n < 32 || x.length < n || out.length < n) return super.softmax(x, rows, cols, out, log);
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.stage(x, n);
+    const po = rt.alloc(n * 4);
+    rt.k.softmax(px, rows, cols, po, log ? 1 : 0);
+    out.set(rt.floats().subarray(po >> 2, (po >> 2) + n));
+  }
+
+  override softmaxBackward(y: Float32Array, g: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void {
+    const n = rows * cols;
+    if (n < 32 || y.length < n || g.length < n || out.length < n) return super.softmaxBackward(y, g, rows, cols, out, log);
+    const rt = this.rt;
+    rt.reset();
+    const py = rt.stage(y, n);
+    const pg = rt.stage(g, n);
+    rt.k.softmaxBackward(py, pg, rows, cols, pg, log ? 1 : 0);
+    out.set(rt.floats().subarray(pg >> 2, (pg >> 2) + n));
+  }
+
+  override layerNorm(x: Float32Array, rows: number, cols: number, eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void {
+    const n = rows * cols;
+    if (n < 32 || x.length < n || out.length < n || mean.length < rows || rstd.length < rows) {
+      return super.layerNorm(x, rows, cols, eps, out, mean, rstd);
+    }
+    const rt = this.rt;
+    rt.reset();
+    const px = rt.stage(x, n);
+    const pm = rt.alloc(rows * 4);
+    const pr = rt.alloc(rows * 4);
+    rt.k.layerNorm(px, rows, cols, eps, px, pm, pr);
+    const f = rt.floats();
+    out.set(f.subarray(px >> 2, (px >> 2) + n));
+    mean.set(f.subarray(pm >> 2, (pm >> 2) + rows));
+    rstd.set(f.subarray(pr >> 2, (pr >> 2) + rows));
+  }
+
+  override adam(p: AdamArgs, n: number): void {
+    if (n < 32 || p.param.length < n || p.grad.length < n || p.m.length < n || p.v.length < n) return super.adam(p, n);
+    const rt = this.rt;
+    rt.reset();
+    const pp = rt.stage(p.param, n), pg = rt.stage(p.grad, n), pm = rt.stage(p.m, n), pv = rt.stage(p.v, n);
+    rt.k.adam(pp, pg, pm, pv, n, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupledDecay, p.bc1, p.bc2);
+    const f = rt.floats();
+    p.param.set(f.subarray(pp >> 2, (pp >> 2) + n));
+    p.m.set(f.subarray(pm >> 2, (pm >> 2) + n));
+    p.v.set(f.subarray(pv >> 2, (pv >> 2) + n));
+  }
+}
+
+let runtime: Runtime | null | undefined;
+
+function threadCount(): number {
+  const env = Number(process.env.CHAINLAB_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(cores, 8));
+}
+
 /** The WebAssembly SIMD backend, or null where it was not built. */
 export function loadWasm(): Backend | null {
-  return null;
+  if (runtime === undefined) {
+    runtime = null;
+    const file = wasmPath();
+    if (fs.existsSync(file)) {
+      try {
+        runtime = new Runtime(new WebAssembly.Module(fs.readFileSync(file)), threadCount());
+      } catch {
+        runtime = null;
+      }
+    }
+  }
+  return runtime ? new WasmBackend(runtime) : null;
 }

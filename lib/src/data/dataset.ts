@@ -156,3 +156,62 @@ export function randomSplit<T>(
   }
   return out;
 }
+
+function sequenceIds(op: string, ids: Tensor, blockSize: number): Int32Array {
+  if (ids.ndim !== 1) throw new Error(`${op}: expected a 1-D tensor of token ids, got shape ${fmt(ids.shape)}`);
+  if (ids.dtype !== "int32") throw new Error(`${op}: token ids must be int32, got ${ids.dtype}`);
+  if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`${op}: blockSize must be a positive integer, got ${blockSize}`);
+  if (ids.shape[0] <= blockSize) {
+    throw new Error(`${op}: ${ids.shape[0]} tokens are too few for blockSize ${blockSize} (need at least ${blockSize + 1})`);
+  }
+  return ids.values() as Int32Array;
+}
+
+/**
+ * Every window of a token stream: sample i is [x, y] with x = ids[i, i + blockSize) and y the
+ * same window shifted by one, the next-token targets.
+ */
+export class CharDataset extends Dataset<[Tensor, Tensor]> {
+  private readonly v: Int32Array;
+
+  constructor(readonly ids: Tensor, readonly blockSize: number) {
+    super();
+    this.v = sequenceIds("charDataset()", ids, blockSize);
+  }
+
+  get length(): number {
+    return this.v.length - this.blockSize;
+  }
+
+  get(i: number): [Tensor, Tensor] {
+    checkIndex("CharDataset.get()", i, this.length);
+    const t = this.blockSize;
+    return [new Tensor(this.v.slice(i, i + t), [t]), new Tensor(this.v.slice(i + 1, i + 1 + t), [t])];
+  }
+}
+
+export function charDataset(ids: Tensor, blockSize: number): CharDataset {
+  return new CharDataset(ids, blockSize);
+}
+
+/**
+ * A batch of random windows, as nanoGPT's get_batch draws them: x [batchSize, blockSize]
+ * int32 from random offsets, y the same windows one token later.
+ */
+export function getBatch(
+  data: Tensor,
+  blockSize: number,
+  batchSize: number,
+  generator: Generator = defaultGenerator,
+): { x: Tensor; y: Tensor } {
+  const v = sequenceIds("getBatch()", data, blockSize);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`getBatch(): batchSize must be a positive integer, got ${batchSize}`);
+  const x = new Int32Array(batchSize * blockSize);
+  const y = new Int32Array(batchSize * blockSize);
+  for (let b = 0; b < batchSize; b++) {
+    const i = generator.int(0, v.length - blockSize);
+    x.set(v.subarray(i, i + blockSize), b * blockSize);
+    y.set(v.subarray(i + 1, i + 1 + blockSize), b * blockSize);
+  }
+  return { x: new Tensor(x, [batchSize, blockSize]), y: new Tensor(y, [batchSize, blockSize]) };
+}

@@ -162,9 +162,10 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike, name = "where"
   const y = lift(b, x);
   const shape = broadcastShapes(name, broadcastShapes(name, cond.shape, x.shape), y.shape);
   const dtype: DType = x.dtype === "int32" && y.dtype === "int32" ? "int32" : "float32";
-  const c = cond.expand(shape).values();
-  const xv = x.expand(shape).values();
-  const yv = y.expand(shape).values();
+  // detached: reading the broadcast values is not part of the graph
+  const c = cond.detach().expand(shape).values();
+  const xv = x.detach().expand(shape).values();
+  const yv = y.detach().expand(shape).values();
   const out = allocate(dtype, c.length);
   for (let i = 0; i < c.length; i++) out[i] = c[i] !== 0 ? xv[i] : yv[i];
   const outT = new Tensor(out, shape);

@@ -73,6 +73,16 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         `must equal the second's ${b.ndim === 1 ? "only" : "second-to-last"} dim (${k2})`,
     );
   }
+  const ba = x.shape.slice(0, -2), bb = y.shape.slice(0, -2);
+  for (let i = 1; i <= Math.min(ba.length, bb.length); i++) {
+    const [p, q] = [ba[ba.length - i], bb[bb.length - i]];
+    if (p !== q && p !== 1 && q !== 1) {
+      throw new Error(
+        `matmul(): batch dims of ${fmt(a.shape)} @ ${fmt(b.shape)} cannot be broadcast: sizes ${p} and ${q} ` +
+          `(the dims before the last two must be equal, or one of them 1)`,
+      );
+    }
+  }
   let out = record(rawMatmul(x, y), "matmul", [x, y], (g) => [
     // dL/dx = g y^T and dL/dy = x^T g, summed over any broadcast batch dims
     x.requiresGrad ? sumTo(rawMatmul(g, y.transpose(-2, -1)), x.shape) : null,

@@ -169,6 +169,38 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
   });
 }
 
+/**
+ * Binary cross-entropy on logits x against targets y in [0, 1], elementwise, as
+ * l = (1 - y) x + w softplus(-x) with w = 1 + (posWeight - 1) y, and softplus(-x) computed as
+ * max(-x, 0) + log(1 + exp(-|x|)) so that no exp overflows. Fused because the composition of
+ * relu and abs has the wrong one-sided derivative at x = 0, where sigmoid(0) - y is exact.
+ */
+export function bceWithLogits(x: Tensor, y: Tensor, posWeight = 1): Tensor {
+  requireFloat("binaryCrossEntropyWithLogits", x, y);
+  if (x.ndim !== y.ndim || x.shape.some((d, i) => d !== y.shape[i])) {
+    throw new Error(`binaryCrossEntropyWithLogits(): input shape ${fmt(x.shape)} and target shape ${fmt(y.shape)} differ`);
+  }
+  const xv = x.values(), yv = y.values();
+  const out = new Float32Array(xv.length);
+  const softplusNeg = new Float64Array(xv.length);
+  for (let i = 0; i < xv.length; i++) {
+    const sp = Math.max(-xv[i], 0) + Math.log1p(Math.exp(-Math.abs(xv[i])));
+    softplusNeg[i] = sp;
+    out[i] = (1 - yv[i]) * xv[i] + (1 + (posWeight - 1) * yv[i]) * sp;
+  }
+  return record(new Tensor(out, x.shape), "binaryCrossEntropyWithLogits", [x, y], (g) => {
+    const gv = g.values();
+    const gx = new Float32Array(xv.length), gy = new Float32Array(xv.length);
+    for (let i = 0; i < xv.length; i++) {
+      // dl/dx = (1 - y) - w sigmoid(-x); dl/dy = -x + (posWeight - 1) softplus(-x)
+      const sigNeg = xv[i] >= 0 ? Math.exp(-xv[i]) / (1 + Math.exp(-xv[i])) : 1 / (1 + Math.exp(xv[i]));
+      gx[i] = gv[i] * (1 - yv[i] - (1 + (posWeight - 1) * yv[i]) * sigNeg);
+      gy[i] = gv[i] * (-xv[i] + (posWeight - 1) * softplusNeg[i]);
+    }
+    return [new Tensor(gx, x.shape), new Tensor(gy, y.shape)];
+  });
+}
+
 /** Rows of weight [V, D] picked by int32 indices of any shape; the backward scatter-adds. */
 export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
   const idx = indexTensor("embedding", idxLike);

@@ -10,6 +10,7 @@ import { compare, requireFloat } from "./elementwise";
 function dimsOf(op: string, x: Tensor, dim: number | number[] | undefined): number[] {
   if (dim === undefined) return x.shape.map((_, i) => i);
   const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(op, d, x.shape));
+  if (x.ndim === 0) return []; // dim 0 or -1 of a 0-d tensor: the tensor itself
   if (new Set(dims).size !== dims.length) throw new Error(`${op}(): dim ${fmt(dims)} repeats a dimension`);
   return dims.sort((a, b) => a - b);
 }
@@ -20,7 +21,10 @@ function keptShape(shape: readonly number[], dims: number[]): number[] {
 
 /** One reduction kernel call per reduced dim, innermost last, keeping dims. */
 function rawReduce(op: ReduceOp, x: Tensor, dims: number[], outDtype = x.dtype): Tensor {
-  let cur = x.contiguous();
+  // nothing to reduce (a 0-d tensor): still a new tensor, never x itself, since the
+  // caller records a node on the result
+  if (dims.length === 0) return new Tensor(x.values().slice(), x.shape);
+  let cur = x.detach().contiguous();
   if (dims.length === x.ndim && dims.length > 1) {
     // all dims at once: reduce the flat array as [1, n, 1]
     const out = allocate(outDtype, 1);
@@ -75,8 +79,12 @@ export const amin = (x: Tensor, dim?: number | number[], keepdim = false) => ext
 
 function argExtreme(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim = false): Tensor {
   if (x.numel() === 0) throw new Error(`${op}(): cannot reduce an empty tensor of shape ${fmt(x.shape)}`);
+  if (x.ndim === 0) {
+    if (dim !== undefined) normDim(op, dim, x.shape);
+    return new Tensor(new Int32Array(1), []);
+  }
   if (dim === undefined) {
-    const flat = x.reshape([1, x.numel()]);
+    const flat = x.detach().reshape([1, x.numel()]);
     return rawReduce(op, flat, [1], "int32").reshape(keepdim ? x.shape.map(() => 1) : []);
   }
   const d = normDim(op, dim, x.shape);

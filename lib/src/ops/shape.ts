@@ -181,9 +181,9 @@ function scatterSlice(g: Tensor, shape: readonly number[], specs: IndexSpec[]): 
   return new Tensor(out, shape);
 }
 
-export function index(x: Tensor, specs: IndexSpec[]): Tensor {
-  const l = sliceLayout("index", x.shape, x.strides, x.offset, specs);
-  return asView(x, l.shape, l.strides, l.offset, "index", (g) => [scatterSlice(g, x.shape, specs)]);
+export function index(x: Tensor, specs: IndexSpec[], op = "index"): Tensor {
+  const l = sliceLayout(op, x.shape, x.strides, x.offset, specs);
+  return asView(x, l.shape, l.strides, l.offset, op, (g) => [scatterSlice(g, x.shape, specs)]);
 }
 
 export function specAt(x: Tensor, dim: number, spec: IndexSpec): IndexSpec[] {
@@ -199,7 +199,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   if (s < 0 || length < 0 || s + length > x.shape[d]) {
     throw new Error(`narrow(): start ${start} and length ${length} do not fit dim ${d} of size ${x.shape[d]} (shape ${fmt(x.shape)})`);
   }
-  return index(x, specAt(x, d, [s, s + length]));
+  return index(x, specAt(x, d, [s, s + length]), "narrow");
 }
 
 export function split(x: Tensor, sizeOrSizes: number | number[], dim = 0): Tensor[] {
@@ -234,6 +234,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error("cat(): expected a non-empty list of tensors");
   const first = tensors[0];
+  if (first.ndim === 0) throw new Error("cat(): 0-d tensors cannot be joined; unsqueeze them or use stack()");
   const d = normDim("cat", dim, first.shape);
   tensors.forEach((t, i) => {
     const ok = t.ndim === first.ndim && t.shape.every((s, k) => k === d || s === first.shape[k]);

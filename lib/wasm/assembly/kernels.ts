@@ -270,22 +270,27 @@ const K0: f32 = 0.7978845608028654;
 }
 
 // Ops without a vector form run lane by lane in float64 (as the reference does).
-@inline function lanes(v: v128, op: i32): v128 {
-  let r = v;
-  r = f32x4.replace_lane(r, 0, scalarUnary(op, f32x4.extract_lane(v, 0)));
-  r = f32x4.replace_lane(r, 1, scalarUnary(op, f32x4.extract_lane(v, 1)));
-  r = f32x4.replace_lane(r, 2, scalarUnary(op, f32x4.extract_lane(v, 2)));
-  r = f32x4.replace_lane(r, 3, scalarUnary(op, f32x4.extract_lane(v, 3)));
-  return r;
-}
-
-function scalarUnary(op: i32, x: f32): f32 {
+function slowUnary(op: i32, x: f32): f32 {
   switch (op) {
     case 2: return <f32>Math.log(<f64>x);
     case 4: return <f32>Math.sin(<f64>x);
     case 5: return <f32>Math.cos(<f64>x);
-    default: return f32x4.extract_lane(unaryVec(op, f32x4.splat(x)), 0);
+    default: return x;
   }
+}
+
+function lanes(v: v128, op: i32): v128 {
+  let r = v;
+  r = f32x4.replace_lane(r, 0, slowUnary(op, f32x4.extract_lane(v, 0)));
+  r = f32x4.replace_lane(r, 1, slowUnary(op, f32x4.extract_lane(v, 1)));
+  r = f32x4.replace_lane(r, 2, slowUnary(op, f32x4.extract_lane(v, 2)));
+  r = f32x4.replace_lane(r, 3, slowUnary(op, f32x4.extract_lane(v, 3)));
+  return r;
+}
+
+function scalarUnary(op: i32, x: f32): f32 {
+  if (op == 2 || op == 4 || op == 5) return slowUnary(op, x);
+  return f32x4.extract_lane(unaryVec(op, f32x4.splat(x)), 0);
 }
 
 // op codes as UNARY_CODES in layout.ts

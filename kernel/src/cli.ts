@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// chainlab-kernel: `kernel --connection-file <f>` runs the kernel (what Jupyter calls);
+// `install [--user | --sys-prefix | --prefix <p>]` installs its kernelspec.
+import { installKernelSpec, type InstallOptions } from "./install";
+
+function usage(): never {
+  process.stderr.write(
+    "usage:\n" +
+      "  chainlab-kernel kernel [--connection-file] <file> [--no-prelude]\n" +
+      "  chainlab-kernel install [--user | --sys-prefix [--python <python>] | --prefix <dir>] [--name <name>] [--interrupt-mode message|signal]\n",
+  );
+  process.exit(2);
+}
+
+function main(argv: string[]): void {
+  const [command, ...rest] = argv;
+  const value = (flag: string) => {
+    const i = rest.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = rest[i + 1];
+    if (v === undefined || v.startsWith("--")) usage();
+    return v;
+  };
+  if (command === "kernel") {
+    const file = value("--connection-file") ?? value("-f") ?? rest.find((a) => !a.startsWith("-"));
+    if (!file) usage();
+    // Loaded here so that `install` never pays for TypeScript and zeromq.
+    const { startKernel } = require("./kernel") as typeof import("./kernel");
+    startKernel({ connectionFile: file, noPrelude: rest.includes("--no-prelude") });
+    return;
+  }
+  if (command === "install") {
+    const options: InstallOptions = {
+      prefix: value("--prefix"),
+      user: rest.includes("--user"),
+      sysPrefix: rest.includes("--sys-prefix"),
+      python: value("--python"),
+      name: value("--name"),
+      interruptMode: value("--interrupt-mode") as InstallOptions["interruptMode"],
+    };
+    const dir = installKernelSpec(options);
+    process.stdout.write(`installed kernelspec ${options.name ?? "chainlab"} in ${dir}\n`);
+    return;
+  }
+  usage();
+}
+
+main(process.argv.slice(2));

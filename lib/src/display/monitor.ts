@@ -1,0 +1,251 @@
+// Monitor: records a training run — loss curves and per-layer gradient statistics — and
+// keeps its two displays live while the loop runs. A widget can steer the loop through a
+// comm (stop, pause, learning rate); the loop sees that at `await monitor.poll()`.
+import { noGrad } from "../autograd";
+import { comms, display, updateDisplay, inNotebook } from "../notebook";
+import type { CommChannel } from "../notebook";
+import type { Tensor } from "../tensor";
+import { arrowBase64 } from "./arrow";
+import { barChartSvg, lineChartSvg } from "./svg";
+
+export const CURVES_MIME = "application/vnd.chainlab.curves+json";
+export const GRADFLOW_MIME = "application/vnd.chainlab.gradflow+json";
+export const MONITOR_COMM_TARGET = "chainlab.monitor";
+
+type NamedParams = Iterable<[string, Tensor]> | Map<string, Tensor> | Record<string, Tensor>;
+
+export interface MonitorOptions {
+  title?: string;
+  xLabel?: string;
+  /** Whose gradients to watch: anything with namedParameters(). */
+  model?: { namedParameters(): NamedParams };
+  /** Its learning rate follows the widget's control. */
+  optimizer?: { paramGroups: { lr: number }[] };
+  /** Watch every parameter, not only weight matrices (ndim >= 2). */
+  allParameters?: boolean;
+  /** Record gradient statistics every n-th log call (they cost a pass over the weights). */
+  gradEvery?: number;
+  /** Minimum milliseconds between redraws. */
+  redrawMs?: number;
+  /** Show the displays at construction (default: in notebooks). */
+  show?: boolean;
+}
+
+interface LayerStat {
+  step: number;
+  layer: string;
+  gradMean: number;
+  gradMax: number;
+  weightNorm: number;
+  updateRatio: number;
+}
+
+function entries(p: NamedParams): [string, Tensor][] {
+  if (p instanceof Map) return [...p.entries()];
+  if (Symbol.iterator in (p as object)) return [...(p as Iterable<[string, Tensor]>)];
+  return Object.entries(p as Record<string, Tensor>);
+}
+
+let nextId = 0;
+const live = new Map<string, Monitor>();
+
+/** Route widget commands to the monitor they name. */
+function ensureCommTarget(): void {
+  if (!inNotebook() || ensureCommTarget.done) return;
+  ensureCommTarget.done = true;
+  comms.registerTarget(MONITOR_COMM_TARGET, (comm: CommChannel, openMsg) => {
+    const data = (openMsg.content.data ?? {}) as { monitorId?: string };
+    const m = data.monitorId ? live.get(data.monitorId) : undefined;
+    if (!m) {
+      comm.close({ error: `no running monitor ${data.monitorId}` });
+      return;
+    }
+    comm.onMsg((data) => m.command(data as Record<string, unknown>));
+    comm.send({ state: m.state() });
+  });
+}
+ensureCommTarget.done = false;
+
+export class Monitor {
+  readonly id = `monitor-${process.pid}-${++nextId}`;
+  readonly title: string;
+  readonly xLabel: string;
+  /** (step, series, value) rows, in logging order. */
+  readonly points: { step: number; series: string; value: number }[] = [];
+  readonly layerStats: LayerStat[] = [];
+  stopRequested = false;
+  paused = false;
+  private series = new Map<string, string | undefined>();
+  private opts: MonitorOptions;
+  private prevWeights = new Map<string, { step: number; values: Float32Array }>();
+  private logCalls = 0;
+  private lastStep = -1;
+  private lastDraw = 0;
+  private shown = false;
+  private dirty = false;
+
+  constructor(opts: MonitorOptions = {}) {
+    this.opts = opts;
+    this.title = opts.title ?? "training";
+    this.xLabel = opts.xLabel ?? "step";
+    live.set(this.id, this);
+    ensureCommTarget();
+    if (opts.show ?? inNotebook()) this.show();
+  }
+
+  /**
+   * Record values at a step (default: one past the last). Numbers or scalar tensors;
+   * a name starting with "val" is drawn as a validation curve.
+   */
+  log(values: Record<string, number | Tensor>, step = this.lastStep + 1): void {
+    this.lastStep = Math.max(this.lastStep, step);
+    for (const [name, v] of Object.entries(values)) {
+      const value = typeof v === "number" ? v : v.item();
+      if (!this.series.has(name)) this.series.set(name, /^val/i.test(name) ? "val" : /^train/i.test(name) ? "train" : undefined);
+      this.points.push({ step, series: name, value });
+    }
+    if (this.opts.model && this.logCalls++ % (this.opts.gradEvery ?? 1) === 0) this.recordGradients(step);
+    this.dirty = true;
+    this.redraw(false);
+  }
+
+  /** Per-layer gradient statistics of the model now (call after backward, before zeroGrad). */
+  recordGradients(step = this.lastStep): void {
+    const model = this.opts.model;
+    if (!model) return;
+    noGrad(() => {
+      for (const [name, p] of entries(model.namedParameters())) {
+        if (!p.grad || (!this.opts.allParameters && p.ndim < 2)) continue;
+        const g = p.grad.values();
+        const w = p.values();
+        let gs = 0, gm = 0, ws = 0, ds = 0;
+        const prev = this.prevWeights.get(name);
+        for (let i = 0; i < g.length; i++) {
+          const a = Math.abs(g[i]);
+          gs += a;
+          if (a > gm) gm = a;
+          ws += w[i] * w[i];
+          if (prev) { const d = w[i] - prev.values[i]; ds += d * d; }
+        }
+        const weightNorm = Math.sqrt(ws);
+        const steps = prev ? Math.max(step - prev.step, 1) : 1;
+        this.layerStats.push({
+          step, layer: name, gradMean: gs / Math.max(g.length, 1), gradMax: gm, weightNorm,
+          updateRatio: prev && weightNorm ? Math.sqrt(ds) / weightNorm / steps : NaN,
+        });
+        this.prevWeights.set(name, { step, values: Float32Array.from(w) });
+      }
+    });
+  }
+
+  /** Let widget commands in and wait while paused; false once a stop was requested. */
+  async poll(): Promise<boolean> {
+    await new Promise((r) => setImmediate(r));
+    while (this.paused && !this.stopRequested) await new Promise((r) => setTimeout(r, 50));
+    return !this.stopRequested;
+  }
+
+  /** A command from the widget: {action: "stop" | "pause" | "resume" | "lr", lr?}. */
+  command(msg: Record<string, unknown>): void {
+    switch (msg.action) {
+      case "stop": this.stopRequested = true; break;
+      case "pause": this.paused = true; break;
+      case "resume": this.paused = false; break;
+      case "lr":
+        if (typeof msg.lr === "number" && msg.lr > 0 && this.opts.optimizer) {
+          for (const g of this.opts.optimizer.paramGroups) g.lr = msg.lr;
+        }
+        break;
+    }
+  }
+
+  state(): Record<string, unknown> {
+    return { stopRequested: this.stopRequested, paused: this.paused, lr: this.opts.optimizer?.paramGroups[0]?.lr ?? null };
+  }
+
+  show(): void {
+    if (this.shown) return this.redraw(true);
+    this.shown = true;
+    display(this.curvesBundle(), { raw: true, displayId: `${this.id}-curves` });
+    if (this.opts.model) display(this.gradflowBundle(), { raw: true, displayId: `${this.id}-gradflow` });
+    this.lastDraw = Date.now();
+    this.dirty = false;
+  }
+
+  /** Draw the final state and release the widget's controls. */
+  close(): void {
+    this.redraw(true);
+    live.delete(this.id);
+  }
+
+  private redraw(force: boolean): void {
+    if (!this.shown || !this.dirty) return;
+    const now = Date.now();
+    if (!force && now - this.lastDraw < (this.opts.redrawMs ?? 250)) return;
+    this.lastDraw = now;
+    this.dirty = false;
+    updateDisplay(`${this.id}-curves`, this.curvesBundle(), { raw: true });
+    if (this.opts.model) updateDisplay(`${this.id}-gradflow`, this.gradflowBundle(), { raw: true });
+  }
+
+  curvesBundle(): Record<string, unknown> {
+    const names = [...this.series.keys()];
+    const last = names.map((n) => {
+      const p = this.points.filter((q) => q.series === n).pop();
+      return `${n} ${p ? Number(p.value.toPrecision(4)) : "-"}`;
+    });
+    return {
+      "text/plain": `${this.title}: step ${this.lastStep}${last.length ? ", " + last.join(", ") : ""}`,
+      [CURVES_MIME]: {
+        version: 1,
+        title: this.title,
+        xLabel: this.xLabel,
+        monitorId: this.id,
+        series: names.map((name) => ({ name, ...(this.series.get(name) ? { split: this.series.get(name) } : {}) })),
+        data: arrowBase64({
+          step: Float64Array.from(this.points, (p) => p.step),
+          series: this.points.map((p) => p.series),
+          value: Float64Array.from(this.points, (p) => p.value),
+        }),
+      },
+      "image/svg+xml": lineChartSvg(
+        this.title, this.xLabel,
+        names.map((name) => ({ name, points: this.points.filter((p) => p.series === name).map((p) => [p.step, p.value] as [number, number]) })),
+      ),
+    };
+  }
+
+  gradflowBundle(): Record<string, unknown> {
+    const layers = [...new Set(this.layerStats.map((s) => s.layer))];
+    const lastStep = this.layerStats.length ? this.layerStats[this.layerStats.length - 1].step : 0;
+    const latest = this.layerStats.filter((s) => s.step === lastStep);
+    const sorted = latest.map((s) => s.gradMean).sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    return {
+      "text/plain": `gradient flow at step ${lastStep}: ${latest.length} layers`,
+      [GRADFLOW_MIME]: {
+        version: 1,
+        layers,
+        data: arrowBase64({
+          step: Float64Array.from(this.layerStats, (s) => s.step),
+          layer: this.layerStats.map((s) => s.layer),
+          gradMean: Float64Array.from(this.layerStats, (s) => s.gradMean),
+          gradMax: Float64Array.from(this.layerStats, (s) => s.gradMax),
+          weightNorm: Float64Array.from(this.layerStats, (s) => s.weightNorm),
+          updateRatio: Float64Array.from(this.layerStats, (s) => s.updateRatio),
+        }),
+      },
+      "image/svg+xml": barChartSvg(
+        `mean |grad| per layer at step ${lastStep} (red: 1000x off the median)`,
+        latest.map((s) => ({
+          label: s.layer, value: s.gradMean,
+          marked: median > 0 && (s.gradMean < median / 1000 || s.gradMean > median * 1000),
+        })),
+      ),
+    };
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return this.curvesBundle();
+  }
+}

@@ -1,0 +1,78 @@
+// Causal self-attention as in GPT-2 and nanoGPT: one fused projection gives q, k and v;
+// heads are views of it, and all heads attend in one batched matmul.
+import * as F from "../functional";
+import { fmt } from "../shape";
+import { Tensor } from "../tensor";
+import { Dropout, Linear } from "./layers";
+import { Module } from "./module";
+
+export interface AttentionConfig {
+  nEmbd: number;
+  nHead: number;
+  blockSize: number;
+  dropout?: number;
+  bias?: boolean;
+}
+
+export class CausalSelfAttention extends Module {
+  /** q, k and v stacked: [3 nEmbd, nEmbd]. */
+  cAttn: Linear;
+  cProj: Linear;
+  attnDropout: Dropout;
+  residDropout: Dropout;
+  readonly nHead: number;
+  readonly nEmbd: number;
+  /** 1 above the diagonal: position t may not look at positions after t. Not saved. */
+  declare readonly mask: Tensor;
+
+  constructor(cfg: AttentionConfig) {
+    super();
+    if (cfg.nEmbd % cfg.nHead !== 0) {
+      throw new Error(`CausalSelfAttention: nEmbd (${cfg.nEmbd}) must be divisible by nHead (${cfg.nHead})`);
+    }
+    const bias = cfg.bias ?? true;
+    this.cAttn = new Linear(cfg.nEmbd, 3 * cfg.nEmbd, { bias });
+    this.cProj = new Linear(cfg.nEmbd, cfg.nEmbd, { bias });
+    this.attnDropout = new Dropout(cfg.dropout ?? 0);
+    this.residDropout = new Dropout(cfg.dropout ?? 0);
+    this.nHead = cfg.nHead;
+    this.nEmbd = cfg.nEmbd;
+    const n = cfg.blockSize;
+    const m = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) m[i * n + j] = 1;
+    this.registerBuffer("mask", new Tensor(m, [n, n]), false);
+  }
+
+  override forward(x: Tensor): Tensor {
+    if (x.ndim !== 3 || x.shape[2] !== this.nEmbd) {
+      throw new Error(`CausalSelfAttention: expected input [B, T, ${this.nEmbd}], got ${fmt(x.shape)}`);
+    }
+    const [B, T, C] = x.shape;
+    if (T > this.mask.shape[0]) {
+      throw new Error(`CausalSelfAttention: sequence length ${T} exceeds the block size ${this.mask.shape[0]}`);
+    }
+    const nh = this.nHead, hs = C / nh;
+    // [B, T, 3, nh, hs] is a view of the projection; picking q, k or v and swapping T and
+    // the head dim are views too, which the batched GEMM reads through strides.
+    const qkv = this.cAttn.forward(x).reshape(B, T, 3, nh, hs);
+    const q = qkv.select(2, 0).transpose(1, 2).mul(1 / Math.sqrt(hs)); // scale the smaller operand
+    const k = qkv.select(2, 1).transpose(1, 2);
+    const v = qkv.select(2, 2).transpose(1, 2);
+    const mask = T === this.mask.shape[0] ? this.mask : this.mask.index([0, T], [0, T]);
+    let att = q.matmul(k.transpose(-2, -1)).maskedFill(mask, -Infinity).softmax(-1); // [B, nh, T, T]
+    att = this.attnDropout.forward(att);
+    const y = att.matmul(v).transpose(1, 2).reshape(B, T, C); // heads side by side again
+    return this.residDropout.forward(this.cProj.forward(y));
+  }
+
+  override extraRepr(): string {
+    return `nEmbd=${this.nEmbd}, nHead=${this.nHead}, blockSize=${this.mask.shape[0]}`;
+  }
+}
+
+/** softmax(q k^T / sqrt(d), masked where mask is 1) v, as a plain function (mask 1 = hidden). */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, mask?: Tensor | null): Tensor {
+  let att = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(q.shape[q.ndim - 1]));
+  if (mask) att = att.maskedFill(mask, -Infinity);
+  return F.softmax(att, -1).matmul(v);
+}

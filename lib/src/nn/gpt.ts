@@ -1,0 +1,213 @@
+// A GPT in nanoGPT's shape: token and position embeddings, pre-norm transformer blocks
+// (causal self-attention and a 4x GELU MLP, each added to a residual stream), a final
+// LayerNorm, and an output head that shares its weight with the token embedding.
+import { noGrad } from "../autograd";
+import { arange } from "../creation";
+import * as F from "../functional";
+import { defaultGenerator } from "../random";
+import { fmt } from "../shape";
+import { Tensor } from "../tensor";
+import { CausalSelfAttention } from "./attention";
+import { normal_, zeros_ } from "./init";
+import { Dropout, Embedding, GELU, LayerNorm, Linear } from "./layers";
+import { Module, ModuleList } from "./module";
+
+export interface GPTConfig {
+  vocabSize: number;
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  /** Dropout after embeddings, on attention weights and on each residual branch. */
+  dropout?: number;
+  /** Biases in the Linear layers and LayerNorms (nanoGPT's bias=False drops them all). */
+  bias?: boolean;
+}
+
+export class MLP extends Module {
+  cFc: Linear;
+  gelu: GELU;
+  cProj: Linear;
+  dropout: Dropout;
+
+  constructor(nEmbd: number, dropout = 0, bias = true) {
+    super();
+    this.cFc = new Linear(nEmbd, 4 * nEmbd, { bias });
+    this.gelu = new GELU();
+    this.cProj = new Linear(4 * nEmbd, nEmbd, { bias });
+    this.dropout = new Dropout(dropout);
+  }
+
+  override forward(x: Tensor): Tensor {
+    return this.dropout.forward(this.cProj.forward(this.gelu.forward(this.cFc.forward(x))));
+  }
+}
+
+/** x + attn(ln1(x)), then + mlp(ln2(x)): normalising before each branch keeps the residual path clean. */
+export class Block extends Module {
+  ln1: LayerNorm;
+  attn: CausalSelfAttention;
+  ln2: LayerNorm;
+  mlp: MLP;
+
+  constructor(cfg: Required<GPTConfig>) {
+    super();
+    this.ln1 = new LayerNorm(cfg.nEmbd, { bias: cfg.bias });
+    this.attn = new CausalSelfAttention(cfg);
+    this.ln2 = new LayerNorm(cfg.nEmbd, { bias: cfg.bias });
+    this.mlp = new MLP(cfg.nEmbd, cfg.dropout, cfg.bias);
+  }
+
+  override forward(x: Tensor): Tensor {
+    const h = x.add(this.attn.forward(this.ln1.forward(x)));
+    return h.add(this.mlp.forward(this.ln2.forward(h)));
+  }
+}
+
+export interface GenerateOptions {
+  /** Divides the logits: below 1 sharpens, above 1 flattens; 0 or less picks the argmax. */
+  temperature?: number;
+  /** Sample only among the k most likely tokens. */
+  topK?: number;
+}
+
+export class GPT extends Module {
+  wte: Embedding;
+  wpe: Embedding;
+  drop: Dropout;
+  h: ModuleList<Block>;
+  lnF: LayerNorm;
+  /** Tied: lmHead.weight is the same Tensor as wte.weight. */
+  lmHead: Linear;
+  readonly config: Required<GPTConfig>;
+
+  constructor(config: GPTConfig) {
+    super();
+    const cfg: Required<GPTConfig> = { dropout: 0, bias: true, ...config };
+    for (const k of ["vocabSize", "blockSize", "nLayer", "nHead", "nEmbd"] as const) {
+      if (!Number.isInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`GPT: config.${k} must be a positive integer, got ${cfg[k]}`);
+    }
+    this.config = cfg;
+    this.wte = new Embedding(cfg.vocabSize, cfg.nEmbd);
+    this.wpe = new Embedding(cfg.blockSize, cfg.nEmbd);
+    this.drop = new Dropout(cfg.dropout);
+    this.h = new ModuleList(Array.from({ length: cfg.nLayer }, () => new Block(cfg)));
+    this.lnF = new LayerNorm(cfg.nEmbd, { bias: cfg.bias });
+    this.lmHead = new Linear(cfg.nEmbd, cfg.vocabSize, { bias: false });
+    // Weight tying (Press & Wolf 2017): the same matrix embeds tokens and scores them;
+    // gradients from both uses add up in its .grad.
+    this.lmHead.weight = this.wte.weight;
+
+    // GPT-2's initialisation: N(0, 0.02) everywhere, zero biases, and the projections that
+    // write into the residual stream scaled by 1/sqrt(2 nLayer) so its variance stays put.
+    for (const [name, p] of this.namedParameters()) {
+      if (name.endsWith("cProj.weight")) normal_(p, 0, 0.02 / Math.sqrt(2 * cfg.nLayer));
+      else if (p.ndim === 2) normal_(p, 0, 0.02); // Linear and Embedding weights
+      else if (name.endsWith(".bias")) zeros_(p);
+    }
+  }
+
+  /**
+   * Parameters counted like nanoGPT: the tied head once, and by default without the
+   * position embeddings (they add nothing to the compute per token).
+   */
+  numParams(nonEmbedding = true): number {
+    let n = 0;
+    for (const p of this.parameters()) n += p.numel();
+    return nonEmbedding ? n - this.wpe.weight.numel() : n;
+  }
+
+  /** The final hidden states [B, T, nEmbd], before the output head. */
+  hidden(idx: Tensor): Tensor {
+    if (idx.ndim !== 2) throw new Error(`GPT.forward(): idx must be [B, T] int32 token ids, got shape ${fmt(idx.shape)}`);
+    const T = idx.shape[1];
+    if (T > this.config.blockSize) {
+      throw new Error(`GPT.forward(): sequence of length ${T} is longer than the block size ${this.config.blockSize}`);
+    }
+    const tok = this.wte.forward(idx); // [B, T, C]
+    const pos = this.wpe.forward(arange(T)); // [T, C], broadcast over the batch
+    let x = this.drop.forward(tok.add(pos));
+    for (const block of this.h) x = block.forward(x);
+    return this.lnF.forward(x);
+  }
+
+  /**
+   * logits [B, T, vocabSize]; with targets [B, T], also the mean cross-entropy over the
+   * positions whose target is not -1.
+   */
+  override forward(idx: Tensor | number[][], targets?: Tensor | number[][] | null): { logits: Tensor; loss: Tensor | null } {
+    const ids = asIds(idx);
+    const logits = this.lmHead.forward(this.hidden(ids));
+    let loss: Tensor | null = null;
+    if (targets !== undefined && targets !== null) {
+      const t = asIds(targets);
+      if (t.numel() !== ids.numel()) {
+        throw new Error(`GPT.forward(): targets of shape ${fmt(t.shape)} do not match idx of shape ${fmt(ids.shape)}`);
+      }
+      const V = this.config.vocabSize;
+      loss = F.crossEntropy(logits.reshape(-1, V), t.reshape(-1), { ignoreIndex: -1 });
+    }
+    return { logits, loss };
+  }
+
+  /**
+   * Extend idx [B, T] by maxNewTokens sampled tokens, feeding the model at most the last
+   * blockSize of them. Samples from the seeded default generator. Call model.eval() first
+   * when the model has dropout.
+   */
+  generate(idx: Tensor | number[][], maxNewTokens: number, opts: GenerateOptions = {}): Tensor {
+    const temperature = opts.temperature ?? 1;
+    const V = this.config.vocabSize;
+    return noGrad(() => {
+      const seq = asIds(idx);
+      const B = seq.shape[0];
+      const rows: number[][] = seq.toArray();
+      for (let step = 0; step < maxNewTokens; step++) {
+        const T = rows[0].length;
+        const start = Math.max(0, T - this.config.blockSize);
+        const ctx = Tensor.from(rows.map((r) => r.slice(start)), "int32");
+        const h = this.hidden(ctx);
+        // only the last position's logits are needed: [B, 1, C] -> [B, V]
+        const last = this.lmHead.forward(h.narrow(1, h.shape[1] - 1, 1)).reshape(B, V).values();
+        for (let b = 0; b < B; b++) rows[b].push(sampleRow(last.subarray(b * V, (b + 1) * V), temperature, opts.topK));
+      }
+      return Tensor.from(rows, "int32");
+    });
+  }
+
+  override extraRepr(): string {
+    const c = this.config;
+    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}`;
+  }
+}
+
+function asIds(x: Tensor | number[][]): Tensor {
+  const t = x instanceof Tensor ? x : Tensor.from(x, "int32");
+  if (t.dtype !== "int32") throw new Error(`GPT: token ids must be int32, got ${t.dtype}`);
+  return t;
+}
+
+/** One token from logits: temperature, then top-k, then softmax and an inverse-CDF draw. */
+function sampleRow(logits: ArrayLike<number>, temperature: number, topK?: number): number {
+  const n = logits.length;
+  if (temperature <= 0 || topK === 1) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+    return best;
+  }
+  const z = Array.from(logits, (v) => v / temperature);
+  if (topK !== undefined && topK < n) {
+    const kth = [...z].sort((a, b) => b - a)[Math.max(topK, 1) - 1];
+    for (let i = 0; i < n; i++) if (z[i] < kth) z[i] = -Infinity;
+  }
+  const max = Math.max(...z);
+  const p = z.map((v) => Math.exp(v - max));
+  const total = p.reduce((a, b) => a + b, 0);
+  let u = defaultGenerator.random() * total;
+  for (let i = 0; i < n; i++) {
+    u -= p[i];
+    if (u < 0) return i;
+  }
+  for (let i = n - 1; i >= 0; i--) if (p[i] > 0) return i;
+  return n - 1;
+}

@@ -1,0 +1,26 @@
+// Losses as modules, so they can sit in a model definition like PyTorch's.
+import * as F from "../functional";
+import type { LossOptions } from "../functional";
+import type { Tensor } from "../tensor";
+import { Module } from "./module";
+
+/** Cross-entropy of logits [..., C] against int32 class targets (with ignoreIndex). */
+export class CrossEntropyLoss extends Module {
+  constructor(readonly opts: LossOptions = {}) {
+    super();
+  }
+
+  override forward(logits: Tensor, target: Tensor | number[]): Tensor {
+    return F.crossEntropy(logits, target, this.opts);
+  }
+}
+
+export class MSELoss extends Module {
+  constructor(readonly opts: { reduction?: "mean" | "sum" | "none" } = {}) {
+    super();
+  }
+
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return F.mseLoss(input, target, this.opts);
+  }
+}

@@ -1,0 +1,268 @@
+// Module: the base of every layer and model. Parameters and submodules are found by
+// reflection over a module's own properties (in the order the constructor assigned them),
+// so a layer is written as a plain class: `this.weight = Parameter(...)`,
+// `this.fc = new Linear(...)`. Dotted names ("h.0.attn.cAttn.weight") follow PyTorch's.
+import { noGrad } from "../autograd";
+import { fmt, sameShape } from "../shape";
+import { Tensor } from "../tensor";
+
+const parameters = new WeakSet<Tensor>();
+
+/** Mark a leaf tensor as a learnable parameter of the module it is assigned to. */
+export function Parameter(t: Tensor, requiresGrad = true): Tensor {
+  if (!t.isLeaf) throw new Error("Parameter(): a parameter must be a leaf tensor (use detach() first)");
+  if (t.dtype !== "float32") throw new Error(`Parameter(): parameters are float32, got ${t.dtype}`);
+  t.requiresGrad_(requiresGrad);
+  parameters.add(t);
+  return t;
+}
+
+export function isParameter(x: unknown): x is Tensor {
+  return x instanceof Tensor && parameters.has(x);
+}
+
+export type StateDict = Record<string, Tensor>;
+
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+export class Module {
+  /** Dropout and similar layers behave differently in training and in evaluation. */
+  training = true;
+
+  constructor() {
+    // Kept off the enumerable properties so that reflection sees only layers and tensors.
+    Object.defineProperty(this, "bufferNames", { value: new Map<string, boolean>(), enumerable: false });
+  }
+
+  /** @internal buffer name -> persistent (saved in stateDict) */
+  declare readonly bufferNames: Map<string, boolean>;
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(..._args: any[]): any {
+    throw new Error(`${this.constructor.name}.forward() is not implemented`);
+  }
+
+  /** Same as forward(): model.call(x) reads like PyTorch's model(x). */
+  call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
+    return this.forward(...args);
+  }
+
+  /** A tensor that belongs to the module's state but is not learned (e.g. an attention mask). */
+  registerBuffer(name: string, t: Tensor, persistent = true): void {
+    (this as unknown as Record<string, unknown>)[name] = t;
+    this.bufferNames.set(name, persistent);
+  }
+
+  // ---- traversal --------------------------------------------------------------------
+
+  *namedChildren(): Generator<[string, Module]> {
+    for (const [k, v] of Object.entries(this)) if (v instanceof Module) yield [k, v];
+  }
+
+  children(): Module[] {
+    return [...this.namedChildren()].map(([, m]) => m);
+  }
+
+  /** Every module in the tree, this one first (name ""), each once. */
+  namedModules(prefix = "", seen = new Set<Module>()): [string, Module][] {
+    if (seen.has(this)) return [];
+    seen.add(this);
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [k, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${k}` : k, seen));
+    return out;
+  }
+
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** The module's own parameters (not its children's), in assignment order. */
+  *ownParameters(): Generator<[string, Tensor]> {
+    for (const [k, v] of Object.entries(this)) if (isParameter(v)) yield [k, v];
+  }
+
+  /**
+   * Every parameter with its dotted name. A tensor shared by two modules (a tied weight)
+   * is listed once, under its first name. Frozen parameters have requiresGrad false.
+   */
+  namedParameters(): [string, Tensor][] {
+    const seen = new Set<Tensor>();
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [k, p] of m.ownParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push([prefix ? `${prefix}.${k}` : k, p]);
+      }
+    }
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const name of m.bufferNames.keys()) {
+        const t = (m as unknown as Record<string, unknown>)[name];
+        if (t instanceof Tensor) out.push([prefix ? `${prefix}.${name}` : name, t]);
+      }
+    }
+    return out;
+  }
+
+  // ---- modes and gradients ------------------------------------------------------------
+
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** requiresGrad_(false) freezes every parameter; true makes them all trainable again. */
+  requiresGrad_(flag = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(flag);
+    return this;
+  }
+
+  /** Drop the gradients (set them to null, like PyTorch's default). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** fn on every submodule, children first and this module last (PyTorch's order). */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  // ---- state --------------------------------------------------------------------------
+
+  /**
+   * Parameters and persistent buffers by dotted name. Unlike PyTorch, the tensors are
+   * copies: a state dict taken before training stays a snapshot of that moment. A tied
+   * weight appears under each of its names, as in PyTorch.
+   */
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const [prefix, m] of this.namedModules()) {
+      const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
+      for (const [k, p] of m.ownParameters()) out[at(k)] = p.detach().clone();
+      for (const [k, persistent] of m.bufferNames) {
+        const t = (m as unknown as Record<string, unknown>)[k];
+        if (persistent && t instanceof Tensor) out[at(k)] = t.detach().clone();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Copy values into the parameters and buffers, in place (optimisers keep their
+   * references). A shape mismatch is always an error; with strict (the default) so are
+   * missing and unexpected keys, each named.
+   */
+  loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): LoadResult {
+    const strict = opts.strict ?? true;
+    const targets = new Map<string, Tensor>();
+    for (const [prefix, m] of this.namedModules()) {
+      const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
+      for (const [k, p] of m.ownParameters()) targets.set(at(k), p);
+      for (const [k, persistent] of m.bufferNames) {
+        const t = (m as unknown as Record<string, unknown>)[k];
+        if (persistent && t instanceof Tensor) targets.set(at(k), t);
+      }
+    }
+    const missingKeys = [...targets.keys()].filter((k) => !(k in sd));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !targets.has(k));
+    const problems: string[] = [];
+    for (const [k, t] of targets) {
+      const src = sd[k];
+      if (src && !sameShape(src.shape, t.shape)) {
+        problems.push(`size mismatch for ${k}: the checkpoint has shape ${fmt(src.shape)}, the model ${fmt(t.shape)}`);
+      }
+    }
+    if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(", ")}`);
+    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(", ")}`);
+    if (problems.length) {
+      throw new Error(`loadStateDict(): ${this.constructor.name} could not load the state dict:\n  ${problems.join("\n  ")}`);
+    }
+    noGrad(() => {
+      for (const [k, t] of targets) if (sd[k]) t.copy_(sd[k].to(t.dtype));
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- printing -----------------------------------------------------------------------
+
+  /** The part inside the parentheses of this module's line, e.g. "in=2, out=16". */
+  extraRepr(): string {
+    return "";
+  }
+
+  toString(): string {
+    const kids = [...this.namedChildren()];
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (!kids.length) return `${head})`;
+    const lines = kids.map(([k, m]) => `  (${k}): ${m.toString().split("\n").join("\n  ")}`);
+    return `${head}${this.extraRepr() ? ", " : ""}\n${lines.join("\n")}\n)`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+/** An indexable list of modules; their names are their positions ("h.0", "h.1", ...). */
+export class ModuleList<T extends Module = Module> extends Module implements Iterable<T> {
+  [index: number]: T;
+  declare readonly size: number;
+
+  constructor(modules: Iterable<T> = []) {
+    super();
+    Object.defineProperty(this, "size", { value: 0, writable: true, enumerable: false });
+    for (const m of modules) this.push(m);
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  push(m: T): this {
+    if (!(m instanceof Module)) throw new Error(`${this.constructor.name}.push(): expected a Module, got ${typeof m}`);
+    this[this.size] = m;
+    (this as { size: number }).size++;
+    return this;
+  }
+
+  at(i: number): T {
+    const k = i < 0 ? i + this.size : i;
+    if (k < 0 || k >= this.size) throw new Error(`${this.constructor.name}.at(): index ${i} is out of range for ${this.size} modules`);
+    return this[k];
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let i = 0; i < this.size; i++) yield this[i];
+  }
+}
+
+/** Modules applied one after another: forward(x) = mN(...m2(m1(x))). */
+export class Sequential extends ModuleList<Module> {
+  constructor(...modules: Module[]) {
+    super(modules);
+  }
+
+  override forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this) y = m.forward(y);
+    return y;
+  }
+}
