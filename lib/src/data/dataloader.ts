@@ -3,7 +3,7 @@
 import { Tensor, allocate } from "../tensor";
 import { fmt, numel } from "../shape";
 import { Generator, defaultGenerator } from "../random";
-import { DatasetLike, Subset, TensorDataset, asDataset } from "./dataset";
+import { DatasetLike, asDataset } from "./dataset";
 
 /** What the default collate makes of a list of samples of type T. */
 export type Collated<T> = T extends Tensor
@@ -111,18 +111,6 @@ function stackNumbers(samples: unknown[], where: string): Tensor {
   return new Tensor(out, [values.length]);
 }
 
-/** A dataset of tensor rows, seen through any number of subsets: batches can then be gathered row-wise in one copy. */
-function tensorRows(ds: DatasetLike<unknown>): { base: TensorDataset; map: (i: number) => number } | null {
-  if (ds instanceof TensorDataset) return { base: ds, map: (i) => i };
-  if (ds instanceof Subset) {
-    const inner = tensorRows(ds.dataset);
-    if (!inner) return null;
-    const idx = ds.indices;
-    return { base: inner.base, map: (i) => inner.map(idx[i]) };
-  }
-  return null;
-}
-
 /**
  * Iterate a dataset in batches: `for (const [x, y] of new DataLoader(ds, {batchSize: 32, shuffle: true}))`.
  * `length` is the number of batches per epoch.
@@ -159,15 +147,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     // (as in PyTorch) while a reseeded generator repeats them.
     const order = this.shuffle ? this.generator.permutation(n) : Array.from({ length: n }, (_, i) => i);
     const batches = this.length;
-    const rows = this.collateFn ? null : tensorRows(this.dataset);
     for (let b = 0; b < batches; b++) {
       const idx = order.slice(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize));
-      if (rows) {
-        yield rows.base.rows(idx.map(rows.map)) as unknown as B;
-      } else {
-        const samples = idx.map((i) => this.dataset.get(i));
-        yield this.collateFn ? this.collateFn(samples) : (defaultCollate(samples) as unknown as B);
+      if (this.collateFn) {
+        yield this.collateFn(idx.map((i) => this.dataset.get(i)));
+        continue;
       }
+      const batch = this.dataset.getItems?.(idx);
+      yield (batch !== undefined ? batch : defaultCollate(idx.map((i) => this.dataset.get(i)))) as B;
     }
   }
 }

@@ -8,6 +8,12 @@ import { Generator, defaultGenerator } from "../random";
 export interface DatasetLike<T> {
   readonly length: number;
   get(i: number): T;
+  /**
+   * Optional: the samples at `indices` already batched, exactly as the default collate would
+   * batch them. A DataLoader without a custom collate uses it to copy a batch in one pass
+   * instead of making one small tensor per sample.
+   */
+  getItems?(indices: readonly number[]): unknown;
 }
 
 /** A map-style dataset: subclass it with `length` and `get(i)`. */
@@ -63,7 +69,8 @@ export class TensorDataset extends Dataset<Tensor[]> {
         );
       }
     });
-    this.tensors = tensors;
+    // Batches copy rows out of values(), which would copy a whole strided view every time.
+    this.tensors = tensors.map((t) => (t.isContiguous() ? t : t.detach().contiguous()));
   }
 
   get length(): number {
@@ -75,9 +82,9 @@ export class TensorDataset extends Dataset<Tensor[]> {
     return this.tensors.map((t) => t.select(0, i));
   }
 
-  /** The rows at `indices` of every tensor, copied in one pass (what a DataLoader batch needs). */
-  rows(indices: ArrayLike<number>): Tensor[] {
-    for (let k = 0; k < indices.length; k++) checkIndex("TensorDataset.rows()", indices[k], this.length);
+  /** The rows at `indices` of every tensor, copied in one pass. */
+  getItems(indices: readonly number[]): Tensor[] {
+    for (let k = 0; k < indices.length; k++) checkIndex("TensorDataset.getItems()", indices[k], this.length);
     return this.tensors.map((t) => gatherRows(t, indices));
   }
 }
@@ -114,6 +121,17 @@ export class Subset<T> extends Dataset<T> {
   get(i: number): T {
     checkIndex("Subset.get()", i, this.indices.length);
     return this.dataset.get(this.indices[i]);
+  }
+
+  getItems(indices: readonly number[]): unknown {
+    const inner = this.dataset;
+    if (!inner.getItems) return undefined;
+    return inner.getItems(
+      indices.map((i) => {
+        checkIndex("Subset.getItems()", i, this.indices.length);
+        return this.indices[i];
+      }),
+    );
   }
 }
 
@@ -187,6 +205,18 @@ export class CharDataset extends Dataset<[Tensor, Tensor]> {
     checkIndex("CharDataset.get()", i, this.length);
     const t = this.blockSize;
     return [new Tensor(this.v.slice(i, i + t), [t]), new Tensor(this.v.slice(i + 1, i + 1 + t), [t])];
+  }
+
+  getItems(indices: readonly number[]): [Tensor, Tensor] {
+    const t = this.blockSize;
+    const x = new Int32Array(indices.length * t);
+    const y = new Int32Array(indices.length * t);
+    indices.forEach((i, b) => {
+      checkIndex("CharDataset.getItems()", i, this.length);
+      x.set(this.v.subarray(i, i + t), b * t);
+      y.set(this.v.subarray(i + 1, i + 1 + t), b * t);
+    });
+    return [new Tensor(x, [indices.length, t]), new Tensor(y, [indices.length, t])];
   }
 }
 

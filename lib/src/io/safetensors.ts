@@ -269,7 +269,7 @@ function parseEntry(name: string, info: unknown, fail: (problem: string) => neve
     fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}: expected [begin, end] with 0 <= begin <= end`);
   }
   const dt = dtype as SafetensorsDType;
-  let size = itemSize[dt];
+  let size = (shape as number[]).includes(0) ? 0 : itemSize[dt];
   for (const d of shape as number[]) {
     size *= d;
     if (!Number.isSafeInteger(size)) fail(`tensor "${name}" has shape ${JSON.stringify(shape)}, too large to address`);

@@ -3,6 +3,7 @@
 // so a layer is written as a plain class: `this.weight = Parameter(...)`,
 // `this.fc = new Linear(...)`. Dotted names ("h.0.attn.cAttn.weight") follow PyTorch's.
 import { noGrad } from "../autograd";
+import { escapeXml } from "../display/escape";
 import { fmt, sameShape } from "../shape";
 import { Tensor } from "../tensor";
 
@@ -218,6 +219,22 @@ export class Module {
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
+  }
+
+  /** In a notebook: the structure as text, and a table of the parameters as HTML. */
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    const rows = this.namedParameters().map(([n, p]) =>
+      `<tr><td>${escapeXml(n)}</td><td>${escapeXml(fmt(p.shape))}</td><td>${p.numel()}</td><td>${p.requiresGrad ? "yes" : "frozen"}</td></tr>`);
+    let trainable = 0, total = 0;
+    for (const p of this.parameters()) {
+      total += p.numel();
+      if (p.requiresGrad) trainable += p.numel();
+    }
+    const html =
+      `<details><summary>${escapeXml(this.constructor.name)}: ${total} parameters, ${trainable} trainable</summary>` +
+      `<pre>${escapeXml(this.toString())}</pre>` +
+      `<table><thead><tr><th>name</th><th>shape</th><th>numel</th><th>trainable</th></tr></thead><tbody>${rows.join("")}</tbody></table></details>`;
+    return { "text/plain": this.toString(), "text/html": html };
   }
 }
 

@@ -123,7 +123,12 @@ export function compare(op: "eq" | "ne" | "lt" | "le" | "gt" | "ge", a: TensorLi
 
 // ---- unary ------------------------------------------------------------------------------
 
+/** Integer results of integer inputs, for the unary ops that are plain arithmetic (no gradient: ints have none). */
+const intUnary: Partial<Record<UnaryOp, (v: number) => number>> = { neg: (v) => -v, abs: Math.abs, square: (v) => v * v };
+
 function unary(op: UnaryOp, x: Tensor, vjp: (g: Tensor, out: Tensor) => Tensor): Tensor {
+  const f = intUnary[op];
+  if (x.dtype === "int32" && f) return new Tensor(Int32Array.from(x.values(), f), x.shape);
   requireFloat(op, x);
   const out = rawUnary(op, x);
   return record(out, op, [x], (g) => [vjp(g, out)]);
@@ -144,7 +149,7 @@ export const square = (x: Tensor) => unary("square", x, (g) => g.mul(x).mul(2));
 
 export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
   requireFloat("clamp", x);
-  let out = x.detach();
+  let out = x.detach().clone(); // a new tensor even when there are no bounds
   if (min !== null) out = rawBinary("maximum", out, lift(min), "float32");
   if (max !== null) out = rawBinary("minimum", out, lift(max), "float32");
   return record(out, "clamp", [x], (g) => {

@@ -28,7 +28,7 @@ function rawReduce(op: ReduceOp, x: Tensor, dims: number[], outDtype = x.dtype):
   if (dims.length === x.ndim && dims.length > 1) {
     // all dims at once: reduce the flat array as [1, n, 1]
     const out = allocate(outDtype, 1);
-    kernels().reduce(op, cur.values(), 1, cur.numel(), 1, out);
+    if (cur.numel() > 0) kernels().reduce(op, cur.values(), 1, cur.numel(), 1, out);
     return new Tensor(out, x.shape.map(() => 1));
   }
   for (const d of dims) {
@@ -36,8 +36,9 @@ function rawReduce(op: ReduceOp, x: Tensor, dims: number[], outDtype = x.dtype):
     const outer = numel(shape.slice(0, d));
     const inner = numel(shape.slice(d + 1));
     const out = allocate(outDtype, outer * inner);
-    if (shape[d] === 0) throw new Error(`${op}(): cannot reduce over dim ${d} of size 0 in shape ${fmt(x.shape)}`);
-    kernels().reduce(op, cur.values(), outer, shape[d], inner, out);
+    // an empty sum is 0 (so an empty mean is 0/0); an empty max has no value
+    if (shape[d] === 0 && op !== "sum") throw new Error(`${op}(): cannot reduce over dim ${d} of size 0 in shape ${fmt(x.shape)}`);
+    if (shape[d] !== 0) kernels().reduce(op, cur.values(), outer, shape[d], inner, out);
     cur = new Tensor(out, keptShape(shape, [d]));
   }
   return cur;

@@ -210,8 +210,12 @@ export function runTasks(list: usize, count: i32, scratch: usize): void {
 }
 
 @inline function exp4(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, splat(-104.0)), splat(88.7228));
-  const n = f32x4.floor(f32x4.add(f32x4.mul(xc, splat(1.44269504088896341)), splat(0.5)));
+  // pmin/pmax are single instructions; NaN is restored at the end
+  const xc = f32x4.pmin(f32x4.pmax(x, splat(-104.0)), splat(88.7228));
+  // round to nearest by adding 1.5 * 2^23: the integer lands in the low mantissa bits
+  const t = f32x4.add(f32x4.mul(xc, splat(1.44269504088896341)), splat(12582912.0));
+  const n = f32x4.sub(t, splat(12582912.0));
+  const ni = i32x4.sub(t, i32x4.splat(0x4b400000));
   // Cody-Waite: ln2 in two parts keeps the low bits of r
   let r = f32x4.sub(xc, f32x4.mul(n, splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
@@ -223,7 +227,6 @@ export function runTasks(list: usize, count: i32, scratch: usize): void {
   p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
   let y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), splat(1));
   // 2^n in two halves so subnormal results and n = 128 stay representable
-  const ni = i32x4.trunc_sat_f32x4_s(n);
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
   y = f32x4.mul(y, i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23));
@@ -343,13 +346,19 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     default: {
       // pow, in float64 lane by lane
       let r = a;
-      r = f32x4.replace_lane(r, 0, <f32>Math.pow(<f64>f32x4.extract_lane(a, 0), <f64>f32x4.extract_lane(b, 0)));
-      r = f32x4.replace_lane(r, 1, <f32>Math.pow(<f64>f32x4.extract_lane(a, 1), <f64>f32x4.extract_lane(b, 1)));
-      r = f32x4.replace_lane(r, 2, <f32>Math.pow(<f64>f32x4.extract_lane(a, 2), <f64>f32x4.extract_lane(b, 2)));
-      r = f32x4.replace_lane(r, 3, <f32>Math.pow(<f64>f32x4.extract_lane(a, 3), <f64>f32x4.extract_lane(b, 3)));
+      r = f32x4.replace_lane(r, 0, powJs(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
+      r = f32x4.replace_lane(r, 1, powJs(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
+      r = f32x4.replace_lane(r, 2, powJs(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
+      r = f32x4.replace_lane(r, 3, powJs(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
       return r;
     }
   }
+}
+
+// JavaScript's Math.pow: NaN exponents and (+-1)^(+-inf) give NaN where C's pow gives 1
+function powJs(x: f32, y: f32): f32 {
+  if (isNaN(y) || (!isFinite(y) && Mathf.abs(x) == 1)) return NaN;
+  return <f32>Math.pow(<f64>x, <f64>y);
 }
 
 @inline function binaryScalar(op: i32, a: f32, b: f32): f32 {
@@ -517,7 +526,7 @@ export function softmax(x: usize, rows: i32, cols: i32, out: usize, log: i32): v
     let j = 0;
     if (cols >= 4) {
       let mv = splat(-Infinity);
-      for (; j + 4 <= cols; j += 4) mv = f32x4.max(mv, v128.load(addr(xr, j)));
+      for (; j + 4 <= cols; j += 4) mv = f32x4.pmax(mv, v128.load(addr(xr, j)));
       mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
     }
     for (; j < cols; j++) mx = max(mx, load<f32>(addr(xr, j)));

@@ -1,0 +1,197 @@
+"""PyTorch side of chainlab's benchmarks: the same fp32 matrix products, MLP step and baby
+GPT step as bench/*.mjs, timed the same way (median of repetitions after warm-up).
+
+    python3 bench/torch_bench.py --part matmul|mlp|gpt [--quick] [--threads 2]
+
+Prints one `RESULT {json}` line per measurement, like the JavaScript programs.
+"""
+import argparse
+import json
+import math
+import resource
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MATMUL_SHAPES = [
+    ("128^3", 1, 128, 128, 128),
+    ("256^3", 1, 256, 256, 256),
+    ("512^3", 1, 512, 512, 512),
+    ("1024^3", 1, 1024, 1024, 1024),
+    ("768x128 @ 128x384 (qkv)", 1, 768, 128, 384),
+    ("768x128 @ 128x512 (mlp up)", 1, 768, 128, 512),
+    ("768x512 @ 512x128 (mlp down)", 1, 768, 512, 128),
+    ("768x128 @ 128x65 (lm head)", 1, 768, 128, 65),
+    ("48 x 64x32 @ 32x64 (attention)", 48, 64, 32, 64),
+]
+
+
+def time_it(fn, min_ms=1500.0, min_reps=5, warm=2, slow_ms=3000.0):
+    t = time.perf_counter()
+    fn()
+    first = (time.perf_counter() - t) * 1e3
+    if first > slow_ms:
+        return first, 1
+    for _ in range(warm - 1):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_reps or (time.perf_counter() - start) * 1e3 < min_ms:
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1e3)
+        if len(times) >= 2000:
+            break
+    times.sort()
+    return times[len(times) // 2], len(times)
+
+
+def emit(result):
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def bench_matmul(quick):
+    for name, b, m, k, n in MATMUL_SHAPES:
+        a = torch.randn(b, m, k) if b > 1 else torch.randn(m, k)
+        c = torch.randn(b, k, n) if b > 1 else torch.randn(k, n)
+        with torch.no_grad():
+            ms, reps = time_it(lambda: torch.matmul(a, c), min_ms=300 if quick else 1500)
+        emit({"part": "matmul", "impl": "torch", "shape": name, "ms": ms, "reps": reps,
+              "gflops": 2 * b * m * k * n / ms / 1e6})
+
+
+def bench_mlp(quick):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 65))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randn(256, 512)
+    y = torch.randint(0, 65, (256,))
+    out = {}
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        out["loss"] = loss.item()
+
+    ms, reps = time_it(step, min_ms=500 if quick else 3000, warm=3)
+    emit({"part": "mlp", "impl": "torch", "ms": ms, "reps": reps, "loss": out["loss"]})
+
+
+# A GPT in nanoGPT's shape, written for this benchmark: token and position embeddings,
+# pre-norm blocks (causal self-attention, GELU MLP), final norm, output head tied to the
+# token embedding.
+
+class LayerNorm(nn.Module):
+    def __init__(self, n, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(n))
+        self.bias = nn.Parameter(torch.zeros(n)) if bias else None
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, n_embd, n_head, block, bias):
+        super().__init__()
+        self.n_head = n_head
+        self.qkv = nn.Linear(n_embd, 3 * n_embd, bias=bias)
+        self.proj = nn.Linear(n_embd, n_embd, bias=bias)
+        self.register_buffer("mask", torch.tril(torch.ones(block, block)).view(1, 1, block, block))
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)
+        heads = lambda t: t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        q, k, v = heads(q), heads(k), heads(v)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.mask[:, :, :T, :T] == 0, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        return self.proj(y)
+
+
+class Block(nn.Module):
+    def __init__(self, n_embd, n_head, block, bias):
+        super().__init__()
+        self.ln1 = LayerNorm(n_embd, bias)
+        self.attn = SelfAttention(n_embd, n_head, block, bias)
+        self.ln2 = LayerNorm(n_embd, bias)
+        self.fc = nn.Linear(n_embd, 4 * n_embd, bias=bias)
+        self.out = nn.Linear(4 * n_embd, n_embd, bias=bias)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln1(x))
+        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab, block, n_layer, n_head, n_embd, bias=False):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, n_embd)
+        self.wpe = nn.Embedding(block, n_embd)
+        self.blocks = nn.ModuleList([Block(n_embd, n_head, block, bias) for _ in range(n_layer)])
+        self.ln_f = LayerNorm(n_embd, bias)
+        self.head = nn.Linear(n_embd, vocab, bias=False)
+        self.head.weight = self.wte.weight
+        for name, p in self.named_parameters():
+            if name.endswith("out.weight") or name.endswith("proj.weight"):
+                nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * n_layer))
+            elif p.dim() == 2:
+                nn.init.normal_(p, 0.0, 0.02)
+            elif name.endswith("bias"):
+                nn.init.zeros_(p)
+
+    def forward(self, idx, targets):
+        B, T = idx.shape
+        x = self.wte(idx) + self.wpe(torch.arange(T))
+        for blk in self.blocks:
+            x = blk(x)
+        logits = self.head(self.ln_f(x))
+        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+
+def bench_gpt(quick):
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    torch.manual_seed(0)
+    model = GPT(vocab=65, block=64, n_layer=4, n_head=4, n_embd=128, bias=False)
+    params = list(model.parameters())
+    opt = torch.optim.AdamW([
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ], lr=1e-3, betas=(0.9, 0.99))
+    idx = torch.randint(0, 65, (12, 64))
+    targets = torch.randint(0, 65, (12, 64))
+    out = {}
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        _, loss = model(idx, targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        out["loss"] = loss.item()
+
+    ms, reps = time_it(step, min_ms=1000 if quick else 5000, warm=3)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    n_params = sum(p.numel() for p in model.parameters()) - model.wpe.weight.numel()
+    emit({"part": "gpt", "impl": "torch", "ms": ms, "reps": reps, "loss": out["loss"],
+          "peakRssMB": peak, "peakAboveBaselineMB": peak - baseline, "params": n_params})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--part", required=True, choices=["matmul", "mlp", "gpt"])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    {"matmul": bench_matmul, "mlp": bench_mlp, "gpt": bench_gpt}[a.part](a.quick)
+
+
+if __name__ == "__main__":
+    main()

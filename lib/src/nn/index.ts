@@ -1,0 +1,16 @@
+// nn: modules, layers, the GPT, LoRA and partial fine-tuning (like torch.nn).
+export { Module, ModuleList, Sequential, Parameter, isParameter } from "./module";
+export type { StateDict, LoadResult } from "./module";
+export { Linear, Embedding, LayerNorm, Dropout, ReLU, GELU, Tanh, Sigmoid, Flatten, Conv2d, MaxPool2d } from "./layers";
+export { CrossEntropyLoss, MSELoss } from "./losses";
+export { CausalSelfAttention, scaledDotProductAttention } from "./attention";
+export type { AttentionConfig } from "./attention";
+export { GPT, Block, MLP } from "./gpt";
+export type { GPTConfig, GenerateOptions } from "./gpt";
+export { LoRALinear, applyLoRA, mergeLoRA, unmergeLoRA, loraLayers, loraStateDict } from "./lora";
+export type { LoRAConfig, ApplyLoRAOptions, LoRASummary } from "./lora";
+export { freeze, unfreeze, countParameters, trainableParameters } from "./freeze";
+export type { FreezeTarget, ParameterCount } from "./freeze";
+export { matchesName } from "./patterns";
+export type { NamePattern } from "./patterns";
+export * as init from "./init";

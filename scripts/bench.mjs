@@ -1,0 +1,151 @@
+// `npm run bench`: chainlab's backends against peers measured in the same run, as ratios.
+//
+//   node scripts/bench.mjs [--parts matmul,mlp,gpt] [--impls a,b,...] [--rounds 2] [--quick]
+//
+// Every implementation runs in its own process, one at a time (a BLAS or worker pool left
+// spinning in a shared process would slow its neighbour). The whole list runs `rounds`
+// times and each cell keeps its best median, which damps noise from other load on the
+// machine. Results: a table on stdout and JSON in bench/results/.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i < 0 ? dflt : argv[i + 1] && !argv[i + 1].startsWith("--") ? argv[i + 1] : true;
+};
+const quick = !!opt("quick", false);
+const rounds = Number(opt("rounds", quick ? 1 : 2));
+const parts = String(opt("parts", "matmul,mlp,gpt")).split(",");
+
+// Build the library (TypeScript, WebAssembly) if it has not been built yet
+if (!existsSync(join(root, "lib", "dist", "index.js")) || !existsSync(join(root, "lib", "wasm", "chainlab.wasm"))) {
+  console.log("building lib ...");
+  const r = spawnSync("npm", ["run", "build", "-w", "lib"], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) process.exit(1);
+}
+
+function probeBackends() {
+  const code = `const b=require("./lib/dist/backend");const r=[];for(const n of ["blas","wasm","js"]){try{b.setBackend(n);r.push(n)}catch{}}console.log(r.join(","))`;
+  const r = spawnSync(process.execPath, ["-e", code], { cwd: root, encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim().split(",").filter(Boolean) : ["js"];
+}
+
+/** A Python with PyTorch: $PYTHON, Debian's /usr/bin/python3, then python3 on PATH. */
+function findTorch() {
+  for (const py of [process.env.PYTHON, "/usr/bin/python3", "python3", "python"].filter(Boolean)) {
+    const r = spawnSync(py, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+    if (r.status === 0) return { python: py, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+const backends = probeBackends();
+const torch = findTorch();
+const ours = backends.map((b) => `chainlab-${b}`);
+const peers = ["tfjs-cpu", "tfjs-wasm"];
+const defaultImpls = {
+  matmul: [...ours, ...peers, ...(torch ? ["torch"] : [])],
+  mlp: [...ours, ...peers, ...(torch ? ["torch"] : [])],
+  gpt: [...ours.filter((i) => i !== "chainlab-js" || quick === false), ...(torch ? ["torch"] : [])],
+};
+const only = opt("impls", null);
+
+const load = os.loadavg()[0];
+console.log(`chainlab benchmarks: ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, Node ${process.version}, ` +
+  `backends ${backends.join("/")}, torch ${torch ? `${torch.version} (${torch.python})` : "not found"}, load ${load.toFixed(2)}`);
+if (load > 0.7) console.log(`note: the machine is busy (1-minute load ${load.toFixed(2)}); numbers will be low and noisy`);
+
+function runOne(part, impl) {
+  const [cmd, args] = impl === "torch"
+    ? [torch.python, [join(root, "bench", "torch_bench.py"), "--part", part, "--threads", String(os.cpus().length), ...(quick ? ["--quick"] : [])]]
+    : [process.execPath, [join(root, "bench", `${part}.mjs`), "--impl", impl, ...(quick ? ["--quick"] : [])]];
+  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 15 * 60 * 1000 });
+  const results = (r.stdout || "").split("\n").filter((l) => l.startsWith("RESULT ")).map((l) => JSON.parse(l.slice(7)));
+  if (r.status !== 0) {
+    const why = (r.stderr || String(r.error || "")).trim().split("\n").slice(-3).join(" | ");
+    console.log(`  ${part}/${impl} failed: ${why}`);
+  }
+  return results;
+}
+
+const all = [];
+const best = new Map(); // part|impl|shape -> result with the lowest ms
+for (let round = 1; round <= rounds; round++) {
+  for (const part of parts) {
+    const impls = only ? String(only).split(",") : defaultImpls[part] ?? [];
+    for (const impl of impls) {
+      process.stdout.write(`  round ${round}/${rounds} ${part} ${impl} ...`);
+      const t = Date.now();
+      const res = runOne(part, impl);
+      process.stdout.write(` ${((Date.now() - t) / 1000).toFixed(1)}s\n`);
+      for (const r of res) {
+        r.round = round;
+        all.push(r);
+        const key = `${r.part}|${r.impl}|${r.shape ?? ""}`;
+        if (!best.has(key) || best.get(key).ms > r.ms) best.set(key, r);
+      }
+    }
+  }
+}
+
+const get = (part, impl, shape = "") => best.get(`${part}|${impl}|${shape}`);
+const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "-" : x.toFixed(d));
+const ratio = (a, b) => (a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}x` : "-");
+
+function table(title, header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(r));
+}
+
+const implsOf = (part) => [...new Set(all.filter((r) => r.part === part).map((r) => r.impl))];
+
+if (parts.includes("matmul") && all.some((r) => r.part === "matmul")) {
+  const impls = implsOf("matmul");
+  const shapes = [...new Set(all.filter((r) => r.part === "matmul").map((r) => r.shape))];
+  const rows = shapes.map((s) => {
+    const g = (i) => get("matmul", i, s)?.gflops;
+    return [s, ...impls.map((i) => fmt(g(i))),
+      ratio(g("chainlab-blas"), g("torch")), ratio(g("chainlab-wasm"), g("tfjs-wasm")), ratio(g("chainlab-wasm"), g("torch"))];
+  });
+  table("fp32 matmul, GFLOP/s (higher is better)", ["shape", ...impls, "blas/torch", "wasm/tfjs-wasm", "wasm/torch"], rows);
+}
+
+function stepTable(part, title) {
+  if (!all.some((r) => r.part === part)) return;
+  const impls = implsOf(part);
+  const ref = get(part, "torch") ?? get(part, "tfjs-wasm");
+  const rows = impls.map((i) => {
+    const r = get(part, i);
+    return [i, fmt(r?.ms), ref ? ratio(ref.ms, r?.ms) : "-", fmt(r?.loss, 3),
+      ...(part === "gpt" ? [fmt(r?.peakRssMB, 0), fmt(r?.peakAboveBaselineMB, 0)] : [])];
+  });
+  const refName = get(part, "torch") ? "torch" : "tfjs-wasm";
+  table(title, ["impl", "ms/step", `speed vs ${refName}`, "loss",
+    ...(part === "gpt" ? ["peak RSS MB", "above baseline MB"] : [])], rows);
+}
+stepTable("mlp", "MLP 512-256-65, batch 256, Adam: one training step (lower ms is better)");
+stepTable("gpt", "baby GPT (4x4x128, block 64, batch 12, AdamW, clip 1.0): one training step");
+
+const outDir = join(root, "bench", "results");
+mkdirSync(outDir, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadAtStart: load },
+  backends, torch, rounds, quick,
+  best: [...best.values()],
+  all,
+};
+const file = join(outDir, `bench-${stamp}.json`);
+writeFileSync(file, JSON.stringify(report, null, 2));
+writeFileSync(join(outDir, "latest.json"), JSON.stringify(report, null, 2));
+console.log(`\nwrote ${file}`);

@@ -1,0 +1,306 @@
+"""What jupyter_kernel_test does not cover: results and errors in detail, execution counts,
+display updates under the IOPub rate limit, comms both ways while a cell runs, interrupts
+of synchronous and asynchronous loops (and that nothing of them keeps running), stdin."""
+import re
+import signal
+import threading
+import time
+
+import pytest
+
+from kernel_client import Kernel, of_type, stream_text
+
+# A cell that uses the library with no import. Switch to a richer expression as the
+# library grows; the value must stay the text/plain of the result.
+LIBRARY_CELL = ("tensor([1, 2]).mul(3).toArray()", "[ 3, 6 ]")
+
+
+@pytest.fixture(scope="module")
+def k():
+    kernel = Kernel()
+    yield kernel
+    kernel.close()
+
+
+def strip_ansi(s: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", s)
+
+
+def test_kernel_info_is_complete(k):
+    msg_id = k.kc.kernel_info()
+    reply = k.reply(msg_id)["content"]
+    assert reply["status"] == "ok"
+    assert reply["implementation"] == "chainlab"
+    assert reply["protocol_version"].startswith("5.")
+    assert re.match(r"^\d+\.\d+\.\d+$", reply["language_info"]["version"])
+    assert "Node v" in reply["banner"]
+
+
+def test_library_is_preloaded(k):
+    code, expected = LIBRARY_CELL
+    assert k.value(code) == expected
+
+
+def test_rich_result_bundle_and_no_stdout_echo(k):
+    reply, msgs = k.run(
+        'const thing = { [Symbol.for("Jupyter.display")]() { return { "text/html": "<i>x</i>" }; } };\nthing'
+    )
+    results = of_type(msgs, "execute_result")
+    assert len(results) == 1
+    data = results[0]["content"]["data"]
+    assert data["text/html"] == "<i>x</i>" and "text/plain" in data
+    assert stream_text(msgs) == ""
+
+
+def test_tensor_result_has_its_mime_type(k):
+    reply, msgs = k.run("tensor([[1, 2], [3, 4]])")
+    data = of_type(msgs, "execute_result")[0]["content"]["data"]
+    assert "application/vnd.chainlab.tensor+json" in data
+    assert "text/plain" in data
+
+
+def test_execution_counts(k):
+    first = k.reply(k.submit("1"))["content"]["execution_count"]
+    k.collect(k.submit("2"))
+    reply, msgs = k.run("3")
+    count = reply["content"]["execution_count"]
+    assert of_type(msgs, "execute_input")[0]["content"]["execution_count"] == count
+    assert of_type(msgs, "execute_result")[0]["content"]["execution_count"] == count
+    silent = k.reply(k.submit("4", silent=True))["content"]["execution_count"]
+    assert silent == count
+    k.run("throw new Error('x')")
+    reply, _ = k.run("5")
+    assert reply["content"]["execution_count"] == count + 2
+    assert count >= first + 2
+
+
+def test_runtime_error_has_cell_line_numbers(k):
+    code = "const a: number = 1;\n\nfunction fail(x: number) {\n  if (x > 0) throw new RangeError(`bad ${x}`);\n}\nfail(a);\n"
+    reply, msgs = k.run(code)
+    assert reply["content"]["status"] == "error"
+    err = of_type(msgs, "error")[0]["content"]
+    assert err["ename"] == "RangeError"
+    assert err["evalue"] == "bad 1"
+    tb = strip_ansi("\n".join(err["traceback"]))
+    assert "line 4, in fail" in tb
+    assert "line 6" in tb
+    assert "if (x > 0) throw new RangeError" in tb
+
+
+def test_type_error_is_a_compile_error_with_lines(k):
+    reply, msgs = k.run("const ok = 1;\nconst s: string = 42;")
+    err = of_type(msgs, "error")[0]["content"]
+    assert err["ename"] == "CompileError"
+    assert "line 2" in err["evalue"]
+    assert "TS2322" in strip_ansi("\n".join(err["traceback"]))
+    assert k.value("1 + 1") == "2"
+
+
+def test_errors_in_callbacks_do_not_kill_the_kernel(k):
+    k.ok('setTimeout(() => { throw new Error("late throw") }, 10);\nPromise.reject(new Error("late reject"));\nawait new Promise((r) => setTimeout(r, 100));')
+    assert k.value("40 + 2") == "42"
+
+
+def test_display_and_update_are_throttled_and_last_is_delivered(k):
+    reply, msgs = k.run('const id = display("start");\nfor (let i = 0; i < 5000; i++) updateDisplay(id, `v${i}`);')
+    assert reply["content"]["status"] == "ok"
+    shown = of_type(msgs, "display_data")
+    updates = of_type(msgs, "update_display_data")
+    assert len(shown) == 1
+    display_id = shown[0]["content"]["transient"]["display_id"]
+    assert 1 <= len(updates) <= 10
+    assert updates[-1]["content"]["data"]["text/plain"] == "v4999"
+    assert all(u["content"]["transient"]["display_id"] == display_id for u in updates)
+
+    started = time.time()
+    reply, msgs = k.run(
+        'const id2 = display("a");\nfor (let i = 0; i < 300; i++) { updateDisplay(id2, `w${i}`); await new Promise((r) => setTimeout(r, 2)); }'
+    )
+    elapsed = time.time() - started
+    updates = of_type(msgs, "update_display_data")
+    assert updates[-1]["content"]["data"]["text/plain"] == "w299"
+    # At most one update per 50 ms per display, plus the final one.
+    assert len(updates) <= elapsed / 0.05 + 3
+
+
+def test_progress_updates_in_place(k):
+    reply, msgs = k.run("let total = 0;\nfor (const i of progress(50)) { total += i; }\ntotal")
+    assert of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"] == "1225"
+    shown = of_type(msgs, "display_data")
+    assert len(shown) == 1
+    updates = of_type(msgs, "update_display_data")
+    assert updates and "50/50" in updates[-1]["content"]["data"]["text/plain"]
+
+
+def test_comm_from_kernel_receives_while_cell_awaits(k):
+    code = (
+        "const got: unknown[] = [];\n"
+        'const comm = comms.open("chainlab.test", { hello: 1 });\n'
+        "comm.onMsg((data) => { got.push(data); comm.send({ ack: data }); });\n"
+        "for (let i = 0; i < 500 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));\n"
+        "JSON.stringify(got)"
+    )
+    msg_id = k.submit(code)
+    comm_id = None
+    deadline = time.time() + 20
+    while comm_id is None and time.time() < deadline:
+        msg = k.iopub()
+        if msg["msg_type"] == "comm_open":
+            assert msg["content"]["target_name"] == "chainlab.test"
+            assert msg["content"]["data"] == {"hello": 1}
+            comm_id = msg["content"]["comm_id"]
+    assert comm_id
+    k.send("comm_msg", {"comm_id": comm_id, "data": {"lr": 0.01}})
+    acks = []
+    reply, msgs = k.collect(msg_id, on_msg=lambda m: m["msg_type"] == "comm_msg" and acks.append(m["content"]))
+    assert reply["content"]["status"] == "ok"
+    assert of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"] == "'[{\"lr\":0.01}]'"
+    assert acks and acks[0]["comm_id"] == comm_id and acks[0]["data"] == {"ack": {"lr": 0.01}}
+
+
+def test_comm_opened_by_frontend(k):
+    k.ok(
+        'comms.registerTarget("chainlab.echo", (comm, open) => {\n'
+        "  comm.send({ opened: open.content.data });\n"
+        "  comm.onMsg((data) => comm.send({ echo: data }));\n"
+        "});"
+    )
+    comm_id = "frontend-comm-1"
+    seen = []
+
+    def wait_comm_msg():
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            msg = k.iopub()
+            if msg["msg_type"] == "comm_msg" and msg["content"]["comm_id"] == comm_id:
+                return msg["content"]["data"]
+        raise TimeoutError("no comm_msg")
+
+    k.send("comm_open", {"comm_id": comm_id, "target_name": "chainlab.echo", "data": {"x": 1}})
+    assert wait_comm_msg() == {"opened": {"x": 1}}
+    k.send("comm_msg", {"comm_id": comm_id, "data": {"ping": 2}})
+    assert wait_comm_msg() == {"echo": {"ping": 2}}
+
+    info = k.reply(k.send("comm_info_request", {"target_name": "chainlab.echo"}))
+    assert info["msg_type"] == "comm_info_reply"
+    assert info["content"]["comms"] == {comm_id: {"target_name": "chainlab.echo"}}
+    k.send("comm_close", {"comm_id": comm_id, "data": {}})
+    info = k.reply(k.send("comm_info_request", {}))
+    assert comm_id not in info["content"]["comms"]
+
+    # Nobody listens on an unknown target: the kernel closes the comm at once.
+    k.send("comm_open", {"comm_id": "nobody", "target_name": "no.such.target", "data": {}})
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        msg = k.iopub()
+        if msg["msg_type"] == "comm_close" and msg["content"]["comm_id"] == "nobody":
+            break
+    else:
+        raise AssertionError("no comm_close for an unknown target")
+
+
+def interrupt_after(k, msg_id, delay, how="message"):
+    def fire():
+        time.sleep(delay)
+        if how == "message":
+            k.reply  # noqa: B018 - keep the kernel object alive in the thread
+            msg = k.kc.session.msg("interrupt_request", {})
+            k.kc.control_channel.send(msg)
+        else:
+            k.km.signal_kernel(signal.SIGINT)
+
+    t = threading.Thread(target=fire)
+    t.start()
+    return t
+
+
+def assert_interrupted(reply, msgs):
+    assert reply["content"]["status"] == "error"
+    assert of_type(msgs, "error")[0]["content"]["ename"] == "KeyboardInterrupt"
+
+
+@pytest.mark.parametrize("how", ["message", "signal"])
+def test_interrupt_async_training_loop(k, how):
+    k.ok(f"let steps_{how} = 0;")
+    started = time.time()
+    msg_id = k.submit(f"while (true) {{ steps_{how}++; await new Promise((r) => setTimeout(r, 5)); }}")
+    t = interrupt_after(k, msg_id, 0.7, how)
+    reply, msgs = k.collect(msg_id, timeout=20)
+    t.join()
+    assert time.time() - started < 0.7 + 1.5
+    assert_interrupted(reply, msgs)
+    # The loop is dead: its counter no longer moves.
+    assert k.value(f"const before_{how} = steps_{how}; await new Promise((r) => setTimeout(r, 300)); steps_{how} - before_{how}") == "0"
+    assert k.value(f"steps_{how} > 10") == "true"
+
+
+def test_interrupt_kills_background_work_of_the_cell(k):
+    k.ok("let bg = 0; let ticks = 0;")
+    msg_id = k.submit(
+        "(async () => { while (true) { bg++; await new Promise((r) => setTimeout(r, 5)); } })();\n"
+        "setInterval(() => ticks++, 5);\n"
+        "await new Promise((r) => setTimeout(r, 60_000));"
+    )
+    t = interrupt_after(k, msg_id, 0.5)
+    reply, msgs = k.collect(msg_id, timeout=20)
+    t.join()
+    assert_interrupted(reply, msgs)
+    assert k.value("const b0 = bg, t0 = ticks; await new Promise((r) => setTimeout(r, 300)); [bg - b0, ticks - t0]") == "[ 0, 0 ]"
+
+
+@pytest.mark.parametrize("how", ["message", "signal"])
+def test_interrupt_sync_loop(k, how):
+    msg_id = k.submit(f"let spins_{how} = 0;\nwhile (true) {{ spins_{how}++; }}")
+    t = interrupt_after(k, msg_id, 0.7, how)
+    started = time.time()
+    reply, msgs = k.collect(msg_id, timeout=20)
+    t.join()
+    assert time.time() - started < 0.7 + 1.5
+    assert_interrupted(reply, msgs)
+    assert k.value("1 + 1") == "2"
+
+
+def test_interrupt_sync_loop_after_an_await(k):
+    msg_id = k.submit("await new Promise((r) => setTimeout(r, 10));\nlet spins = 0;\nwhile (true) { spins++; }")
+    t = interrupt_after(k, msg_id, 0.7)
+    reply, msgs = k.collect(msg_id, timeout=20)
+    t.join()
+    assert_interrupted(reply, msgs)
+    assert k.value("2 + 2") == "4"
+
+
+def answer_input(k, value, password=None):
+    msg = k.kc.get_stdin_msg(timeout=10)
+    assert msg["msg_type"] == "input_request"
+    if password is not None:
+        assert msg["content"]["password"] is password
+    k.kc.input(value)
+    return msg["content"]["prompt"]
+
+
+def test_stdin_prompt_and_input(k):
+    msg_id = k.submit('const name = prompt("name? ");\n`hello ${name}`', allow_stdin=True)
+    assert answer_input(k, "ada", password=False) == "name? "
+    reply, msgs = k.collect(msg_id)
+    assert of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"] == "'hello ada'"
+
+    msg_id = k.submit('const secret = await input("pin: ", { password: true });\nsecret.length', allow_stdin=True)
+    answer_input(k, "1234", password=True)
+    reply, msgs = k.collect(msg_id)
+    assert of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"] == "4"
+
+
+def test_stdin_not_allowed(k):
+    reply, msgs = k.run('prompt("x? ")', allow_stdin=False)
+    assert reply["content"]["status"] == "error"
+    assert of_type(msgs, "error")[0]["content"]["ename"] == "StdinNotImplementedError"
+
+
+def test_errors_abort_queued_cells_and_kernel_recovers(k):
+    first = k.submit("await new Promise((r) => setTimeout(r, 200)); throw new Error('stop here')")
+    second = k.submit("1")
+    r1, _ = k.collect(first)
+    r2, _ = k.collect(second)
+    assert r1["content"]["status"] == "error"
+    assert r2["content"]["status"] == "aborted"
+    assert k.value("3 * 3") == "9"
