@@ -519,6 +519,8 @@ export class Kernel {
     } catch (e) {
       outcome = { status: "error", ...this.executor.errorContent(e, `In[${count}]`) };
     }
+    // Live displays reach their final state before the result that follows them.
+    this.outputs.flushUpdates(true);
     if (outcome.status === "ok" && outcome.hasValue && !silent) {
       let data: Bundle;
       try {
@@ -579,9 +581,16 @@ export function bundleOf(value: unknown): Bundle {
     if (produced && typeof produced === "object") bundle = { ...(produced as Bundle) };
   }
   if (typeof bundle["text/plain"] !== "string") {
-    bundle["text/plain"] = typeof value === "string" ? util.inspect(value) : util.inspect(value, { depth: 4, maxArrayLength: 100, breakLength: 100 });
+    // Compiled modules (e.g. the F namespace) expose exports as getters; show the values.
+    const shown = isModuleNamespace(value) ? Object.fromEntries(Object.keys(value).map((k) => [k, (value as Record<string, unknown>)[k]])) : value;
+    bundle["text/plain"] = util.inspect(shown, { depth: 4, maxArrayLength: 100, breakLength: 100 });
   }
   return bundle;
+}
+
+function isModuleNamespace(value: unknown): value is object {
+  if (value === null || typeof value !== "object") return false;
+  return (value as { __esModule?: unknown }).__esModule === true || Object.prototype.toString.call(value) === "[object Module]";
 }
 
 export function startKernel(options: KernelOptions): Kernel {

@@ -8,7 +8,7 @@
 // rows are cut into three equal parts and each enabled part gets its own A and B (rank r
 // each), the disabled part none.
 import { noGrad } from "../autograd";
-import { cat } from "../ops/shape";
+import { cat } from "../functions";
 import { zeros } from "../creation";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
