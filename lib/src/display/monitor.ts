@@ -80,6 +80,7 @@ export class Monitor {
   private prevWeights = new Map<string, { step: number; values: Float32Array }>();
   private logCalls = 0;
   private lastStep = -1;
+  private lastGradStep = -1;
   private lastDraw = 0;
   private shown = false;
   private dirty = false;
@@ -104,7 +105,10 @@ export class Monitor {
       if (!this.series.has(name)) this.series.set(name, /^val/i.test(name) ? "val" : /^train/i.test(name) ? "train" : undefined);
       this.points.push({ step, series: name, value });
     }
-    if (this.opts.model && this.logCalls++ % (this.opts.gradEvery ?? 1) === 0) this.recordGradients(step);
+    // gradients belong to training steps: a second log at the same step (validation) adds none
+    if (this.opts.model && step > this.lastGradStep && this.logCalls++ % (this.opts.gradEvery ?? 1) === 0) {
+      this.recordGradients(step);
+    }
     this.dirty = true;
     this.redraw(false);
   }
@@ -113,6 +117,7 @@ export class Monitor {
   recordGradients(step = this.lastStep): void {
     const model = this.opts.model;
     if (!model) return;
+    this.lastGradStep = step;
     noGrad(() => {
       for (const [name, p] of entries(model.namedParameters())) {
         if (!p.grad || (!this.opts.allParameters && p.ndim < 2)) continue;

@@ -1,5 +1,6 @@
 // Causal self-attention as in GPT-2 and nanoGPT: one fused projection gives q, k and v;
 // heads are views of it, and all heads attend in one batched matmul.
+import { record } from "../autograd";
 import * as F from "../functional";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
@@ -52,12 +53,10 @@ export class CausalSelfAttention extends Module {
       throw new Error(`CausalSelfAttention: sequence length ${T} exceeds the block size ${this.mask.shape[0]}`);
     }
     const nh = this.nHead, hs = C / nh;
-    // [B, T, 3, nh, hs] is a view of the projection; picking q, k or v and swapping T and
-    // the head dim are views too, which the batched GEMM reads through strides.
-    const qkv = this.cAttn.forward(x).reshape(B, T, 3, nh, hs);
-    const q = qkv.select(2, 0).transpose(1, 2).mul(1 / Math.sqrt(hs)); // scale the smaller operand
-    const k = qkv.select(2, 1).transpose(1, 2);
-    const v = qkv.select(2, 2).transpose(1, 2);
+    const qkv = this.cAttn.forward(x).contiguous(); // [B, T, 3C]
+    const q = headsOf(qkv, 0, nh).mul(1 / Math.sqrt(hs)); // scale the smaller operand
+    const k = headsOf(qkv, 1, nh);
+    const v = headsOf(qkv, 2, nh);
     const mask = T === this.mask.shape[0] ? this.mask : this.mask.index([0, T], [0, T]);
     let att = q.matmul(k.transpose(-2, -1)).maskedFill(mask, -Infinity).softmax(-1); // [B, nh, T, T]
     att = this.attnDropout.forward(att);
@@ -68,6 +67,30 @@ export class CausalSelfAttention extends Module {
   override extraRepr(): string {
     return `nEmbd=${this.nEmbd}, nHead=${this.nHead}, blockSize=${this.mask.shape[0]}`;
   }
+}
+
+/**
+ * Part `part` (0 q, 1 k, 2 v) of a fused projection [B, T, 3C] as a [B, nh, T, hs] view of
+ * the same storage, which the batched GEMM reads through its strides. Its backward writes
+ * the gradient into that part's columns in one pass over contiguous rows.
+ */
+function headsOf(qkv: Tensor, part: number, nh: number): Tensor {
+  const [B, T, C3] = qkv.shape;
+  const C = C3 / 3, hs = C / nh;
+  const view = new Tensor(qkv.storage, [B, nh, T, hs], [T * C3, hs, C3, 1], qkv.offset + part * C);
+  return record(view, "splitHeads", [qkv], (g) => {
+    const gv = g.values(); // row-major [B, nh, T, hs]
+    const gx = new Float32Array(B * T * C3);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < nh; h++) {
+        for (let t = 0; t < T; t++) {
+          const src = ((b * nh + h) * T + t) * hs;
+          gx.set(gv.subarray(src, src + hs), (b * T + t) * C3 + part * C + h * hs);
+        }
+      }
+    }
+    return [new Tensor(gx, qkv.shape)];
+  });
 }
 
 /** softmax(q k^T / sqrt(d), masked where mask is 1) v, as a plain function (mask 1 = hidden). */

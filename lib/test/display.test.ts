@@ -1,0 +1,101 @@
+// Display bundles: what the extension and static viewers receive must decode to the
+// tensor's own numbers, and no string from user data may become markup.
+import { tableFromIPC } from "apache-arrow";
+import { describe, expect, test } from "vitest";
+import { Monitor, computationGraph, manualSeed, randn, tensor, TENSOR_MIME, GRAPH_MIME, CURVES_MIME, GRADFLOW_MIME } from "../src";
+
+const bundleOf = (x: object) => (x as Record<symbol, () => Record<string, any>>)[Symbol.for("Jupyter.display")]();
+const column = (b64: string, name: string) => Array.from(tableFromIPC(Buffer.from(b64, "base64")).getChild(name)!.toArray() as ArrayLike<number>);
+
+describe("tensor bundle", () => {
+  test("carries values, shape, stats and gradient", () => {
+    const x = tensor([[1, -2, 3], [4, 5, -6]], { requiresGrad: true });
+    x.mul(x).sum().backward();
+    const b = bundleOf(x);
+    expect(b["text/plain"]).toBe(x.toString());
+    const j = b[TENSOR_MIME];
+    expect(j).toMatchObject({ version: 1, shape: [2, 3], dtype: "float32", truncated: false });
+    expect(column(j.data, "value")).toEqual([1, -2, 3, 4, 5, -6]);
+    expect(j.stats.min).toBe(-6);
+    expect(j.stats.max).toBe(5);
+    expect(j.stats.mean).toBeCloseTo(5 / 6);
+    expect(column(j.grad.data, "value")).toEqual([2, -4, 6, 8, 10, -12]);
+    expect(b["image/svg+xml"]).toMatch(/^<svg/);
+  });
+
+  test("a large tensor sends a leading corner and counts NaN and inf", () => {
+    manualSeed(1);
+    const x = randn(300, 400);
+    x.storage[0] = NaN;
+    x.storage[1] = Infinity;
+    const j = bundleOf(x)[TENSOR_MIME];
+    expect(j.truncated).toBe(true);
+    expect(j.shownShape[0] * j.shownShape[1]).toBeLessThanOrEqual(10_000);
+    expect(j.stats.nan).toBe(1);
+    expect(j.stats.inf).toBe(1);
+    const shown = column(j.data, "value");
+    expect(shown[2]).toBeCloseTo(x.storage[2]);
+    expect(shown[j.shownShape[1]]).toBeCloseTo(x.storage[400]); // second row starts at x[1, 0]
+  });
+
+  test("names are escaped in the SVG fallback", () => {
+    const x = tensor([1, 2]);
+    x.name = "<script>alert(1)</script>";
+    const svg = bundleOf(x)["image/svg+xml"] as string;
+    expect(svg).not.toContain("<script>");
+    expect(svg).toContain("&#60;script&#62;");
+  });
+});
+
+describe("computation graph bundle", () => {
+  test("nodes and edges follow gradFn, with values and gradients", () => {
+    const a = tensor(2, { requiresGrad: true });
+    const b = tensor(-3, { requiresGrad: true });
+    const y = a.mul(b).add(a);
+    y.backward();
+    const g = bundleOf(computationGraph(y))[GRAPH_MIME];
+    expect(g.nodes.map((n: any) => n.op)).toEqual(["add", "mul", "leaf", "leaf"]);
+    expect(g.edges).toEqual([[1, 0], [2, 0], [2, 1], [3, 1]]);
+    const leafA = g.nodes[2];
+    expect(leafA.value).toEqual([2]);
+    expect(leafA.grad).toEqual([-2]); // dy/da = b + 1
+  });
+});
+
+describe("Monitor", () => {
+  test("records curves and per-layer gradient flow", () => {
+    const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const bias = tensor([0.5, 0.5], { requiresGrad: true });
+    const model = { namedParameters: () => [["fc.weight", w], ["fc.bias", bias]] as [string, typeof w][] };
+    const m = new Monitor({ title: "run", model, show: false });
+    for (let step = 0; step < 3; step++) {
+      w.grad = null;
+      w.mul(step + 1).sum().backward();
+      m.log({ train: 1 / (step + 1) });
+    }
+    m.log({ val: 0.4 }, 2);
+    const c = bundleOf(m)[CURVES_MIME];
+    expect(c.series).toEqual([{ name: "train", split: "train" }, { name: "val", split: "val" }]);
+    expect(column(c.data, "value")).toEqual([1, 0.5, 1 / 3, 0.4]);
+    expect(column(c.data, "step")).toEqual([0, 1, 2, 2]);
+    const gf = m.gradflowBundle()[GRADFLOW_MIME];
+    expect(gf.layers).toEqual(["fc.weight"]); // vectors are left out by default
+    expect(column(gf.data, "gradMean")).toEqual([1, 2, 3]);
+    expect(column(gf.data, "weightNorm")[0]).toBeCloseTo(Math.sqrt(30));
+  });
+
+  test("widget commands stop, pause and set the learning rate", async () => {
+    const optimizer = { paramGroups: [{ lr: 0.1 }, { lr: 0.2 }] };
+    const m = new Monitor({ optimizer, show: false });
+    m.command({ action: "lr", lr: 0.01 });
+    expect(optimizer.paramGroups.map((g) => g.lr)).toEqual([0.01, 0.01]);
+    m.command({ action: "lr", lr: -1 });
+    expect(optimizer.paramGroups[0].lr).toBe(0.01);
+    m.command({ action: "pause" });
+    const polled = m.poll();
+    setTimeout(() => m.command({ action: "resume" }), 60);
+    expect(await polled).toBe(true);
+    m.command({ action: "stop" });
+    expect(await m.poll()).toBe(false);
+  });
+});
