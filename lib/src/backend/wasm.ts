@@ -32,6 +32,7 @@ interface Kernels {
   heapBase(): number;
   gemmScratchBytes(): number;
   runTasks(list: number, count: number, scratch: number): void;
+  runTask(table: number, i: number, scratch: number): void;
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, nd: number, shape: number, sa: number, sb: number, a: number, b: number, out: number, idx: number): void;
   reduce(op: number, x: number, outer: number, size: number, inner: number, out: number, tmp: number): void;
@@ -50,33 +51,58 @@ export function wasmPath(): string {
 const PAGE = 65536;
 const MR = 4;
 const NR = 8;
-// control words in a small SharedArrayBuffer: [generation, workers ready, ...] then
-// CTRL_STRIDE words per worker: task list, task count, scratch, finished generation, error
-const CTRL_WORKER0 = 8;
-const CTRL_STRIDE = 8;
+// a task is worth splitting off when it has at least this many multiply-adds
+const MIN_TASK_WORK = 1 << 17;
+// Control words in a small SharedArrayBuffer. A job is a table of tasks; every thread
+// (the caller included) claims the next task with a compare-and-swap on CLAIM until none
+// is left, so a worker that the OS is slow to schedule delays nothing: the caller simply
+// runs more of the tasks itself. CLAIM holds (job number << 16) | next task, so a worker
+// that wakes up late can never claim a task of a job that has moved on.
+const C_WAKE = 0; // bumped (and notified) once per job
+const C_READY = 1; // workers that have started
+const C_CLAIM = 2;
+const C_TABLE = 3; // task table pointer
+const C_COUNT = 4; // tasks in the table
+const C_DONE = 5; // tasks finished
+const C_ERROR = 6;
+const C_SCRATCH0 = 8; // one scratch pointer per worker
+const MAX_TASKS = 0xffff;
 
-// Each worker instantiates the module on the shared memory and runs the task lists it is
-// handed, spinning briefly before sleeping so that back-to-back GEMMs start quickly.
+// Claims and runs tasks until the job has none left; shared by the caller and the workers.
+const CLAIM_LOOP = `(c, runTask, scratch) => {
+  for (;;) {
+    const w = Atomics.load(c, ${C_CLAIM});
+    const table = c[${C_TABLE}], count = c[${C_COUNT}];
+    const i = w & 0xffff;
+    if (i >= count) return;
+    if (Atomics.compareExchange(c, ${C_CLAIM}, w, w + 1) !== w) continue;
+    try { runTask(table, i, scratch); } catch (e) { Atomics.store(c, ${C_ERROR}, 1); }
+    if (Atomics.add(c, ${C_DONE}, 1) + 1 === count) Atomics.notify(c, ${C_DONE});
+  }
+}`;
+
+// Each worker instantiates the module on the shared memory, then sleeps until a job comes,
+// spinning briefly first so that back-to-back GEMMs start quickly.
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { module, memory, ctrl, id } = workerData;
-const run = new WebAssembly.Instance(module, { env: { memory } }).exports.runTasks;
+const runTask = new WebAssembly.Instance(module, { env: { memory } }).exports.runTask;
 const c = new Int32Array(ctrl);
-const base = ${CTRL_WORKER0} + id * ${CTRL_STRIDE};
-let gen = 0;
-Atomics.add(c, 1, 1);
+const scratch = c[${C_SCRATCH0} + id];
+const claim = ${CLAIM_LOOP};
+let seen = 0;
+Atomics.add(c, ${C_READY}, 1);
 for (;;) {
   let spin = 0;
-  while (Atomics.load(c, 0) === gen && spin < 20000) spin++;
-  if (Atomics.load(c, 0) === gen) Atomics.wait(c, 0, gen);
-  const g = Atomics.load(c, 0);
-  if (g === gen) continue;
-  gen = g;
-  try { run(c[base], c[base + 1], c[base + 2]); } catch (e) { Atomics.store(c, base + 4, 1); }
-  Atomics.store(c, base + 3, gen);
-  Atomics.notify(c, base + 3);
+  while (Atomics.load(c, ${C_WAKE}) === seen && spin < 20000) spin++;
+  if (Atomics.load(c, ${C_WAKE}) === seen) Atomics.wait(c, ${C_WAKE}, seen);
+  seen = Atomics.load(c, ${C_WAKE});
+  claim(c, runTask, scratch);
 }
 `;
+
+// eslint-disable-next-line no-new-func
+const claimTasks = new Function(`return ${CLAIM_LOOP}`)() as (c: Int32Array, run: (t: number, i: number, s: number) => void, scratch: number) => void;
 
 class Runtime {
   readonly k: Kernels;
@@ -88,6 +114,7 @@ class Runtime {
   private top = 0;
   private readonly ctrl: Int32Array;
   private readonly workers: Worker[] = [];
+  private job = 0;
   /** Multiply-adds from which a GEMM is split across threads. */
   threadWork = 1 << 20;
   maxThreads: number;
@@ -104,7 +131,8 @@ class Runtime {
     }
     this.arenaBase = at;
     this.maxThreads = threads;
-    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (CTRL_WORKER0 + CTRL_STRIDE * threads)));
+    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (C_SCRATCH0 + threads)));
+    for (let w = 0; w < threads - 1; w++) this.ctrl[C_SCRATCH0 + w] = this.scratch[w + 1];
     for (let w = 0; w < threads - 1; w++) {
       try {
         const worker = new Worker(WORKER_SOURCE, {
@@ -125,7 +153,7 @@ class Runtime {
   /** Threads usable now: workers report ready a few milliseconds after loading. */
   threads(): number {
     if (this.maxThreads <= 1) return 1;
-    return Atomics.load(this.ctrl, 1) >= this.workers.length ? Math.min(this.maxThreads, this.workers.length + 1) : 1;
+    return Atomics.load(this.ctrl, C_READY) >= this.workers.length ? Math.min(this.maxThreads, this.workers.length + 1) : 1;
   }
 
   private ensure(bytes: number): void {
@@ -160,34 +188,30 @@ class Runtime {
     return p;
   }
 
-  /** Runs per-thread task lists (pointer, count); thread 0 is this one. */
-  runTasks(lists: [number, number][]): void {
+  /**
+   * Runs a task table (pairs: task list pointer, task count) on every thread that is up;
+   * returns when all its tasks are done.
+   */
+  runTable(table: number, count: number): void {
     const c = this.ctrl;
-    const extra = lists.length - 1;
-    if (extra > 0) {
-      for (let w = 0; w < extra; w++) {
-        const base = CTRL_WORKER0 + w * CTRL_STRIDE;
-        c[base] = lists[w + 1][0];
-        c[base + 1] = lists[w + 1][1];
-        c[base + 2] = this.scratch[w + 1];
-      }
-      const gen = Atomics.add(c, 0, 1) + 1;
-      Atomics.notify(c, 0);
-      this.k.runTasks(lists[0][0], lists[0][1], this.scratch[0]);
-      let failed = false;
-      for (let w = 0; w < extra; w++) {
-        const base = CTRL_WORKER0 + w * CTRL_STRIDE;
-        let spin = 0;
-        let v: number;
-        while ((v = Atomics.load(c, base + 3)) !== gen) {
-          if (spin++ > 2000) Atomics.wait(c, base + 3, v, 50);
-        }
-        if (Atomics.exchange(c, base + 4, 0)) failed = true;
-      }
-      if (failed) throw new Error("gemm: a WebAssembly worker thread failed");
-    } else {
-      this.k.runTasks(lists[0][0], lists[0][1], this.scratch[0]);
+    if (count === 1 || this.threads() === 1) {
+      for (let i = 0; i < count; i++) this.k.runTask(table, i, this.scratch[0]);
+      return;
     }
+    this.job = (this.job + 1) & 0x7fff;
+    c[C_TABLE] = table;
+    c[C_COUNT] = count;
+    c[C_DONE] = 0;
+    Atomics.store(c, C_CLAIM, this.job << 16);
+    Atomics.add(c, C_WAKE, 1);
+    Atomics.notify(c, C_WAKE);
+    claimTasks(c, this.k.runTask, this.scratch[0]);
+    // tasks a worker claimed may still be running
+    let spin = 0, done: number;
+    while ((done = Atomics.load(c, C_DONE)) < count) {
+      if (spin++ > 1000) Atomics.wait(c, C_DONE, done, 5);
+    }
+    if (Atomics.exchange(c, C_ERROR, 0)) throw new Error("gemm: a WebAssembly worker thread failed");
   }
 }
 
@@ -256,40 +280,67 @@ export class WasmBackend extends JsBackend implements Backend {
       });
     }
     const threads = batch * m * n * k >= rt.threadWork ? rt.threads() : 1;
-    const lists: Task[][] = Array.from({ length: threads }, () => []);
+    // Tasks: each product cut into `parts` row (or column) blocks. When products share an
+    // output (accumulating into one C), a task runs the same block of every product in
+    // order, so no two threads ever write the same element.
+    const byRows = m >= n;
+    const len = byRows ? m : n, unit = byRows ? MR : NR;
+    let parts = 1;
+    if (threads > 1) {
+      const want = Math.ceil((4 * threads) / batch);
+      const maxByWork = Math.max(1, Math.floor((m * n * k) / MIN_TASK_WORK));
+      parts = Math.max(1, Math.min(want, maxByWork, Math.ceil(len / unit)));
+    }
+    const chunk = Math.ceil(len / parts / unit) * unit;
+    const part = (it: Task, p: number): Task | null => {
+      const s = p * chunk, e = Math.min(len, s + chunk);
+      if (s >= e) return null;
+      if (parts === 1) return it;
+      return byRows
+        ? { ...it, m: e - s, a: it.a + s * rsA * 4, c: it.c + s * g.ldc * 4 }
+        : { ...it, n: e - s, b: it.b + s * csB * 4, c: it.c + s * 4 };
+    };
+    let sharedC = false;
+    if (threads > 1 && batch > 1) {
+      const seen = new Set<number>();
+      for (let t = 0; t < batch && !sharedC; t++) {
+        if (seen.has(g.cOffsets[t])) sharedC = true;
+        seen.add(g.cOffsets[t]);
+      }
+    }
+    const tasks: Task[][] = [];
     if (threads === 1) {
-      lists[0] = items;
-    } else if (batch >= threads && new Set(Array.from({ length: batch }, (_, t) => g.cOffsets[t])).size === batch) {
-      // independent products: whole ones to each thread
-      for (let t = 0; t < batch; t++) lists[Math.floor((t * threads) / batch)].push(items[t]);
+      tasks.push(items);
+    } else if (sharedC) {
+      for (let p = 0; p < parts; p++) {
+        const list = items.map((it) => part(it, p)).filter((t): t is Task => t !== null);
+        if (list.length) tasks.push(list);
+      }
     } else {
-      // each product split into row (or column) blocks, one per thread
       for (const it of items) {
-        const byRows = m >= n;
-        const len = byRows ? m : n, unit = byRows ? MR : NR;
-        const chunk = Math.ceil(len / threads / unit) * unit;
-        for (let th = 0; th < threads; th++) {
-          const s = th * chunk, e = Math.min(len, s + chunk);
-          if (s >= e) continue;
-          lists[th].push(byRows
-            ? { ...it, m: e - s, a: it.a + s * rsA * 4, c: it.c + s * g.ldc * 4 }
-            : { ...it, n: e - s, b: it.b + s * csB * 4, c: it.c + s * 4 });
+        for (let p = 0; p < parts; p++) {
+          const t = part(it, p);
+          if (t) tasks.push([t]);
         }
       }
     }
-    const ptrs: [number, number][] = lists.filter((l) => l.length > 0).map((l) => {
-      const p = rt.alloc(l.length * 48);
-      const i32 = rt.ints();
-      let q = p >> 2;
+    if (tasks.length > MAX_TASKS) tasks.splice(0, tasks.length, tasks.flat());
+    const total = tasks.reduce((s, l) => s + l.length, 0);
+    const list = rt.alloc(total * 48);
+    const table = rt.alloc(tasks.length * 8);
+    const i32 = rt.ints();
+    let q = list >> 2, e = table >> 2;
+    for (const l of tasks) {
+      i32[e++] = list + ((q - (list >> 2)) << 2);
+      i32[e++] = l.length;
       for (const t of l) {
         i32[q++] = t.m; i32[q++] = t.n; i32[q++] = t.k;
         i32[q++] = t.a; i32[q++] = t.rsA; i32[q++] = t.csA;
         i32[q++] = t.b; i32[q++] = t.rsB; i32[q++] = t.csB;
         i32[q++] = t.c; i32[q++] = t.ldc; i32[q++] = t.acc;
       }
-      return [p, l.length];
-    });
-    rt.runTasks(ptrs);
+    }
+    rt.runTable(table, tasks.length);
     g.c.set(rt.floats().subarray(cPtr >> 2, (cPtr >> 2) + (cHi - cLo)), cLo);
   }
 

@@ -14,14 +14,17 @@ function paramList(params: Iterable<Tensor> | Module): Tensor[] {
 export function clipGradNorm(params: Iterable<Tensor> | Module, maxNorm: number): number {
   const ps = paramList(params).filter((p) => p.grad);
   let sq = 0;
-  for (const p of ps) {
-    const g = p.grad!.values();
-    for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
-  }
+  for (const p of ps) sq += sumOfSquares(p.grad!.values() as Float32Array);
   const norm = Math.sqrt(sq);
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) for (const p of ps) p.grad = p.grad!.mul(coef);
   return norm;
+}
+
+function sumOfSquares(g: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+  return s;
 }
 
 /** Clamp every gradient element to [-clipValue, clipValue]. */

@@ -202,6 +202,12 @@ export function runTasks(list: usize, count: i32, scratch: usize): void {
   }
 }
 
+/** Runs entry i of a task table: pairs (task list pointer, task count) of i32. */
+export function runTask(table: usize, i: i32, scratch: usize): void {
+  const e = table + (<usize>i << 3);
+  runTasks(<usize>load<u32>(e), load<i32>(e, 4), scratch);
+}
+
 // ---------------------------------------------------------------------------------------
 // Vector math: branch-free, a few ulp from float64 results.
 

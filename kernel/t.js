@@ -1,0 +1,20 @@
+const { Executor } = require("./dist/executor");
+const { buildPrelude } = require("./dist/prelude");
+const lib = require("path").dirname(require.resolve("chainlab/package.json"));
+const tslabConv = require("tslab/dist/converter").createConverter({ isJS: false, isBrowser: false });
+const ex = new Executor({ cwd: process.cwd(), modules: { chainlab: { dir: lib, types: lib } } });
+(async () => {
+  const pre = process.argv[2] === "pre";
+  if (pre) await ex.execute(buildPrelude(lib, () => require(lib)).code, "p");
+  for (let i = 0; i < 5; i++) await ex.execute(`let w${i} = ${i}`, "w");
+  let t = performance.now();
+  for (let i = 0; i < 30; i++) await ex.execute(`${i} + 1`, "x");
+  const ours = (performance.now() - t) / 30;
+  let prev = "";
+  for (let i = 0; i < 5; i++) prev = tslabConv.convert(prev, `let w${i} = ${i}`).declOutput;
+  t = performance.now();
+  for (let i = 0; i < 30; i++) tslabConv.convert(prev, `${i} + 1`);
+  const plain = (performance.now() - t) / 30;
+  console.log({ pre, ours: ours.toFixed(1), plainConvert: plain.toFixed(1) });
+  process.exit(0);
+})();
