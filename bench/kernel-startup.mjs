@@ -3,7 +3,7 @@
 // warm and chainlab preloaded); round trip is a trivial cell's execute_request → reply.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,9 +49,11 @@ async function measure(label, argv) {
   }
   waiters.length = 0;
   const ready = performance.now() - t0;
+  const cpuReady = cpuSeconds(child.pid);
   const execute = (code) => request("execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
   await execute("1 + 1");
   const firstCell = performance.now() - t0;
+  const cpuFirstCell = cpuSeconds(child.pid);
   for (let i = 0; i < 3; i++) await execute(`let warm${i} = ${i}`);
   const times = [];
   for (let i = 0; i < rounds; i++) {
@@ -63,7 +65,16 @@ async function measure(label, argv) {
   times.sort((a, b) => a - b);
   child.kill("SIGKILL");
   shell.close();
-  return { label, ready, firstCell, median: times[Math.floor(times.length / 2)], p90: times[Math.floor(times.length * 0.9)] };
+  return { label, ready, firstCell, cpuReady, cpuFirstCell, median: times[Math.floor(times.length / 2)], p90: times[Math.floor(times.length * 0.9)] };
+}
+
+// CPU time the kernel process has used (user + system), which a busy machine distorts less
+// than wall time; Linux only.
+function cpuSeconds(pid) {
+  const file = `/proc/${pid}/stat`;
+  if (!existsSync(file)) return NaN;
+  const fields = readFileSync(file, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const tslabBin = path.join(root, "node_modules", "tslab", "bin", "tslab");
@@ -75,7 +86,8 @@ const results = [
 for (const r of results) {
   console.log(
     `${r.label.padEnd(20)} ready ${(r.ready / 1000).toFixed(2)} s   first cell ${(r.firstCell / 1000).toFixed(2)} s   ` +
-      `round trip median ${r.median.toFixed(1)} ms (p90 ${r.p90.toFixed(1)} ms)`,
+      `round trip median ${r.median.toFixed(1)} ms (p90 ${r.p90.toFixed(1)} ms)   ` +
+      `cpu to ready ${r.cpuReady.toFixed(2)} s, to first cell ${r.cpuFirstCell.toFixed(2)} s`,
   );
 }
 const [a, b] = results;

@@ -56,15 +56,25 @@ if (!existsSync(path.join(root, "node_modules", ".package-lock.json"))) {
   run("npm", ["ci"]);
 }
 
-// 2. build, unless nothing changed since the last successful build
+// 2. build, unless no workspace has a source newer than its built entry point (or, for a
+//    workspace without one, than the last build this script ran)
 const workspaces = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).workspaces ?? [];
 const buildStamp = path.join(root, "node_modules", ".chainlab-build-stamp");
-const sourcesChanged =
-  !existsSync(buildStamp) ||
-  Math.max(...workspaces.map((w) => newestMtime(path.join(root, w))), newestMtime(path.join(root, "tsconfig.base.json"))) >
-    statSync(buildStamp).mtimeMs;
-if (rebuild || sourcesChanged) {
-  step("building (npm run build)");
+const stampTime = existsSync(buildStamp) ? statSync(buildStamp).mtimeMs : 0;
+const sharedConfig = newestMtime(path.join(root, "tsconfig.base.json"));
+function isStale(workspace) {
+  const dir = path.join(root, workspace);
+  const pkgFile = path.join(dir, "package.json");
+  if (!existsSync(pkgFile)) return false;
+  const pkg = JSON.parse(readFileSync(pkgFile, "utf8"));
+  if (!pkg.scripts?.build) return false;
+  const entry = pkg.main ? path.join(dir, pkg.main) : undefined;
+  const builtAt = entry && existsSync(entry) ? statSync(entry).mtimeMs : stampTime;
+  return Math.max(newestMtime(dir), sharedConfig) > builtAt;
+}
+const stale = workspaces.filter(isStale);
+if (rebuild || stale.length) {
+  step(`building (npm run build)${stale.length ? `: changed ${stale.join(", ")}` : ""}`);
   run("npm", ["run", "build"]);
   writeFileSync(buildStamp, new Date().toISOString() + "\n");
 } else {

@@ -41,6 +41,7 @@ for (const b of ["js", ...availableBackends()]) {
 // The kernel's protocol tests: jupyter_kernel_test, our own protocol tests, a notebook run.
 if (venvReady) {
   run("kernel tests", python, ["-m", "pytest", "test/kernel", "-q"]);
+  run("notebook runs", python, ["-m", "pytest", "test/notebooks", "-q"], { CHAINLAB_QUICK: "1" });
 }
 
 const secs = ((Date.now() - started) / 1000).toFixed(0);

@@ -13,9 +13,18 @@ export interface ChannelsData {
 }
 
 /** Layout of the shared buffer. */
-export const slot = { epoch: 0, inputState: 1, inputLength: 2 } as const;
+export const slot = {
+  epoch: 0,
+  inputState: 1,
+  inputLength: 2,
+  /** 1 while the main thread runs cell code under vm's breakOnSigint. */
+  inVm: 3,
+  /** SIGINTs this thread sent to its own process (the main thread ignores those). */
+  selfSignals: 4,
+} as const;
 export const inputState = { idle: 0, waiting: 1, done: 2, interrupted: 3 } as const;
-export const sharedHeader = 16;
+export const sharedSlots = 8;
+export const sharedHeader = sharedSlots * 4;
 export const sharedSize = sharedHeader + (1 << 20);
 
 export type ToChannels =
@@ -52,7 +61,7 @@ async function main(): Promise<void> {
   const conn = data.connection;
   const port = parentPort!;
   const codec = new Codec(conn);
-  const ints = new Int32Array(data.shared, 0, 4);
+  const ints = new Int32Array(data.shared, 0, sharedSlots);
   const bytes = new Uint8Array(data.shared, sharedHeader);
   const address = (p: number) => `${conn.transport}://${conn.ip}${conn.transport === "ipc" ? "-" : ":"}${p}`;
 
@@ -116,6 +125,11 @@ async function main(): Promise<void> {
     switch (msg.header.msg_type) {
       case "interrupt_request":
         Atomics.add(ints, slot.epoch, 1);
+        // Library code has no checkpoints; a signal breaks it while it runs under breakOnSigint.
+        if (Atomics.load(ints, slot.inVm) === 1) {
+          Atomics.add(ints, slot.selfSignals, 1);
+          process.kill(process.pid, "SIGINT");
+        }
         if (Atomics.load(ints, slot.inputState) === inputState.waiting) finishInput(inputState.interrupted);
         post({ type: "interrupt" });
         reply("interrupt_reply", { status: "ok" });

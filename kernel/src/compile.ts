@@ -146,7 +146,14 @@ function adjustedTs(modulePaths: Record<string, string[]>): Ts {
     Object.defineProperty(wrapped, key, { enumerable: true, configurable: true, get: () => (ts as unknown as Record<string, unknown>)[key] });
   }
   const createWatchCompilerHost = (rootFiles: string[], options: TS.CompilerOptions, ...rest: unknown[]) => {
-    const adjusted: TS.CompilerOptions = { ...options, inlineSourceMap: true, paths: { ...modulePaths, ...(options.paths ?? {}) } };
+    const adjusted: TS.CompilerOptions = {
+      ...options,
+      inlineSourceMap: true,
+      paths: { ...modulePaths, ...(options.paths ?? {}) },
+      // Only Node's globals: type packages that other tools hoisted into node_modules/@types
+      // (test runners, emscripten...) would slow start-up and clutter completion.
+      types: ["node"],
+    };
     const host = (ts.createWatchCompilerHost as (...a: unknown[]) => TS.WatchCompilerHostOfFilesAndCompilerOptions<TS.EmitAndSemanticDiagnosticsBuilderProgram>)(
       rootFiles,
       adjusted,

@@ -45,7 +45,11 @@ export interface ExecutorOptions {
   cwd: string;
   /** Modules cells import by a bare name, resolved from the kernel (e.g. chainlab). */
   modules: Record<string, { dir: string; types: string }>;
-  /** Shared interrupt counter: bumped by another thread while this one may be busy. */
+  /**
+   * Slots shared with the control thread: [0] an interrupt counter it bumps while this
+   * thread may be busy, [3] set here while cell code runs under breakOnSigint, [4] how many
+   * SIGINTs it sent to this process.
+   */
   interruptEpoch?: Int32Array;
 }
 
@@ -61,6 +65,7 @@ export class Executor {
   private current: CellContext | undefined;
   private interruptedCount = 0;
   private seenEpoch = 0;
+  private consumedSelfSignals = 0;
   private readonly sideOutputs = new Map<string, string>();
   private readonly sideModules = new Map<string, Module>();
 
@@ -153,6 +158,14 @@ export class Executor {
     if (now === this.seenEpoch) return;
     this.seenEpoch = now;
     this.interrupt();
+  }
+
+  /** True (once per signal) when a SIGINT came from the control thread. */
+  consumeSelfSignal(): boolean {
+    const shared = this.options.interruptEpoch;
+    if (!shared || this.consumedSelfSignals >= Atomics.load(shared, 4)) return false;
+    this.consumedSelfSignals++;
+    return true;
   }
 
   /** Stops the running cell: it fails now, and its leftovers stop at their next checkpoint. */
@@ -249,9 +262,19 @@ export class Executor {
         "\n})(__chainlab_cell__.exports, __chainlab_cell__.require)";
       let result: unknown;
       try {
-        result = this.als.run(ctx, () => vm.runInThisContext(wrapped, { filename: `cell:${id}`, breakOnSigint: true }));
+        const shared = this.options.interruptEpoch;
+        if (shared) Atomics.store(shared, 3, 1);
+        try {
+          result = this.als.run(ctx, () => vm.runInThisContext(wrapped, { filename: `cell:${id}`, breakOnSigint: true }));
+        } finally {
+          if (shared) Atomics.store(shared, 3, 0);
+        }
         if (aborted) await Promise.race([result, aborted]);
       } catch (e) {
+        // What the cell declared before it failed stays usable, as in Python: a training
+        // cell that was interrupted still leaves its `losses` for the next cell to plot.
+        this.prevDecl = converted.declOutput ?? this.prevDecl;
+        if (isSigintBreak(e)) this.consumeSelfSignal();
         if (ctx.interrupted || isSigintBreak(e)) {
           if (!ctx.interrupted) {
             ctx.interrupted = true;

@@ -11,7 +11,7 @@ import { Executor, KeyboardInterrupt, type ExecuteOutcome } from "./executor";
 import { Outputs } from "./outputs";
 import { buildPrelude } from "./prelude";
 import { Codec, protocolVersion, type ConnectionInfo, type Header, type Message } from "./wire";
-import { inputState, sharedHeader, sharedSize, slot, type ChannelsData, type FromChannels, type ToChannels } from "./channels";
+import { inputState, sharedHeader, sharedSize, sharedSlots, slot, type ChannelsData, type FromChannels, type ToChannels } from "./channels";
 
 type Bundle = Record<string, unknown>;
 
@@ -66,7 +66,7 @@ export function kernelInfo(): Record<string, unknown> {
       codemirror_mode: { name: "javascript", typescript: true },
     },
     banner: `chainlab ${libVersion} kernel ${kernelVersion}: TypeScript ${ts.version} on Node ${process.version} (tslab ${tslabVersion})`,
-    help_links: [{ text: "chainlab", url: "https://github.com/chainlab/chainlab" }],
+    help_links: [],
     debugger: false,
   };
 }
@@ -105,7 +105,7 @@ export class Kernel {
   private worker!: Worker;
   private executor!: Executor;
   private readonly shared = new SharedArrayBuffer(sharedSize);
-  private readonly ints = new Int32Array(this.shared, 0, 4);
+  private readonly ints = new Int32Array(this.shared, 0, sharedSlots);
   private readonly inputBytes = new Uint8Array(this.shared, sharedHeader);
   private executionCount = 0;
   private readonly history: { count: number; code: string; output: string | null }[] = [];
@@ -224,6 +224,8 @@ export class Kernel {
     process.on("unhandledRejection", (e) => report("Unhandled promise rejection", e));
     process.on("SIGINT", () => {
       // A signal that arrives while no script runs under breakOnSigint (an awaiting cell).
+      // Signals the control thread sent itself were already handled through the counter.
+      if (this.executor.consumeSelfSignal()) return;
       this.executor.interrupt();
     });
     // The tslab display API writes through this hook; route it to the current cell.
@@ -314,8 +316,15 @@ export class Kernel {
 
   private inputSync(prompt: string, password: boolean): string {
     this.requestInput(prompt, password);
-    while (Atomics.load(this.ints, slot.inputState) === inputState.waiting) {
-      Atomics.wait(this.ints, slot.inputState, inputState.waiting, 1000);
+    // An interrupt answers the wait itself; a signal on top of it would hit whatever the
+    // main thread runs next.
+    const inVm = Atomics.exchange(this.ints, slot.inVm, 0);
+    try {
+      while (Atomics.load(this.ints, slot.inputState) === inputState.waiting) {
+        Atomics.wait(this.ints, slot.inputState, inputState.waiting, 1000);
+      }
+    } finally {
+      Atomics.store(this.ints, slot.inVm, inVm);
     }
     return this.takeInput();
   }

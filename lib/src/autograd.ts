@@ -43,6 +43,15 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Gradients that a vjp wrote into storage of its own, nowhere else referenced. */
+const ownsStorage = new WeakSet<Tensor>();
+
+/** Mark a gradient a vjp just allocated, so that a leaf can keep it as .grad without a copy. */
+export function fresh(t: Tensor): Tensor {
+  ownsStorage.add(t);
+  return t;
+}
+
 /** Attach the op's backward to its output when any input needs a gradient. */
 export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp: Vjp): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
@@ -89,8 +98,9 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
       const node = t.gradFn;
       // .grad gets storage of its own: g may be a view shared with other inputs' gradients
       // (add passes the same tensor to both) or the caller's tensor, and optimisers write
-      // into .grad in place
-      if (!node || t.retainsGrad) t.grad = t.grad ? t.grad.add(g) : g.clone();
+      // into .grad in place. A gradient marked fresh already has it, and is kept once
+      // (delete() returns false the second time).
+      if (!node || t.retainsGrad) t.grad = t.grad ? t.grad.add(g) : ownsStorage.delete(g) ? g : g.clone();
       if (!node) continue;
       if (!node.vjp) {
         throw new Error(
@@ -109,7 +119,7 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
           );
         }
         const acc = grads.get(x);
-        grads.set(x, acc ? acc.add(gx) : gx);
+        grads.set(x, acc ? fresh(acc.add(gx)) : gx);
       });
       if (!retainGraph) node.vjp = null;
     }

@@ -1,7 +1,7 @@
 // F, like torch.nn.functional: the building blocks of layers and losses as plain functions.
 import { fmt } from "./shape";
 import type { Tensor } from "./tensor";
-import { bceWithLogits } from "./ops/nn";
+import { bceWithLogits, linear as linearOp } from "./ops/nn";
 export { softmax, logSoftmax, layerNorm, crossEntropy, nllLoss, embedding, dropout, conv2d, maxPool2d } from "./ops/nn";
 export type { LossOptions, Conv2dOptions } from "./ops/nn";
 
@@ -11,8 +11,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (weight.ndim !== 2 || weight.shape[1] !== inF) {
     throw new Error(`linear(): input of shape ${fmt(x.shape)} has ${inF} features but weight has shape ${fmt(weight.shape)} ([out, in] expected)`);
   }
-  const y = x.matmul(weight.transpose(0, 1));
-  return bias ? y.add(bias) : y;
+  if (x.ndim === 0) throw new Error(`linear(): input must have a feature dim, got shape ${fmt(x.shape)}`);
+  // a bias of another shape than [out] broadcasts by the general rules
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) return linearOp(x, weight).add(bias);
+  return linearOp(x, weight, bias);
 }
 
 export const relu = (x: Tensor) => x.relu();

@@ -203,9 +203,11 @@ def interrupt_after(k, msg_id, delay, how="message"):
     def fire():
         time.sleep(delay)
         if how == "message":
-            k.reply  # noqa: B018 - keep the kernel object alive in the thread
             msg = k.kc.session.msg("interrupt_request", {})
             k.kc.control_channel.send(msg)
+        elif how == "manager":
+            # What JupyterLab's interrupt button does: the manager follows the kernelspec.
+            k.km.interrupt_kernel()
         else:
             k.km.signal_kernel(signal.SIGINT)
 
@@ -219,7 +221,7 @@ def assert_interrupted(reply, msgs):
     assert of_type(msgs, "error")[0]["content"]["ename"] == "KeyboardInterrupt"
 
 
-@pytest.mark.parametrize("how", ["message", "signal"])
+@pytest.mark.parametrize("how", ["message", "signal", "manager"])
 def test_interrupt_async_training_loop(k, how):
     k.ok(f"let steps_{how} = 0;")
     started = time.time()
@@ -248,7 +250,7 @@ def test_interrupt_kills_background_work_of_the_cell(k):
     assert k.value("const b0 = bg, t0 = ticks; await new Promise((r) => setTimeout(r, 300)); [bg - b0, ticks - t0]") == "[ 0, 0 ]"
 
 
-@pytest.mark.parametrize("how", ["message", "signal"])
+@pytest.mark.parametrize("how", ["message", "signal", "manager"])
 def test_interrupt_sync_loop(k, how):
     msg_id = k.submit(f"let spins_{how} = 0;\nwhile (true) {{ spins_{how}++; }}")
     t = interrupt_after(k, msg_id, 0.7, how)
@@ -304,3 +306,40 @@ def test_errors_abort_queued_cells_and_kernel_recovers(k):
     assert r1["content"]["status"] == "error"
     assert r2["content"]["status"] == "aborted"
     assert k.value("3 * 3") == "9"
+
+
+@pytest.mark.parametrize("how", ["message", "signal"])
+def test_interrupt_loop_without_checkpoints(k, how):
+    # Code the kernel did not compile (library code, eval) has no checkpoints; a signal
+    # breaks it while the cell's synchronous part runs.
+    msg_id = k.submit('eval("let i = 0; while (true) { i++; }")')
+    t = interrupt_after(k, msg_id, 0.7, how)
+    reply, msgs = k.collect(msg_id, timeout=20)
+    t.join()
+    assert_interrupted(reply, msgs)
+    assert k.value("5 + 5") == "10"
+    # Neither path leaves a stray interrupt behind for the next cell.
+    assert k.value("await new Promise((r) => setTimeout(r, 200)); 6") == "6"
+
+
+def test_names_of_an_interrupted_cell_stay_usable(k):
+    msg_id = k.submit(
+        "const losses: number[] = [];\n"
+        "for (let step = 0; ; step++) { losses.push(1 / (step + 1)); await new Promise((r) => setTimeout(r, 5)); }"
+    )
+    t = interrupt_after(k, msg_id, 0.5)
+    reply, msgs = k.collect(msg_id, timeout=20)
+    t.join()
+    assert_interrupted(reply, msgs)
+    assert k.value("losses.length > 5 && losses[0] === 1") == "true"
+
+
+def test_interrupt_while_waiting_for_input(k):
+    msg_id = k.submit('prompt("never answered: ")', allow_stdin=True)
+    msg = k.kc.get_stdin_msg(timeout=10)
+    assert msg["msg_type"] == "input_request"
+    t = interrupt_after(k, msg_id, 0.2)
+    reply, msgs = k.collect(msg_id, timeout=20)
+    t.join()
+    assert_interrupted(reply, msgs)
+    assert k.value("7 * 6") == "42"

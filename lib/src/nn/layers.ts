@@ -34,15 +34,9 @@ export class Linear extends Module {
   }
 }
 
-/**
- * F.linear with the leading dims folded into one: a single GEMM, and a weight gradient
- * that needs no sum over a broadcast batch dim.
- */
+/** F.linear, which folds the leading dims of x into the rows of a single GEMM. */
 export function linear2d(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  if (x.ndim <= 2) return F.linear(x, weight, bias);
-  const lead = x.shape.slice(0, -1);
-  const y = F.linear(x.reshape(-1, x.shape[x.ndim - 1]), weight, bias);
-  return y.reshape([...lead, weight.shape[0]]);
+  return F.linear(x, weight, bias);
 }
 
 /** A lookup table of vectors, initialised N(0, 1). */

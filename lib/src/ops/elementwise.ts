@@ -2,7 +2,7 @@
 // applied to the incoming gradient — the chain rule, one op at a time.
 import { record } from "../autograd";
 import { kernels } from "../backend";
-import type { BinaryOp, DType, UnaryOp } from "../backend/types";
+import type { BinaryOp, DType, TypedArray, UnaryOp } from "../backend/types";
 import { broadcastShapes, broadcastStrides, fmt, numel, sameShape } from "../shape";
 import { Tensor, allocate, type TensorLike } from "../tensor";
 
@@ -64,12 +64,18 @@ function arith(op: BinaryOp, a: TensorLike, b: TensorLike): [Tensor, Tensor, Ten
 
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const [x, y, out] = arith("add", a, b);
-  return record(out, "add", [x, y], (g) => [sumTo(g, x.shape), sumTo(g, y.shape)]);
+  return record(out, "add", [x, y], (g) => [
+    x.requiresGrad ? sumTo(g, x.shape) : null,
+    y.requiresGrad ? sumTo(g, y.shape) : null,
+  ]);
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [x, y, out] = arith("sub", a, b);
-  return record(out, "sub", [x, y], (g) => [sumTo(g, x.shape), sumTo(g.neg(), y.shape)]);
+  return record(out, "sub", [x, y], (g) => [
+    x.requiresGrad ? sumTo(g, x.shape) : null,
+    y.requiresGrad ? sumTo(g, y.shape).neg() : null, // negate after summing: fewer elements
+  ]);
 }
 
 export function mul(a: TensorLike, b: TensorLike): Tensor {
@@ -161,18 +167,40 @@ export function clamp(x: Tensor, min: number | null, max: number | null): Tensor
   });
 }
 
+/**
+ * out = c != 0 ? x : y over `shape`, each operand read where it lives through its broadcast
+ * strides (a stride of 0 repeats), so that no operand is first copied out to full size.
+ */
+function select(shape: readonly number[], c: Tensor, x: Tensor, y: Tensor, out: TypedArray): void {
+  const nd = shape.length, last = nd - 1;
+  const sc = broadcastStrides(c.shape, c.strides, shape);
+  const sx = broadcastStrides(x.shape, x.strides, shape);
+  const sy = broadcastStrides(y.shape, y.strides, shape);
+  const n = nd ? shape[last] : 1;
+  const jc = nd ? sc[last] : 0, jx = nd ? sx[last] : 0, jy = nd ? sy[last] : 0;
+  const cd = c.storage, xd = x.storage, yd = y.storage;
+  const idx = new Array<number>(nd).fill(0);
+  let pc = c.offset, px = x.offset, py = y.offset;
+  for (let o = 0; o < out.length; o += n) {
+    for (let j = 0; j < n; j++) out[o + j] = cd[pc + j * jc] !== 0 ? xd[px + j * jx] : yd[py + j * jy];
+    // step to the next run of the last dim, carrying into the outer dims
+    for (let d = last - 1; d >= 0; d--) {
+      pc += sc[d]; px += sx[d]; py += sy[d];
+      if (++idx[d] < shape[d]) break;
+      pc -= sc[d] * shape[d]; px -= sx[d] * shape[d]; py -= sy[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 /** where(cond, a, b): a where cond is nonzero, else b, broadcasting all three. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike, name = "where"): Tensor {
   const x = lift(a, b instanceof Tensor ? b : undefined);
   const y = lift(b, x);
   const shape = broadcastShapes(name, broadcastShapes(name, cond.shape, x.shape), y.shape);
   const dtype: DType = x.dtype === "int32" && y.dtype === "int32" ? "int32" : "float32";
-  // detached: reading the broadcast values is not part of the graph
-  const c = cond.detach().expand(shape).values();
-  const xv = x.detach().expand(shape).values();
-  const yv = y.detach().expand(shape).values();
-  const out = allocate(dtype, c.length);
-  for (let i = 0; i < c.length; i++) out[i] = c[i] !== 0 ? xv[i] : yv[i];
+  const out = allocate(dtype, numel(shape));
+  select(shape, cond, x, y, out);
   const outT = new Tensor(out, shape);
   return record(outT, name, [x, y], (g) => {
     const zero = lift(0);

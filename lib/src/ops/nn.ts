@@ -1,12 +1,13 @@
 // The fused ops of neural networks: each has a closed-form backward that is cheaper and
 // more stable than the chain of primitives it stands for.
-import { record } from "../autograd";
+import { fresh, record } from "../autograd";
 import { kernels } from "../backend";
 import { fmt, normDim, numel } from "../shape";
 import { defaultGenerator } from "../random";
 import { Tensor } from "../tensor";
 import { requireFloat } from "./elementwise";
 import { indexTensor } from "./shape";
+import { matOp, scratch, sumOver } from "./kernel-helpers";
 
 /** Run a last-dim kernel on any dim by moving that dim last and back. */
 function alongDim(x: Tensor, dim: number, op: string, f: (x: Tensor) => Tensor): Tensor {
@@ -39,6 +40,62 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
   return alongDim(x, dim, "logSoftmax", (t) => softmaxLast(t, true));
 }
 
+/** A float tensor as a kernel reads it: its own storage and offset when contiguous, else a copy. */
+function flat(t: Tensor): [Float32Array, number] {
+  return t.isContiguous() ? [t.storage as Float32Array, t.offset] : [t.values() as Float32Array, 0];
+}
+
+const ZERO = [0];
+
+/** c = op(a) @ op(b) for one product of row-major matrices (offsets into a, b and c). */
+function gemm1(m: number, n: number, k: number, a: Float32Array, ao: number, lda: number, transA: boolean,
+  b: Float32Array, bo: number, ldb: number, transB: boolean, c: Float32Array, beta: 0 | 1): void {
+  if (m === 0 || n === 0 || k === 0) return; // c is already zero (or holds the bias)
+  kernels().gemm({ batch: 1, m, n, k, transA, transB, a, aOffsets: [ao], lda, b, bOffsets: [bo], ldb, c, cOffsets: ZERO, ldc: n, beta });
+}
+
+/**
+ * y = x W^T + b, W [out, in], over the last dim of x (its leading dims folded into rows).
+ * Fused so that the forward is one GEMM that reads W transposed through a flag, with the
+ * bias written into the output first and the GEMM adding onto it; and so that the backward
+ * needs no transposed copies: dx = g W, dW = g^T x, db = the column sums of g.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  requireFloat("linear", x, weight);
+  const [outF, inF] = weight.shape;
+  const rows = numel(x.shape.slice(0, -1));
+  const [xv, xo] = flat(x);
+  const [wv, wo] = flat(weight);
+  const out = new Float32Array(rows * outF);
+  if (bias) {
+    const bv = bias.values() as Float32Array;
+    for (let r = 0; r < rows; r++) out.set(bv, r * outF);
+  }
+  gemm1(rows, outF, inF, xv, xo, inF, false, wv, wo, inF, true, out, bias ? 1 : 0);
+  const y = new Tensor(out, [...x.shape.slice(0, -1), outF]);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(y, "linear", inputs, (g) => {
+    const gv = g.values() as Float32Array;
+    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
+    if (x.requiresGrad) {
+      const d = new Float32Array(rows * inF);
+      gemm1(rows, inF, outF, gv, 0, outF, false, wv, wo, inF, false, d, 0);
+      gx = fresh(new Tensor(d, x.shape));
+    }
+    if (weight.requiresGrad) {
+      const d = new Float32Array(outF * inF);
+      gemm1(outF, inF, rows, gv, 0, outF, true, xv, xo, inF, false, d, 0);
+      gw = fresh(new Tensor(d, weight.shape));
+    }
+    if (bias?.requiresGrad) {
+      const d = new Float32Array(outF);
+      if (rows > 0) kernels().reduce("sum", gv, 1, rows, outF, d);
+      gb = fresh(new Tensor(d, bias.shape));
+    }
+    return [gx, gw, gb];
+  });
+}
+
 /** Normalise over the trailing dims of normalizedShape, then scale and shift. */
 export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   requireFloat("layerNorm", x);
@@ -47,23 +104,127 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
     throw new Error(`layerNorm(): normalizedShape ${fmt(normalizedShape)} does not match the end of input shape ${fmt(x.shape)}`);
   }
   const cols = numel(normalizedShape);
+  if ((weight && weight.numel() !== cols) || (bias && bias.numel() !== cols)) {
+    // an affine part that is not one value per normalised element broadcasts by the general rules
+    let y = layerNorm(x, normalizedShape, null, null, eps);
+    if (weight) y = y.mul(weight);
+    if (bias) y = y.add(bias);
+    return y;
+  }
+  if (weight) requireFloat("layerNorm", weight);
+  if (bias) requireFloat("layerNorm", bias);
   const rows = cols ? x.numel() / cols : 0;
   const xhatData = new Float32Array(x.numel());
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
   kernels().layerNorm(x.values() as Float32Array, rows, cols, eps, xhatData, mean, rstd);
-  const xhat = new Tensor(xhatData, x.shape);
-  const normed = record(xhat, "layerNorm", [x], (g) => {
-    // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), per row
-    const g2 = g.reshape([rows, cols]);
-    const xh = xhat.reshape([rows, cols]);
-    const gx = g2.sub(g2.mean(-1, true)).sub(xh.mul(g2.mul(xh).mean(-1, true))).mul(new Tensor(rstd, [rows, 1]));
-    return [gx.reshape([...x.shape])];
+  const wv = weight ? (weight.values() as Float32Array) : null;
+  const bv = bias ? (bias.values() as Float32Array) : null;
+  // y = xhat * weight + bias, per column; xhat itself is kept for the backward
+  let out = xhatData;
+  if (wv) out = matOp("mul", rows, cols, xhatData, wv, "col", new Float32Array(xhatData.length));
+  if (bv) out = matOp("add", rows, cols, out, bv, "col", out === xhatData ? new Float32Array(out.length) : out);
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(new Tensor(out, x.shape), "layerNorm", inputs, (g) => {
+    // With gh = g * weight, per row: dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat));
+    // dweight = the sum over rows of g * xhat, dbias = the sum over rows of g.
+    const gv = g.values() as Float32Array;
+    const n = gv.length;
+    const grads: Tensor[] = [];
+    const prod = scratch(0, n);
+    const gh = wv ? matOp("mul", rows, cols, gv, wv, "col", scratch(1, n)) : gv;
+    const mg = sumOver("cols", gh, rows, cols);
+    const mgx = sumOver("cols", matOp("mul", rows, cols, gh, xhatData, "full", prod), rows, cols);
+    for (let r = 0; r < rows; r++) {
+      mg[r] /= cols;
+      mgx[r] /= cols;
+    }
+    const t = matOp("mul", rows, cols, xhatData, mgx, "row", prod); // xhat * mean(gh * xhat)
+    matOp("sub", rows, cols, gh, t, "full", t);
+    matOp("sub", rows, cols, t, mg, "row", t);
+    grads.push(fresh(new Tensor(matOp("mul", rows, cols, t, rstd, "row", new Float32Array(n)), x.shape)));
+    if (weight) grads.push(fresh(new Tensor(sumOver("rows", matOp("mul", rows, cols, gv, xhatData, "full", prod), rows, cols), weight.shape)));
+    if (bias) grads.push(fresh(new Tensor(sumOver("rows", gv, rows, cols), bias.shape)));
+    return grads;
   });
-  let y = normed;
-  if (weight) y = y.mul(weight);
-  if (bias) y = y.add(bias);
-  return y;
+}
+
+const SCALAR = (v: number) => new Float32Array([v]);
+
+const masks = new Map<number, Float32Array>();
+
+/** [T, T]: 0 on and below the diagonal, -inf above it; kept per T. */
+function causalMask(T: number): Float32Array {
+  let m = masks.get(T);
+  if (!m) {
+    m = new Float32Array(T * T);
+    for (let i = 0; i < T; i++) m.fill(-Infinity, i * T + i + 1, (i + 1) * T);
+    masks.set(T, m);
+  }
+  return m;
+}
+
+/**
+ * Causal multi-head self-attention on a fused projection qkv [B, T, 3C] (q, k and v side by
+ * side, each split into nHead heads of size hs = C / nHead), giving [B, T, C] with the heads
+ * side by side again:
+ *   S = q k^T / sqrt(hs), hidden above the diagonal;  P = softmax(S);  y = P v.
+ * Fused so that no head is copied out of qkv or back into y: every product is one batched
+ * GEMM over the B * nHead heads that reads and writes them in place through offsets and
+ * leading dimensions. Its backward, with dP = dy v^T and dS = softmax'(P) dP / sqrt(hs):
+ *   dq = dS k,  dk = dS^T q,  dv = P^T dy.
+ * (Hidden entries have P = 0, so they pass no gradient, as with a -inf mask.)
+ */
+export function causalAttention(qkv: Tensor, nHead: number): Tensor {
+  requireFloat("causalAttention", qkv);
+  if (qkv.ndim !== 3 || qkv.shape[2] % (3 * nHead) !== 0) {
+    throw new Error(`causalAttention(): expected qkv [B, T, 3C] with C divisible by nHead ${nHead}, got ${fmt(qkv.shape)}`);
+  }
+  const [B, T, C3] = qkv.shape;
+  const C = C3 / 3, hs = C / nHead, heads = B * nHead, scale = 1 / Math.sqrt(hs);
+  const [qv, qo] = flat(qkv);
+  // where head (b, h) starts: in qkv (its q; k and v follow at +C, +2C), in y, in P
+  const inQkv = new Int32Array(heads), inY = new Int32Array(heads), inP = new Int32Array(heads);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < nHead; h++) {
+      const i = b * nHead + h;
+      inQkv[i] = qo + b * T * C3 + h * hs;
+      inY[i] = b * T * C + h * hs;
+      inP[i] = i * T * T;
+    }
+  }
+  const shift = (offs: Int32Array, by: number) => offs.map((o) => o + by);
+  const inK = shift(inQkv, C), inV = shift(inQkv, 2 * C);
+  const gemm = (m: number, n: number, k: number, a: Float32Array, aOffsets: Int32Array, lda: number, transA: boolean,
+    b: Float32Array, bOffsets: Int32Array, ldb: number, transB: boolean, c: Float32Array, cOffsets: Int32Array, ldc: number) => {
+    if (heads > 0 && m > 0 && n > 0 && k > 0) {
+      kernels().gemm({ batch: heads, m, n, k, transA, transB, a, aOffsets, lda, b, bOffsets, ldb, c, cOffsets, ldc, beta: 0 });
+    }
+    return c;
+  };
+
+  const n = heads * T * T;
+  const scores = gemm(T, T, hs, qv, inQkv, C3, false, qv, inK, C3, true, scratch(0, n), inP, T); // q k^T
+  // scale, then add 0 on and below the diagonal and -inf above it (each position t sees 0..t)
+  const masked = matOp("mul", heads, T * T, scores, SCALAR(scale), "scalar", scratch(1, n));
+  matOp("add", heads, T * T, masked, causalMask(T), "col", masked);
+  const p = new Float32Array(n);
+  if (n) kernels().softmax(masked, heads * T, T, p, false);
+  const y = gemm(T, hs, T, p, inP, T, false, qv, inV, C3, false, new Float32Array(B * T * C), inY, C); // P v
+
+  return record(new Tensor(y, [B, T, C]), "causalAttention", [qkv], (g) => {
+    const gv = g.values() as Float32Array;
+    const dp = gemm(T, T, hs, gv, inY, C, false, qv, inV, C3, true, scratch(0, n), inP, T); // dy v^T
+    const ds = scratch(1, n);
+    if (n) kernels().softmaxBackward(p, dp, heads * T, T, ds, false);
+    matOp("mul", heads, T * T, ds, SCALAR(scale), "scalar", ds);
+    const dqkv = new Float32Array(B * T * C3);
+    const at = shift(inQkv, -qo); // the same heads in dqkv, which starts at 0
+    gemm(T, hs, T, ds, inP, T, false, qv, inK, C3, false, dqkv, at, C3); // dq = dS k
+    gemm(T, hs, T, ds, inP, T, true, qv, inQkv, C3, false, dqkv, shift(at, C), C3); // dk = dS^T q
+    gemm(T, hs, T, p, inP, T, true, gv, inY, C, false, dqkv, shift(at, 2 * C), C3); // dv = P^T dy
+    return [new Tensor(dqkv, qkv.shape)];
+  });
 }
 
 /** Targets as int32 class indices, flattened to line up with rows of the logits. */
@@ -156,15 +317,14 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
       ? new Tensor(per, logits.shape.slice(0, -1))
       : new Tensor(new Float32Array([count || reduction === "sum" ? sumOf(per) / denom : NaN]), []);
   return record(out, "crossEntropy", [logits], (g) => {
-    const gv = g.values();
-    const gx = new Float32Array(lsm.length);
-    for (let r = 0; r < rows; r++) {
-      if (tv[r] === ignore) continue;
-      const scale = reduction === "none" ? gv[r] : gv[0] / denom;
-      const o = r * classes;
-      for (let c = 0; c < classes; c++) gx[o + c] = Math.exp(lsm[o + c]) * scale;
-      gx[o + tv[r]] -= scale;
-    }
+    // (softmax - onehot) * scale, the row's scale being its share of the loss's gradient
+    const gv = g.values() as Float32Array;
+    const scales = reduction === "none" ? Float32Array.from(gv) : new Float32Array(rows).fill(gv[0] / denom);
+    for (let r = 0; r < rows; r++) if (tv[r] === ignore) scales[r] = 0;
+    const probs = scratch(0, lsm.length);
+    kernels().unary("exp", lsm, probs, lsm.length);
+    const gx = matOp("mul", rows, classes, probs, scales, "row", new Float32Array(lsm.length));
+    for (let r = 0; r < rows; r++) if (tv[r] !== ignore) gx[r * classes + tv[r]] -= scales[r];
     return [new Tensor(gx, logits.shape)];
   });
 }
@@ -222,7 +382,7 @@ export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
       const o = iv[i] * D;
       for (let k = 0; k < D; k++) gw[o + k] += gv[i * D + k];
     }
-    return [new Tensor(gw, weight.shape)];
+    return [fresh(new Tensor(gw, weight.shape))];
   });
 }
 

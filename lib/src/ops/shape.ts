@@ -168,13 +168,18 @@ function scatterSlice(g: Tensor, shape: readonly number[], specs: IndexSpec[]): 
   const out = new Float32Array(numel(shape));
   const l = sliceLayout("index", shape, contiguousStrides(shape), 0, specs);
   const gv = g.values();
-  const idx = new Array<number>(l.shape.length).fill(0);
-  for (let i = 0; i < gv.length; i++) {
-    let pos = l.offset;
-    for (let d = 0; d < idx.length; d++) pos += idx[d] * l.strides[d];
-    out[pos] = gv[i];
-    for (let d = idx.length - 1; d >= 0; d--) {
+  const nd = l.shape.length, last = nd - 1;
+  // one run of the slice's last dim at a time: a block copy where it is contiguous
+  const n = nd ? l.shape[last] : 1, s = nd ? l.strides[last] : 1;
+  const idx = new Array<number>(nd).fill(0);
+  let pos = l.offset;
+  for (let i = 0; i < gv.length; i += n) {
+    if (s === 1) out.set(gv.subarray(i, i + n), pos);
+    else for (let j = 0; j < n; j++) out[pos + j * s] = gv[i + j];
+    for (let d = last - 1; d >= 0; d--) {
+      pos += l.strides[d];
       if (++idx[d] < l.shape[d]) break;
+      pos -= l.strides[d] * l.shape[d];
       idx[d] = 0;
     }
   }

@@ -216,8 +216,9 @@ export function runTask(table: usize, i: i32, scratch: usize): void {
 }
 
 @inline function exp4(x: v128): v128 {
-  // pmin/pmax are single instructions; NaN is restored at the end
-  const xc = f32x4.pmin(f32x4.pmax(x, splat(-104.0)), splat(88.7228));
+  // Clamping needs no special cases afterwards: pmax/pmin keep a NaN (it fails every
+  // comparison), 89 already overflows to +inf through 2^128, and -104 underflows to 0.
+  const xc = f32x4.pmin(f32x4.pmax(x, splat(-104.0)), splat(89.0));
   // round to nearest by adding 1.5 * 2^23: the integer lands in the low mantissa bits
   const t = f32x4.add(f32x4.mul(xc, splat(1.44269504088896341)), splat(12582912.0));
   const n = f32x4.sub(t, splat(12582912.0));
@@ -231,14 +232,11 @@ export function runTask(table: usize, i: i32, scratch: usize): void {
   p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
   p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
-  let y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), splat(1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), splat(1));
   // 2^n in two halves so subnormal results and n = 128 stay representable
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
-  y = f32x4.mul(y, i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23));
-  y = f32x4.mul(y, i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23));
-  y = v128.bitselect(splat(Infinity), y, f32x4.gt(x, splat(88.7228)));
-  return v128.bitselect(x, y, f32x4.ne(x, x));
+  return f32x4.mul(f32x4.mul(y, i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23)), i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23));
 }
 
 @inline function sigmoid4(x: v128): v128 {
@@ -320,7 +318,9 @@ function scalarUnary(op: i32, x: f32): f32 {
   }
 }
 
-export function unary(op: i32, x: usize, out: usize, n: i32): void {
+// One loop per op: dispatching inside the loop makes V8 keep every op's constants live
+// at once, which costs more than the op itself. The op is a constant in each inlined copy.
+@inline function unaryLoop(op: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -329,6 +329,26 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(out + o, scalarUnary(op, load<f32>(x + o)));
+  }
+}
+
+export function unary(op: i32, x: usize, out: usize, n: i32): void {
+  switch (op) {
+    case 0: unaryLoop(0, x, out, n); break;
+    case 1: unaryLoop(1, x, out, n); break;
+    case 3: unaryLoop(3, x, out, n); break;
+    case 6: unaryLoop(6, x, out, n); break;
+    case 7: unaryLoop(7, x, out, n); break;
+    case 8: unaryLoop(8, x, out, n); break;
+    case 9: unaryLoop(9, x, out, n); break;
+    case 10: unaryLoop(10, x, out, n); break;
+    case 11: unaryLoop(11, x, out, n); break;
+    case 12: unaryLoop(12, x, out, n); break;
+    case 13: unaryLoop(13, x, out, n); break;
+    default: for (let i = 0; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(out + o, slowUnary(op, load<f32>(x + o)));
+    }
   }
 }
 
@@ -371,7 +391,7 @@ function powJs(x: f32, y: f32): f32 {
   return f32x4.extract_lane(binaryVec(op, f32x4.splat(a), f32x4.splat(b)), 0);
 }
 
-function binaryRun(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
+@inline function binaryRunOp(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
   let i = 0;
   if (sa == 1 && sb == 1) {
     for (; i + 4 <= n; i += 4) {
@@ -393,6 +413,21 @@ function binaryRun(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n:
   }
   for (; i < n; i++) {
     store<f32>(addr(out, i), binaryScalar(op, load<f32>(addr(a, i * sa)), load<f32>(addr(b, i * sb))));
+  }
+}
+
+// one copy of the loops per op, as for unary
+function binaryRun(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
+  switch (op) {
+    case 0: binaryRunOp(0, a, sa, b, sb, out, n); break;
+    case 1: binaryRunOp(1, a, sa, b, sb, out, n); break;
+    case 2: binaryRunOp(2, a, sa, b, sb, out, n); break;
+    case 3: binaryRunOp(3, a, sa, b, sb, out, n); break;
+    case 5: binaryRunOp(5, a, sa, b, sb, out, n); break;
+    case 6: binaryRunOp(6, a, sa, b, sb, out, n); break;
+    case 13: binaryRunOp(13, a, sa, b, sb, out, n); break;
+    case 14: binaryRunOp(14, a, sa, b, sb, out, n); break;
+    default: binaryRunOp(op, a, sa, b, sb, out, n);
   }
 }
 

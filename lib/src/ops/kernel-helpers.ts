@@ -1,0 +1,43 @@
+// Small helpers for the fused ops, which call kernels on flat arrays directly. Elementwise
+// work goes through the backend even where a JS loop would be shorter: on Float32Arrays a
+// JS loop runs about ten times slower than the native or SIMD kernel.
+import { kernels } from "../backend";
+import type { BinaryOp } from "../backend/types";
+
+/** How b is read against a [rows, cols] matrix: whole, one value per row, per column, or one value. */
+export type Along = "full" | "row" | "col" | "scalar";
+
+const STRIDES: Record<Along, (cols: number) => number[]> = {
+  full: (cols) => [cols, 1],
+  row: () => [1, 0],
+  col: () => [0, 1],
+  scalar: () => [0, 0],
+};
+
+/** out[r, c] = op(a[r, c], b read `along`), a and out contiguous [rows, cols]. */
+export function matOp(op: BinaryOp, rows: number, cols: number, a: Float32Array, b: Float32Array, along: Along, out: Float32Array): Float32Array {
+  if (rows * cols === 0) return out;
+  kernels().binary(op, [rows, cols], { data: a, offset: 0, strides: [cols, 1] }, { data: b, offset: 0, strides: STRIDES[along](cols) }, out);
+  return out;
+}
+
+/** Sums of a contiguous [rows, cols] matrix: over its rows (one per column) or its columns (one per row). */
+export function sumOver(what: "rows" | "cols", a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(what === "rows" ? cols : rows);
+  if (rows * cols === 0) return out;
+  if (what === "rows") kernels().reduce("sum", a, 1, rows, cols, out);
+  else kernels().reduce("sum", a, rows, cols, 1, out);
+  return out;
+}
+
+const pool: Float32Array[] = [];
+
+/**
+ * A work array of n floats (not zeroed) from slot `slot`, reused across calls so that a
+ * temporary costs no allocation. Only for values that do not outlive the call that asked.
+ */
+export function scratch(slot: number, n: number): Float32Array {
+  let buf = pool[slot];
+  if (!buf || buf.length < n) buf = pool[slot] = new Float32Array(Math.max(n, Math.ceil((buf?.length ?? 0) * 1.5)));
+  return buf.length === n ? buf : buf.subarray(0, n);
+}

@@ -1,0 +1,198 @@
+"""Every tutorial notebook, run end to end on the chainlab kernel, and its key results.
+
+Each notebook runs once per session (05 before 06, which loads 05's checkpoint); the
+tests then read its outputs: no errors, the rich displays it is meant to draw, and the
+numbers it is meant to reach. Set CHAINLAB_NOTEBOOK_OUT=<dir> to keep the executed copies.
+"""
+import json
+import math
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import KERNEL_NAME
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]-*.ipynb"))
+CELL_TIMEOUT = int(os.environ.get("CHAINLAB_CELL_TIMEOUT", "900"))
+
+TENSOR = "application/vnd.chainlab.tensor+json"
+GRAPH = "application/vnd.chainlab.graph+json"
+CURVES = "application/vnd.chainlab.curves+json"
+GRADFLOW = "application/vnd.chainlab.gradflow+json"
+
+_executed: dict = {}
+
+
+class Run:
+    def __init__(self, nb, seconds):
+        self.nb = nb
+        self.seconds = seconds
+        self.code = [c for c in nb.cells if c.cell_type == "code"]
+        self.outputs = [o for c in self.code for o in c.outputs]
+
+    @property
+    def text(self) -> str:
+        """stdout, and the text/plain of every rich output, in order."""
+        parts = []
+        for o in self.outputs:
+            if o.output_type == "stream" and o.name == "stdout":
+                parts.append(o.text)
+            elif o.output_type in ("execute_result", "display_data"):
+                parts.append(str(o.data.get("text/plain", "")) + "\n")
+        return "".join(parts)
+
+    def mime_types(self) -> set:
+        return {k for o in self.outputs if "data" in o for k in o.data}
+
+    def number(self, pattern: str) -> float:
+        m = re.search(pattern, self.text)
+        assert m, f"no match for {pattern!r} in the notebook's output:\n{self.text[-3000:]}"
+        return float(m.group(1))
+
+
+def execute(name: str) -> Run:
+    if name not in _executed:
+        nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+        client = NotebookClient(
+            nb,
+            kernel_name=KERNEL_NAME,
+            timeout=CELL_TIMEOUT,
+            allow_errors=True,  # so that every error is reported below, with its cell
+            resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        )
+        started = time.monotonic()
+        client.execute()
+        run = Run(nb, time.monotonic() - started)
+        out = os.environ.get("CHAINLAB_NOTEBOOK_OUT")
+        if out:
+            Path(out).mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, Path(out) / name)
+        print(f"{name}: {run.seconds:.1f} s")
+        _executed[name] = run
+    return _executed[name]
+
+
+# ---- every notebook -------------------------------------------------------------------
+
+
+def test_the_series_is_there():
+    assert NOTEBOOKS[:6] == [
+        "01-chain-rule.ipynb",
+        "02-tensors-and-broadcasting.ipynb",
+        "03-first-network.ipynb",
+        "04-digits-cnn.ipynb",
+        "05-pretraining-a-gpt.ipynb",
+        "06-fine-tuning.ipynb",
+    ]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_stored_clean(name):
+    """Stored without outputs, on the chainlab kernel, with cell ids (nbformat 4.5)."""
+    raw = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
+    assert (raw["nbformat"], raw["nbformat_minor"]) >= (4, 5)
+    assert raw["metadata"]["kernelspec"] == {
+        "name": "chainlab",
+        "display_name": "chainlab (TypeScript)",
+        "language": "typescript",
+    }
+    ids = [c.get("id") for c in raw["cells"]]
+    assert all(ids) and len(set(ids)) == len(ids)
+    for cell in raw["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, f"cell {cell['id']} has stored outputs"
+    nbformat.validate(nbformat.reads(json.dumps(raw), as_version=4))
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_runs_without_errors(name):
+    run = execute(name)
+    errors = [
+        (c.id, o.ename, o.evalue)
+        for c in run.code
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    assert not errors, f"{name} raised errors: {errors}"
+    # every code cell ran, in order
+    assert [c.execution_count for c in run.code] == list(range(1, len(run.code) + 1))
+
+
+# ---- what each notebook must show -----------------------------------------------------
+
+
+def test_01_chain_rule():
+    run = execute("01-chain-rule.ipynb")
+    assert {TENSOR, GRAPH} <= run.mime_types()
+    assert "dy/dx = 28" in run.text
+    assert "ok: true" in run.text  # gradcheck
+
+
+def test_02_tensors_and_broadcasting():
+    run = execute("02-tensors-and-broadcasting.ipynb")
+    assert {TENSOR, GRAPH} <= run.mime_types()
+    assert "same storage: true" in run.text
+    assert "cannot be broadcast" in run.text
+    assert run.number(r"max \|library - ours\| = ([\d.e+-]+)") < 1e-5
+    assert run.number(r"max diff to G B\^T: ([\d.e+-]+)") < 1e-4
+    assert run.number(r"max diff to A\^T G: ([\d.e+-]+)") < 1e-4
+    assert "ok: true" in run.text
+
+
+def test_03_first_network():
+    run = execute("03-first-network.ipynb")
+    assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
+    assert abs(run.number(r"autograd: w ([\d.-]+)") - 3.0) < 0.1
+    assert run.number(r"training accuracy: ([\d.]+)") == 1.0
+    boundary = [o for o in run.code[-1].outputs if o.output_type == "execute_result"]
+    assert boundary and TENSOR in boundary[0].data
+    assert boundary[0].data[TENSOR]["shape"] == [48, 48]
+
+
+def test_04_digits_cnn():
+    run = execute("04-digits-cnn.ipynb")
+    assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
+    assert run.number(r"test accuracy: ([\d.]+)") > 0.9
+    confusion = [o for o in run.outputs if "data" in o and TENSOR in o.data and o.data[TENSOR]["shape"] == [10, 10]]
+    assert confusion, "no confusion matrix drawn"
+
+
+def test_05_pretraining_a_gpt():
+    run = execute("05-pretraining-a-gpt.ipynb")
+    assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
+    vocab = run.number(r"vocabulary: (\d+) characters")
+    start = run.number(r"loss: ([\d.]+) \(ln V")
+    val = run.number(r"-> train [\d.]+, val ([\d.]+)")
+    assert abs(start - math.log(vocab)) < 0.3, "an untrained model should score about ln V"
+    quick = os.environ.get("CHAINLAB_QUICK") == "1"
+    assert val < (2.8 if quick else 2.3), f"validation loss {val} after pretraining"
+    assert "reloaded model gives the same loss: true" in run.text
+    assert (NOTEBOOK_DIR / "checkpoints" / "gpt-moby.safetensors").exists()
+
+
+def test_06_fine_tuning():
+    run = execute("06-fine-tuning.ipynb")
+    assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
+    assert "loaded checkpoints/gpt-moby.safetensors" in run.text, "06 should start from 05's checkpoint"
+    m = re.search(r"LoRA trainable in the GPT: (\d+) = (\d+) layers x r\(in \+ out\) = \d+ x (\d+) x \((\d+) \+ (\d+)\) = (\d+): true", run.text)
+    assert m, run.text[-3000:]
+    trainable, layers, r, d_in, d_out, formula = map(int, m.groups())
+    assert trainable == formula == layers * r * (d_in + d_out)
+    rows = dict(re.findall(r"^(head only|full \+ anchor|full|partial|LoRA)\s+\|(.*)$", run.text, re.M))
+    assert set(rows) == {"head only", "full", "full + anchor", "partial", "LoRA"}, rows
+    table = {k: [c.strip() for c in v.split("|")] for k, v in rows.items()}
+    accuracy = {k: float(v[3]) for k, v in table.items()}
+    counts = {k: int(v[0]) for k, v in table.items()}
+    assert all(a > 0.6 for a in accuracy.values()), accuracy
+    assert counts["head only"] < counts["LoRA"] < counts["partial"] < counts["full"] == counts["full + anchor"]
+    assert counts["LoRA"] == trainable + counts["head only"]
+    drift = {k: float(v[6]) for k, v in table.items()}
+    assert drift["head only"] == 0 and drift["full + anchor"] < drift["full"]
+    assert run.number(r"merged: max \|logit change\| = ([\d.e+-]+)") < 1e-3
