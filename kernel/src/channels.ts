@@ -21,6 +21,8 @@ export const slot = {
   inVm: 3,
   /** SIGINTs this thread sent to its own process (the main thread ignores those). */
   selfSignals: 4,
+  /** The last interrupt counter value the main thread has acted on. */
+  seenEpoch: 5,
 } as const;
 export const inputState = { idle: 0, waiting: 1, done: 2, interrupted: 3 } as const;
 export const sharedSlots = 8;
@@ -123,17 +125,22 @@ async function main(): Promise<void> {
     }
     const reply = (type: string, content: unknown) => sendControl(codec.encode(msg.identities, type, content, msg.header));
     switch (msg.header.msg_type) {
-      case "interrupt_request":
-        Atomics.add(ints, slot.epoch, 1);
-        // Library code has no checkpoints; a signal breaks it while it runs under breakOnSigint.
-        if (Atomics.load(ints, slot.inVm) === 1) {
-          Atomics.add(ints, slot.selfSignals, 1);
-          process.kill(process.pid, "SIGINT");
-        }
+      case "interrupt_request": {
+        const epoch = Atomics.add(ints, slot.epoch, 1) + 1;
+        // Code without checkpoints (library code) is broken by a signal while it runs under
+        // breakOnSigint. Only then: Node hands a signal that lands just as a script ends to
+        // the next script, so a signal is sent only when no checkpoint took the interrupt.
+        setTimeout(() => {
+          if (Atomics.load(ints, slot.seenEpoch) < epoch && Atomics.load(ints, slot.inVm) === 1) {
+            Atomics.add(ints, slot.selfSignals, 1);
+            process.kill(process.pid, "SIGINT");
+          }
+        }, 250);
         if (Atomics.load(ints, slot.inputState) === inputState.waiting) finishInput(inputState.interrupted);
         post({ type: "interrupt" });
         reply("interrupt_reply", { status: "ok" });
         break;
+      }
       case "shutdown_request":
         reply("shutdown_reply", { status: "ok", restart: !!msg.content.restart });
         post({ type: "shutdown", restart: !!msg.content.restart });

@@ -48,7 +48,7 @@ export interface ExecutorOptions {
   /**
    * Slots shared with the control thread: [0] an interrupt counter it bumps while this
    * thread may be busy, [3] set here while cell code runs under breakOnSigint, [4] how many
-   * SIGINTs it sent to this process.
+   * SIGINTs it sent to this process, [5] the counter value this thread has acted on.
    */
   interruptEpoch?: Int32Array;
 }
@@ -157,6 +157,7 @@ export class Executor {
     const now = Atomics.load(epoch, 0);
     if (now === this.seenEpoch) return;
     this.seenEpoch = now;
+    Atomics.store(epoch, 5, now);
     this.interrupt();
   }
 

@@ -24,6 +24,23 @@ export function allocate(dtype: DType, n: number): TypedArray {
   return dtype === "int32" ? new Int32Array(n) : new Float32Array(n);
 }
 
+/** From this many floats (64 KB) on, Node gives a Buffer an ArrayBuffer of its own. */
+const UNZEROED_MIN = 1 << 14;
+
+/**
+ * A Float32Array of n elements for a kernel that overwrites every one of them. Under Node
+ * its memory is not zeroed first: for the large outputs of a training step, zeroing costs
+ * about as much as the elementwise kernel that then fills the array. Elsewhere (or small),
+ * a plain new Float32Array.
+ */
+export function uninitialized(n: number): Float32Array {
+  if (n >= UNZEROED_MIN && typeof Buffer !== "undefined") {
+    const b = Buffer.allocUnsafeSlow(n * 4);
+    return new Float32Array(b.buffer, b.byteOffset, n);
+  }
+  return new Float32Array(n);
+}
+
 export class Tensor {
   readonly shape: readonly number[];
   readonly strides: readonly number[];

@@ -2,7 +2,7 @@
 // tensor's own numbers, and no string from user data may become markup.
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, test } from "vitest";
-import { Monitor, computationGraph, manualSeed, randn, tensor, TENSOR_MIME, GRAPH_MIME, CURVES_MIME, GRADFLOW_MIME } from "../src";
+import { Monitor, installSink, computationGraph, manualSeed, randn, tensor, TENSOR_MIME, GRAPH_MIME, CURVES_MIME, GRADFLOW_MIME } from "../src";
 
 const bundleOf = (x: object) => (x as Record<symbol, () => Record<string, any>>)[Symbol.for("Jupyter.display")]();
 const column = (b64: string, name: string) => Array.from(tableFromIPC(Buffer.from(b64, "base64")).getChild(name)!.toArray() as ArrayLike<number>);
@@ -97,5 +97,24 @@ describe("Monitor", () => {
     expect(await polled).toBe(true);
     m.command({ action: "stop" });
     expect(await m.poll()).toBe(false);
+  });
+
+  test("the last values of a fast loop reach the notebook", async () => {
+    const updates: string[] = [];
+    const sink = {
+      kind: "test",
+      display: () => {},
+      updateDisplay: (_id: string, bundle: Record<string, unknown>) => updates.push(String(bundle["text/plain"])),
+    };
+    installSink(sink as never);
+    try {
+      const m = new Monitor({ title: "fast", redrawMs: 100 });
+      for (let i = 0; i < 50; i++) m.log({ train: i });
+      expect(updates.length).toBeLessThan(5); // throttled
+      await new Promise((r) => setTimeout(r, 200));
+      expect(updates[updates.length - 1]).toBe("fast: step 49, train 49");
+    } finally {
+      installSink(undefined);
+    }
   });
 });

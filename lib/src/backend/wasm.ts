@@ -51,8 +51,6 @@ export function wasmPath(): string {
 const PAGE = 65536;
 const MR = 4;
 const NR = 8;
-// a task is worth splitting off when it has at least this many multiply-adds
-const MIN_TASK_WORK = 1 << 17;
 // Control words in a small SharedArrayBuffer. A job is a table of tasks; every thread
 // (the caller included) claims the next task with a compare-and-swap on CLAIM until none
 // is left, so a worker that the OS is slow to schedule delays nothing: the caller simply
@@ -280,26 +278,11 @@ export class WasmBackend extends JsBackend implements Backend {
       });
     }
     const threads = batch * m * n * k >= rt.threadWork ? rt.threads() : 1;
-    // Tasks: each product cut into `parts` row (or column) blocks. When products share an
-    // output (accumulating into one C), a task runs the same block of every product in
-    // order, so no two threads ever write the same element.
-    const byRows = m >= n;
-    const len = byRows ? m : n, unit = byRows ? MR : NR;
-    let parts = 1;
-    if (threads > 1) {
-      const want = Math.ceil((4 * threads) / batch);
-      const maxByWork = Math.max(1, Math.floor((m * n * k) / MIN_TASK_WORK));
-      parts = Math.max(1, Math.min(want, maxByWork, Math.ceil(len / unit)));
-    }
-    const chunk = Math.ceil(len / parts / unit) * unit;
-    const part = (it: Task, p: number): Task | null => {
-      const s = p * chunk, e = Math.min(len, s + chunk);
-      if (s >= e) return null;
-      if (parts === 1) return it;
-      return byRows
-        ? { ...it, m: e - s, a: it.a + s * rsA * 4, c: it.c + s * g.ldc * 4 }
-        : { ...it, n: e - s, b: it.b + s * csB * 4, c: it.c + s * 4 };
-    };
+    // Tasks: each product cut into tiles of C (row block x column block). Tiles are small
+    // enough that a thread the OS deschedules holds up little, and large enough that
+    // packing their panels of A and B costs little next to their multiply-adds. When
+    // products share an output (accumulating into one C), a task runs the same tile of
+    // every product in order, so no two threads ever write the same element.
     let sharedC = false;
     if (threads > 1 && batch > 1) {
       const seen = new Set<number>();
@@ -308,21 +291,34 @@ export class WasmBackend extends JsBackend implements Backend {
         seen.add(g.cOffsets[t]);
       }
     }
+    let tileM = m, tileN = n;
+    if (threads > 1) {
+      tileM = Math.min(m, 128);
+      tileN = Math.min(n, 256);
+      const tasksFor = (tm: number, tn: number) => (sharedC ? 1 : batch) * Math.ceil(m / tm) * Math.ceil(n / tn);
+      while (tasksFor(tileM, tileN) < 4 * threads) {
+        if (tileN >= tileM && tileN >= 4 * NR) tileN = Math.ceil(tileN / 2 / NR) * NR;
+        else if (tileM >= 4 * MR) tileM = Math.ceil(tileM / 2 / MR) * MR;
+        else break;
+      }
+    }
+    const tiles: [number, number, number, number][] = [];
+    for (let r = 0; r < m; r += tileM) {
+      for (let c = 0; c < n; c += tileN) tiles.push([r, Math.min(tileM, m - r), c, Math.min(tileN, n - c)]);
+    }
+    const part = (it: Task, p: number): Task => {
+      const [r, tm, c, tn] = tiles[p];
+      if (tiles.length === 1) return it;
+      return { ...it, m: tm, n: tn, a: it.a + r * rsA * 4, b: it.b + c * csB * 4, c: it.c + (r * g.ldc + c) * 4 };
+    };
+    const parts = tiles.length;
     const tasks: Task[][] = [];
     if (threads === 1) {
       tasks.push(items);
     } else if (sharedC) {
-      for (let p = 0; p < parts; p++) {
-        const list = items.map((it) => part(it, p)).filter((t): t is Task => t !== null);
-        if (list.length) tasks.push(list);
-      }
+      for (let p = 0; p < parts; p++) tasks.push(items.map((it) => part(it, p)));
     } else {
-      for (const it of items) {
-        for (let p = 0; p < parts; p++) {
-          const t = part(it, p);
-          if (t) tasks.push([t]);
-        }
-      }
+      for (const it of items) for (let p = 0; p < parts; p++) tasks.push([part(it, p)]);
     }
     if (tasks.length > MAX_TASKS) tasks.splice(0, tasks.length, tasks.flat());
     const total = tasks.reduce((s, l) => s + l.length, 0);

@@ -84,6 +84,7 @@ export class Monitor {
   private lastDraw = 0;
   private shown = false;
   private dirty = false;
+  private trailing: ReturnType<typeof setTimeout> | null = null;
 
   constructor(opts: MonitorOptions = {}) {
     this.opts = opts;
@@ -186,7 +187,13 @@ export class Monitor {
   private redraw(force: boolean): void {
     if (!this.shown || !this.dirty) return;
     const now = Date.now();
-    if (!force && now - this.lastDraw < (this.opts.redrawMs ?? 250)) return;
+    const wait = this.lastDraw + (this.opts.redrawMs ?? 250) - now;
+    if (!force && wait > 0) {
+      // a trailing redraw, so the last values of a loop that ends inside the window arrive
+      this.trailing ??= setTimeout(() => { this.trailing = null; this.redraw(true); }, wait);
+      return;
+    }
+    if (this.trailing) { clearTimeout(this.trailing); this.trailing = null; }
     this.lastDraw = now;
     this.dirty = false;
     updateDisplay(`${this.id}-curves`, this.curvesBundle(), { raw: true });

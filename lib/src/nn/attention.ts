@@ -1,5 +1,8 @@
 // Causal self-attention as in GPT-2 and nanoGPT: one fused projection gives q, k and v;
-// heads are views of it, and all heads attend in one batched matmul.
+// heads are views of it, and all heads attend in one batched matmul. Written out below with
+// matmul, maskedFill and softmax; training without attention dropout (and evaluation) runs
+// the same computation as one fused op, causalAttention in ops/nn.ts, whose backward is
+// written out by hand.
 import { record } from "../autograd";
 import * as F from "../functional";
 import { causalAttention } from "../ops/nn";

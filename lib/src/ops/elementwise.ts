@@ -4,7 +4,7 @@ import { record } from "../autograd";
 import { kernels } from "../backend";
 import type { BinaryOp, DType, TypedArray, UnaryOp } from "../backend/types";
 import { broadcastShapes, broadcastStrides, fmt, numel, sameShape } from "../shape";
-import { Tensor, allocate, type TensorLike } from "../tensor";
+import { Tensor, allocate, uninitialized, type TensorLike } from "../tensor";
 
 /** A number becomes a 0-d tensor of a dtype that suits the other operand. */
 export function lift(x: TensorLike, like?: Tensor): Tensor {
@@ -37,14 +37,14 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function rawUnary(op: UnaryOp, x: Tensor): Tensor {
-  const out = new Float32Array(x.numel());
+  const out = uninitialized(x.numel());
   kernels().unary(op, x.values() as Float32Array, out, out.length);
   return new Tensor(out, x.shape);
 }
 
 export function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, name: string = op): Tensor {
   const shape = broadcastShapes(name, a.shape, b.shape);
-  const out = allocate(outDtype, numel(shape));
+  const out = outDtype === "float32" ? uninitialized(numel(shape)) : allocate(outDtype, numel(shape));
   const sa = { data: a.storage, offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) };
   const sb = { data: b.storage, offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };
   kernels().binary(op, shape, sa, sb, out);

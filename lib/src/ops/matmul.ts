@@ -4,7 +4,7 @@
 import { record } from "../autograd";
 import { kernels } from "../backend";
 import { broadcastShapes, fmt, numel } from "../shape";
-import { Tensor } from "../tensor";
+import { Tensor, uninitialized } from "../tensor";
 import { requireFloat, sumTo } from "./elementwise";
 
 /** How a kernel reads the last two dims of x: directly, transposed, or (else) from a copy. */
@@ -42,7 +42,7 @@ export function rawMatmul(a: Tensor, b: Tensor): Tensor {
   const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
   const A = gemmOperand(a), B = gemmOperand(b);
   const count = numel(batch);
-  const c = new Float32Array(count * m * n);
+  const c = uninitialized(count * m * n); // every element written: by the GEMM, or zeroed below when k = 0
   const cOffsets = new Int32Array(count);
   for (let i = 0; i < count; i++) cOffsets[i] = i * m * n;
   if (m > 0 && n > 0) {
@@ -82,6 +82,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
           `(the dims before the last two must be equal, or one of them 1)`,
       );
     }
+  }
+  if (x.ndim > 2 && b.ndim === 2 && x.isContiguous()) {
+    // [..., m, k] @ [k, n] is one [(... m), k] @ [k, n] product: one GEMM, and a gradient
+    // for y that needs no sum over batch dims
+    const lead = x.shape.slice(0, -1);
+    return matmul(x.reshape(-1, k1), y).reshape([...lead, y.shape[1]]);
   }
   let out = record(rawMatmul(x, y), "matmul", [x, y], (g) => [
     // dL/dx = g y^T and dL/dy = x^T g, summed over any broadcast batch dims

@@ -4,7 +4,7 @@ import { fresh, record } from "../autograd";
 import { kernels } from "../backend";
 import { fmt, normDim, numel } from "../shape";
 import { defaultGenerator } from "../random";
-import { Tensor } from "../tensor";
+import { Tensor, uninitialized } from "../tensor";
 import { requireFloat } from "./elementwise";
 import { indexTensor } from "./shape";
 import { matOp, scratch, sumOver } from "./kernel-helpers";
@@ -20,11 +20,11 @@ function softmaxLast(x: Tensor, log: boolean): Tensor {
   const name = log ? "logSoftmax" : "softmax";
   const cols = x.ndim ? x.shape[x.ndim - 1] : 1;
   const rows = cols ? x.numel() / cols : 0;
-  const out = new Float32Array(x.numel());
+  const out = uninitialized(x.numel());
   kernels().softmax(x.values() as Float32Array, rows, cols, out, log);
   const y = new Tensor(out, x.shape);
   return record(y, name, [x], (g) => {
-    const gx = new Float32Array(out.length);
+    const gx = uninitialized(out.length);
     kernels().softmaxBackward(out, g.values() as Float32Array, rows, cols, gx, log);
     return [new Tensor(gx, x.shape)];
   });
@@ -66,7 +66,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rows = numel(x.shape.slice(0, -1));
   const [xv, xo] = flat(x);
   const [wv, wo] = flat(weight);
-  const out = new Float32Array(rows * outF);
+  // every element is written: by the bias below, or by the GEMM when there is a product to sum
+  const out = bias || inF > 0 ? uninitialized(rows * outF) : new Float32Array(rows * outF);
   if (bias) {
     const bv = bias.values() as Float32Array;
     for (let r = 0; r < rows; r++) out.set(bv, r * outF);
@@ -78,12 +79,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     const gv = g.values() as Float32Array;
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (x.requiresGrad) {
-      const d = new Float32Array(rows * inF);
+      const d = outF > 0 ? uninitialized(rows * inF) : new Float32Array(rows * inF);
       gemm1(rows, inF, outF, gv, 0, outF, false, wv, wo, inF, false, d, 0);
       gx = fresh(new Tensor(d, x.shape));
     }
     if (weight.requiresGrad) {
-      const d = new Float32Array(outF * inF);
+      const d = rows > 0 ? uninitialized(outF * inF) : new Float32Array(outF * inF);
       gemm1(outF, inF, rows, gv, 0, outF, true, xv, xo, inF, false, d, 0);
       gw = fresh(new Tensor(d, weight.shape));
     }
@@ -114,7 +115,7 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
   if (weight) requireFloat("layerNorm", weight);
   if (bias) requireFloat("layerNorm", bias);
   const rows = cols ? x.numel() / cols : 0;
-  const xhatData = new Float32Array(x.numel());
+  const xhatData = uninitialized(x.numel());
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
   kernels().layerNorm(x.values() as Float32Array, rows, cols, eps, xhatData, mean, rstd);
@@ -122,8 +123,8 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
   const bv = bias ? (bias.values() as Float32Array) : null;
   // y = xhat * weight + bias, per column; xhat itself is kept for the backward
   let out = xhatData;
-  if (wv) out = matOp("mul", rows, cols, xhatData, wv, "col", new Float32Array(xhatData.length));
-  if (bv) out = matOp("add", rows, cols, out, bv, "col", out === xhatData ? new Float32Array(out.length) : out);
+  if (wv) out = matOp("mul", rows, cols, xhatData, wv, "col", uninitialized(xhatData.length));
+  if (bv) out = matOp("add", rows, cols, out, bv, "col", out === xhatData ? uninitialized(out.length) : out);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record(new Tensor(out, x.shape), "layerNorm", inputs, (g) => {
     // With gh = g * weight, per row: dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat));
@@ -142,7 +143,7 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
     const t = matOp("mul", rows, cols, xhatData, mgx, "row", prod); // xhat * mean(gh * xhat)
     matOp("sub", rows, cols, gh, t, "full", t);
     matOp("sub", rows, cols, t, mg, "row", t);
-    grads.push(fresh(new Tensor(matOp("mul", rows, cols, t, rstd, "row", new Float32Array(n)), x.shape)));
+    grads.push(fresh(new Tensor(matOp("mul", rows, cols, t, rstd, "row", uninitialized(n)), x.shape)));
     if (weight) grads.push(fresh(new Tensor(sumOver("rows", matOp("mul", rows, cols, gv, xhatData, "full", prod), rows, cols), weight.shape)));
     if (bias) grads.push(fresh(new Tensor(sumOver("rows", gv, rows, cols), bias.shape)));
     return grads;
@@ -208,9 +209,9 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
   // scale, then add 0 on and below the diagonal and -inf above it (each position t sees 0..t)
   const masked = matOp("mul", heads, T * T, scores, SCALAR(scale), "scalar", scratch(1, n));
   matOp("add", heads, T * T, masked, causalMask(T), "col", masked);
-  const p = new Float32Array(n);
+  const p = uninitialized(n);
   if (n) kernels().softmax(masked, heads * T, T, p, false);
-  const y = gemm(T, hs, T, p, inP, T, false, qv, inV, C3, false, new Float32Array(B * T * C), inY, C); // P v
+  const y = gemm(T, hs, T, p, inP, T, false, qv, inV, C3, false, uninitialized(B * T * C), inY, C); // P v
 
   return record(new Tensor(y, [B, T, C]), "causalAttention", [qkv], (g) => {
     const gv = g.values() as Float32Array;
@@ -218,7 +219,7 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
     const ds = scratch(1, n);
     if (n) kernels().softmaxBackward(p, dp, heads * T, T, ds, false);
     matOp("mul", heads, T * T, ds, SCALAR(scale), "scalar", ds);
-    const dqkv = new Float32Array(B * T * C3);
+    const dqkv = uninitialized(B * T * C3); // q, k and v parts each written whole by a GEMM
     const at = shift(inQkv, -qo); // the same heads in dqkv, which starts at 0
     gemm(T, hs, T, ds, inP, T, false, qv, inK, C3, false, dqkv, at, C3); // dq = dS k
     gemm(T, hs, T, ds, inP, T, true, qv, inQkv, C3, false, dqkv, shift(at, C), C3); // dk = dS^T q
@@ -302,7 +303,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
   const reduction = opts.reduction ?? "mean";
   const [rows, classes] = rowsOf("crossEntropy", logits);
   const tv = classTargets("crossEntropy", target, rows, classes, ignore);
-  const lsm = new Float32Array(logits.numel());
+  const lsm = uninitialized(logits.numel());
   kernels().softmax(logits.values() as Float32Array, rows, classes, lsm, true);
   const per = new Float32Array(rows);
   let count = 0;
@@ -323,7 +324,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
     for (let r = 0; r < rows; r++) if (tv[r] === ignore) scales[r] = 0;
     const probs = scratch(0, lsm.length);
     kernels().unary("exp", lsm, probs, lsm.length);
-    const gx = matOp("mul", rows, classes, probs, scales, "row", new Float32Array(lsm.length));
+    const gx = matOp("mul", rows, classes, probs, scales, "row", uninitialized(lsm.length));
     for (let r = 0; r < rows; r++) if (tv[r] !== ignore) gx[r * classes + tv[r]] -= scales[r];
     return [new Tensor(gx, logits.shape)];
   });
@@ -373,14 +374,23 @@ export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
     }
   }
   const wv = weight.values();
-  const out = new Float32Array(iv.length * D);
+  const out = uninitialized(iv.length * D); // every row is set below
   for (let i = 0; i < iv.length; i++) out.set(wv.subarray(iv[i] * D, iv[i] * D + D), i * D);
   return record(new Tensor(out, [...idx.shape, D]), "embedding", [weight], (g) => {
+    // The lookup is onehot(idx) @ W, so dW = onehot(idx)^T @ g: rows picked twice get both
+    // gradients. One GEMM does it while the one-hot matrix is small; else a scatter-add loop.
     const gw = new Float32Array(V * D);
-    const gv = g.values();
-    for (let i = 0; i < iv.length; i++) {
-      const o = iv[i] * D;
-      for (let k = 0; k < D; k++) gw[o + k] += gv[i * D + k];
+    const gv = g.values() as Float32Array;
+    const N = iv.length;
+    if (N * V <= 1 << 22) {
+      const onehot = new Float32Array(N * V);
+      for (let i = 0; i < N; i++) onehot[i * V + iv[i]] = 1;
+      gemm1(V, D, N, onehot, 0, V, true, gv, 0, D, false, gw, 0);
+    } else {
+      for (let i = 0; i < N; i++) {
+        const o = iv[i] * D;
+        for (let k = 0; k < D; k++) gw[o + k] += gv[i * D + k];
+      }
     }
     return [fresh(new Tensor(gw, weight.shape))];
   });

@@ -5,7 +5,7 @@ import { record, type Vjp } from "../autograd";
 import { kernels } from "../backend";
 import type { DType } from "../backend/types";
 import { contiguousStrides, fmt, normDim, numel, resolveShape } from "../shape";
-import { Tensor, allocate, type IndexSpec } from "../tensor";
+import { Tensor, allocate, uninitialized, type IndexSpec } from "../tensor";
 import { sumTo, where } from "./elementwise";
 
 /** Accept both f(2, 3) and f([2, 3]). */
@@ -22,7 +22,7 @@ function asView(x: Tensor, shape: number[], strides: number[], offset: number, n
 }
 
 export function clone(x: Tensor): Tensor {
-  const out = allocate(x.dtype, x.numel());
+  const out = x.dtype === "float32" ? uninitialized(x.numel()) : allocate(x.dtype, x.numel());
   kernels().copy(x.shape, x.strided(), out);
   return record(new Tensor(out, x.shape), "clone", [x], (g) => [g]);
 }

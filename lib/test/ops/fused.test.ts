@@ -134,3 +134,29 @@ describe("causalAttention", () => {
     same(attn.forward(x), fused, 1e-4, 1e-5);
   });
 });
+
+describe("embedding backward", () => {
+  /** dW by hand: each picked row gets the gradient of every position that picked it. */
+  const scatterAdd = (idx: number[], g: Tensor, V: number, D: number) => {
+    const want = new Array<number>(V * D).fill(0);
+    const gv = g.data;
+    idx.forEach((r, i) => { for (let k = 0; k < D; k++) want[r * D + k] += gv[i * D + k]; });
+    return { shape: [V, D], data: want };
+  };
+
+  test("gradcheck with repeated indices", () => {
+    const idx = cl.tensor([[0, 3, 3], [1, 0, 4]], { dtype: "int32" });
+    cl.gradcheck((w) => F.embedding(idx, w), [leaf([5, 3])]);
+  });
+
+  test("the one-hot product and the scatter-add loop (large vocabularies) agree with the definition", () => {
+    for (const [V, N] of [[7, 20], [5000, 1000]]) {
+      const D = 3;
+      const idx = Array.from({ length: N }, (_, i) => (i * 7919) % V);
+      const w = leaf([V, D]);
+      const g = cl.randn(N, D);
+      F.embedding(cl.tensor(idx, { dtype: "int32" }), w).backward(g);
+      expectClose(w.grad!, scatterAdd(idx, g, V, D), 1e-5, 1e-5);
+    }
+  });
+});
