@@ -105,6 +105,7 @@ describe("Monitor", () => {
       kind: "test",
       display: () => {},
       updateDisplay: (_id: string, bundle: Record<string, unknown>) => updates.push(String(bundle["text/plain"])),
+      registerCommTarget: () => {},
     };
     installSink(sink as never);
     try {
