@@ -99,12 +99,27 @@ export function takeLineMap(output: string): number[] | undefined {
 
 // ---- checkpoints -----------------------------------------------------------------
 
-function checkpointTransformer(context: TS.TransformationContext): TS.Transformer<TS.SourceFile> {
+/**
+ * Earlier cells' variables live on `exports`, and tslab rewrites references to them — but
+ * not the shorthand `{ foo }`, whose name resolves to the new property. Spell those out as
+ * `{ foo: exports.foo }`.
+ */
+function expandShorthand(checker: TS.TypeChecker, f: TS.NodeFactory, n: TS.Node): TS.Node | undefined {
+  if (!ts.isShorthandPropertyAssignment(n) || n.objectAssignmentInitializer) return undefined;
+  const decls = checker.getShorthandAssignmentValueSymbol(n)?.declarations ?? [];
+  if (!decls.some((d) => d.getSourceFile().fileName.endsWith("/__prev__.d.ts"))) return undefined;
+  const name = n.name.text;
+  return f.createPropertyAssignment(name, f.createPropertyAccessExpression(f.createIdentifier("exports"), name));
+}
+
+function checkpointTransformer(checker: TS.TypeChecker, context: TS.TransformationContext): TS.Transformer<TS.SourceFile> {
   const f = context.factory;
   const tick = () => f.createExpressionStatement(f.createCallExpression(f.createIdentifier(tickHook), undefined, []));
   const withTick = (body: TS.Statement): TS.Statement =>
     ts.isBlock(body) ? f.updateBlock(body, [tick(), ...body.statements]) : f.createBlock([tick(), body], true);
   const visit = (node: TS.Node): TS.Node => {
+    const expanded = expandShorthand(checker, f, node);
+    if (expanded) return expanded;
     const n = ts.visitEachChild(node, visit, context);
     if (ts.isAwaitExpression(n)) {
       return f.updateAwaitExpression(n, f.createCallExpression(f.createIdentifier(awaitHook), undefined, [n.expression]));
@@ -166,10 +181,11 @@ function adjustedTs(modulePaths: Record<string, string[]>): Ts {
       set: (fn: (b: TS.EmitAndSemanticDiagnosticsBuilderProgram) => void) => {
         after = (builder) => {
           const emit = builder.emit.bind(builder);
+          const checker = builder.getProgram().getTypeChecker();
           builder.emit = (file, write, cancel, onlyDts, transformers) =>
             emit(file, write, cancel, onlyDts, {
               ...(transformers ?? {}),
-              before: [checkpointTransformer, ...(transformers?.before ?? [])],
+              before: [(c) => checkpointTransformer(checker, c), ...(transformers?.before ?? [])],
             });
           fn(builder);
         };

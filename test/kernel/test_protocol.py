@@ -41,6 +41,17 @@ def test_library_is_preloaded(k):
     assert k.value(code) == expected
 
 
+def test_earlier_cells_names_in_shorthand_properties(k):
+    k.run("const shorthandValue = 41;")
+    assert k.value("const wrapped = { shorthandValue }; wrapped.shorthandValue + 1") == "42"
+
+
+def test_display_without_an_id_returns_nothing(k):
+    reply, msgs = k.run('display("shown once")')
+    assert [m["content"]["data"]["text/plain"] for m in of_type(msgs, "display_data")] == ["shown once"]
+    assert of_type(msgs, "execute_result") == []
+
+
 def test_rich_result_bundle_and_no_stdout_echo(k):
     reply, msgs = k.run(
         'const thing = { [Symbol.for("Jupyter.display")]() { return { "text/html": "<i>x</i>" }; } };\nthing'
@@ -102,7 +113,7 @@ def test_errors_in_callbacks_do_not_kill_the_kernel(k):
 
 
 def test_display_and_update_are_throttled_and_last_is_delivered(k):
-    reply, msgs = k.run('const id = display("start");\nfor (let i = 0; i < 5000; i++) updateDisplay(id, `v${i}`);')
+    reply, msgs = k.run('const id = display("start", { displayId: true });\nfor (let i = 0; i < 5000; i++) updateDisplay(id, `v${i}`);')
     assert reply["content"]["status"] == "ok"
     shown = of_type(msgs, "display_data")
     updates = of_type(msgs, "update_display_data")
@@ -114,7 +125,7 @@ def test_display_and_update_are_throttled_and_last_is_delivered(k):
 
     started = time.time()
     reply, msgs = k.run(
-        'const id2 = display("a");\nfor (let i = 0; i < 300; i++) { updateDisplay(id2, `w${i}`); await new Promise((r) => setTimeout(r, 2)); }'
+        'const id2 = display("a", { displayId: true });\nfor (let i = 0; i < 300; i++) { updateDisplay(id2, `w${i}`); await new Promise((r) => setTimeout(r, 2)); }'
     )
     elapsed = time.time() - started
     updates = of_type(msgs, "update_display_data")

@@ -5,8 +5,11 @@ import { currentSink, type MimeBundle } from "./sink";
 export const displaySymbol: unique symbol = Symbol.for("Jupyter.display") as never;
 
 export interface DisplayOptions {
-  /** Keeps the output addressable, so `updateDisplay(displayId, ...)` can redraw it. */
-  displayId?: string;
+  /**
+   * Keeps the output addressable, so `updateDisplay(displayId, ...)` can redraw it: a name
+   * of your own, or `true` for a fresh one. display() returns it.
+   */
+  displayId?: string | true;
   /** Extra output metadata (e.g. image sizes). */
   metadata?: Record<string, unknown>;
   /** Treat `obj` as a ready MIME bundle instead of an object to render. */
@@ -46,12 +49,15 @@ export function newDisplayId(): string {
 
 /**
  * Shows `obj` as an output of the running cell, with every MIME type it can render to.
- * Outside a notebook the text/plain form goes to stdout. Returns the display id (a new one
- * when none was given), which `updateDisplay` accepts.
+ * Outside a notebook the text/plain form goes to stdout. With a `displayId` option it
+ * returns the display's id, which `updateDisplay` accepts; like IPython's display(), it
+ * returns nothing otherwise, so a cell that ends with display(x) shows x once.
  */
-export function display(obj: unknown, options: DisplayOptions = {}): string {
+export function display(obj: unknown, options: DisplayOptions & { displayId: string | true }): string;
+export function display(obj: unknown, options?: DisplayOptions): void;
+export function display(obj: unknown, options: DisplayOptions = {}): string | void {
   const bundle = options.raw ? { ...(obj as MimeBundle) } : mimeBundle(obj);
-  const displayId = options.displayId ?? newDisplayId();
+  const displayId = options.displayId === true ? newDisplayId() : options.displayId;
   const sink = currentSink();
   if (sink) {
     sink.display(bundle, options.metadata ?? {}, displayId);

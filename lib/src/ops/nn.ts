@@ -50,7 +50,7 @@ const ZERO = [0];
 /** c = op(a) @ op(b) for one product of row-major matrices (offsets into a, b and c). */
 function gemm1(m: number, n: number, k: number, a: Float32Array, ao: number, lda: number, transA: boolean,
   b: Float32Array, bo: number, ldb: number, transB: boolean, c: Float32Array, beta: 0 | 1): void {
-  if (m === 0 || n === 0 || k === 0) return; // c is already zero (or holds the bias)
+  if (m === 0 || n === 0 || k === 0) return; // with k = 0 the caller hands in a zeroed c (or one holding the bias)
   kernels().gemm({ batch: 1, m, n, k, transA, transB, a, aOffsets: [ao], lda, b, bOffsets: [bo], ldb, c, cOffsets: ZERO, ldc: n, beta });
 }
 

@@ -160,3 +160,23 @@ describe("embedding backward", () => {
     }
   });
 });
+
+describe("gradients a fused op allocates", () => {
+  test("become a leaf's .grad without a copy, but are never shared between leaves", () => {
+    const x = leaf([3, 4]), w = leaf([2, 4]), b = leaf([2]);
+    F.linear(x, w, b).backward(cl.ones(3, 2));
+    const storages = [x.grad!, w.grad!, b.grad!].map((g) => g.storage);
+    expect(new Set(storages).size).toBe(3);
+    // a weight used twice (as when tied) receives the sum of both uses
+    const a = cl.randn(3, 4), v = leaf([2, 4]);
+    F.linear(a, v).sum().backward();
+    const once = Array.from(v.grad!.data);
+    v.grad = null;
+    F.linear(a, v).add(F.linear(a, v)).sum().backward();
+    expectClose(v.grad!, { shape: [2, 4], data: once.map((g) => 2 * g) });
+    // the same gradient object reaching two leaves through an identity is copied for one of them
+    const p = leaf([2, 4]), q = leaf([2, 4]);
+    F.layerNorm(p.add(q), [4]).backward(cl.ones(2, 4).mul(cl.randn(2, 4)));
+    expect(p.grad!.storage).not.toBe(q.grad!.storage);
+  });
+});
