@@ -1,4 +1,4 @@
-// Helpers shared by the benchmark programs: loading chainlab on a chosen backend, timing,
+// Shared by the benchmark programs: loading chainlab on a chosen backend, timing,
 // and reporting one result line the driver (scripts/bench.mjs) collects.
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";

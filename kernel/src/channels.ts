@@ -39,7 +39,8 @@ export type FromChannels =
   | { type: "input-done" }
   | { type: "log"; text: string };
 
-function sendQueue(sock: zmq.Writable & zmq.Socket) {
+/** Sends frames in order on a socket, one send at a time (zeromq allows no concurrent sends). */
+export function sendQueue(sock: zmq.Writable & zmq.Socket): (frames: (Buffer | string)[]) => void {
   const queue: (Buffer | string)[][] = [];
   let draining = false;
   return (frames: (Buffer | string)[]) => {

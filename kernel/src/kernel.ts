@@ -11,7 +11,7 @@ import { Executor, KeyboardInterrupt, type ExecuteOutcome } from "./executor";
 import { Outputs } from "./outputs";
 import { buildPrelude } from "./prelude";
 import { Codec, protocolVersion, type ConnectionInfo, type Header, type Message } from "./wire";
-import { inputState, sharedHeader, sharedSize, sharedSlots, slot, type ChannelsData, type FromChannels, type ToChannels } from "./channels";
+import { inputState, sendQueue, sharedHeader, sharedSize, sharedSlots, slot, type ChannelsData, type FromChannels, type ToChannels } from "./channels";
 
 type Bundle = Record<string, unknown>;
 
@@ -137,7 +137,7 @@ export class Kernel {
     this.shell = new zmq.Router();
     await Promise.all([this.iopub.bind(address(conn.iopub_port)), this.shell.bind(address(conn.shell_port))]);
     this.outputs = new Outputs(this.iopub, this.codec);
-    this.shellSend = this.sendQueue(this.shell);
+    this.shellSend = sendQueue(this.shell);
 
     this.executor = new Executor({
       cwd: this.options.cwd ?? process.cwd(),
@@ -174,25 +174,6 @@ export class Kernel {
     if (!prelude.code) return;
     const result = await this.executor.execute(prelude.code, "<prelude>");
     if (result.status === "error") log(`preloading chainlab failed: ${result.evalue}\n${result.traceback.join("\n")}`);
-  }
-
-  private sendQueue(sock: zmq.Router): (frames: (Buffer | string)[]) => void {
-    const queue: (Buffer | string)[][] = [];
-    let draining = false;
-    return (frames) => {
-      queue.push(frames);
-      if (draining) return;
-      draining = true;
-      void (async () => {
-        try {
-          while (queue.length) await sock.send(queue.shift()!);
-        } catch {
-          // Closed while shutting down.
-        } finally {
-          draining = false;
-        }
-      })();
-    };
   }
 
   private reply(msg: Message, msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): void {

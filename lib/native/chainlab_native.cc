@@ -17,7 +17,7 @@
 namespace {
 
 // ---------------------------------------------------------------------------------------
-// Argument helpers
+// Reading arguments
 
 template <class T>
 T* ptrOf(const Napi::Value& v) {

@@ -31,8 +31,8 @@ const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssem
 interface Kernels {
   heapBase(): number;
   gemmScratchBytes(): number;
-  runTasks(list: number, count: number, scratch: number): void;
-  runTask(table: number, i: number, scratch: number): void;
+  runProducts(list: number, count: number, scratch: number): void;
+  runShare(table: number, i: number, scratch: number): void;
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, nd: number, shape: number, sa: number, sb: number, a: number, b: number, out: number, idx: number): void;
   reduce(op: number, x: number, outer: number, size: number, inner: number, out: number, tmp: number): void;
@@ -51,30 +51,31 @@ export function wasmPath(): string {
 const PAGE = 65536;
 const MR = 4;
 const NR = 8;
-// Control words in a small SharedArrayBuffer. A job is a table of tasks; every thread
-// (the caller included) claims the next task with a compare-and-swap on CLAIM until none
-// is left, so a worker that the OS is slow to schedule delays nothing: the caller simply
-// runs more of the tasks itself. CLAIM holds (job number << 16) | next task, so a worker
-// that wakes up late can never claim a task of a job that has moved on.
+// Control words in a small SharedArrayBuffer. A job is a table of shares (each a list of
+// products run in order); every thread (the caller included) claims the next share with a
+// compare-and-swap on CLAIM until none is left, so a worker that the OS is slow to
+// schedule delays nothing: the caller simply runs more shares itself. CLAIM holds
+// (job number << 16) | next share, so a worker that wakes up late can never claim a share
+// of a job that has moved on.
 const C_WAKE = 0; // bumped (and notified) once per job
 const C_READY = 1; // workers that have started
 const C_CLAIM = 2;
-const C_TABLE = 3; // task table pointer
-const C_COUNT = 4; // tasks in the table
-const C_DONE = 5; // tasks finished
+const C_TABLE = 3; // share table pointer
+const C_COUNT = 4; // shares in the table
+const C_DONE = 5; // shares finished
 const C_ERROR = 6;
 const C_SCRATCH0 = 8; // one scratch pointer per worker
-const MAX_TASKS = 0xffff;
+const MAX_SHARES = 0xffff;
 
-// Claims and runs tasks until the job has none left; shared by the caller and the workers.
-const CLAIM_LOOP = `(c, runTask, scratch) => {
+// Claims and runs shares until the job has none left; used by the caller and the workers.
+const CLAIM_LOOP = `(c, runShare, scratch) => {
   for (;;) {
     const w = Atomics.load(c, ${C_CLAIM});
     const table = c[${C_TABLE}], count = c[${C_COUNT}];
     const i = w & 0xffff;
     if (i >= count) return;
     if (Atomics.compareExchange(c, ${C_CLAIM}, w, w + 1) !== w) continue;
-    try { runTask(table, i, scratch); } catch (e) { Atomics.store(c, ${C_ERROR}, 1); }
+    try { runShare(table, i, scratch); } catch (e) { Atomics.store(c, ${C_ERROR}, 1); }
     if (Atomics.add(c, ${C_DONE}, 1) + 1 === count) Atomics.notify(c, ${C_DONE});
   }
 }`;
@@ -84,7 +85,7 @@ const CLAIM_LOOP = `(c, runTask, scratch) => {
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { module, memory, ctrl, id } = workerData;
-const runTask = new WebAssembly.Instance(module, { env: { memory } }).exports.runTask;
+const runShare = new WebAssembly.Instance(module, { env: { memory } }).exports.runShare;
 const c = new Int32Array(ctrl);
 const scratch = c[${C_SCRATCH0} + id];
 const claim = ${CLAIM_LOOP};
@@ -95,12 +96,12 @@ for (;;) {
   while (Atomics.load(c, ${C_WAKE}) === seen && spin < 20000) spin++;
   if (Atomics.load(c, ${C_WAKE}) === seen) Atomics.wait(c, ${C_WAKE}, seen);
   seen = Atomics.load(c, ${C_WAKE});
-  claim(c, runTask, scratch);
+  claim(c, runShare, scratch);
 }
 `;
 
 // eslint-disable-next-line no-new-func
-const claimTasks = new Function(`return ${CLAIM_LOOP}`)() as (c: Int32Array, run: (t: number, i: number, s: number) => void, scratch: number) => void;
+const claimShares = new Function(`return ${CLAIM_LOOP}`)() as (c: Int32Array, run: (t: number, i: number, s: number) => void, scratch: number) => void;
 
 class Runtime {
   readonly k: Kernels;
@@ -187,13 +188,13 @@ class Runtime {
   }
 
   /**
-   * Runs a task table (pairs: task list pointer, task count) on every thread that is up;
-   * returns when all its tasks are done.
+   * Runs a share table (pairs: product list pointer, product count) on every thread that
+   * is up; returns when all its shares are done.
    */
   runTable(table: number, count: number): void {
     const c = this.ctrl;
     if (count === 1 || this.threads() === 1) {
-      for (let i = 0; i < count; i++) this.k.runTask(table, i, this.scratch[0]);
+      for (let i = 0; i < count; i++) this.k.runShare(table, i, this.scratch[0]);
       return;
     }
     this.job = (this.job + 1) & 0x7fff;
@@ -203,8 +204,8 @@ class Runtime {
     Atomics.store(c, C_CLAIM, this.job << 16);
     Atomics.add(c, C_WAKE, 1);
     Atomics.notify(c, C_WAKE);
-    claimTasks(c, this.k.runTask, this.scratch[0]);
-    // tasks a worker claimed may still be running
+    claimShares(c, this.k.runShare, this.scratch[0]);
+    // shares a worker claimed may still be running
     let spin = 0, done: number;
     while ((done = Atomics.load(c, C_DONE)) < count) {
       if (spin++ > 1000) Atomics.wait(c, C_DONE, done, 5);
@@ -226,7 +227,7 @@ function span(trans: boolean, rows: number, cols: number, ld: number, offs: Arra
   return [lo, hi + 1];
 }
 
-interface Task {
+interface Product {
   m: number; n: number; k: number;
   a: number; rsA: number; csA: number;
   b: number; rsB: number; csB: number;
@@ -268,7 +269,7 @@ export class WasmBackend extends JsBackend implements Backend {
 
     const rsA = g.transA ? 1 : g.lda, csA = g.transA ? g.lda : 1;
     const rsB = g.transB ? 1 : g.ldb, csB = g.transB ? g.ldb : 1;
-    const items: Task[] = [];
+    const items: Product[] = [];
     for (let t = 0; t < batch; t++) {
       items.push({
         m, n, k,
@@ -278,10 +279,10 @@ export class WasmBackend extends JsBackend implements Backend {
       });
     }
     const threads = batch * m * n * k >= rt.threadWork ? rt.threads() : 1;
-    // Tasks: each product cut into tiles of C (row block x column block). Tiles are small
+    // Shares: each product cut into tiles of C (row block x column block). Tiles are small
     // enough that a thread the OS deschedules holds up little, and large enough that
     // packing their panels of A and B costs little next to their multiply-adds. When
-    // products share an output (accumulating into one C), a task runs the same tile of
+    // products share an output (accumulating into one C), a share runs the same tile of
     // every product in order, so no two threads ever write the same element.
     let sharedC = false;
     if (threads > 1 && batch > 1) {
@@ -295,8 +296,8 @@ export class WasmBackend extends JsBackend implements Backend {
     if (threads > 1) {
       tileM = Math.min(m, 128);
       tileN = Math.min(n, 256);
-      const tasksFor = (tm: number, tn: number) => (sharedC ? 1 : batch) * Math.ceil(m / tm) * Math.ceil(n / tn);
-      while (tasksFor(tileM, tileN) < 4 * threads) {
+      const sharesFor = (tm: number, tn: number) => (sharedC ? 1 : batch) * Math.ceil(m / tm) * Math.ceil(n / tn);
+      while (sharesFor(tileM, tileN) < 4 * threads) {
         if (tileN >= tileM && tileN >= 4 * NR) tileN = Math.ceil(tileN / 2 / NR) * NR;
         else if (tileM >= 4 * MR) tileM = Math.ceil(tileM / 2 / MR) * MR;
         else break;
@@ -306,27 +307,27 @@ export class WasmBackend extends JsBackend implements Backend {
     for (let r = 0; r < m; r += tileM) {
       for (let c = 0; c < n; c += tileN) tiles.push([r, Math.min(tileM, m - r), c, Math.min(tileN, n - c)]);
     }
-    const part = (it: Task, p: number): Task => {
+    const part = (it: Product, p: number): Product => {
       const [r, tm, c, tn] = tiles[p];
       if (tiles.length === 1) return it;
       return { ...it, m: tm, n: tn, a: it.a + r * rsA * 4, b: it.b + c * csB * 4, c: it.c + (r * g.ldc + c) * 4 };
     };
     const parts = tiles.length;
-    const tasks: Task[][] = [];
+    const shares: Product[][] = [];
     if (threads === 1) {
-      tasks.push(items);
+      shares.push(items);
     } else if (sharedC) {
-      for (let p = 0; p < parts; p++) tasks.push(items.map((it) => part(it, p)));
+      for (let p = 0; p < parts; p++) shares.push(items.map((it) => part(it, p)));
     } else {
-      for (const it of items) for (let p = 0; p < parts; p++) tasks.push([part(it, p)]);
+      for (const it of items) for (let p = 0; p < parts; p++) shares.push([part(it, p)]);
     }
-    if (tasks.length > MAX_TASKS) tasks.splice(0, tasks.length, tasks.flat());
-    const total = tasks.reduce((s, l) => s + l.length, 0);
+    if (shares.length > MAX_SHARES) shares.splice(0, shares.length, shares.flat());
+    const total = shares.reduce((s, l) => s + l.length, 0);
     const list = rt.alloc(total * 48);
-    const table = rt.alloc(tasks.length * 8);
+    const table = rt.alloc(shares.length * 8);
     const i32 = rt.ints();
     let q = list >> 2, e = table >> 2;
-    for (const l of tasks) {
+    for (const l of shares) {
       i32[e++] = list + ((q - (list >> 2)) << 2);
       i32[e++] = l.length;
       for (const t of l) {
@@ -336,7 +337,7 @@ export class WasmBackend extends JsBackend implements Backend {
         i32[q++] = t.c; i32[q++] = t.ldc; i32[q++] = t.acc;
       }
     }
-    rt.runTable(table, tasks.length);
+    rt.runTable(table, shares.length);
     g.c.set(rt.floats().subarray(cPtr >> 2, (cPtr >> 2) + (cHi - cLo)), cLo);
   }
 

@@ -1,6 +1,6 @@
 // chainlab's WebAssembly kernels (AssemblyScript, 128-bit SIMD). Pointers are byte
 // addresses into one shared memory; strides are in elements. The host (wasm.ts) copies
-// operands in, lays out tasks and scratch space, and runs GEMM tasks on several threads,
+// operands in, lays out work lists and scratch space, and runs GEMM pieces on several threads,
 // each with its own scratch.
 
 // ---------------------------------------------------------------------------------------
@@ -191,8 +191,8 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, rsA: i32, csA: i32, b: us
   }
 }
 
-/** Runs `count` gemm tasks of 12 i32 each (the arguments of gemm but scratch) at `list`. */
-export function runTasks(list: usize, count: i32, scratch: usize): void {
+/** Runs `count` products of 12 i32 each (the arguments of gemm but scratch) at `list`. */
+export function runProducts(list: usize, count: i32, scratch: usize): void {
   for (let t = 0; t < count; t++) {
     const p = list + <usize>(t * 48);
     gemm(load<i32>(p), load<i32>(p, 4), load<i32>(p, 8),
@@ -202,10 +202,10 @@ export function runTasks(list: usize, count: i32, scratch: usize): void {
   }
 }
 
-/** Runs entry i of a task table: pairs (task list pointer, task count) of i32. */
-export function runTask(table: usize, i: i32, scratch: usize): void {
+/** Runs entry i of a share table: pairs (product list pointer, product count) of i32. */
+export function runShare(table: usize, i: i32, scratch: usize): void {
   const e = table + (<usize>i << 3);
-  runTasks(<usize>load<u32>(e), load<i32>(e, 4), scratch);
+  runProducts(<usize>load<u32>(e), load<i32>(e, 4), scratch);
 }
 
 // ---------------------------------------------------------------------------------------
