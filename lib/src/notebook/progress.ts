@@ -145,7 +145,9 @@ export class Progress<T> implements Iterable<T>, AsyncIterable<T> {
         ? `<progress value="${this.n}" max="${this.total}" style="width:240px"></progress>`
         : "") +
       `<span>${escapeHtml(text)}</span></div>`;
-    return { "text/plain": text, "text/html": html, "application/json": { n: this.n, total: this.total ?? null, fraction: frac } };
+    // the counts ride under a type of our own: JupyterLab would draw application/json as a
+    // tree in place of the bar
+    return { "text/plain": text, "text/html": html, "application/vnd.chainlab.progress+json": { n: this.n, total: this.total ?? null, fraction: frac } };
   }
 
   private draw(force: boolean): void {
