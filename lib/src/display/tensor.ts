@@ -98,7 +98,7 @@ export function heatmapSvg(t: Tensor): string {
     }
   }
   const label = escapeXml(`${t.name ? t.name + " " : ""}[${t.shape.join(", ")}] ${t.dtype} min ${fmt(s.min)} max ${fmt(s.max)}`);
-  const w = Math.max(cols * cell, 260), h = top + rows * cell;
+  const w = Math.max(cols * cell, Math.ceil(label.length * 6.7)), h = top + rows * cell;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +
     `<text x="0" y="12" font-family="monospace" font-size="11">${label}</text>${rects.join("")}</svg>`
