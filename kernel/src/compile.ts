@@ -138,7 +138,7 @@ function checkpointTransformer(checker: TS.TypeChecker, context: TS.Transformati
 
 /**
  * A file system view that does not watch files outside the notebook's directory: the
- * library and type packages are loaded once per session (like the modules themselves),
+ * library and type packages are loaded once per kernel process (like the modules themselves),
  * and a rebuild of them on disk must not fire the compiler's rebuild timer between cells.
  */
 function quietSys(cwd: string, excluded: string[]): TS.System {

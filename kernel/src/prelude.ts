@@ -60,8 +60,8 @@ export interface Prelude {
 
 /**
  * The cell that runs before the user's first one: named imports (they carry both the value
- * and the type meaning of each name) of everything chainlab's root exports. Notebook
- * helpers come from chainlab's notebook module when the root does not re-export them.
+ * and the type meaning of each name) of everything chainlab's root exports. The notebook
+ * functions come from chainlab's notebook module when the root does not re-export them.
  */
 export function buildPrelude(libDir: string, loadRoot: () => Record<string, unknown> | undefined): Prelude {
   const pkg = JSON.parse(readFileSync(path.join(libDir, "package.json"), "utf8")) as { types?: string; main?: string };

@@ -7,11 +7,11 @@ export type { LossOptions, Conv2dOptions } from "./ops/nn";
 
 /** y = x W^T + b, with W [out, in] as PyTorch stores it. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (x.ndim === 0) throw new Error(`linear(): input must have a feature dim, got shape ${fmt(x.shape)}`);
   const inF = x.shape[x.ndim - 1];
   if (weight.ndim !== 2 || weight.shape[1] !== inF) {
     throw new Error(`linear(): input of shape ${fmt(x.shape)} has ${inF} features but weight has shape ${fmt(weight.shape)} ([out, in] expected)`);
   }
-  if (x.ndim === 0) throw new Error(`linear(): input must have a feature dim, got shape ${fmt(x.shape)}`);
   // a bias of another shape than [out] broadcasts by the general rules
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) return linearOp(x, weight).add(bias);
   return linearOp(x, weight, bias);

@@ -62,8 +62,8 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
 /** Strides that read a tensor of `shape`/`strides` as if it had the broadcast shape `target`. */
 export function broadcastStrides(shape: readonly number[], strides: readonly number[], target: readonly number[]): number[] {
   const out = new Array<number>(target.length).fill(0);
-  const lead = target.length - shape.length;
-  for (let i = 0; i < shape.length; i++) out[lead + i] = shape[i] === 1 ? 0 : strides[i];
+  const added = target.length - shape.length;
+  for (let i = 0; i < shape.length; i++) out[added + i] = shape[i] === 1 ? 0 : strides[i];
   return out;
 }
 

@@ -4,7 +4,7 @@
 import { Node, runBackward } from "./autograd";
 import type { DType, Strided, TypedArray } from "./backend/types";
 import { kernels } from "./backend";
-import { contiguousStrides, fmt, isContiguous, numel } from "./shape";
+import { contiguousStrides, fmt, isContiguous, normDim, numel } from "./shape";
 import * as E from "./ops/elementwise";
 import * as R from "./ops/reduce";
 import * as S from "./ops/shape";
@@ -71,7 +71,7 @@ export class Tensor {
   dim(): number { return this.shape.length; }
   numel(): number { return numel(this.shape); }
   size(dim?: number): number | number[] {
-    return dim === undefined ? [...this.shape] : this.shape[S.dimOf("size", dim, this.shape)];
+    return dim === undefined ? [...this.shape] : this.shape[normDim("size", dim, this.shape)];
   }
   get isLeaf(): boolean { return this.gradFn === null; }
   isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
@@ -193,7 +193,7 @@ export class Tensor {
   // ---- in place (leaves and buffers: initialisation, optimisers, loading) -------------
 
   private writable(op: string): TypedArray {
-    if (!this.isContiguous()) throw new Error(`${op}(): in-place ops need a contiguous tensor`);
+    if (!this.isContiguous()) throw new Error(`${op}(): in-place ops need a contiguous tensor, this one of shape ${fmt(this.shape)} is a strided view`);
     return this.storage.subarray(this.offset, this.offset + this.numel());
   }
   fill_(value: number): this { this.writable("fill_").fill(value); return this; }

@@ -1,6 +1,6 @@
 """Every tutorial notebook, run end to end on the chainlab kernel, and its key results.
 
-Each notebook runs once per session (05 before 06, which loads 05's checkpoint); the
+Each notebook runs once per test run (05 before 06, which loads 05's checkpoint); the
 tests then read its outputs: no errors, the rich displays it is meant to draw, and the
 numbers it is meant to reach. Set CHAINLAB_NOTEBOOK_OUT=<dir> to keep the executed copies.
 """

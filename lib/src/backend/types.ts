@@ -20,7 +20,7 @@ export type UnaryOp =
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
-  // Backward helpers: (x, g) -> g * f'(x), fused so the backward pass allocates once.
+  // Derivatives: (x, g) -> g * f'(x), fused so the backward pass allocates once.
   | "reluGrad" | "geluGrad";
 
 export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";

@@ -104,15 +104,13 @@ export function graphSvg(g: GraphJson): string {
 
 /** A displayable view of the graph that produced t: show it as the last value of a cell. */
 export function computationGraph(t: Tensor): { [key: symbol]: () => Record<string, unknown>; toString(): string } {
-  const text = () => {
-    const g = graphJson(t);
-    return g.nodes.map((n) => `${n.id}: ${n.op} [${n.shape.join(", ")}] <- ${g.edges.filter((e) => e[1] === n.id).map((e) => e[0]).join(", ")}`).join("\n");
-  };
+  const text = (g: GraphJson) =>
+    g.nodes.map((n) => `${n.id}: ${n.op} [${n.shape.join(", ")}] <- ${g.edges.filter((e) => e[1] === n.id).map((e) => e[0]).join(", ")}`).join("\n");
   return {
     [Symbol.for("Jupyter.display")]: () => {
       const g = graphJson(t);
-      return { "text/plain": text(), [GRAPH_MIME]: g, "image/svg+xml": graphSvg(g) };
+      return { "text/plain": text(g), [GRAPH_MIME]: g, "image/svg+xml": graphSvg(g) };
     },
-    toString: text,
+    toString: () => text(graphJson(t)),
   };
 }

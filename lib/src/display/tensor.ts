@@ -97,11 +97,12 @@ export function heatmapSvg(t: Tensor): string {
       rects.push(`<rect x="${j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="${colour(x, scale)}"><title>[${i}, ${j}] ${x}</title></rect>`);
     }
   }
-  const label = escapeXml(`${t.name ? t.name + " " : ""}[${t.shape.join(", ")}] ${t.dtype} min ${fmt(s.min)} max ${fmt(s.max)}`);
+  const label = `${t.name ? t.name + " " : ""}[${t.shape.join(", ")}] ${t.dtype} min ${fmt(s.min)} max ${fmt(s.max)}`;
+  // sized by the characters shown, not by their escaped form
   const w = Math.max(cols * cell, Math.ceil(label.length * 6.7)), h = top + rows * cell;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +
-    `<text x="0" y="12" font-family="monospace" font-size="11">${label}</text>${rects.join("")}</svg>`
+    `<text x="0" y="12" font-family="monospace" font-size="11">${escapeXml(label)}</text>${rects.join("")}</svg>`
   );
 }
 

@@ -183,7 +183,7 @@ export class GPT extends Module {
 
 function asIds(x: Tensor | number[][]): Tensor {
   const t = x instanceof Tensor ? x : Tensor.from(x, "int32");
-  if (t.dtype !== "int32") throw new Error(`GPT: token ids must be int32, got ${t.dtype}`);
+  if (t.dtype !== "int32") throw new Error(`GPT: token ids must be int32, got ${t.dtype} of shape ${fmt(t.shape)}`);
   return t;
 }
 

@@ -26,17 +26,12 @@ export class Linear extends Module {
 
   override forward(x: Tensor): Tensor {
     checkFeatures("Linear", x, this.inFeatures);
-    return linear2d(x, this.weight, this.bias);
+    return F.linear(x, this.weight, this.bias);
   }
 
   override extraRepr(): string {
     return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
   }
-}
-
-/** F.linear, which folds the leading dims of x into the rows of a single GEMM. */
-export function linear2d(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  return F.linear(x, weight, bias);
 }
 
 /** A lookup table of vectors, initialised N(0, 1). */

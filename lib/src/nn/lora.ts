@@ -13,7 +13,8 @@ import { zeros } from "../creation";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
 import { kaimingUniformDefault } from "./init";
-import { Dropout, Linear, linear2d } from "./layers";
+import * as F from "../functional";
+import { Dropout, Linear } from "./layers";
 import { Module, Parameter } from "./module";
 import { countParameters } from "./freeze";
 import { matchesAny, type NamePattern } from "./patterns";
@@ -76,7 +77,7 @@ export class LoRALinear extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const y = linear2d(x, this.weight, this.bias);
+    const y = F.linear(x, this.weight, this.bias);
     if (this.merged) return y;
     const x2 = x.reshape(-1, this.inFeatures);
     const a = this.loraDropout.forward(x2).matmul(this.loraA.T).mul(this.scaling); // [N, r k]
@@ -133,7 +134,9 @@ export class LoRALinear extends Module {
   private addToWeight(sign: 1 | -1): void {
     const d = this.deltaWeight().values();
     const w = this.weight;
-    if (!w.isContiguous()) throw new Error("LoRALinear.merge(): the weight is not contiguous");
+    if (!w.isContiguous()) {
+      throw new Error(`LoRALinear.${sign > 0 ? "merge" : "unmerge"}(): the weight of shape ${fmt(w.shape)} is not contiguous`);
+    }
     const s = w.storage;
     for (let i = 0; i < d.length; i++) s[w.offset + i] += sign * d[i];
   }

@@ -155,12 +155,19 @@ export class Module {
    */
   stateDict(): StateDict {
     const out: StateDict = {};
+    for (const [k, t] of this.stateEntries()) out[k] = t.detach().clone();
+    return out;
+  }
+
+  /** Parameters and persistent buffers under every dotted name they have (tied weights twice). */
+  private stateEntries(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
       const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
-      for (const [k, p] of m.ownParameters()) out[at(k)] = p.detach().clone();
+      for (const [k, p] of m.ownParameters()) out.push([at(k), p]);
       for (const [k, persistent] of m.bufferNames) {
         const t = (m as unknown as Record<string, unknown>)[k];
-        if (persistent && t instanceof Tensor) out[at(k)] = t.detach().clone();
+        if (persistent && t instanceof Tensor) out.push([at(k), t]);
       }
     }
     return out;
@@ -173,15 +180,7 @@ export class Module {
    */
   loadStateDict(sd: StateDict, opts: { strict?: boolean } = {}): LoadResult {
     const strict = opts.strict ?? true;
-    const targets = new Map<string, Tensor>();
-    for (const [prefix, m] of this.namedModules()) {
-      const at = (k: string) => (prefix ? `${prefix}.${k}` : k);
-      for (const [k, p] of m.ownParameters()) targets.set(at(k), p);
-      for (const [k, persistent] of m.bufferNames) {
-        const t = (m as unknown as Record<string, unknown>)[k];
-        if (persistent && t instanceof Tensor) targets.set(at(k), t);
-      }
-    }
+    const targets = new Map(this.stateEntries());
     const missingKeys = [...targets.keys()].filter((k) => !(k in sd));
     const unexpectedKeys = Object.keys(sd).filter((k) => !targets.has(k));
     const problems: string[] = [];
@@ -223,18 +222,20 @@ export class Module {
 
   /** In a notebook: the structure as text, and a table of the parameters as HTML. */
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    const rows = this.namedParameters().map(([n, p]) =>
+    const params = this.namedParameters();
+    const rows = params.map(([n, p]) =>
       `<tr><td>${escapeXml(n)}</td><td>${escapeXml(fmt(p.shape))}</td><td>${p.numel()}</td><td>${p.requiresGrad ? "yes" : "frozen"}</td></tr>`);
     let trainable = 0, total = 0;
-    for (const p of this.parameters()) {
+    for (const [, p] of params) {
       total += p.numel();
       if (p.requiresGrad) trainable += p.numel();
     }
+    const text = this.toString();
     const html =
       `<details><summary>${escapeXml(this.constructor.name)}: ${total} parameters, ${trainable} trainable</summary>` +
-      `<pre>${escapeXml(this.toString())}</pre>` +
+      `<pre>${escapeXml(text)}</pre>` +
       `<table><thead><tr><th>name</th><th>shape</th><th>numel</th><th>trainable</th></tr></thead><tbody>${rows.join("")}</tbody></table></details>`;
-    return { "text/plain": this.toString(), "text/html": html };
+    return { "text/plain": text, "text/html": html };
   }
 }
 

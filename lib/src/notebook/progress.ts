@@ -1,5 +1,6 @@
 import { display, newDisplayId, updateDisplay } from "./display";
 import { currentSink } from "./sink";
+import { escapeXml } from "../display/escape";
 
 export interface ProgressOptions {
   /** Number of items, when the iterable does not tell (generators). */
@@ -24,10 +25,6 @@ function formatTime(seconds: number): string {
 function formatRate(rate: number): string {
   if (!Number.isFinite(rate) || rate <= 0) return "? it/s";
   return rate >= 1 ? `${rate.toFixed(rate >= 100 ? 0 : 2)} it/s` : `${(1 / rate).toFixed(2)} s/it`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function totalOf(source: unknown): number | undefined {
@@ -80,35 +77,43 @@ export class Progress<T> implements Iterable<T>, AsyncIterable<T> {
     this.draw(true);
   }
 
+  // close() sits in finally so that a loop left early (break, an error) still draws its
+  // last count instead of the last throttled one.
   *[Symbol.iterator](): Iterator<T> {
     const src = this.source;
-    if (typeof src === "number") {
-      this.draw(true);
-      for (let i = 0; i < src; i++) {
-        yield i as T;
-        this.update();
-      }
-    } else {
-      const sync = (src as Iterable<T>)[Symbol.iterator];
-      if (typeof sync !== "function") throw new TypeError("progress: this source is async; use `for await`");
-      this.draw(true);
-      for (const item of src as Iterable<T>) {
-        yield item;
-        this.update();
-      }
+    if (typeof src !== "number" && typeof (src as Iterable<T>)[Symbol.iterator] !== "function") {
+      throw new TypeError("progress: this source is async; use `for await`");
     }
-    this.close();
+    this.draw(true);
+    try {
+      if (typeof src === "number") {
+        for (let i = 0; i < src; i++) {
+          yield i as T;
+          this.update();
+        }
+      } else {
+        for (const item of src as Iterable<T>) {
+          yield item;
+          this.update();
+        }
+      }
+    } finally {
+      this.close();
+    }
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     const src = this.source;
     if (typeof src === "object" && src !== null && Symbol.asyncIterator in src) {
       this.draw(true);
-      for await (const item of src as AsyncIterable<T>) {
-        yield item;
-        this.update();
+      try {
+        for await (const item of src as AsyncIterable<T>) {
+          yield item;
+          this.update();
+        }
+      } finally {
+        this.close();
       }
-      this.close();
       return;
     }
     for (const item of this as Iterable<T>) yield item;
@@ -144,7 +149,7 @@ export class Progress<T> implements Iterable<T>, AsyncIterable<T> {
       (this.total
         ? `<progress value="${this.n}" max="${this.total}" style="width:240px"></progress>`
         : "") +
-      `<span>${escapeHtml(text)}</span></div>`;
+      `<span>${escapeXml(text)}</span></div>`;
     // the counts ride under a type of our own: JupyterLab would draw application/json as a
     // tree in place of the bar
     return { "text/plain": text, "text/html": html, "application/vnd.chainlab.progress+json": { n: this.n, total: this.total ?? null, fraction: frac } };

@@ -7,9 +7,9 @@ import { broadcastShapes, broadcastStrides, fmt, numel, sameShape } from "../sha
 import { Tensor, allocate, uninitialized, type TensorLike } from "../tensor";
 
 /** A number becomes a 0-d tensor of a dtype that suits the other operand. */
-export function lift(x: TensorLike, like?: Tensor): Tensor {
+export function lift(x: TensorLike, like?: Tensor, op = "lift"): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x !== "number") throw new Error(`expected a Tensor or a number, got ${typeof x}`);
+  if (typeof x !== "number") throw new Error(`${op}(): expected a Tensor or a number, got ${typeof x}`);
   const int = like?.dtype === "int32" && Number.isInteger(x);
   return new Tensor(int ? new Int32Array([x]) : new Float32Array([x]), []);
 }
@@ -27,10 +27,10 @@ export function requireFloat(op: string, ...ts: Tensor[]): void {
 /** Sum a broadcast gradient back down to the shape of the operand it flows to. */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(g.shape, shape)) return g;
-  const lead = g.ndim - shape.length;
+  const added = g.ndim - shape.length;
   const dims: number[] = [];
   for (let i = 0; i < g.ndim; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+    if (i < added || (shape[i - added] === 1 && g.shape[i] !== 1)) dims.push(i);
   }
   const s = dims.length ? g.sum(dims, true) : g;
   return s.reshape([...shape]);
@@ -54,8 +54,8 @@ export function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, n
 const intClosed = new Set<BinaryOp>(["add", "sub", "mul", "maximum", "minimum"]);
 
 function arith(op: BinaryOp, a: TensorLike, b: TensorLike): [Tensor, Tensor, Tensor] {
-  const x = lift(a, b instanceof Tensor ? b : undefined);
-  const y = lift(b, x);
+  const x = lift(a, b instanceof Tensor ? b : undefined, op);
+  const y = lift(b, x, op);
   const bothInt = x.dtype === "int32" && y.dtype === "int32";
   return [x, y, rawBinary(op, x, y, bothInt && intClosed.has(op) ? "int32" : "float32")];
 }
@@ -123,8 +123,8 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 
 /** Comparisons give float32 masks of 0 and 1; they have no gradient. */
 export function compare(op: "eq" | "ne" | "lt" | "le" | "gt" | "ge", a: TensorLike, b: TensorLike): Tensor {
-  const x = lift(a, b instanceof Tensor ? b : undefined);
-  return rawBinary(op, x, lift(b, x), "float32");
+  const x = lift(a, b instanceof Tensor ? b : undefined, op);
+  return rawBinary(op, x, lift(b, x, op), "float32");
 }
 
 // ---- unary ------------------------------------------------------------------------------
@@ -195,8 +195,8 @@ function select(shape: readonly number[], c: Tensor, x: Tensor, y: Tensor, out: 
 
 /** where(cond, a, b): a where cond is nonzero, else b, broadcasting all three. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike, name = "where"): Tensor {
-  const x = lift(a, b instanceof Tensor ? b : undefined);
-  const y = lift(b, x);
+  const x = lift(a, b instanceof Tensor ? b : undefined, name);
+  const y = lift(b, x, name);
   const shape = broadcastShapes(name, broadcastShapes(name, cond.shape, x.shape), y.shape);
   const dtype: DType = x.dtype === "int32" && y.dtype === "int32" ? "int32" : "float32";
   const out = allocate(dtype, numel(shape));

@@ -22,11 +22,11 @@ function gemmOperand(x: Tensor): { t: Tensor; trans: boolean; ld: number } {
 function batchOffsets(x: Tensor, batch: readonly number[]): Int32Array {
   const nb = x.ndim - 2;
   const offsets = new Int32Array(numel(batch));
-  const lead = batch.length - nb;
+  const added = batch.length - nb;
   const idx = new Array<number>(batch.length).fill(0);
   for (let i = 0; i < offsets.length; i++) {
     let off = x.offset;
-    for (let d = 0; d < nb; d++) if (x.shape[d] !== 1) off += idx[lead + d] * x.strides[d];
+    for (let d = 0; d < nb; d++) if (x.shape[d] !== 1) off += idx[added + d] * x.strides[d];
     offsets[i] = off;
     for (let d = batch.length - 1; d >= 0; d--) {
       if (++idx[d] < batch[d]) break;
@@ -86,8 +86,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (x.ndim > 2 && b.ndim === 2 && x.isContiguous()) {
     // [..., m, k] @ [k, n] is one [(... m), k] @ [k, n] product: one GEMM, and a gradient
     // for y that needs no sum over batch dims
-    const lead = x.shape.slice(0, -1);
-    return matmul(x.reshape(-1, k1), y).reshape([...lead, y.shape[1]]);
+    const rows = x.shape.slice(0, -1);
+    return matmul(x.reshape(-1, k1), y).reshape([...rows, y.shape[1]]);
   }
   let out = record(rawMatmul(x, y), "matmul", [x, y], (g) => [
     // dL/dx = g y^T and dL/dy = x^T g, summed over any broadcast batch dims

@@ -7,7 +7,7 @@ import { defaultGenerator } from "../random";
 import { Tensor, uninitialized } from "../tensor";
 import { requireFloat } from "./elementwise";
 import { indexTensor } from "./shape";
-import { matOp, scratch, sumOver } from "./kernel-helpers";
+import { matOp, scratch, sumOver } from "./flat";
 
 /** Run a last-dim kernel on any dim by moving that dim last and back. */
 function alongDim(x: Tensor, dim: number, op: string, f: (x: Tensor) => Tensor): Tensor {
@@ -229,11 +229,12 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
 }
 
 /** Targets as int32 class indices, flattened to line up with rows of the logits. */
-function classTargets(op: string, target: Tensor | number[], rows: number, classes: number, ignoreIndex: number): Int32Array {
+function classTargets(op: string, target: Tensor | number[], x: Tensor, ignoreIndex: number): Int32Array {
+  const [rows, classes] = rowsOf(op, x);
   const t = indexTensor(op, target);
   const tv = t.values() as Int32Array;
   if (tv.length !== rows) {
-    throw new Error(`${op}(): ${tv.length} targets of shape ${fmt(t.shape)} for ${rows} rows of predictions`);
+    throw new Error(`${op}(): ${tv.length} targets of shape ${fmt(t.shape)} for ${rows} rows of predictions (input shape ${fmt(x.shape)})`);
   }
   for (let i = 0; i < tv.length; i++) {
     if (tv[i] !== ignoreIndex && (tv[i] < 0 || tv[i] >= classes)) {
@@ -267,18 +268,8 @@ export function nllLoss(x: Tensor, target: Tensor | number[], opts: LossOptions 
   const ignore = opts.ignoreIndex ?? -100;
   const reduction = opts.reduction ?? "mean";
   const [rows, classes] = rowsOf("nllLoss", x);
-  const tv = classTargets("nllLoss", target, rows, classes, ignore);
-  const xv = x.values();
-  const per = new Float32Array(rows);
-  let count = 0;
-  for (let r = 0; r < rows; r++) {
-    if (tv[r] === ignore) continue;
-    per[r] = -xv[r * classes + tv[r]];
-    count++;
-  }
-  const denom = reduction === "mean" ? count : 1;
-  const outShape = x.shape.slice(0, -1);
-  const out = reduction === "none" ? new Tensor(per, outShape) : new Tensor(new Float32Array([sumOf(per) / denom]), []);
+  const tv = classTargets("nllLoss", target, x, ignore);
+  const { out, denom } = pickedLoss(x.values(), x.shape, tv, ignore, reduction);
   return record(out, "nllLoss", [x], (g) => {
     const gv = g.values();
     const gx = new Float32Array(x.numel());
@@ -290,10 +281,24 @@ export function nllLoss(x: Tensor, target: Tensor | number[], opts: LossOptions 
   });
 }
 
-function sumOf(v: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i];
-  return s;
+/**
+ * The loss of each row, -logp[r, target[r]] (0 where the target is ignored), reduced as
+ * asked; "mean" divides by the rows that count, so it is NaN (0/0) when none does.
+ */
+function pickedLoss(logp: ArrayLike<number>, shape: readonly number[], tv: Int32Array, ignore: number,
+  reduction: NonNullable<LossOptions["reduction"]>): { out: Tensor; denom: number } {
+  const rows = tv.length, classes = shape[shape.length - 1];
+  const per = new Float32Array(rows);
+  let count = 0, sum = 0;
+  for (let r = 0; r < rows; r++) {
+    if (tv[r] === ignore) continue;
+    per[r] = -logp[r * classes + tv[r]];
+    sum += per[r];
+    count++;
+  }
+  const denom = reduction === "mean" ? count : 1;
+  const out = reduction === "none" ? new Tensor(per, shape.slice(0, -1)) : new Tensor(new Float32Array([sum / denom]), []);
+  return { out, denom };
 }
 
 /** logSoftmax and nllLoss fused: the gradient is (softmax - onehot) / count. */
@@ -302,21 +307,10 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
   const ignore = opts.ignoreIndex ?? -100;
   const reduction = opts.reduction ?? "mean";
   const [rows, classes] = rowsOf("crossEntropy", logits);
-  const tv = classTargets("crossEntropy", target, rows, classes, ignore);
+  const tv = classTargets("crossEntropy", target, logits, ignore);
   const lsm = uninitialized(logits.numel());
   kernels().softmax(logits.values() as Float32Array, rows, classes, lsm, true);
-  const per = new Float32Array(rows);
-  let count = 0;
-  for (let r = 0; r < rows; r++) {
-    if (tv[r] === ignore) continue;
-    per[r] = -lsm[r * classes + tv[r]];
-    count++;
-  }
-  const denom = reduction === "mean" ? count : 1;
-  const out =
-    reduction === "none"
-      ? new Tensor(per, logits.shape.slice(0, -1))
-      : new Tensor(new Float32Array([count || reduction === "sum" ? sumOf(per) / denom : NaN]), []);
+  const { out, denom } = pickedLoss(lsm, logits.shape, tv, ignore, reduction);
   return record(out, "crossEntropy", [logits], (g) => {
     // (softmax - onehot) * scale, the row's scale being its share of the loss's gradient
     const gv = g.values() as Float32Array;
@@ -465,7 +459,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const cols = new Tensor(colsData, [N, K, L]);
   const colsWithGrad = record(cols, "im2col", [x], (g) => {
     const gx = new Float32Array(x.numel());
-    im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, gx, g.contiguous().values() as Float32Array);
+    im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, gx, g.values() as Float32Array);
     return [new Tensor(gx, x.shape)];
   });
   let y = weight.reshape([O, K]).matmul(colsWithGrad); // [N, O, L]

@@ -11,7 +11,7 @@ function dimsOf(op: string, x: Tensor, dim: number | number[] | undefined): numb
   if (dim === undefined) return x.shape.map((_, i) => i);
   const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(op, d, x.shape));
   if (x.ndim === 0) return []; // dim 0 or -1 of a 0-d tensor: the tensor itself
-  if (new Set(dims).size !== dims.length) throw new Error(`${op}(): dim ${fmt(dims)} repeats a dimension`);
+  if (new Set(dims).size !== dims.length) throw new Error(`${op}(): dim ${fmt(dims)} repeats a dimension of shape ${fmt(x.shape)}`);
   return dims.sort((a, b) => a - b);
 }
 

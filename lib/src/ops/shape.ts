@@ -13,10 +13,6 @@ export function shapeArg(args: number[] | [number[]]): number[] {
   return Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
 }
 
-export function dimOf(op: string, dim: number, shape: readonly number[]): number {
-  return normDim(op, dim, shape);
-}
-
 function asView(x: Tensor, shape: number[], strides: number[], offset: number, name: string, vjp: Vjp): Tensor {
   return record(new Tensor(x.storage, shape, strides, offset), name, [x], vjp);
 }
@@ -57,7 +53,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return x.reshape([1]);
   const s = normDim("flatten", startDim, x.shape);
   const e = normDim("flatten", endDim, x.shape);
-  if (e < s) throw new Error(`flatten(): startDim ${startDim} comes after endDim ${endDim}`);
+  if (e < s) throw new Error(`flatten(): startDim ${startDim} comes after endDim ${endDim} for shape ${fmt(x.shape)}`);
   return x.reshape([...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
@@ -66,7 +62,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
     throw new Error(`permute(): got ${dims.length} dims ${fmt(dims)} for a tensor of shape ${fmt(x.shape)} (${x.ndim} dims)`);
   }
   const p = dims.map((d) => normDim("permute", d, x.shape));
-  if (new Set(p).size !== p.length) throw new Error(`permute(): dims ${fmt(dims)} repeat a dimension`);
+  if (new Set(p).size !== p.length) throw new Error(`permute(): dims ${fmt(dims)} repeat a dimension of shape ${fmt(x.shape)}`);
   const inverse = new Array<number>(p.length);
   p.forEach((d, i) => (inverse[d] = i));
   return asView(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset, "permute", (g) => [g.permute(inverse)]);
@@ -106,11 +102,11 @@ export function expand(x: Tensor, to: number[]): Tensor {
   if (to.length < x.ndim) {
     throw new Error(`expand(): cannot expand shape ${fmt(x.shape)} to ${fmt(to)}, which has fewer dims`);
   }
-  const lead = to.length - x.ndim;
+  const added = to.length - x.ndim;
   const shape: number[] = [];
   const strides: number[] = [];
   to.forEach((d, i) => {
-    const own = i >= lead ? x.shape[i - lead] : 1;
+    const own = i >= added ? x.shape[i - added] : 1;
     const size = d === -1 ? own : d;
     if (own !== size && own !== 1) {
       throw new Error(
@@ -118,7 +114,7 @@ export function expand(x: Tensor, to: number[]): Tensor {
       );
     }
     shape.push(size);
-    strides.push(i < lead || (own === 1 && size !== 1) ? 0 : x.strides[i - lead]);
+    strides.push(i < added || (own === 1 && size !== 1) ? 0 : x.strides[i - added]);
   });
   return asView(x, shape, strides, x.offset, "expand", (g) => [sumTo(g, x.shape)]);
 }
@@ -149,7 +145,7 @@ function sliceLayout(op: string, shape: readonly number[], strides: readonly num
       out.offset += i * strides[d];
     } else {
       const step = spec[2] ?? 1;
-      if (!Number.isInteger(step) || step <= 0) throw new Error(`${op}(): slice step must be a positive integer, got ${step}`);
+      if (!Number.isInteger(step) || step <= 0) throw new Error(`${op}(): slice step must be a positive integer, got ${step} at dim ${d} (shape ${fmt(shape)})`);
       const clampIdx = (v: number | null | undefined, dflt: number) =>
         v === null || v === undefined ? dflt : Math.min(Math.max(v < 0 ? v + size : v, 0), size);
       const start = clampIdx(spec[0], 0);
@@ -212,7 +208,7 @@ export function split(x: Tensor, sizeOrSizes: number | number[], dim = 0): Tenso
   const len = x.shape[d];
   let sizes: number[];
   if (typeof sizeOrSizes === "number") {
-    if (sizeOrSizes <= 0) throw new Error(`split(): split size must be positive, got ${sizeOrSizes}`);
+    if (sizeOrSizes <= 0) throw new Error(`split(): split size must be positive, got ${sizeOrSizes} (dim ${d} of shape ${fmt(x.shape)})`);
     sizes = [];
     for (let s = 0; s < len; s += sizeOrSizes) sizes.push(Math.min(sizeOrSizes, len - s));
   } else {
@@ -283,7 +279,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 
 export function indexTensor(op: string, idx: Tensor | number[]): Tensor {
   const t = idx instanceof Tensor ? idx : Tensor.from(idx, "int32");
-  if (t.dtype !== "int32") throw new Error(`${op}(): indices must be an int32 tensor, got ${t.dtype}`);
+  if (t.dtype !== "int32") throw new Error(`${op}(): indices must be an int32 tensor, got ${t.dtype} of shape ${fmt(t.shape)}`);
   return t;
 }
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "vitest";
-import { cl, expectClose, leaf } from "./helpers";
+import { cl, expectClose, leaf } from "./reference";
 import type { Tensor } from "../../src";
 
 beforeEach(() => cl.manualSeed(1));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { cl, expectClose } from "./helpers";
+import { cl, expectClose } from "./reference";
 
 const { F } = cl;
 

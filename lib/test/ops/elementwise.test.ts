@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "vitest";
-import { arr, cl, distinct, expectClose, gradcheckLayouts, leaf, refMap } from "./helpers";
+import { arr, cl, distinct, expectClose, gradcheckLayouts, leaf, refMap } from "./reference";
 import type { Tensor } from "../../src";
 
 beforeEach(() => cl.manualSeed(7));

@@ -1,6 +1,6 @@
 // Every error names the op, the shapes and (where there is one) the axis at fault.
 import { describe, expect, test } from "vitest";
-import { cl } from "./helpers";
+import { cl } from "./reference";
 
 const { F } = cl;
 const int = (v: unknown) => cl.tensor(v, { dtype: "int32" });

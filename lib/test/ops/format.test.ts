@@ -1,7 +1,7 @@
 // toString prints like PyTorch's defaults (precision 4, 80 columns, summarised past 1,000
 // elements with 3 edge items), with shape, dtype and requiresGrad or gradFn after the values.
 import { describe, expect, test } from "vitest";
-import { cl } from "./helpers";
+import { cl } from "./reference";
 
 describe("toString", () => {
   test("whole-number floats print as '1.'", () => {

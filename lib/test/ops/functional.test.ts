@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "vitest";
-import { cl, distinct, expectClose, gradcheckLayouts, leaf, refMatmul2 } from "./helpers";
+import { cl, distinct, expectClose, gradcheckLayouts, leaf, refMatmul2 } from "./reference";
 
 const { F } = cl;
 const int = (v: unknown) => cl.tensor(v, { dtype: "int32" });

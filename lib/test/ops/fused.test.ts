@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, test } from "vitest";
 import { causalAttention } from "../../src/ops/nn";
 import type { Tensor } from "../../src";
-import { cl, expectClose, leaf } from "./helpers";
+import { cl, expectClose, leaf } from "./reference";
 
 const { F } = cl;
 

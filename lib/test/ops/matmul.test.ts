@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "vitest";
-import { arr, cl, expectClose, gradcheckLayouts, leaf, refMatmul2, refReduce } from "./helpers";
+import { arr, cl, expectClose, gradcheckLayouts, leaf, refMatmul2, refReduce } from "./reference";
 import type { Tensor } from "../../src";
 
 beforeEach(() => cl.manualSeed(5));

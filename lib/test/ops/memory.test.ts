@@ -2,7 +2,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { expect, test } from "vitest";
-import { cl } from "./helpers";
+import { cl } from "./reference";
 import type { Tensor } from "../../src";
 
 function collector(): () => void {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "vitest";
-import { arr, cl, distinct, expectClose, gradcheckLayouts, leaf, refReduce } from "./helpers";
+import { arr, cl, distinct, expectClose, gradcheckLayouts, leaf, refReduce } from "./reference";
 
 beforeEach(() => cl.manualSeed(11));
 

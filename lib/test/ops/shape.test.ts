@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "vitest";
-import { arr, cl, expectClose, gradcheckLayouts, leaf, refPermute } from "./helpers";
+import { arr, cl, expectClose, gradcheckLayouts, leaf, refPermute } from "./reference";
 
 beforeEach(() => cl.manualSeed(3));
 

@@ -1,4 +1,4 @@
-// Small helpers for the fused ops, which call kernels on flat arrays directly. Elementwise
+// Matrix-shaped building blocks for the fused ops, which call kernels on flat arrays directly. Elementwise
 // work goes through the backend even where a JS loop would be shorter: on Float32Arrays a
 // JS loop runs about ten times slower than the native or SIMD kernel.
 import { kernels } from "../backend";

@@ -37,8 +37,8 @@ function ravel(idx: readonly number[], shape: readonly number[]): number {
 
 /** Read element `idx` of a (broadcast to `outShape`) by NumPy's rules. */
 function at(a: Arr, idx: readonly number[]): number {
-  const lead = idx.length - a.shape.length;
-  const own = a.shape.map((s, d) => (s === 1 ? 0 : idx[lead + d]));
+  const added = idx.length - a.shape.length;
+  const own = a.shape.map((s, d) => (s === 1 ? 0 : idx[added + d]));
   return a.data[ravel(own, a.shape)];
 }
 
