@@ -2,7 +2,7 @@
 // batch 12, vocab 65, no dropout, no biases as in nanoGPT's train.py; AdamW lr 1e-3,
 // betas (0.9, 0.99), weight decay 0.1 on matrices only, gradient clipping at 1.0) and the
 // process's peak memory: `node bench/gpt.mjs --impl chainlab-blas`.
-import { args, chainlab, emit, peakRssMB, timeIt } from "./common.mjs";
+import { args, babyGpt, chainlab, emit, peakRssMB, timeIt } from "./common.mjs";
 
 const opts = args();
 const impl = opts.impl;
@@ -13,23 +13,10 @@ if (lib !== "chainlab") throw new Error(`unknown impl ${impl}`);
 const cl = await chainlab(backend);
 const baseline = process.memoryUsage().rss / 2 ** 20;
 cl.manualSeed(0);
-const cfg = { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false };
-const model = new cl.nn.GPT(cfg);
-const params = [...model.parameters()];
-const opt = new cl.optim.AdamW([
-  { params: params.filter((p) => p.shape.length >= 2), weightDecay: 0.1 },
-  { params: params.filter((p) => p.shape.length < 2), weightDecay: 0 },
-], { lr: 1e-3, betas: [0.9, 0.99] });
-const idx = cl.randint(0, cfg.vocabSize, [12, cfg.blockSize]);
-const targets = cl.randint(0, cfg.vocabSize, [12, cfg.blockSize]);
+const { model, step } = babyGpt(cl);
 let loss = 0;
 const r = timeIt(() => {
-  opt.zeroGrad();
-  const out = model.forward(idx, targets);
-  out.loss.backward();
-  cl.optim.clipGradNorm(model, 1.0);
-  opt.step();
-  loss = out.loss.item();
+  loss = step().item();
 }, { minMs: quick ? 1000 : 5000, warm: 3 });
 const peak = peakRssMB();
 emit({ part: "gpt", impl, ms: r.ms, reps: r.reps, loss, peakRssMB: peak, peakAboveBaselineMB: peak - baseline, params: model.numParams() });

@@ -3,7 +3,7 @@
 //   node bench/profile-gpt.mjs --impl chainlab-blas [--part gpt|mlp] [--steps 20] [--one-thread]
 // On a busy machine averages mostly measure the other processes; the "min" columns (the
 // least time a call took in any one step) are close to what a quiet machine gives.
-import { args, chainlab, require, root } from "./common.mjs";
+import { args, babyGpt, chainlab, require, root } from "./common.mjs";
 import { join } from "node:path";
 
 const opts = args();
@@ -49,21 +49,7 @@ for (const [name, label] of Object.entries(describe)) {
 cl.manualSeed(0);
 let step;
 if (part === "gpt") {
-  const cfg = { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false };
-  const model = new cl.nn.GPT(cfg);
-  const params = [...model.parameters()];
-  const opt = new cl.optim.AdamW([
-    { params: params.filter((p) => p.shape.length >= 2), weightDecay: 0.1 },
-    { params: params.filter((p) => p.shape.length < 2), weightDecay: 0 },
-  ], { lr: 1e-3, betas: [0.9, 0.99] });
-  const idx = cl.randint(0, 65, [12, 64]);
-  const targets = cl.randint(0, 65, [12, 64]);
-  step = () => {
-    opt.zeroGrad();
-    model.forward(idx, targets).loss.backward();
-    cl.optim.clipGradNorm(model, 1.0);
-    opt.step();
-  };
+  step = babyGpt(cl).step;
 } else {
   const model = new cl.nn.Sequential(new cl.nn.Linear(512, 256), new cl.nn.ReLU(), new cl.nn.Linear(256, 65));
   const opt = new cl.optim.Adam(model.parameters(), { lr: 1e-3 });
