@@ -232,16 +232,22 @@ def assert_interrupted(reply, msgs):
     assert of_type(msgs, "error")[0]["content"]["ename"] == "KeyboardInterrupt"
 
 
+def interrupt_and_collect(k, msg_id, delay, how="message"):
+    """Interrupt the running cell after `delay` s, check it ended as interrupted, and
+    return the seconds from this call to its reply."""
+    started = time.time()
+    t = interrupt_after(k, msg_id, delay, how)
+    reply, msgs = k.collect(msg_id, timeout=20)
+    t.join()
+    assert_interrupted(reply, msgs)
+    return time.time() - started
+
+
 @pytest.mark.parametrize("how", ["message", "signal", "manager"])
 def test_interrupt_async_training_loop(k, how):
     k.ok(f"let steps_{how} = 0;")
-    started = time.time()
     msg_id = k.submit(f"while (true) {{ steps_{how}++; await new Promise((r) => setTimeout(r, 5)); }}")
-    t = interrupt_after(k, msg_id, 0.7, how)
-    reply, msgs = k.collect(msg_id, timeout=20)
-    t.join()
-    assert time.time() - started < 0.7 + 1.5
-    assert_interrupted(reply, msgs)
+    assert interrupt_and_collect(k, msg_id, 0.7, how) < 0.7 + 1.5
     # The loop is dead: its counter no longer moves.
     assert k.value(f"const before_{how} = steps_{how}; await new Promise((r) => setTimeout(r, 300)); steps_{how} - before_{how}") == "0"
     assert k.value(f"steps_{how} > 10") == "true"
@@ -254,31 +260,20 @@ def test_interrupt_kills_background_work_of_the_cell(k):
         "setInterval(() => ticks++, 5);\n"
         "await new Promise((r) => setTimeout(r, 60_000));"
     )
-    t = interrupt_after(k, msg_id, 0.5)
-    reply, msgs = k.collect(msg_id, timeout=20)
-    t.join()
-    assert_interrupted(reply, msgs)
+    interrupt_and_collect(k, msg_id, 0.5)
     assert k.value("const b0 = bg, t0 = ticks; await new Promise((r) => setTimeout(r, 300)); [bg - b0, ticks - t0]") == "[ 0, 0 ]"
 
 
 @pytest.mark.parametrize("how", ["message", "signal", "manager"])
 def test_interrupt_sync_loop(k, how):
     msg_id = k.submit(f"let spins_{how} = 0;\nwhile (true) {{ spins_{how}++; }}")
-    t = interrupt_after(k, msg_id, 0.7, how)
-    started = time.time()
-    reply, msgs = k.collect(msg_id, timeout=20)
-    t.join()
-    assert time.time() - started < 0.7 + 1.5
-    assert_interrupted(reply, msgs)
+    assert interrupt_and_collect(k, msg_id, 0.7, how) < 0.7 + 1.5
     assert k.value("1 + 1") == "2"
 
 
 def test_interrupt_sync_loop_after_an_await(k):
     msg_id = k.submit("await new Promise((r) => setTimeout(r, 10));\nlet spins = 0;\nwhile (true) { spins++; }")
-    t = interrupt_after(k, msg_id, 0.7)
-    reply, msgs = k.collect(msg_id, timeout=20)
-    t.join()
-    assert_interrupted(reply, msgs)
+    interrupt_and_collect(k, msg_id, 0.7)
     assert k.value("2 + 2") == "4"
 
 
@@ -324,10 +319,7 @@ def test_interrupt_loop_without_checkpoints(k, how):
     # Code the kernel did not compile (library code, eval) has no checkpoints; a signal
     # breaks it while the cell's synchronous part runs.
     msg_id = k.submit('eval("let i = 0; while (true) { i++; }")')
-    t = interrupt_after(k, msg_id, 0.7, how)
-    reply, msgs = k.collect(msg_id, timeout=20)
-    t.join()
-    assert_interrupted(reply, msgs)
+    interrupt_and_collect(k, msg_id, 0.7, how)
     assert k.value("5 + 5") == "10"
     # Neither path leaves a stray interrupt behind for the next cell.
     assert k.value("await new Promise((r) => setTimeout(r, 200)); 6") == "6"
@@ -338,10 +330,7 @@ def test_names_of_an_interrupted_cell_stay_usable(k):
         "const losses: number[] = [];\n"
         "for (let step = 0; ; step++) { losses.push(1 / (step + 1)); await new Promise((r) => setTimeout(r, 5)); }"
     )
-    t = interrupt_after(k, msg_id, 0.5)
-    reply, msgs = k.collect(msg_id, timeout=20)
-    t.join()
-    assert_interrupted(reply, msgs)
+    interrupt_and_collect(k, msg_id, 0.5)
     assert k.value("losses.length > 5 && losses[0] === 1") == "true"
 
 
@@ -349,8 +338,5 @@ def test_interrupt_while_waiting_for_input(k):
     msg_id = k.submit('prompt("never answered: ")', allow_stdin=True)
     msg = k.kc.get_stdin_msg(timeout=10)
     assert msg["msg_type"] == "input_request"
-    t = interrupt_after(k, msg_id, 0.2)
-    reply, msgs = k.collect(msg_id, timeout=20)
-    t.join()
-    assert_interrupted(reply, msgs)
+    interrupt_and_collect(k, msg_id, 0.2)
     assert k.value("7 * 6") == "42"
