@@ -48,7 +48,7 @@ function corner(t: Tensor): { shown: Tensor; truncated: boolean } {
   return { shown: t.index(...shape.map((s) => [0, s] as const)), truncated: true };
 }
 
-function payload(t: Tensor) {
+export function payload(t: Tensor) {
   const { shown, truncated } = corner(t);
   const values = shown.values();
   return {
