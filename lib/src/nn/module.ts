@@ -3,11 +3,21 @@
 // so a layer is written as a plain class: `this.weight = Parameter(...)`,
 // `this.fc = new Linear(...)`. Dotted names ("h.0.attn.cAttn.weight") follow PyTorch's.
 import { noGrad } from "../autograd";
-import { escapeXml } from "../display/escape";
+import { moduleBundle } from "../display/module";
 import { fmt, sameShape } from "../shape";
 import { Tensor } from "../tensor";
 
 const parameters = new WeakSet<Tensor>();
+/** The shape of each module's latest output from call(), for its summary. */
+const lastOutputShape = new WeakMap<Module, readonly number[]>();
+
+/** forward() may return a record, like GPT's {logits, loss}: its first tensor stands for it. */
+function firstTensorShape(y: unknown): readonly number[] | undefined {
+  // plain records only: walking a large array's entries would cost more than the forward
+  if (typeof y !== "object" || y === null || Object.getPrototypeOf(y) !== Object.prototype) return undefined;
+  for (const v of Object.values(y)) if (v instanceof Tensor) return v.shape;
+  return undefined;
+}
 
 /** Mark a leaf tensor as a learnable parameter of the module it is assigned to. */
 export function Parameter(t: Tensor, requiresGrad = true): Tensor {
@@ -48,7 +58,11 @@ export class Module {
 
   /** Same as forward(): model.call(x) reads like PyTorch's model(x). */
   call(...args: Parameters<this["forward"]>): ReturnType<this["forward"]> {
-    return this.forward(...args);
+    const y = this.forward(...args);
+    // remembered for the summary's output shape column; a map lookup, not a copy
+    const shape = y instanceof Tensor ? y.shape : firstTensorShape(y);
+    if (shape) lastOutputShape.set(this, shape);
+    return y;
   }
 
   /** A tensor that belongs to the module's state but is not learned (e.g. an attention mask). */
@@ -220,22 +234,12 @@ export class Module {
     return this.toString();
   }
 
-  /** In a notebook: the structure as text, and a table of the parameters as HTML. */
+  /**
+   * In a notebook: the structure as text, a table of the parameters as HTML, and a summary
+   * (rows per submodule, totals, output shapes of modules run through call()).
+   */
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    const params = this.namedParameters();
-    const rows = params.map(([n, p]) =>
-      `<tr><td>${escapeXml(n)}</td><td>${escapeXml(fmt(p.shape))}</td><td>${p.numel()}</td><td>${p.requiresGrad ? "yes" : "frozen"}</td></tr>`);
-    let trainable = 0, total = 0;
-    for (const [, p] of params) {
-      total += p.numel();
-      if (p.requiresGrad) trainable += p.numel();
-    }
-    const text = this.toString();
-    const html =
-      `<details><summary>${escapeXml(this.constructor.name)}: ${total} parameters, ${trainable} trainable</summary>` +
-      `<pre>${escapeXml(text)}</pre>` +
-      `<table><thead><tr><th>name</th><th>shape</th><th>numel</th><th>trainable</th></tr></thead><tbody>${rows.join("")}</tbody></table></details>`;
-    return { "text/plain": text, "text/html": html };
+    return moduleBundle(this, (m) => lastOutputShape.get(m));
   }
 }
 
@@ -280,7 +284,7 @@ export class Sequential extends ModuleList<Module> {
 
   override forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this) y = m.forward(y);
+    for (const m of this) y = m.call(y);
     return y;
   }
 }
