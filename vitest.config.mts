@@ -5,6 +5,16 @@ export default defineConfig({
     projects: [
       { test: { name: "lib", include: ["lib/test/**/*.test.ts"], testTimeout: 60_000 } },
       {
+        // a real JupyterLab and Chromium: one server for the file, tests in order
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: "extension",
           include: ["extension/test/**/*.test.ts"],

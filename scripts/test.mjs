@@ -38,6 +38,16 @@ for (const b of ["js", ...availableBackends()]) {
   run(`library tests (${b} backend)`, "npx", ["vitest", "run", "--project", "lib"], { CHAINLAB_BACKEND: b });
 }
 
+// The extension's renderers in jsdom, then the whole stack in a real JupyterLab and Chromium
+run("extension tests (jsdom)", "npx", ["vitest", "run", "--project", "extension"]);
+const chromium = process.env.CHROMIUM ?? "/usr/bin/chromium";
+if (venvReady && existsSync(chromium)) {
+  run("browser tests (JupyterLab + Chromium)", "npx", ["vitest", "run", "--project", "browser"]);
+} else {
+  console.error(`\n== browser tests: FAILED to start (${venvReady ? `no Chromium at ${chromium}` : ".venv is not ready"})`);
+  failures.push("browser tests");
+}
+
 // The kernel's protocol tests: jupyter_kernel_test, our own protocol tests, a notebook run.
 if (venvReady) {
   run("kernel tests", python, ["-m", "pytest", "test/kernel", "-q"]);
