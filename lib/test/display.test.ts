@@ -78,7 +78,7 @@ describe("Monitor", () => {
     expect(c.series).toEqual([{ name: "train", split: "train" }, { name: "val", split: "val" }]);
     expect(column(c.data, "value")).toEqual([1, 0.5, 1 / 3, 0.4]);
     expect(column(c.data, "step")).toEqual([0, 1, 2, 2]);
-    const gf = m.gradflowBundle()[GRADFLOW_MIME];
+    const gf = m.gradflowBundle()[GRADFLOW_MIME] as { layers: string[]; data: string };
     expect(gf.layers).toEqual(["fc.weight"]); // vectors are left out by default
     expect(column(gf.data, "gradMean")).toEqual([1, 2, 3]);
     expect(column(gf.data, "weightNorm")[0]).toBeCloseTo(Math.sqrt(30));

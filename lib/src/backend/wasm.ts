@@ -106,8 +106,9 @@ const claimShares = new Function(`return ${CLAIM_LOOP}`)() as (c: Int32Array, ru
 class Runtime {
   readonly k: Kernels;
   readonly memory: WasmMemory;
-  private f32 = new Float32Array(0);
-  private i32 = new Int32Array(0);
+  // views of a SharedArrayBuffer: typed with the default ArrayBufferLike, not ArrayBuffer
+  private f32: Float32Array = new Float32Array(0);
+  private i32: Int32Array = new Int32Array(0);
   private readonly scratch: number[] = [];
   private readonly arenaBase: number;
   private top = 0;

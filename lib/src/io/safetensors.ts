@@ -288,12 +288,12 @@ function decodeData(bytes: Uint8Array, start: number, e: Entry, source: string, 
   const count = (e.end - e.begin) / itemSize[e.dtype];
   const abs = bytes.byteOffset + start;
   if (e.dtype === "F32" || e.dtype === "I32") {
-    const Ctor = e.dtype === "F32" ? Float32Array : Int32Array;
     if (littleEndian) {
-      if (!copy && abs % 4 === 0) return new Ctor(bytes.buffer, abs, count);
+      const f32 = e.dtype === "F32";
+      if (!copy && abs % 4 === 0) return f32 ? new Float32Array(bytes.buffer, abs, count) : new Int32Array(bytes.buffer, abs, count);
       const own = new Uint8Array(count * 4);
       own.set(bytes.subarray(start, start + count * 4));
-      return new Ctor(own.buffer);
+      return f32 ? new Float32Array(own.buffer) : new Int32Array(own.buffer);
     }
   }
   const dv = new DataView(bytes.buffer, abs, e.end - e.begin);

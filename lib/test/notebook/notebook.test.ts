@@ -25,7 +25,7 @@ afterEach(() => installSink(undefined));
 describe("display outside a notebook", () => {
   it("prints text/plain and stays quiet on updates", () => {
     const write = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-    const id = display({ a: 1 });
+    const id = display({ a: 1 }, { displayId: "outside" });
     updateDisplay(id, { a: 2 });
     clearOutput();
     expect(write.mock.calls.map((c) => c[0])).toEqual(["{ a: 1 }\n"]);
