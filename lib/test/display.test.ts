@@ -75,7 +75,7 @@ describe("Monitor", () => {
     }
     m.log({ val: 0.4 }, 2);
     const c = bundleOf(m)[CURVES_MIME];
-    expect(c.series).toEqual([{ name: "train", split: "train" }, { name: "val", split: "val" }]);
+    expect(c.series).toEqual([{ name: "train", split: "train", count: 3 }, { name: "val", split: "val", count: 1 }]);
     expect(column(c.data, "value")).toEqual([1, 0.5, 1 / 3, 0.4]);
     expect(column(c.data, "step")).toEqual([0, 1, 2, 2]);
     const gf = m.gradflowBundle()[GRADFLOW_MIME] as { layers: string[]; data: string };

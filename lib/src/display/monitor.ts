@@ -48,6 +48,8 @@ function entries(p: NamedParams): [string, Tensor][] {
 
 let nextId = 0;
 const live = new Map<string, Monitor>();
+/** The widgets' comms open on each monitor, closed when its run ends. */
+const widgetComms = new WeakMap<Monitor, Set<CommChannel>>();
 
 /** Route widget commands to the monitor they name. */
 function ensureCommTarget(): void {
@@ -60,11 +62,52 @@ function ensureCommTarget(): void {
       comm.close({ error: `no running monitor ${data.monitorId}` });
       return;
     }
-    comm.onMsg((data) => m.command(data as Record<string, unknown>));
+    let open = widgetComms.get(m);
+    if (!open) widgetComms.set(m, (open = new Set()));
+    open.add(comm);
+    comm.onClose(() => open.delete(comm));
+    // every command is answered with the state it left, so the widget shows what the loop sees
+    comm.onMsg((data) => {
+      m.command(data as Record<string, unknown>);
+      if (!comm.closed) comm.send({ state: m.state() });
+    });
     comm.send({ state: m.state() });
   });
 }
 ensureCommTarget.done = false;
+
+/** At most about this many points of one series go into a curves bundle. */
+export const MAX_CURVE_POINTS = 2000;
+
+/**
+ * Which of `values` to send so that at most about `budget` remain and the curve keeps its
+ * shape: the newest eighth exactly, and before it, per bucket of consecutive points, the
+ * first, the smallest, the largest and the last (so a spike survives). Buckets are a power
+ * of two long and start at multiples of it, so they stay put while the run grows.
+ */
+export function keptIndices(values: ArrayLike<number>, budget = MAX_CURVE_POINTS): number[] {
+  const n = values.length;
+  if (n <= budget) return Array.from({ length: n }, (_, i) => i);
+  const tail = Math.floor(budget / 8);
+  const head = n - tail;
+  let size = 1;
+  while (Math.ceil(head / size) * 4 > budget - tail) size *= 2;
+  const out: number[] = [];
+  for (let b = 0; b < head; b += size) {
+    const e = Math.min(b + size, head);
+    let lo = -1, hi = -1;
+    for (let i = b; i < e; i++) {
+      const v = values[i];
+      if (!Number.isFinite(v)) continue;
+      if (lo < 0 || v < values[lo]) lo = i;
+      if (hi < 0 || v > values[hi]) hi = i;
+    }
+    const picks = [b, lo, hi, e - 1].filter((i) => i >= 0).sort((x, y) => x - y);
+    for (let k = 0; k < picks.length; k++) if (k === 0 || picks[k] !== picks[k - 1]) out.push(picks[k]);
+  }
+  for (let i = head; i < n; i++) out.push(i);
+  return out;
+}
 
 export class Monitor {
   readonly id = `monitor-${process.pid}-${++nextId}`;
@@ -178,10 +221,16 @@ export class Monitor {
     this.dirty = false;
   }
 
-  /** Draw the final state and release the widget's controls. */
+  /** Draw the final state (marked as ended) and release the widget's controls. */
   close(): void {
+    const wasLive = live.delete(this.id);
+    if (wasLive) this.dirty = true;
     this.redraw(true);
-    live.delete(this.id);
+    const open = widgetComms.get(this);
+    if (open) {
+      for (const comm of [...open]) comm.close({ error: `the run of monitor ${this.id} has ended` });
+      open.clear();
+    }
   }
 
   private redraw(force: boolean): void {
@@ -202,8 +251,21 @@ export class Monitor {
 
   curvesBundle(): Record<string, unknown> {
     const names = [...this.series.keys()];
+    const rows = new Map<string, number[]>(names.map((n) => [n, []]));
+    this.points.forEach((p, i) => rows.get(p.series)?.push(i));
+    // every update resends the table: a long run is sent decimated, its newest points exact
+    const kept = new Uint8Array(this.points.length);
+    let downsampled = false;
+    for (const idx of rows.values()) {
+      const values = idx.map((i) => this.points[i].value);
+      const keep = keptIndices(values, MAX_CURVE_POINTS);
+      if (keep.length < idx.length) downsampled = true;
+      for (const k of keep) kept[idx[k]] = 1;
+    }
+    const shown = this.points.filter((_, i) => kept[i] === 1);
     const last = names.map((n) => {
-      const p = this.points.filter((q) => q.series === n).pop();
+      const idx = rows.get(n)!;
+      const p = idx.length ? this.points[idx[idx.length - 1]] : undefined;
       return `${n} ${p ? Number(p.value.toPrecision(4)) : "-"}`;
     });
     return {
@@ -213,16 +275,22 @@ export class Monitor {
         title: this.title,
         xLabel: this.xLabel,
         monitorId: this.id,
-        series: names.map((name) => ({ name, ...(this.series.get(name) ? { split: this.series.get(name) } : {}) })),
+        running: live.has(this.id),
+        downsampled,
+        series: names.map((name) => ({
+          name,
+          ...(this.series.get(name) ? { split: this.series.get(name) } : {}),
+          count: rows.get(name)!.length,
+        })),
         data: arrowBase64({
-          step: Float64Array.from(this.points, (p) => p.step),
-          series: this.points.map((p) => p.series),
-          value: Float64Array.from(this.points, (p) => p.value),
+          step: Float64Array.from(shown, (p) => p.step),
+          series: shown.map((p) => p.series),
+          value: Float64Array.from(shown, (p) => p.value),
         }),
       },
       "image/svg+xml": lineChartSvg(
         this.title, this.xLabel,
-        names.map((name) => ({ name, points: this.points.filter((p) => p.series === name).map((p) => [p.step, p.value] as [number, number]) })),
+        names.map((name) => ({ name, points: shown.filter((p) => p.series === name).map((p) => [p.step, p.value] as [number, number]) })),
       ),
     };
   }

@@ -1,0 +1,110 @@
+// The curves side of Monitor: a long run's bundle stays small and keeps its shape, a closed
+// run says it ended, and the widget's comm gets the loop's state after every command.
+import { tableFromIPC } from "apache-arrow";
+import { describe, expect, test } from "vitest";
+import { Monitor, installSink, CURVES_MIME } from "../src";
+import { keptIndices, MAX_CURVE_POINTS } from "../src/display/monitor";
+
+const table = (b64: string) => tableFromIPC(Buffer.from(b64, "base64"));
+const col = (b64: string, name: string) => Array.from(table(b64).getChild(name)!.toArray() as ArrayLike<number>);
+
+describe("curves bundle size", () => {
+  test("a 100k-point run sends at most ~2k points a series, keeping the spike and the last point", () => {
+    const m = new Monitor({ show: false });
+    for (let i = 0; i < 100_000; i++) {
+      m.log({ train: i === 31_337 ? 50 : 2 + Math.sin(i / 100) });
+      if (i % 10 === 0) m.log({ val: 1 + 1 / (i + 1) }, i);
+    }
+    const bundle = m.curvesBundle();
+    const c = bundle[CURVES_MIME] as Record<string, any>;
+    const t = table(c.data);
+    const series = Array.from({ length: t.numRows }, (_, i) => String(t.getChild("series")!.get(i)));
+    const steps = col(c.data, "step"), values = col(c.data, "value");
+    const train = values.filter((_, i) => series[i] === "train");
+    const val = values.filter((_, i) => series[i] === "val");
+    expect(train.length).toBeLessThanOrEqual(MAX_CURVE_POINTS);
+    expect(train.length).toBeGreaterThan(500);
+    expect(val.length).toBeLessThanOrEqual(MAX_CURVE_POINTS);
+    expect(Math.max(...train)).toBe(50);
+    expect(steps[steps.lastIndexOf(99_999)]).toBe(99_999);
+    expect(values[series.lastIndexOf("train")]).toBe(2 + Math.sin(99_999 / 100));
+    expect(c.downsampled).toBe(true);
+    expect(c.series).toEqual([{ name: "train", split: "train", count: 100_000 }, { name: "val", split: "val", count: 10_000 }]);
+    expect(m.points.length).toBe(110_000); // the record stays complete
+    // the newest eighth of the budget arrives exactly, every step of it
+    const trainSteps = steps.filter((_, i) => series[i] === "train");
+    expect(trainSteps.slice(-200)).toEqual(Array.from({ length: 200 }, (_, i) => 99_800 + i));
+    expect(bundle["image/svg+xml"]).toMatch(/^<svg/);
+    m.close();
+  });
+
+  test("a short run is sent whole, and decimation keeps order, minimum and maximum", () => {
+    const m = new Monitor({ show: false });
+    for (let i = 0; i < 10; i++) m.log({ loss: i });
+    const c = m.curvesBundle()[CURVES_MIME] as Record<string, any>;
+    expect(col(c.data, "value")).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(c.downsampled).toBe(false);
+    expect(c.running).toBe(true);
+    m.close();
+
+    const v = Array.from({ length: 10_000 }, (_, i) => (i === 1234 ? -7 : i === 4321 ? 9 : 0));
+    v[5000] = NaN;
+    const k = keptIndices(v, 400);
+    expect(k.length).toBeLessThanOrEqual(400);
+    expect(k).toEqual([...k].sort((a, b) => a - b));
+    expect(new Set(k).size).toBe(k.length);
+    expect(k).toContain(1234);
+    expect(k).toContain(4321);
+    expect(k[k.length - 1]).toBe(9999);
+  });
+});
+
+describe("monitor comm", () => {
+  test("state after open and after every command; closing the monitor ends the run", () => {
+    let target: ((comm: any, msg: any) => void) | null = null;
+    const updates: Record<string, any>[] = [];
+    installSink({
+      kind: "test",
+      display: () => {},
+      updateDisplay: (_id: string, b: Record<string, any>) => updates.push(b[CURVES_MIME]),
+      registerCommTarget: (_name: string, h: (comm: any, msg: any) => void) => { target = h; },
+    } as never);
+    try {
+      const optimizer = { paramGroups: [{ lr: 0.1 }] };
+      const m = new Monitor({ optimizer });
+      expect(target).not.toBeNull();
+      const sent: unknown[] = [];
+      let onMsg: (d: unknown) => void = () => {};
+      const closeHandlers: (() => void)[] = [];
+      const comm = {
+        commId: "c1", targetName: "chainlab.monitor", closed: false,
+        send: (d: unknown) => sent.push(d),
+        onMsg: (h: (d: unknown) => void) => { onMsg = h; },
+        onClose: (h: () => void) => closeHandlers.push(h),
+        close: (d: unknown) => { comm.closed = true; sent.push({ closed: d }); closeHandlers.forEach((h) => h()); },
+      };
+      target!(comm, { content: { data: { monitorId: m.id } } });
+      expect(sent).toEqual([{ state: { stopRequested: false, paused: false, lr: 0.1 } }]);
+      onMsg({ action: "pause" });
+      onMsg({ action: "lr", lr: 0.03 });
+      onMsg({ action: "resume" });
+      onMsg({ action: "stop" });
+      expect(sent.slice(1)).toEqual([
+        { state: { stopRequested: false, paused: true, lr: 0.1 } },
+        { state: { stopRequested: false, paused: true, lr: 0.03 } },
+        { state: { stopRequested: false, paused: false, lr: 0.03 } },
+        { state: { stopRequested: true, paused: false, lr: 0.03 } },
+      ]);
+      m.log({ train: 1 });
+      m.close();
+      expect(updates[updates.length - 1].running).toBe(false);
+      expect(sent[sent.length - 1]).toEqual({ closed: { error: expect.stringMatching(/has ended/) } });
+
+      const other = { ...comm, closed: false, close: (d: unknown) => sent.push({ refused: d }) };
+      target!(other, { content: { data: { monitorId: m.id } } });
+      expect(sent[sent.length - 1]).toEqual({ refused: { error: `no running monitor ${m.id}` } });
+    } finally {
+      installSink(undefined);
+    }
+  });
+});
