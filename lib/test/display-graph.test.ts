@@ -1,0 +1,154 @@
+// The graph bundle's own backward pass must be the engine's: the same gradient at every
+// node, edge contributions that add up to their input's gradient, and no .grad touched.
+import { tableFromIPC } from "apache-arrow";
+import { describe, expect, test } from "vitest";
+import { computationGraph, GRAPH_MIME, manualSeed, nn, randn, tensor, F, randint } from "../src";
+import { graphJson } from "../src/display/graph";
+import type { Tensor } from "../src/tensor";
+
+const bundleOf = (x: object) => (x as Record<symbol, () => Record<string, any>>)[Symbol.for("Jupyter.display")]();
+const column = (b64: string) => Array.from(tableFromIPC(Buffer.from(b64, "base64")).getChild("value")!.toArray() as ArrayLike<number>);
+
+/** The tensors of the graph in the bundle's id order (breadth first from the root). */
+function tensorsOf(root: Tensor): Tensor[] {
+  const out = [root];
+  const seen = new Set(out);
+  for (let i = 0; i < out.length; i++) for (const x of out[i].gradFn?.inputs ?? []) if (!seen.has(x)) { seen.add(x); out.push(x); }
+  return out;
+}
+
+describe("computation graph capture", () => {
+  test("per-node gradients equal backward()'s, and .grad stays untouched", () => {
+    const a = tensor([1.5, -0.5, 2], { requiresGrad: true });
+    const b = tensor([0.3, 0.7, -1.1], { requiresGrad: true });
+    const c = tensor(0.25, { requiresGrad: true });
+    const h = a.mul(b).add(c).retainGrad();
+    const y = h.tanh().sum();
+    const g = graphJson(y);
+    expect(g.stepsAvailable).toBe(true);
+    expect(a.grad).toBeNull();
+    expect(h.grad).toBeNull();
+    y.backward();
+    const ts = tensorsOf(y);
+    expect(g.nodes.length).toBe(ts.length);
+    for (const [t, name] of [[a, "a"], [b, "b"], [c, "c"], [h, "h"]] as const) {
+      const node = g.nodes[ts.indexOf(t)];
+      expect(node.grad, name).toEqual(Array.from(t.grad!.values()));
+      expect(column(node.tensor!.grad!.data)).toEqual(Array.from(t.grad!.values()));
+    }
+    expect(g.nodes[ts.indexOf(a)].kind).toBe("leaf");
+    expect(g.nodes[0].kind).toBe("output");
+    expect(g.nodes[0].grad).toEqual([1]);
+    // the output first, each node after every node that uses it
+    expect(g.order[0]).toBe(0);
+    expect(new Set(g.order).size).toBe(g.order.length);
+    for (const [from, to] of g.edges) if (g.order.includes(from)) expect(g.order.indexOf(to)).toBeLessThan(g.order.indexOf(from));
+  });
+
+  test("a value used twice: contributions along its edges sum to its gradient", () => {
+    const x = tensor(4, { requiresGrad: true });
+    const y = x.mul(x).add(x);
+    const g = graphJson(y);
+    const xid = tensorsOf(y).indexOf(x);
+    const into = g.edges.map((e, i) => [e, i] as const).filter(([e]) => e[0] === xid).map(([, i]) => g.edgeGrads[i] as number[]);
+    expect(into.length).toBe(3); // twice into mul, once into add
+    expect(into.map((s) => s[0]).sort()).toEqual([1, 4, 4]);
+    expect(into.reduce((s, v) => s + v[0], 0)).toBe(9);
+    expect(g.nodes[xid].grad).toEqual([9]);
+    y.backward();
+    expect(x.grad!.item()).toBe(9);
+  });
+
+  test("broadcast and matmul: contributions add up element by element", () => {
+    manualSeed(3);
+    const W = randn([3, 2], { requiresGrad: true });
+    const bias = randn([2], { requiresGrad: true });
+    const x = randn([4, 3]);
+    const z = x.matmul(W).add(bias);
+    const y = z.relu().add(z.sigmoid()).mean();
+    const g = graphJson(y, { model: { namedParameters: () => [["fc.weight", W], ["fc.bias", bias]] } });
+    y.backward();
+    const ts = tensorsOf(y);
+    const wNode = g.nodes[ts.indexOf(W)];
+    expect(wNode.kind).toBe("param");
+    expect(wNode.name).toBe("fc.weight");
+    expect(g.nodes[ts.indexOf(x)].kind).toBe("constant");
+    expect(g.nodes[ts.indexOf(x)].grad).toBeUndefined();
+    expect(wNode.grad).toEqual(Array.from(W.grad!.values()));
+    expect(g.nodes[ts.indexOf(bias)].grad).toEqual(Array.from(bias.grad!.values()));
+    // z is used twice: the two contributions sum to its gradient
+    const zid = ts.indexOf(z);
+    const parts = g.edges.map((e, i) => [e, i] as const).filter(([e]) => e[0] === zid).map(([, i]) => g.edgeGrads[i]);
+    expect(parts.length).toBe(2);
+    const zg = g.nodes[zid].grad as number[];
+    expect(zg.length).toBe(8);
+    zg.forEach((v, i) => expect(v).toBeCloseTo((parts[0] as number[])[i] + (parts[1] as number[])[i], 6));
+  });
+
+  test("a freed graph falls back to the .grad fields", () => {
+    const a = tensor(2, { requiresGrad: true });
+    const y = a.mul(3).exp();
+    y.backward();
+    const g = graphJson(y);
+    expect(g.stepsAvailable).toBe(false);
+    expect(g.edgeGrads.every((e) => e === null)).toBe(true);
+    expect(g.nodes[g.nodes.length - 1].grad ?? g.nodes.find((n) => n.kind === "leaf")!.grad).toEqual([a.grad!.item()]);
+    expect(g.order[0]).toBe(0);
+  });
+
+  test("after backward with retainGraph the pass is captured again", () => {
+    const a = tensor([1, 2, 3], { requiresGrad: true });
+    const y = a.pow(2).sum();
+    y.backward(undefined, { retainGraph: true });
+    const before = Array.from(a.grad!.values());
+    const g = graphJson(y);
+    expect(g.stepsAvailable).toBe(true);
+    expect(Array.from(a.grad!.values())).toEqual(before);
+    expect(g.nodes.find((n) => n.kind === "leaf")!.grad).toEqual([2, 4, 6]);
+  });
+
+  test("large tensors get summaries and capped payloads; big graphs are cut and counted", () => {
+    manualSeed(1);
+    const lin = new nn.Linear(64, 64);
+    let h = randn([32, 64]);
+    for (let i = 0; i < 40; i++) h = lin.forward(h).tanh();
+    const loss = h.pow(2).mean();
+    const b = bundleOf(computationGraph(loss, { model: lin, maxNodes: 50 }));
+    const g = b[GRAPH_MIME];
+    expect(g.nodes.length).toBe(50);
+    expect(g.truncated).toBe(true);
+    expect(g.omitted).toBeGreaterThan(0);
+    expect(g.edges.every(([f, t]: number[]) => f < 50 && t < 50)).toBe(true);
+    expect(g.edgeGrads.length).toBe(g.edges.length);
+    const big = g.nodes.find((n: any) => n.shape.join() === "32,64")!;
+    expect(Object.keys(big.value).sort()).toEqual(["max", "mean", "min"]);
+    expect(big.tensor.shownShape.reduce((p: number, q: number) => p * q, 1)).toBeLessThanOrEqual(1000);
+    expect(big.tensor.shape).toEqual([32, 64]);
+    expect(JSON.stringify(g).length).toBeLessThan(2_000_000);
+    expect(b["image/svg+xml"]).toMatch(/^<svg/);
+    expect(b["text/plain"]).toMatch(/more nodes/);
+    expect(lin.weight.grad).toBeNull();
+  });
+
+  test("crossEntropy graph: leaf gradients match", () => {
+    manualSeed(2);
+    const logits = randn([5, 4], { requiresGrad: true });
+    const target = randint(0, 4, [5]);
+    const loss = F.crossEntropy(logits.mul(2), target);
+    const g = graphJson(loss);
+    loss.backward();
+    expect(g.nodes.find((n) => n.kind === "leaf")!.grad).toEqual({
+      min: expect.closeTo(Math.min(...logits.grad!.values()), 6),
+      max: expect.closeTo(Math.max(...logits.grad!.values()), 6),
+      mean: expect.anything(),
+    });
+    expect(g.nodes[0].op).toBe("crossEntropy");
+  });
+
+  test("hostile names are escaped in the SVG fallback", () => {
+    const a = tensor(1, { requiresGrad: true });
+    a.name = "<script>x</script>";
+    const svg = bundleOf(computationGraph(a.mul(2)))["image/svg+xml"] as string;
+    expect(svg).not.toContain("<script>");
+  });
+});
