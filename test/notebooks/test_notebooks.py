@@ -1,6 +1,6 @@
 """Every tutorial notebook, run end to end on the chainlab kernel, and its key results.
 
-Each notebook runs once per test run (05 before 06, which loads 05's checkpoint); the
+Each notebook runs once per test run (07 before 08 and 09, which load 07's checkpoint); the
 tests then read its outputs: no errors, the rich displays it is meant to draw, and the
 numbers it is meant to reach. Set CHAINLAB_NOTEBOOK_OUT=<dir> to keep the executed copies.
 """
@@ -135,8 +135,21 @@ def test_01_chain_rule():
     assert "ok: true" in run.text  # gradcheck
 
 
-def test_02_tensors_and_broadcasting():
-    run = execute("02-tensors-and-broadcasting.ipynb")
+def test_02_autodiff_from_scratch():
+    run = execute("02-autodiff-from-scratch.ipynb")
+    assert CURVES in run.mime_types()
+    assert "dy/dx = 40" in run.text
+    assert run.number(r"final loss: ([\d.]+)") < 0.05
+    assert "all four right: true" in run.text
+    assert run.number(r"max \|ours - library\| over 17 gradients = ([\d.e+-]+)") < 1e-5
+    assert "library gradcheck ok: true" in run.text
+    assert run.number(r"our engine against central differences: max error ([\d.e+-]+)") < 1e-6
+    assert run.number(r"max gradient difference ([\d.e+-]+)") < 1e-3
+    assert run.number(r"speed-up: (\d+)x") > 50
+
+
+def test_03_tensors_and_broadcasting():
+    run = execute("03-tensors-and-broadcasting.ipynb")
     assert {TENSOR, GRAPH} <= run.mime_types()
     assert "same storage: true" in run.text
     assert "cannot be broadcast" in run.text
@@ -156,16 +169,16 @@ def test_03_first_network():
     assert boundary[0].data[TENSOR]["shape"] == [48, 48]
 
 
-def test_04_digits_cnn():
-    run = execute("04-digits-cnn.ipynb")
+def test_06_digits_cnn():
+    run = execute("06-digits-cnn.ipynb")
     assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
     assert run.number(r"test accuracy: ([\d.]+)") > 0.9
     confusion = [o for o in run.outputs if "data" in o and TENSOR in o.data and o.data[TENSOR]["shape"] == [10, 10]]
     assert confusion, "no confusion matrix drawn"
 
 
-def test_05_pretraining_a_gpt():
-    run = execute("05-pretraining-a-gpt.ipynb")
+def test_07_pretraining_a_gpt():
+    run = execute("07-pretraining-a-gpt.ipynb")
     assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
     vocab = run.number(r"vocabulary: (\d+) characters")
     start = run.number(r"loss: ([\d.]+) \(ln V")
@@ -177,10 +190,10 @@ def test_05_pretraining_a_gpt():
     assert (NOTEBOOK_DIR / "checkpoints" / "gpt-moby.safetensors").exists()
 
 
-def test_06_fine_tuning():
-    run = execute("06-fine-tuning.ipynb")
+def test_08_fine_tuning():
+    run = execute("08-fine-tuning.ipynb")
     assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
-    assert "loaded checkpoints/gpt-moby.safetensors" in run.text, "06 should start from 05's checkpoint"
+    assert "loaded checkpoints/gpt-moby.safetensors" in run.text, "08 should start from 07's checkpoint"
     m = re.search(r"LoRA trainable in the GPT: (\d+) = (\d+) layers x r\(in \+ out\) = \d+ x (\d+) x \((\d+) \+ (\d+)\) = (\d+): true", run.text)
     assert m, run.text[-3000:]
     trainable, layers, r, d_in, d_out, formula = map(int, m.groups())
