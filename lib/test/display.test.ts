@@ -20,7 +20,9 @@ describe("tensor bundle", () => {
     expect(j.stats.max).toBe(5);
     expect(j.stats.mean).toBeCloseTo(5 / 6);
     expect(column(j.grad.data, "value")).toEqual([2, -4, 6, 8, 10, -12]);
-    expect(b["image/svg+xml"]).toMatch(/^<svg/);
+    // a small tensor's static fallback is its printed values, not a heatmap
+    expect(b["text/html"]).toContain("<pre>");
+    expect(b["image/svg+xml"]).toBeUndefined();
   });
 
   test("a large tensor sends a leading corner and counts NaN and inf", () => {
@@ -38,12 +40,17 @@ describe("tensor bundle", () => {
     expect(shown[j.shownShape[1]]).toBeCloseTo(x.storage[400]); // second row starts at x[1, 0]
   });
 
-  test("names are escaped in the SVG fallback", () => {
-    const x = tensor([1, 2]);
+  test("names are escaped in the SVG and HTML fallbacks", () => {
+    const x = randn(20, 20);
     x.name = "<script>alert(1)</script>";
     const svg = bundleOf(x)["image/svg+xml"] as string;
     expect(svg).not.toContain("<script>");
     expect(svg).toContain("&#60;script&#62;");
+    const y = tensor([1, 2]);
+    y.name = x.name;
+    const html = bundleOf(y)["text/html"] as string;
+    expect(html).not.toContain("<script>");
+    expect(html).toContain("&#60;script&#62;");
   });
 });
 

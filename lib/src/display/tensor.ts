@@ -1,5 +1,6 @@
 // A tensor's display bundle: the values (a corner when large), summary statistics and the
-// gradient beside them, plus an SVG heatmap for viewers without the chainlab extension.
+// gradient beside them, plus a static picture for viewers without the chainlab extension:
+// the printed numbers for a small tensor, an SVG heatmap for a bigger one.
 import type { Tensor } from "../tensor";
 import { arrowBase64 } from "./arrow";
 import { escapeXml } from "./escape";
@@ -7,6 +8,8 @@ import { escapeXml } from "./escape";
 export const TENSOR_MIME = "application/vnd.chainlab.tensor+json";
 /** At most this many values go into a bundle; larger tensors send a leading corner. */
 const MAX_VALUES = 10_000;
+/** Tensors with at most this many values are shown as numbers rather than as a heatmap. */
+export const SMALL_VALUES = 100;
 
 export interface TensorStats {
   min: number;
@@ -57,6 +60,8 @@ export function payload(t: Tensor) {
     dtype: t.dtype,
     stats: tensorStats(t.values()),
     truncated,
+    requiresGrad: t.requiresGrad,
+    ...(t.gradFn ? { gradFn: t.gradFn.name } : {}),
     data: arrowBase64({ value: values instanceof Int32Array ? values : new Float32Array(values) }),
   };
 }
@@ -64,11 +69,15 @@ export function payload(t: Tensor) {
 export function tensorBundle(t: Tensor): Record<string, unknown> {
   const json: Record<string, unknown> = { version: 1, ...(t.name ? { name: t.name } : {}), ...payload(t) };
   if (t.grad) json.grad = payload(t.grad);
-  return {
-    "text/plain": t.toString(),
-    [TENSOR_MIME]: json,
-    "image/svg+xml": heatmapSvg(t),
-  };
+  const fallback = t.numel() <= SMALL_VALUES ? { "text/html": valuesHtml(t) } : { "image/svg+xml": heatmapSvg(t) };
+  return { "text/plain": t.toString(), [TENSOR_MIME]: json, ...fallback };
+}
+
+/** A small tensor as its printed values (and its gradient's), escaped: numbers read better than boxes. */
+export function valuesHtml(t: Tensor): string {
+  const name = t.name ? `<div><b>${escapeXml(t.name)}</b></div>` : "";
+  const grad = t.grad && t.grad.numel() <= SMALL_VALUES ? `<div>grad</div><pre>${escapeXml(t.grad.toString())}</pre>` : "";
+  return `<div class="chainlab-tensor">${name}<pre>${escapeXml(t.toString())}</pre>${grad}</div>`;
 }
 
 /** Diverging blue-white-red around zero, scaled by the largest magnitude. */
