@@ -2,76 +2,22 @@
 // a cell keeps the main thread busy: an interrupt request reaches a synchronous loop
 // (through a shared counter the cell's loop checkpoints read), and a synchronous prompt()
 // can block the main thread while its answer comes in here.
-import { parentPort, workerData } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import * as zmq from "zeromq";
-import { Codec, type ConnectionInfo, type Message } from "./wire";
+import { address, inputState, sendQueue, sharedInts, sharedText, slot, type ChannelsData, type FromChannels, type ToChannels } from "./thread-link";
+import { Codec, type Message } from "./wire";
 
-export interface ChannelsData {
-  connection: ConnectionInfo;
-  shared: SharedArrayBuffer;
-  kernelInfo: Record<string, unknown>;
-}
-
-/** Layout of the shared buffer. */
-export const slot = {
-  epoch: 0,
-  inputState: 1,
-  inputLength: 2,
-  /** 1 while the main thread runs cell code under vm's breakOnSigint. */
-  inVm: 3,
-  /** SIGINTs this thread sent to its own process (the main thread ignores those). */
-  selfSignals: 4,
-  /** The last interrupt counter value the main thread has acted on. */
-  seenEpoch: 5,
-} as const;
-export const inputState = { idle: 0, waiting: 1, done: 2, interrupted: 3 } as const;
-export const sharedSlots = 8;
-export const sharedHeader = sharedSlots * 4;
-export const sharedSize = sharedHeader + (1 << 20);
-
-export type ToChannels =
-  | { type: "input"; prompt: string; password: boolean; identities: Uint8Array[]; parent: Record<string, unknown> }
-  | { type: "close" };
-
-export type FromChannels =
-  | { type: "interrupt" }
-  | { type: "shutdown"; restart: boolean }
-  | { type: "input-done" }
-  | { type: "log"; text: string };
-
-/** Sends frames in order on a socket, one send at a time (zeromq allows no concurrent sends). */
-export function sendQueue(sock: zmq.Writable & zmq.Socket): (frames: (Buffer | string)[]) => void {
-  const queue: (Buffer | string)[][] = [];
-  let draining = false;
-  return (frames: (Buffer | string)[]) => {
-    queue.push(frames);
-    if (draining) return;
-    draining = true;
-    void (async () => {
-      try {
-        while (queue.length) await sock.send(queue.shift()!);
-      } catch {
-        // The socket closed while shutting down.
-      } finally {
-        draining = false;
-      }
-    })();
-  };
-}
-
-async function main(): Promise<void> {
-  const data = workerData as ChannelsData;
+/** Serves the control, stdin and heartbeat sockets until the main thread posts "close". */
+export async function runChannels(data: ChannelsData, port: MessagePort): Promise<void> {
   const conn = data.connection;
-  const port = parentPort!;
   const codec = new Codec(conn);
-  const ints = new Int32Array(data.shared, 0, sharedSlots);
-  const bytes = new Uint8Array(data.shared, sharedHeader);
-  const address = (p: number) => `${conn.transport}://${conn.ip}${conn.transport === "ipc" ? "-" : ":"}${p}`;
+  const ints = sharedInts(data.shared);
+  const bytes = sharedText(data.shared);
 
   const control = new zmq.Router();
   const stdin = new zmq.Router();
   const hb = new zmq.Reply();
-  await Promise.all([control.bind(address(conn.control_port)), stdin.bind(address(conn.stdin_port)), hb.bind(address(conn.hb_port))]);
+  await Promise.all([control.bind(address(conn, conn.control_port)), stdin.bind(address(conn, conn.stdin_port)), hb.bind(address(conn, conn.hb_port))]);
   const sendControl = sendQueue(control);
   const sendStdin = sendQueue(stdin);
   const post = (m: FromChannels) => port.postMessage(m);
@@ -155,4 +101,3 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => parentPort?.postMessage({ type: "log", text: `channels failed: ${String(e)}` } satisfies FromChannels));

@@ -6,6 +6,7 @@ import Module, { createRequire } from "node:module";
 import path from "node:path";
 import vm from "node:vm";
 import { awaitHook, createConverter, printQuickInfo, takeLineMap, tickHook, type Converter, type Diagnostic } from "./compile";
+import { slot } from "./thread-link";
 
 export interface ErrorContent {
   ename: string;
@@ -45,12 +46,8 @@ export interface ExecutorOptions {
   cwd: string;
   /** Modules cells import by a bare name, resolved from the kernel (e.g. chainlab). */
   modules: Record<string, { dir: string; types: string }>;
-  /**
-   * Slots shared with the control thread: [0] an interrupt counter it bumps while this
-   * thread may be busy, [3] set here while cell code runs under breakOnSigint, [4] how many
-   * SIGINTs it sent to this process, [5] the counter value this thread has acted on.
-   */
-  interruptEpoch?: Int32Array;
+  /** The slots shared with the channels thread (thread-link.ts), for interrupts. */
+  shared?: Int32Array;
 }
 
 export class Executor {
@@ -113,8 +110,8 @@ export class Executor {
       });
     };
     g[tickHook] = () => {
-      const epoch = this.options.interruptEpoch;
-      if (epoch && epoch[0] !== this.seenEpoch) this.checkEpoch();
+      const shared = this.options.shared;
+      if (shared && shared[slot.epoch] !== this.seenEpoch) this.checkEpoch();
       if (this.interruptedCount > 0 && this.als.getStore()?.interrupted) throw new KeyboardInterrupt();
     };
     this.wrapTimers();
@@ -152,19 +149,19 @@ export class Executor {
 
   /** Applies interrupts another thread announced through the shared counter. */
   checkEpoch(): void {
-    const epoch = this.options.interruptEpoch;
-    if (!epoch) return;
-    const now = Atomics.load(epoch, 0);
+    const shared = this.options.shared;
+    if (!shared) return;
+    const now = Atomics.load(shared, slot.epoch);
     if (now === this.seenEpoch) return;
     this.seenEpoch = now;
-    Atomics.store(epoch, 5, now);
+    Atomics.store(shared, slot.seenEpoch, now);
     this.interrupt();
   }
 
   /** True (once per signal) when a SIGINT came from the control thread. */
   consumeSelfSignal(): boolean {
-    const shared = this.options.interruptEpoch;
-    if (!shared || this.consumedSelfSignals >= Atomics.load(shared, 4)) return false;
+    const shared = this.options.shared;
+    if (!shared || this.consumedSelfSignals >= Atomics.load(shared, slot.selfSignals)) return false;
     this.consumedSelfSignals++;
     return true;
   }
@@ -263,12 +260,12 @@ export class Executor {
         "\n})(__chainlab_cell__.exports, __chainlab_cell__.require)";
       let result: unknown;
       try {
-        const shared = this.options.interruptEpoch;
-        if (shared) Atomics.store(shared, 3, 1);
+        const shared = this.options.shared;
+        if (shared) Atomics.store(shared, slot.inVm, 1);
         try {
           result = this.als.run(ctx, () => vm.runInThisContext(wrapped, { filename: `cell:${id}`, breakOnSigint: true }));
         } finally {
-          if (shared) Atomics.store(shared, 3, 0);
+          if (shared) Atomics.store(shared, slot.inVm, 0);
         }
         if (aborted) await Promise.race([result, aborted]);
       } catch (e) {

@@ -11,7 +11,7 @@ import { Executor, KeyboardInterrupt, type ExecuteOutcome } from "./executor";
 import { Outputs } from "./outputs";
 import { buildPrelude } from "./prelude";
 import { Codec, protocolVersion, type ConnectionInfo, type Header, type Message } from "./wire";
-import { inputState, sendQueue, sharedHeader, sharedSize, sharedSlots, slot, type ChannelsData, type FromChannels, type ToChannels } from "./channels";
+import { address, inputState, sendQueue, sharedInts, sharedSize, sharedText, slot, type ChannelsData, type FromChannels, type ToChannels } from "./thread-link";
 
 type Bundle = Record<string, unknown>;
 
@@ -105,8 +105,8 @@ export class Kernel {
   private worker!: Worker;
   private executor!: Executor;
   private readonly shared = new SharedArrayBuffer(sharedSize);
-  private readonly ints = new Int32Array(this.shared, 0, sharedSlots);
-  private readonly inputBytes = new Uint8Array(this.shared, sharedHeader);
+  private readonly ints = sharedInts(this.shared);
+  private readonly inputBytes = sharedText(this.shared);
   private executionCount = 0;
   private readonly history: { count: number; code: string; output: string | null }[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -125,8 +125,7 @@ export class Kernel {
   async start(): Promise<void> {
     const conn = JSON.parse(readFileSync(this.options.connectionFile, "utf8")) as ConnectionInfo;
     this.codec = new Codec(conn);
-    const address = (p: number) => `${conn.transport}://${conn.ip}${conn.transport === "ipc" ? "-" : ":"}${p}`;
-    this.worker = new Worker(path.join(__dirname, "channels.js"), {
+    this.worker = new Worker(path.join(__dirname, "channels-thread.js"), {
       workerData: { connection: conn, shared: this.shared, kernelInfo: kernelInfo() } satisfies ChannelsData,
     });
     this.worker.on("message", (m: FromChannels) => this.onChannels(m));
@@ -135,14 +134,14 @@ export class Kernel {
 
     this.iopub = new zmq.Publisher();
     this.shell = new zmq.Router();
-    await Promise.all([this.iopub.bind(address(conn.iopub_port)), this.shell.bind(address(conn.shell_port))]);
+    await Promise.all([this.iopub.bind(address(conn, conn.iopub_port)), this.shell.bind(address(conn, conn.shell_port))]);
     this.outputs = new Outputs(this.iopub, this.codec);
     this.shellSend = sendQueue(this.shell);
 
     this.executor = new Executor({
       cwd: this.options.cwd ?? process.cwd(),
       modules: this.moduleMap(),
-      interruptEpoch: this.ints,
+      shared: this.ints,
     });
     this.captureProcessOutput();
     this.installSink();

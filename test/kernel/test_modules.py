@@ -1,0 +1,43 @@
+"""The kernel's modules as a library: loading one runs nothing (no sockets, no globals, no
+process hooks, no messages from a thread); only the two entry points start anything."""
+import json
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "kernel" / "dist"
+ENTRY_POINTS = {"cli.js", "channels-thread.js"}
+
+PROBE = r"""
+const { Worker } = require("node:worker_threads");
+const modules = JSON.parse(process.argv[1]);
+const snapshot = () => ({
+  globals: Reflect.ownKeys(globalThis).map(String).sort(),
+  events: process.eventNames().map(String).sort(),
+  stdout: process.stdout.write,
+  stderr: process.stderr.write,
+  timeout: globalThis.setTimeout,
+});
+const before = snapshot();
+for (const m of modules) require(m);
+const after = snapshot();
+const changed = Object.keys(before).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]) || before[k] !== after[k] && typeof before[k] === "function");
+const posted = [];
+const worker = new Worker(`for (const m of ${JSON.stringify(modules)}) require(m);`, { eval: true, workerData: {} });
+worker.on("message", (m) => posted.push(m));
+worker.on("error", (e) => posted.push({ error: String(e) }));
+worker.on("exit", (code) => {
+  process.stdout.write(JSON.stringify({ changed, posted, code }));
+});
+"""
+
+
+def test_loading_modules_runs_nothing():
+    modules = sorted(str(p) for p in DIST.glob("*.js") if p.name not in ENTRY_POINTS)
+    assert any(m.endswith("channels.js") for m in modules)
+    # The process ends by itself: nothing opened a socket, a timer or a thread that stays.
+    out = subprocess.run(["node", "-e", PROBE, json.dumps(modules)], capture_output=True, text=True, timeout=60, cwd=DIST)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result == {"changed": [], "posted": [], "code": 0}
+    assert out.stderr == ""
