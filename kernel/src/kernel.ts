@@ -10,17 +10,9 @@ import { ts } from "./compile";
 import { Executor, KeyboardInterrupt, type ExecuteOutcome } from "./executor";
 import { Outputs } from "./outputs";
 import { buildPrelude } from "./prelude";
+import type { CommChannel, CommMessage, CommTargetHandler, MimeBundle, NotebookSink } from "chainlab";
 import { Codec, protocolVersion, type ConnectionInfo, type Header, type Message } from "./wire";
 import { address, inputState, sendQueue, sharedInts, sharedSize, sharedText, slot, type ChannelsData, type FromChannels, type ToChannels } from "./thread-link";
-
-type Bundle = Record<string, unknown>;
-
-interface CommMessage {
-  header: Record<string, unknown>;
-  content: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  buffers: Uint8Array[];
-}
 
 export interface KernelOptions {
   connectionFile: string;
@@ -71,7 +63,7 @@ export function kernelInfo(): Record<string, unknown> {
   };
 }
 
-class KernelComm {
+class KernelComm implements CommChannel {
   closed = false;
   readonly msgHandlers: ((data: unknown, msg: CommMessage) => void)[] = [];
   readonly closeHandlers: ((data: unknown, msg: CommMessage | null) => void)[] = [];
@@ -114,7 +106,7 @@ export class Kernel {
   private parent: Message | undefined;
   private allowStdin = false;
   private readonly comms = new Map<string, KernelComm>();
-  private readonly commTargets = new Map<string, (comm: KernelComm, msg: CommMessage) => void>();
+  private readonly commTargets = new Map<string, CommTargetHandler>();
   private readonly shownIds = new Set<string>();
   private prelude: Promise<void> = Promise.resolve();
   private closing = false;
@@ -215,29 +207,29 @@ export class Kernel {
   }
 
   private installSink(): void {
-    const sink = {
+    const sink: NotebookSink = {
       kind: "chainlab-kernel",
-      display: (bundle: Bundle, metadata: Record<string, unknown>, displayId?: string) => {
+      display: (bundle, metadata, displayId) => {
         if (displayId) {
           this.outputs.dropUpdate(displayId);
           this.shownIds.add(displayId);
         }
         this.outputs.publish("display_data", { data: bundle, metadata, transient: displayId ? { display_id: displayId } : {} }, this.parent?.header);
       },
-      updateDisplay: (displayId: string, bundle: Bundle, metadata: Record<string, unknown>) => {
+      updateDisplay: (displayId, bundle, metadata) => {
         this.outputs.update(displayId, { data: bundle, metadata, transient: { display_id: displayId } }, this.parent?.header);
       },
-      clearOutput: (wait: boolean) => this.outputs.publish("clear_output", { wait }, this.parent?.header),
-      openComm: (targetName: string, data: unknown, metadata: Record<string, unknown> = {}) => {
+      clearOutput: (wait) => this.outputs.publish("clear_output", { wait }, this.parent?.header),
+      openComm: (targetName, data, metadata = {}) => {
         const comm = new KernelComm(this, cryptoId(), targetName);
         this.comms.set(comm.commId, comm);
         this.publishComm("comm_open", { comm_id: comm.commId, target_name: targetName, data: data ?? {} }, metadata);
         return comm;
       },
-      registerCommTarget: (name: string, handler: (comm: KernelComm, msg: CommMessage) => void) => this.commTargets.set(name, handler),
-      unregisterCommTarget: (name: string) => this.commTargets.delete(name),
-      inputSync: (prompt: string, password: boolean) => this.inputSync(prompt, password),
-      input: (prompt: string, password: boolean) => this.inputAsync(prompt, password),
+      registerCommTarget: (name, handler) => void this.commTargets.set(name, handler),
+      unregisterCommTarget: (name) => void this.commTargets.delete(name),
+      inputSync: (prompt, password) => this.inputSync(prompt, password),
+      input: (prompt, password) => this.inputAsync(prompt, password),
     };
     (globalThis as Record<symbol, unknown>)[sinkKey] = sink;
   }
@@ -511,7 +503,7 @@ export class Kernel {
     // Live displays reach their final state before the result that follows them.
     this.outputs.flushUpdates(true);
     if (outcome.status === "ok" && outcome.hasValue && !silent) {
-      let data: Bundle;
+      let data: MimeBundle;
       try {
         data = bundleOf(outcome.value);
       } catch (e) {
@@ -558,16 +550,16 @@ function cryptoId(): string {
 }
 
 /** text/plain always, plus the object's own bundle (Symbol.for("Jupyter.display")). */
-export function bundleOf(value: unknown): Bundle {
+export function bundleOf(value: unknown): MimeBundle {
   const util = require("node:util") as typeof import("node:util");
-  let bundle: Bundle = {};
+  let bundle: MimeBundle = {};
   const hook =
     value !== null && (typeof value === "object" || typeof value === "function")
       ? (value as Record<symbol, unknown>)[Symbol.for("Jupyter.display")]
       : undefined;
   if (typeof hook === "function") {
     const produced = hook.call(value);
-    if (produced && typeof produced === "object") bundle = { ...(produced as Bundle) };
+    if (produced && typeof produced === "object") bundle = { ...(produced as MimeBundle) };
   }
   if (typeof bundle["text/plain"] !== "string") {
     // Compiled modules (e.g. the F namespace) expose exports as getters; show the values.

@@ -1,6 +1,7 @@
 """The kernel's modules as a library: loading one runs nothing (no sockets, no globals, no
 process hooks, no messages from a thread); only the two entry points start anything."""
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -41,3 +42,25 @@ def test_loading_modules_runs_nothing():
     result = json.loads(out.stdout)
     assert result == {"changed": [], "posted": [], "code": 0}
     assert out.stderr == ""
+
+
+def library_type_names() -> set[str]:
+    """Type names the library's notebook module exports for hosts (NotebookSink, ...)."""
+    index = (ROOT / "lib" / "src" / "notebook" / "index.ts").read_text()
+    names = set()
+    for group in re.findall(r"export type \{([^}]*)\}", index):
+        names.update(n.strip().split(" as ")[-1] for n in group.split(",") if n.strip())
+    return names
+
+
+def test_kernel_uses_the_library_types_instead_of_copies():
+    names = library_type_names()
+    assert {"NotebookSink", "CommChannel", "CommMessage", "MimeBundle"} <= names
+    copies = []
+    for src in (ROOT / "kernel" / "src").glob("*.ts"):
+        for name in names:
+            if re.search(rf"^\s*(export\s+)?(interface|type)\s+{name}\b", src.read_text(), re.M):
+                copies.append(f"{src.name}: {name}")
+    assert copies == []
+    uses = "".join(src.read_text() for src in (ROOT / "kernel" / "src").glob("*.ts"))
+    assert re.search(r'import type \{[^}]*NotebookSink[^}]*\} from "chainlab"', uses)
