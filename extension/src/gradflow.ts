@@ -1,11 +1,210 @@
-// TODO placeholder: replaced by the real renderer.
+// Gradient flow: per-layer mean and max |grad| as bars on a log scale at a chosen step, the
+// update-to-weight ratio beside them, layers whose gradient vanished or exploded marked, and
+// a layers x steps heat strip. The Monitor updates the same output while training runs: the
+// step slider follows the newest step unless the reader moved it back.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import { decadeLabel, decades, fraction, logAxis, type LogAxis } from "./gradflow-axis";
+import { flagsAt, parseGradflow, RULE_TEXT, type Flag, type Gradflow } from "./gradflow-data";
+import { HeatStrip } from "./gradflow-strip";
+import { fmtNumber } from "./format";
 import { MIME } from "./mime";
 import { ChainlabRenderer, el, mimeExtension } from "./renderer";
 
+/** Karpathy's rule of thumb: updates about 1e-3 of the weights per step. */
+const HEALTHY_RATIO = 1e-3;
+const NAME_CHARS = 32;
+
+/** Long dotted names keep their head and their tail, where the layer's kind is. */
+export function shortName(name: string): string {
+  if (name.length <= NAME_CHARS) return name;
+  const tail = NAME_CHARS - 13;
+  return `${name.slice(0, 12)}…${name.slice(name.length - tail)}`;
+}
+
+class LayerRow {
+  readonly node = el("div", "cl-gradflow-row");
+  private name = el("span", "cl-gradflow-name cl-mono");
+  private bar = el("div", "cl-gradflow-bar");
+  private tick = el("div", "cl-gradflow-max");
+  private value = el("span", "cl-gradflow-value cl-mono");
+  private dot = el("div", "cl-gradflow-ratio");
+  private ratioValue = el("span", "cl-gradflow-ratio-value cl-mono");
+  private reason = el("span", "cl-gradflow-reason");
+  private ref = el("div", "cl-gradflow-ref");
+
+  constructor(readonly layer: string) {
+    this.node.dataset.layer = layer;
+    this.name.textContent = shortName(layer);
+    this.name.title = layer;
+    const track = el("div", "cl-gradflow-track");
+    track.append(this.bar, this.tick);
+    const ratioTrack = el("div", "cl-gradflow-ratio-track");
+    ratioTrack.append(this.ref, this.dot);
+    this.node.append(this.name, track, this.value, ratioTrack, this.ratioValue, this.reason);
+  }
+
+  draw(s: { present: boolean; mean: number; max: number; norm: number; ratio: number; step: number }, flag: Flag, reason: string, grad: LogAxis, ratio: LogAxis): void {
+    const n = this.node;
+    n.classList.toggle("cl-flag-vanishing", flag === "vanishing");
+    n.classList.toggle("cl-flag-exploding", flag === "exploding");
+    n.classList.toggle("cl-gradflow-missing", !s.present);
+    n.dataset.flag = flag ?? "";
+    if (!s.present) {
+      this.bar.style.width = "0%";
+      this.tick.hidden = true;
+      this.dot.hidden = true;
+      this.value.textContent = "–";
+      this.ratioValue.textContent = "";
+      this.reason.textContent = "";
+      n.title = `${this.layer}: no record at step ${s.step}`;
+      return;
+    }
+    const fm = fraction(grad, s.mean);
+    this.bar.style.width = `${Number.isNaN(fm) ? 0 : fm * 100}%`;
+    const fx = Number.isFinite(s.max) ? fraction(grad, s.max) : 1;
+    this.tick.hidden = Number.isNaN(fx);
+    this.tick.style.left = `${(Number.isNaN(fx) ? 0 : fx) * 100}%`;
+    this.tick.classList.toggle("cl-gradflow-max-bad", !Number.isFinite(s.max));
+    this.value.textContent = fmtNumber(s.mean, 3);
+    const fr = fraction(ratio, s.ratio);
+    this.dot.hidden = Number.isNaN(fr);
+    this.dot.style.left = `${(Number.isNaN(fr) ? 0 : fr) * 100}%`;
+    this.ref.style.left = `${fraction(ratio, HEALTHY_RATIO) * 100}%`;
+    this.ratioValue.textContent = Number.isNaN(s.ratio) ? "–" : fmtNumber(s.ratio, 2);
+    this.reason.textContent = reason;
+    n.title =
+      `${this.layer} at step ${s.step}\nmean |grad| ${fmtNumber(s.mean)}, max |grad| ${fmtNumber(s.max)}\n` +
+      `‖w‖ ${fmtNumber(s.norm)}, ‖Δw‖/‖w‖ ${Number.isNaN(s.ratio) ? "– (first record)" : fmtNumber(s.ratio)}` +
+      (reason ? `\n${reason}` : "");
+  }
+}
+
 export class GradflowRenderer extends ChainlabRenderer {
+  private root = el("div", "cl-gradflow");
+  private slider = el("input", "cl-step");
+  private stepLabel = el("span", "cl-step-label cl-mono");
+  private axis = el("div", "cl-gradflow-axis");
+  private rowsBox = el("div", "cl-gradflow-rows");
+  private rule = el("div", "cl-gradflow-rule");
+  private empty = el("div", "cl-gradflow-empty cl-muted", "no gradients recorded yet");
+  private strip = new HeatStrip((i) => this.pick(i));
+  private rows = new Map<string, LayerRow>();
+  private data: Gradflow | null = null;
+  private gradAxis: LogAxis = { lo: -4, hi: 0 };
+  private ratioAxis: LogAxis = { lo: -5, hi: -1 };
+  /** True while the slider sits at the newest step; updates then move it along. */
+  private follow = true;
+  private chosenStep = NaN;
+
+  constructor(options: IRenderMime.IRendererOptions) {
+    super(options);
+    this.slider.type = "range";
+    this.slider.min = "0";
+    this.slider.step = "1";
+    this.slider.setAttribute("aria-label", "recorded step");
+    this.slider.addEventListener("input", () => this.pick(Number(this.slider.value)));
+    const top = el("div", "cl-gradflow-top");
+    top.append(el("span", "cl-gradflow-title", "gradient flow"), this.slider, this.stepLabel);
+    const legend = el("div", "cl-gradflow-legend cl-muted",
+      `bar: mean |grad|, tick: max |grad| (log scale) · dot: ‖Δw‖/‖w‖ per step (log scale), line at ${HEALTHY_RATIO} (a healthy update size)`);
+    this.root.append(top, legend, this.rule, this.axis, this.rowsBox, this.empty, this.strip.node);
+  }
+
   protected render(data: unknown): void {
-    this.node.replaceChildren(el("pre", "cl-placeholder", JSON.stringify(data).slice(0, 200)));
+    // parse first: a bad update leaves the reader with an error box, not half a picture
+    const g = parseGradflow(data);
+    if (!this.node.contains(this.root)) this.node.replaceChildren(this.root);
+    this.data = g;
+    this.gradAxis = logAxis([g.grid.gradMean, g.grid.gradMax]);
+    this.ratioAxis = logAxis([g.grid.updateRatio], { lo: -5, hi: -1 });
+    this.syncRows(g);
+    this.drawAxis();
+    this.strip.update(g);
+    const S = g.steps.length;
+    this.empty.hidden = S > 0;
+    this.slider.disabled = S <= 1;
+    this.slider.max = String(Math.max(S - 1, 0));
+    let i = S - 1;
+    if (!this.follow) {
+      const kept = g.steps.indexOf(this.chosenStep);
+      if (kept >= 0) i = kept;
+      else this.follow = true;
+    }
+    this.showStep(Math.max(i, 0));
+  }
+
+  /** The reader picked step index i (slider or strip). */
+  private pick(i: number): void {
+    const g = this.data;
+    if (!g || !g.steps.length) return;
+    const k = Math.max(0, Math.min(g.steps.length - 1, Math.round(i)));
+    this.follow = k === g.steps.length - 1;
+    this.chosenStep = g.steps[k];
+    this.showStep(k);
+  }
+
+  private syncRows(g: Gradflow): void {
+    const keep = new Set(g.layers);
+    for (const [name, row] of this.rows) {
+      if (!keep.has(name)) {
+        row.node.remove();
+        this.rows.delete(name);
+      }
+    }
+    const ordered = g.layers.map((name) => {
+      let row = this.rows.get(name);
+      if (!row) this.rows.set(name, (row = new LayerRow(name)));
+      return row.node;
+    });
+    const current = [...this.rowsBox.children];
+    if (current.length !== ordered.length || current.some((n, i) => n !== ordered[i])) this.rowsBox.replaceChildren(...ordered);
+  }
+
+  private drawAxis(): void {
+    const ticks = (a: LogAxis, extra?: number) => {
+      const box = el("div", "cl-gradflow-ticks cl-mono");
+      for (const e of decades(a)) {
+        const t = el("span", "cl-gradflow-tick", decadeLabel(e));
+        t.style.left = `${((e - a.lo) / (a.hi - a.lo)) * 100}%`;
+        box.append(t);
+      }
+      if (extra !== undefined) box.dataset.ref = String(extra);
+      return box;
+    };
+    this.axis.replaceChildren(
+      el("span", "cl-gradflow-head", "layer"), ticks(this.gradAxis), el("span", "cl-gradflow-head", "mean"),
+      ticks(this.ratioAxis, HEALTHY_RATIO), el("span", "cl-gradflow-head", "Δw/w"), el("span"),
+    );
+  }
+
+  private showStep(i: number): void {
+    const g = this.data!;
+    const S = g.steps.length;
+    this.slider.value = String(i);
+    this.root.dataset.step = S ? String(g.steps[i]) : "";
+    this.root.dataset.steps = String(S);
+    this.strip.select(i);
+    if (!S) {
+      this.stepLabel.textContent = "";
+      this.rule.textContent = RULE_TEXT;
+      for (const row of this.rows.values()) row.draw({ present: false, mean: NaN, max: NaN, norm: NaN, ratio: NaN, step: NaN }, null, "", this.gradAxis, this.ratioAxis);
+      return;
+    }
+    const step = g.steps[i];
+    this.stepLabel.textContent = `step ${step} (${i + 1} of ${S})${this.follow && S > 1 ? ", newest" : ""}`;
+    const f = flagsAt(g, i);
+    g.layers.forEach((name, l) => {
+      const c = l * S + i;
+      this.rows.get(name)!.draw(
+        { present: g.present[c] === 1, mean: g.grid.gradMean[c], max: g.grid.gradMax[c], norm: g.grid.weightNorm[c], ratio: g.grid.updateRatio[c], step },
+        f.flags[l], f.reasons[l], this.gradAxis, this.ratioAxis,
+      );
+    });
+    const vanishing = f.flags.filter((x) => x === "vanishing").length;
+    const exploding = f.flags.filter((x) => x === "exploding").length;
+    const counts = vanishing || exploding ? `${vanishing} vanishing, ${exploding} exploding at this step` : "no layer flagged at this step";
+    this.rule.textContent = `${counts}. Rule: ${RULE_TEXT}; median = ${fmtNumber(f.median)}`;
+    this.rule.classList.toggle("cl-gradflow-rule-hit", vanishing + exploding > 0);
   }
 }
 

@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import { GradflowRenderer, shortName } from "../src/gradflow";
+import { MIME } from "../src/mime";
+import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
+
+interface Rec { step: number; layer: string; gradMean: number; gradMax: number; weightNorm?: number; updateRatio?: number }
+
+function bundle(layers: string[], recs: Rec[], extra: Record<string, unknown> = {}) {
+  return {
+    version: 1,
+    layers,
+    data: arrowBase64({
+      step: Float64Array.from(recs, (r) => r.step),
+      layer: recs.map((r) => r.layer),
+      gradMean: Float64Array.from(recs, (r) => r.gradMean),
+      gradMax: Float64Array.from(recs, (r) => r.gradMax),
+      weightNorm: Float64Array.from(recs, (r) => r.weightNorm ?? 1),
+      updateRatio: Float64Array.from(recs, (r) => r.updateRatio ?? NaN),
+    }),
+    ...extra,
+  };
+}
+
+/** Three healthy layers and one whose gradient dies after step 0. */
+function run(steps: number[]): Rec[] {
+  const out: Rec[] = [];
+  for (const step of steps) {
+    out.push({ step, layer: "fc1.weight", gradMean: 1e-2, gradMax: 0.1, updateRatio: step ? 1e-3 : NaN });
+    out.push({ step, layer: "fc2.weight", gradMean: 2e-2, gradMax: 0.2, updateRatio: step ? 2e-3 : NaN });
+    out.push({ step, layer: "fc3.weight", gradMean: 3e-2, gradMax: 0.3 });
+    out.push({ step, layer: "dead.weight", gradMean: step === 0 ? 1e-2 : 1e-9, gradMax: step === 0 ? 0.1 : 1e-8 });
+  }
+  return out;
+}
+const LAYERS = ["fc1.weight", "fc2.weight", "fc3.weight", "dead.weight"];
+
+async function draw(data: unknown, r = new GradflowRenderer(rendererOptions(MIME.gradflow))) {
+  await r.renderModel(mimeModel(MIME.gradflow, data));
+  return r;
+}
+const rows = (r: GradflowRenderer) => [...r.node.querySelectorAll<HTMLElement>(".cl-gradflow-row")];
+const row = (r: GradflowRenderer, layer: string) => rows(r).find((x) => x.dataset.layer === layer)!;
+const slider = (r: GradflowRenderer) => r.node.querySelector<HTMLInputElement>("input[type=range].cl-step")!;
+const barWidth = (r: GradflowRenderer, layer: string) => parseFloat(row(r, layer).querySelector<HTMLElement>(".cl-gradflow-bar")!.style.width);
+function move(r: GradflowRenderer, i: number) {
+  const s = slider(r);
+  s.value = String(i);
+  s.dispatchEvent(new Event("input"));
+}
+
+describe("gradient flow renderer", () => {
+  it("draws one row per layer, with bars on a log scale", async () => {
+    const r = await draw(bundle(LAYERS, run([0])));
+    expect(r.node.querySelector(".cl-gradflow")).not.toBeNull();
+    expect(rows(r).map((x) => x.dataset.layer)).toEqual(LAYERS);
+    const w1 = barWidth(r, "fc1.weight"), w3 = barWidth(r, "fc3.weight");
+    expect(w1).toBeGreaterThan(0);
+    expect(w3).toBeGreaterThan(w1);
+    // log scale: 1e-2 -> 3e-2 moves the bar by log10(3) of the axis, not 3x
+    expect(w3 / w1).toBeLessThan(3);
+    expect(row(r, "fc1.weight").querySelector(".cl-gradflow-max")).not.toBeNull();
+    expect(row(r, "fc1.weight").querySelector(".cl-gradflow-value")!.textContent).toBe("0.01");
+  });
+
+  it("flags a vanishing layer and shows the rule", async () => {
+    const r = await draw(bundle(LAYERS, run([0, 1, 2])));
+    const dead = row(r, "dead.weight");
+    expect(dead.classList.contains("cl-flag-vanishing")).toBe(true);
+    expect(rows(r).filter((x) => x.classList.contains("cl-flag-vanishing"))).toHaveLength(1);
+    expect(r.node.querySelectorAll(".cl-flag-exploding")).toHaveLength(0);
+    expect(dead.querySelector(".cl-gradflow-reason")!.textContent).toMatch(/^vanishing: mean \|grad\| < median\/1000/);
+    const rule = r.node.querySelector(".cl-gradflow-rule")!.textContent!;
+    expect(rule).toContain("vanishing: mean |grad| < median/1000");
+    expect(rule).toContain("1 vanishing, 0 exploding");
+  });
+
+  it("flags an exploding layer: non-finite max, or 1000x the median", async () => {
+    const recs: Rec[] = [
+      { step: 0, layer: "a", gradMean: 1e-2, gradMax: 0.1 },
+      { step: 0, layer: "b", gradMean: 1e-2, gradMax: 0.1 },
+      { step: 0, layer: "c", gradMean: 50, gradMax: 100 },
+      { step: 0, layer: "d", gradMean: 1e-2, gradMax: Infinity },
+    ];
+    const r = await draw(bundle(["a", "b", "c", "d"], recs));
+    expect(rows(r).map((x) => x.dataset.flag)).toEqual(["", "", "exploding", "exploding"]);
+    expect(row(r, "c").querySelector(".cl-gradflow-reason")!.textContent).toContain("1000 x median");
+    expect(row(r, "d").querySelector(".cl-gradflow-reason")!.textContent).toContain("not finite");
+    expect(row(r, "d").querySelector(".cl-gradflow-max-bad")).not.toBeNull();
+  });
+
+  it("moves the bars with the step slider", async () => {
+    const r = await draw(bundle(LAYERS, run([0, 10, 20])));
+    const s = slider(r);
+    expect(s.max).toBe("2");
+    expect(s.value).toBe("2");
+    expect(r.node.querySelector(".cl-step-label")!.textContent).toContain("step 20");
+    const late = barWidth(r, "dead.weight");
+    move(r, 0);
+    expect(barWidth(r, "dead.weight")).toBeGreaterThan(late);
+    expect(row(r, "dead.weight").classList.contains("cl-flag-vanishing")).toBe(false);
+    expect(r.node.querySelector(".cl-step-label")!.textContent).toContain("step 0");
+    expect(r.node.querySelector<HTMLElement>(".cl-strip-cursor")!.dataset.step).toBe("0");
+  });
+
+  it("updates in place, following the newest step unless the slider was moved back", async () => {
+    const r = await draw(bundle(LAYERS, run([0, 1])));
+    const root = r.node.querySelector(".cl-gradflow");
+    const firstRow = row(r, "fc1.weight");
+    const s = slider(r);
+    await draw(bundle(LAYERS, run([0, 1, 2])), r);
+    expect(r.node.querySelector(".cl-gradflow")).toBe(root);
+    expect(row(r, "fc1.weight")).toBe(firstRow);
+    expect(slider(r)).toBe(s);
+    expect(s.max).toBe("2");
+    expect(s.value).toBe("2");
+    expect(r.node.querySelector<HTMLCanvasElement>("canvas.cl-strip")!.dataset.steps).toBe("3");
+    move(r, 0);
+    await draw(bundle(LAYERS, run([0, 1, 2, 3])), r);
+    expect(s.max).toBe("3");
+    expect(s.value).toBe("0");
+    expect(r.node.querySelector(".cl-step-label")!.textContent).toContain("step 0");
+    // back at the newest: follows again
+    move(r, 3);
+    await draw(bundle(LAYERS, run([0, 1, 2, 3, 4])), r);
+    expect(s.value).toBe("4");
+    // a layer that appears later is added; its earlier steps have no record
+    await draw(bundle([...LAYERS, "new.weight"], [...run([0, 1, 2, 3, 4]), { step: 4, layer: "new.weight", gradMean: 1e-2, gradMax: 0.1 }]), r);
+    expect(rows(r)).toHaveLength(5);
+    move(r, 0);
+    expect(row(r, "new.weight").classList.contains("cl-gradflow-missing")).toBe(true);
+  });
+
+  it("sizes the heat strip as layers x steps, and a click picks a column", async () => {
+    const r = await draw(bundle(LAYERS, run([0, 5, 10, 15, 20])));
+    const c = r.node.querySelector<HTMLCanvasElement>("canvas.cl-strip")!;
+    expect(c.dataset.layers).toBe("4");
+    expect(c.dataset.steps).toBe("5");
+    expect(c.width).toBe(5);
+    expect(c.height).toBe(4);
+    c.getBoundingClientRect = () => ({ left: 0, top: 0, width: 100, height: 40, right: 100, bottom: 40, x: 0, y: 0, toJSON: () => ({}) });
+    c.dispatchEvent(new MouseEvent("click", { clientX: 30, clientY: 5 }));
+    expect(slider(r).value).toBe("1");
+    expect(r.node.querySelector(".cl-step-label")!.textContent).toContain("step 5");
+    c.dispatchEvent(new MouseEvent("mousemove", { clientX: 90, clientY: 35 }));
+    expect(r.node.querySelector(".cl-strip-hover")!.textContent).toBe("dead.weight · step 20 · mean |grad| 1e-9");
+  });
+
+  it("draws an empty run without error", async () => {
+    const r = await draw(bundle([], []));
+    expect(r.node.querySelector(".cl-error")).toBeNull();
+    expect(rows(r)).toHaveLength(0);
+    expect(slider(r).disabled).toBe(true);
+    expect(r.node.querySelector<HTMLElement>(".cl-gradflow-empty")!.hidden).toBe(false);
+  });
+
+  it("names the field of a malformed bundle", async () => {
+    const field = async (data: unknown) => (await draw(data)).node.querySelector<HTMLElement>(".cl-error")?.dataset.field;
+    expect(await field({ ...bundle(LAYERS, run([0])), version: 2 })).toBe("version");
+    expect(await field({ ...bundle(LAYERS, run([0])), layers: "fc1" })).toBe("layers");
+    expect(await field({ ...bundle(LAYERS, run([0])), layers: ["a", 3] })).toBe("layers[1]");
+    expect(await field(bundle(["fc1.weight"], run([0])))).toBe("data");
+    expect(await field({ ...bundle(LAYERS, run([0])), data: "@@" })).toBe("data");
+    expect(await field({ version: 1, layers: [], data: arrowBase64({ step: new Float64Array(1), layer: ["a"] }) })).toBe("data");
+    expect(await field(null)).toBe("gradflow");
+    // a good update after a bad one draws again
+    const r = await draw({ version: 3 });
+    await draw(bundle(LAYERS, run([0])), r);
+    expect(r.node.querySelector(".cl-error")).toBeNull();
+    expect(rows(r)).toHaveLength(4);
+  });
+
+  it("shows hostile layer names as text", async () => {
+    const evil = [HOSTILE, `${HOSTILE}.weight.${"x".repeat(50)}`];
+    const recs = evil.map((layer) => ({ step: 0, layer, gradMean: 1e-3, gradMax: 1e-2 }));
+    const r = await draw(bundle(evil, recs));
+    expect(noInjectedMarkup(r.node)).toBe(true);
+    expect(rows(r)).toHaveLength(2);
+    expect(rows(r)[0].dataset.layer).toBe(HOSTILE);
+    const name = rows(r)[1].querySelector<HTMLElement>(".cl-gradflow-name")!;
+    expect(name.title).toBe(evil[1]);
+    expect(name.textContent).toBe(shortName(evil[1]));
+    expect(name.textContent!.length).toBeLessThanOrEqual(32);
+  });
+});
