@@ -159,14 +159,27 @@ def test_03_tensors_and_broadcasting():
     assert "ok: true" in run.text
 
 
-def test_03_first_network():
-    run = execute("03-first-network.ipynb")
-    assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
+def test_04_regression_and_optimisers():
+    run = execute("04-regression-and-optimisers.ipynb")
+    assert {TENSOR, CURVES} <= run.mime_types()
     assert abs(run.number(r"autograd: w ([\d.-]+)") - 3.0) < 0.1
-    assert run.number(r"training accuracy: ([\d.]+)") == 1.0
-    boundary = [o for o in run.code[-1].outputs if o.output_type == "execute_result"]
-    assert boundary and TENSOR in boundary[0].data
-    assert boundary[0].data[TENSOR]["shape"] == [48, 48]
+    assert run.number(r"autograd: w [\d.-]+\s+b ([\d.-]+)") == run.number(r"by hand:  w [\d.-]+\s+b ([\d.-]+)")
+    assert run.number(r"formula vs autograd, max diff ([\d.e+-]+)") < 1e-5
+    assert 0.8 < run.number(r"logistic regression accuracy on the moons: ([\d.]+)") < 0.95  # a line cannot separate moons
+    gd = run.number(r"gradient descent loss after \d+ steps: ([\d.e+-]+)")
+    mom = run.number(r"momentum\s+loss after \d+ steps: ([\d.e+-]+)")
+    adam = run.number(r"Adam\s+loss after \d+ steps: ([\d.e+-]+)")
+    assert mom < gd / 3 and adam < gd / 3, (gd, mom, adam)
+    assert "(diverged: true)" in run.text
+    assert run.number(r"lr 0.011: loss [\d.]+ -> ([\d.e+-]+)") > 1e6
+    small_end = run.number(r"lr 1e-4:  loss [\d.]+ -> ([\d.]+)")
+    assert small_end > 10 * run.number(r"lr 0.009: loss [\d.]+ -> ([\d.]+)")
+    assert run.number(r"near-zero weights \(\|w\| < 0.01\) of 20: L1 (\d+)") >= 15
+    assert run.number(r"near-zero weights \(\|w\| < 0.01\) of 20: L1 \d+, L2 (\d+)") <= 3
+    curves = [o.data[CURVES] for o in run.outputs if "data" in o and CURVES in o.data]
+    assert any(len(c["series"]) == 3 for c in curves), "the optimiser race should draw three series on one chart"
+    weights = [o for o in run.code[-1].outputs if o.output_type == "execute_result"]
+    assert weights and weights[0].data[TENSOR]["shape"] == [3, 20]
 
 
 def test_06_digits_cnn():
