@@ -1,11 +1,181 @@
-// TODO placeholder: replaced by the real renderer.
+// A model summary in the manner of torchinfo and Keras: one table row per submodule,
+// indented by depth, with its output shape when known, its parameters and whether they
+// train. Deep models start with their inner blocks folded.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import { fmtCount, fmtShape } from "./format";
 import { MIME } from "./mime";
+import { parseModule, trainState, type ModuleRow, type ModuleSummary } from "./module-data";
 import { ChainlabRenderer, el, mimeExtension } from "./renderer";
 
+/** Above this many rows, modules below FOLD_DEPTH start folded. */
+export const FOLD_ROWS = 40;
+const FOLD_DEPTH = 2;
+const INDENT_PX = 14;
+const BYTES_PER_PARAM = 4;
+
+function megabytes(params: number): string {
+  const mb = (params * BYTES_PER_PARAM) / 1e6;
+  return mb >= 100 ? mb.toFixed(0) : mb >= 1 ? mb.toFixed(2) : mb.toFixed(3);
+}
+
+/** The row's name within its parent (a JavaScript property name may itself hold a dot). */
+function ownName(s: ModuleSummary, r: ModuleRow): string {
+  const prefix = r.parent >= 0 && s.rows[r.parent].path ? `${s.rows[r.parent].path}.` : "";
+  return prefix && r.path.startsWith(prefix) ? r.path.slice(prefix.length) : r.path;
+}
+
 export class ModuleRenderer extends ChainlabRenderer {
+  private root = el("div", "cl-module");
+  /** Paths of folded rows; kept across redraws of the same model. */
+  private folded = new Set<string>();
+  private foldedFor: string | null = null;
+  private trs: HTMLTableRowElement[] = [];
+  private summary: ModuleSummary | null = null;
+
   protected render(data: unknown): void {
-    this.node.replaceChildren(el("pre", "cl-placeholder", JSON.stringify(data).slice(0, 200)));
+    const s = parseModule(data);
+    this.summary = s;
+    const key = s.rows.map((r) => r.path).join("\n");
+    if (this.foldedFor !== key) {
+      this.foldedFor = key;
+      this.folded = new Set(s.rows.length > FOLD_ROWS ? s.rows.filter((r) => r.depth === FOLD_DEPTH && r.children > 0).map((r) => r.path) : []);
+    }
+    const showOutput = s.rows.some((r) => r.outputShape);
+    const table = el("table", "cl-module-table");
+    const head = el("tr");
+    for (const h of ["layer", "type", ...(showOutput ? ["output shape"] : []), "parameter shapes", "parameters", "trainable"]) head.append(el("th", undefined, h));
+    table.append(el("thead"));
+    table.tHead!.append(head);
+    const body = el("tbody");
+    this.trs = s.rows.map((r) => this.row(s, r, showOutput));
+    body.append(...this.trs);
+    table.append(body);
+    const bar = el("div", "cl-module-bar");
+    const expand = el("button", "cl-module-expand-all", "expand all");
+    const collapse = el("button", "cl-module-collapse-all", "collapse");
+    expand.addEventListener("click", () => { this.folded.clear(); this.applyFolds(); });
+    collapse.addEventListener("click", () => {
+      this.folded = new Set(s.rows.filter((r) => r.depth >= 1 && r.children > 0).map((r) => r.path));
+      this.applyFolds();
+    });
+    const foldable = s.rows.some((r) => r.depth >= 1 && r.children > 0);
+    expand.hidden = collapse.hidden = !foldable;
+    bar.append(el("span", "cl-module-name", s.name), expand, collapse);
+    this.root.replaceChildren(bar, table, this.totals(s));
+    if (!this.node.contains(this.root)) this.node.replaceChildren(this.root);
+    this.applyFolds();
+  }
+
+  private row(s: ModuleSummary, r: ModuleRow, showOutput: boolean): HTMLTableRowElement {
+    const tr = el("tr", "cl-module-row");
+    tr.dataset.path = r.path;
+    tr.dataset.depth = String(r.depth);
+    const state = trainState(r.subParams, r.subTrainable);
+    if (state === "frozen") tr.classList.add("cl-module-frozen");
+    if (state === "partly") tr.classList.add("cl-module-partly");
+
+    const name = el("td", "cl-module-layer cl-mono");
+    name.style.paddingLeft = `${4 + r.depth * INDENT_PX}px`;
+    name.title = r.path || s.name;
+    if (r.children > 0) {
+      const t = el("button", "cl-module-toggle");
+      t.addEventListener("click", () => {
+        if (this.folded.has(r.path)) this.folded.delete(r.path);
+        else this.folded.add(r.path);
+        this.applyFolds();
+      });
+      name.append(t);
+    } else {
+      name.append(el("span", "cl-module-leaf"));
+    }
+    name.append(el("span", "cl-module-label", r.path ? ownName(s, r) : s.name));
+    name.append(el("span", "cl-module-hidden cl-muted"));
+
+    const type = el("td", "cl-module-type");
+    type.append(el("span", undefined, r.type));
+    if (r.extra) {
+      const extra = el("span", "cl-module-extra cl-muted cl-mono", `(${r.extra})`);
+      extra.title = r.extra;
+      type.append(extra);
+    }
+    const cells: HTMLElement[] = [name, type];
+    if (showOutput) cells.push(el("td", "cl-module-output cl-mono", r.outputShape ? fmtShape(r.outputShape) : ""));
+    cells.push(el("td", "cl-module-shapes cl-mono cl-muted", r.shapes.join(" ")));
+
+    const params = el("td", "cl-module-params cl-mono");
+    if (r.children > 0) {
+      // a container's count is its whole subtree, so a folded block still says what it holds
+      params.textContent = r.subParams ? fmtCount(r.subParams) : "–";
+      params.classList.add("cl-module-sum");
+      params.title = `${fmtCount(r.subParams)} in this module and the modules inside it${r.params ? ` (${fmtCount(r.params)} of its own)` : ""}`;
+    } else {
+      params.textContent = r.params ? fmtCount(r.params) : "–";
+    }
+    for (const t of r.tied) {
+      const tag = el("span", "cl-module-tied cl-muted", `${t.param} = ${t.to}`);
+      tag.title = `${t.param} is the same tensor as ${t.to}, counted there`;
+      params.append(tag);
+    }
+    cells.push(params);
+
+    const train = el("td", "cl-module-train");
+    if (state === "frozen" || state === "partly") {
+      const tag = el("span", `cl-module-tag cl-module-tag-${state}`, state === "frozen" ? "frozen" : "partly");
+      tag.title = `${fmtCount(r.subTrainable)} of ${fmtCount(r.subParams)} parameters train`;
+      train.append(tag);
+    } else if (state === "trainable") {
+      train.textContent = "yes";
+    }
+    cells.push(train);
+    tr.append(...cells);
+    return tr;
+  }
+
+  private totals(s: ModuleSummary): HTMLElement {
+    const box = el("div", "cl-module-totals cl-mono");
+    const frozen = s.total - s.trainable;
+    const part = (label: string, n: number, cls: string) => {
+      const p = el("span", cls);
+      p.append(el("span", "cl-muted", `${label} `), el("span", "cl-module-count", fmtCount(n)));
+      p.dataset.count = String(n);
+      return p;
+    };
+    box.append(
+      part("total", s.total, "cl-module-total"),
+      part("trainable", s.trainable, "cl-module-trainable"),
+      part("frozen", frozen, "cl-module-frozen-count"),
+      el("span", "cl-module-size", `size ${megabytes(s.total)} MB (float32)`),
+    );
+    return box;
+  }
+
+  /** Hide the rows under folded ones; each folded row says how many it hides. */
+  private applyFolds(): void {
+    const s = this.summary;
+    if (!s) return;
+    const hiddenBelow = new Array<number>(s.rows.length).fill(0);
+    const visible = new Array<boolean>(s.rows.length);
+    s.rows.forEach((r, i) => {
+      const p = r.parent;
+      visible[i] = p < 0 || (visible[p] && !this.folded.has(s.rows[p].path));
+    });
+    for (let i = s.rows.length - 1; i >= 0; i--) {
+      const p = s.rows[i].parent;
+      if (p >= 0) hiddenBelow[p] += 1 + hiddenBelow[i];
+    }
+    s.rows.forEach((r, i) => {
+      const tr = this.trs[i];
+      tr.hidden = !visible[i];
+      const folded = r.children > 0 && this.folded.has(r.path);
+      tr.classList.toggle("cl-module-folded", folded);
+      const toggle = tr.querySelector<HTMLButtonElement>(".cl-module-toggle");
+      if (toggle) {
+        toggle.textContent = folded ? "▸" : "▾";
+        toggle.setAttribute("aria-expanded", String(!folded));
+        toggle.title = folded ? "show the modules inside" : "hide the modules inside";
+      }
+      tr.querySelector(".cl-module-hidden")!.textContent = folded ? ` +${hiddenBelow[i]}` : "";
+    });
   }
 }
 

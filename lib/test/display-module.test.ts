@@ -67,4 +67,11 @@ describe("module bundle", () => {
     expect(b[MODULE_MIME].rows[1].path).toBe(evil);
     expect(b[MODULE_MIME].name).toBe(evil);
   });
+
+  test("depth follows the tree, not the dots in a name", () => {
+    const m = new nn.Module();
+    (m as any)["a.b"] = new nn.Sequential(new nn.ReLU());
+    const rows = bundleOf(m)[MODULE_MIME].rows;
+    expect(rows.map((r: any) => [r.path, r.depth])).toEqual([["", 0], ["a.b", 1], ["a.b.0", 2]]);
+  });
 });

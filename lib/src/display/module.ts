@@ -29,13 +29,25 @@ export interface ModuleSummary {
   rows: ModuleRow[];
 }
 
+/**
+ * namedModules()'s order and names, with each module's depth: counting the dots of a path
+ * would be wrong for a property name that holds one.
+ */
+function walk(m: Module, path = "", depth = 0, seen = new Set<Module>(), out: { path: string; m: Module; depth: number }[] = []) {
+  if (seen.has(m)) return out;
+  seen.add(m);
+  out.push({ path, m, depth });
+  for (const [k, c] of m.namedChildren()) walk(c, path ? `${path}.${k}` : k, depth + 1, seen, out);
+  return out;
+}
+
 /** The rows, in the order namedModules() visits them (parents before children). */
 export function moduleSummary(root: Module, outputShape: (m: Module) => readonly number[] | undefined = () => undefined): ModuleSummary {
   const firstName = new Map<unknown, string>();
   const rows: ModuleRow[] = [];
   let total = 0, trainable = 0;
-  for (const [path, m] of root.namedModules()) {
-    const row: ModuleRow = { path, type: m.constructor.name, depth: path ? path.split(".").length : 0, params: 0, trainable: 0, shapes: [] };
+  for (const { path, m, depth } of walk(root)) {
+    const row: ModuleRow = { path, type: m.constructor.name, depth, params: 0, trainable: 0, shapes: [] };
     for (const [k, p] of m.ownParameters()) {
       row.shapes.push(fmt(p.shape));
       const earlier = firstName.get(p);
