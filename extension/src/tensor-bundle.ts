@@ -1,0 +1,99 @@
+// Reading a tensor payload ({shape, shownShape, dtype, stats, truncated, data, grad?}).
+// Shapes are checked before the data is decoded, and the decoded column must hold exactly
+// the declared corner, so nothing is allocated from a size the bundle merely claims.
+import { numberColumn, readTable } from "./arrow";
+import { BundleError, boolean, number, numel, optionalString, record, shape, string, version } from "./validate";
+
+export type Values = Float32Array | Float64Array | Int32Array;
+
+export interface TensorStatsView {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  nan: number;
+  inf: number;
+}
+
+export interface TensorPayload {
+  name?: string;
+  shape: number[];
+  /** The leading corner of `shape` whose values are in `values`, row-major. */
+  shownShape: number[];
+  dtype: string;
+  stats: TensorStatsView;
+  truncated: boolean;
+  values: Values;
+  requiresGrad: boolean;
+  gradFn?: string;
+  grad?: TensorPayload;
+}
+
+/** Statistics of the values at hand, for payloads that come without them. */
+export function statsOf(v: Values): TensorStatsView {
+  let min = Infinity, max = -Infinity, sum = 0, sq = 0, n = 0, nan = 0, inf = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== x) nan++;
+    else if (x === Infinity || x === -Infinity) inf++;
+    else {
+      if (x < min) min = x;
+      if (x > max) max = x;
+      sum += x;
+      sq += x * x;
+      n++;
+    }
+  }
+  const mean = n ? sum / n : NaN;
+  return { min: n ? min : NaN, max: n ? max : NaN, mean, std: n ? Math.sqrt(Math.max(sq / n - mean * mean, 0)) : NaN, nan, inf };
+}
+
+function readStats(v: unknown, field: string): TensorStatsView | undefined {
+  if (v === undefined) return undefined;
+  const s = record(v, field);
+  const count = (x: unknown, f: string): number => {
+    const n = x === undefined ? 0 : number(x, f);
+    if (!(n >= 0)) throw new BundleError(f, "expected a count >= 0");
+    return n;
+  };
+  return {
+    min: number(s.min ?? null, `${field}.min`),
+    max: number(s.max ?? null, `${field}.max`),
+    mean: number(s.mean ?? null, `${field}.mean`),
+    std: number(s.std ?? null, `${field}.std`),
+    nan: count(s.nan, `${field}.nan`),
+    inf: count(s.inf, `${field}.inf`),
+  };
+}
+
+/**
+ * Read one payload. `prefix` is prepended to every field name in errors ("" for a top-level
+ * bundle, "grad." for its gradient, "nodes[2].value." inside a graph); `top` also checks
+ * the bundle's version.
+ */
+export function readTensorPayload(json: unknown, prefix = "", top = false): TensorPayload {
+  const j = record(json, prefix ? prefix.slice(0, -1) : "bundle");
+  if (top) version(j.version, `${prefix}version`);
+  const name = optionalString(j.name, `${prefix}name`);
+  if (j.shape === undefined) throw new BundleError(`${prefix}shape`, "is missing");
+  const full = shape(j.shape, `${prefix}shape`);
+  const shown = j.shownShape === undefined ? full : shape(j.shownShape, `${prefix}shownShape`);
+  if (shown.length !== full.length) {
+    throw new BundleError(`${prefix}shownShape`, `has ${shown.length} dimensions but shape has ${full.length}`);
+  }
+  shown.forEach((d, i) => {
+    if (d > full[i]) throw new BundleError(`${prefix}shownShape[${i}]`, `is ${d}, larger than shape[${i}] = ${full[i]}`);
+  });
+  const dtype = j.dtype === undefined ? "float32" : string(j.dtype, `${prefix}dtype`);
+  const values = numberColumn(readTable(j.data, `${prefix}data`), "value", `${prefix}data`);
+  const want = numel(shown);
+  if (values.length !== want) {
+    throw new BundleError(`${prefix}data`, `holds ${values.length} values, but shownShape [${shown.join(", ")}] has ${want}`);
+  }
+  const truncated = j.truncated === undefined ? want !== numel(full) : boolean(j.truncated, `${prefix}truncated`);
+  const stats = readStats(j.stats, `${prefix}stats`) ?? statsOf(values);
+  const requiresGrad = j.requiresGrad === undefined ? false : boolean(j.requiresGrad, `${prefix}requiresGrad`);
+  const gradFn = optionalString(j.gradFn, `${prefix}gradFn`);
+  const grad = j.grad === undefined || j.grad === null ? undefined : readTensorPayload(j.grad, `${prefix}grad.`);
+  return { name, shape: full, shownShape: shown, dtype, stats, truncated, values, requiresGrad, gradFn, grad };
+}

@@ -1,0 +1,151 @@
+// One heatmap of a tensor payload (its values, or its gradient): the stats line, the note
+// for a truncated corner, the canvas with one pixel per cell scaled up by CSS, the table of
+// the same slice, and a colour bar with the colours of NaN and ±Inf.
+import { css, NAN_RGB, NEG_INF_RGB, POS_INF_RGB, scaleFor, type Rgb, type Scale } from "./colour";
+import { fmtCount, fmtNumber, fmtShape } from "./format";
+import { el } from "./renderer";
+import type { TensorPayload, TensorStatsView } from "./tensor-bundle";
+import { cellOffset, sliceGrid, type SliceGrid } from "./tensor-grid";
+import { paintCells, palette } from "./tensor-paint";
+import { valueTable } from "./tensor-table";
+
+/** A 1-D strip is drawn at least this tall, so that a vector reads as a band. */
+const STRIP_HEIGHT = 14;
+
+export function statsLine(node: HTMLElement, p: TensorPayload, withShape = true): void {
+  const s: TensorStatsView = p.stats;
+  const item = (label: string, value: string, warn = false): HTMLElement => {
+    const span = el("span", warn ? "cl-stat cl-stat-warn" : "cl-stat");
+    span.append(el("span", "cl-muted", label + " "), value);
+    return span;
+  };
+  node.replaceChildren(
+    ...(withShape ? [item("shape", fmtShape(p.shape)), item("dtype", p.dtype)] : []),
+    item("min", fmtNumber(s.min)),
+    item("max", fmtNumber(s.max)),
+    item("mean", fmtNumber(s.mean)),
+    item("std", fmtNumber(s.std)),
+    item("nan", fmtCount(s.nan), s.nan > 0),
+    item("inf", fmtCount(s.inf), s.inf > 0),
+  );
+}
+
+export function truncatedText(p: TensorPayload): string {
+  return `showing the leading ${fmtShape(p.shownShape)} of ${fmtShape(p.shape)}`;
+}
+
+function swatch(rgb: Rgb, label: string): HTMLElement {
+  const item = el("span", "cl-swatch");
+  const box = el("span", "cl-swatch-box");
+  box.style.background = css(rgb);
+  item.append(box, label);
+  return item;
+}
+
+export class HeatmapPanel {
+  readonly node: HTMLElement;
+  readonly canvas = el("canvas", "cl-heatmap");
+  /** The panel's stats line; the view may place it elsewhere (the value's goes above the controls). */
+  readonly stats = el("div", "cl-tensor-stats");
+  /** Leave shape and dtype out of the stats line (a gradient's are its tensor's). */
+  briefStats = false;
+  private readonly truncated = el("div", "cl-truncated");
+  private readonly scroll = el("div", "cl-tensor-scroll");
+  private readonly tableBox = el("div", "cl-tensor-table-box");
+  private readonly bar = el("div", "cl-colourbar");
+  private readonly note = el("div", "cl-tensor-note cl-muted");
+  private payload!: TensorPayload;
+  private scale!: Scale;
+  grid!: SliceGrid;
+
+  constructor(title: string | null, className: string) {
+    this.node = el("div", `cl-tensor-panel ${className}`);
+    if (title) this.node.append(el("div", "cl-tensor-panel-title", title));
+    this.scroll.append(this.canvas);
+    this.node.append(this.stats, this.truncated, this.scroll, this.tableBox, this.note, this.bar);
+  }
+
+  get data(): TensorPayload {
+    return this.payload;
+  }
+
+  set(p: TensorPayload): void {
+    this.payload = p;
+    this.scale = scaleFor(p.stats.min, p.stats.max);
+    statsLine(this.stats, p, !this.briefStats);
+    this.truncated.textContent = p.truncated ? truncatedText(p) : "";
+    this.truncated.hidden = !p.truncated;
+    this.drawBar();
+  }
+
+  /** Draw the slice at `cell` CSS pixels a cell; the table replaces the picture when asked for. */
+  draw(slice: readonly number[], cell: number, table: boolean): void {
+    const p = this.payload;
+    const g = (this.grid = sliceGrid(p.shownShape, slice));
+    const c = this.canvas;
+    c.width = g.cols;
+    c.height = g.rows;
+    c.dataset.rows = String(g.rows);
+    c.dataset.cols = String(g.cols);
+    c.dataset.slice = slice.join(",");
+    c.dataset.cell = String(cell);
+    const strip = g.rows === 1 && !g.wrapped;
+    c.style.width = `${g.cols * cell}px`;
+    c.style.height = `${g.rows * (strip ? Math.max(cell, STRIP_HEIGHT) : cell)}px`;
+    this.paint(g);
+    const notes: string[] = [];
+    if (g.wrapped) notes.push(`drawn in rows of ${g.cols}: cell (r, c) is index r × ${g.cols} + c`);
+    if (g.clipped) notes.push(`drawing the first ${g.rows} × ${g.cols} of ${g.fullRows} × ${g.fullCols}`);
+    this.note.textContent = notes.join("; ");
+    this.note.hidden = notes.length === 0;
+    this.scroll.hidden = table;
+    this.tableBox.hidden = !table;
+    this.tableBox.replaceChildren(...(table ? [valueTable(p.values, g, Math.max(Math.abs(this.scale.lo), Math.abs(this.scale.hi)))] : []));
+  }
+
+  private paint(g: SliceGrid): void {
+    if (g.rows * g.cols === 0) return;
+    let ctx: CanvasRenderingContext2D | null = null;
+    try {
+      ctx = this.canvas.getContext("2d");
+    } catch {
+      ctx = null;
+    }
+    if (!ctx) return;
+    const img = ctx.createImageData(g.cols, g.rows);
+    paintCells(new Uint32Array(img.data.buffer, img.data.byteOffset, g.rows * g.cols), this.payload.values, g, palette(this.scale));
+    ctx.putImageData(img, 0, 0);
+  }
+
+  /** The cell under a mouse position, or null outside the picture. */
+  cellAt(clientX: number, clientY: number): [number, number] | null {
+    const rect = this.canvas.getBoundingClientRect();
+    const g = this.grid;
+    if (!g || rect.width <= 0 || rect.height <= 0) return null;
+    const c = Math.floor(((clientX - rect.left) / rect.width) * g.cols);
+    const r = Math.floor(((clientY - rect.top) / rect.height) * g.rows);
+    return cellOffset(g, r, c) < 0 ? null : [r, c];
+  }
+
+  /** The value at cell (r, c) of this panel's current grid, if it has one there. */
+  valueAt(r: number, c: number): number | undefined {
+    const i = this.grid ? cellOffset(this.grid, r, c) : -1;
+    return i < 0 ? undefined : this.payload.values[i];
+  }
+
+  private drawBar(): void {
+    const s = this.scale;
+    const stops: string[] = [];
+    for (let i = 0; i <= 10; i++) stops.push(css(s.rgb(s.lo + ((s.hi - s.lo) * i) / 10)));
+    const ramp = el("span", "cl-colourbar-ramp");
+    ramp.style.background = `linear-gradient(to right, ${stops.join(", ")})`;
+    ramp.title = s.kind === "diverging" ? "diverging: white is 0, red above, blue below" : "sequential: all values are >= 0";
+    const parts: HTMLElement[] = [el("span", "cl-colourbar-label", fmtNumber(s.lo)), ramp, el("span", "cl-colourbar-label", fmtNumber(s.hi))];
+    if (s.kind === "diverging") parts.push(el("span", "cl-muted", "(0 is white)"));
+    const st = this.payload.stats;
+    if (st.nan > 0) parts.push(swatch(NAN_RGB, "nan"));
+    if (st.inf > 0) parts.push(swatch(POS_INF_RGB, "+inf"), swatch(NEG_INF_RGB, "-inf"));
+    this.bar.dataset.kind = s.kind;
+    this.bar.replaceChildren(...parts);
+  }
+}
