@@ -96,8 +96,45 @@ ALWAYS_INLINE float geluF(float x) {
 ALWAYS_INLINE float geluGradF(float x) {
   float u = kSqrt2OverPi * (x + 0.044715f * x * x * x);
   float s = sigmoidF(2.0f * u);
-  float du = kSqrt2OverPi * (1.0f + 3.0f * 0.044715f * x * x);
+  // past |x| = 10, s (1 - s) is below 1e-30; capping x^2 there keeps du finite (else 0 * inf)
+  float du = kSqrt2OverPi * (1.0f + 3.0f * 0.044715f * std::min(x * x, 100.0f));
   return s + 2.0f * x * s * (1.0f - s) * du;
+}
+
+// ERFC_POLY of backend/js.ts: erfc(a) = t exp(P(t) - a^2), t = 1/(1 + a/2), a >= 0
+ALWAYS_INLINE float erfcPolyF(float t) {
+  float p = -1.8936745484e-01f;
+  p = p * t + 1.0502335178e+00f;
+  p = p * t + -2.3462723810e+00f;
+  p = p * t + 2.5901291768e+00f;
+  p = p * t + -1.3866666524e+00f;
+  p = p * t + 4.2285965011e-01f;
+  p = p * t + -2.6409587792e-01f;
+  p = p * t + -6.8137704179e-02f;
+  p = p * t + 8.1756791965e-02f;
+  p = p * t + 3.7507448477e-01f;
+  p = p * t + 9.9999855303e-01f;
+  return p * t + -1.2655121185e+00f;
+}
+
+// Φ(x) from the tail Φ(-|x|) = erfc(|x|/√2)/2, so both tails keep their relative accuracy
+ALWAYS_INLINE float normalCdfF(float x, float a2, float a) {
+  float t = 1.0f / (1.0f + 0.5f * a);
+  float tail = 0.5f * t * expF(erfcPolyF(t) - a2);
+  return x >= 0.0f ? 1.0f - tail : tail;
+}
+
+// the exact GELU x Φ(x)
+ALWAYS_INLINE float geluErfF(float x) {
+  float a = std::fabs(x) * 0.7071067811865476f;
+  return x * normalCdfF(x, a * a, a);
+}
+
+// Φ(x) + x φ(x), φ(x) = exp(-x^2/2)/√(2π)
+ALWAYS_INLINE float geluErfGradF(float x) {
+  float a = std::fabs(x) * 0.7071067811865476f;
+  float a2 = a * a;
+  return normalCdfF(x, a2, a) + x * 0.3989422804014327f * expF(-a2);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -131,7 +168,8 @@ void unaryKernel(int op, const float* x, float* out, int64_t n) {
     case 6: mapAny(x, out, n, [](float v) { return tanhF(v); }); break;
     case 7: mapAny(x, out, n, [](float v) { return sigmoidF(v); }); break;
     case 8: mapAny(x, out, n, [](float v) { return v > 0.0f ? v : 0.0f; }); break;
-    case 9: mapAny(x, out, n, [](float v) { return geluF(v); }); break;
+    case 9: mapAny(x, out, n, [](float v) { return geluErfF(v); }); break;
+    case 14: mapAny(x, out, n, [](float v) { return geluF(v); }); break;
     case 10: mapAny(x, out, n, [](float v) { return std::fabs(v); }); break;
     case 11: mapAny(x, out, n, [](float v) { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); }); break;
     case 12: mapAny(x, out, n, [](float v) { return v * v; }); break;
@@ -259,7 +297,8 @@ void binaryKernel(int op, const Layout& L, const float* a, int64_t oa, const flo
     case 11: binaryWith([](float x, float y) { return b01(x > y); }, L, a, oa, b, ob, out); break;
     case 12: binaryWith([](float x, float y) { return b01(x >= y); }, L, a, oa, b, ob, out); break;
     case 13: binaryWith([](float x, float g) { return x > 0.0f ? g : 0.0f; }, L, a, oa, b, ob, out); break;
-    case 14: binaryWith([](float x, float g) { return g * geluGradF(x); }, L, a, oa, b, ob, out); break;
+    case 14: binaryWith([](float x, float g) { return g * geluErfGradF(x); }, L, a, oa, b, ob, out); break;
+    case 15: binaryWith([](float x, float g) { return g * geluGradF(x); }, L, a, oa, b, ob, out); break;
   }
 }
 

@@ -2,6 +2,8 @@
 import { fmt } from "./shape";
 import type { Tensor } from "./tensor";
 import { bceWithLogits, linear as linearOp } from "./ops/nn";
+import type { GeluOptions } from "./ops/elementwise";
+export type { GeluOptions } from "./ops/elementwise";
 export { softmax, logSoftmax, layerNorm, crossEntropy, nllLoss, embedding, dropout, conv2d, maxPool2d } from "./ops/nn";
 export type { LossOptions, Conv2dOptions } from "./ops/nn";
 
@@ -18,7 +20,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 }
 
 export const relu = (x: Tensor) => x.relu();
-export const gelu = (x: Tensor) => x.gelu();
+/** GELU: exact x Φ(x) by default, like PyTorch; {approximate: "tanh"} for the tanh form. */
+export const gelu = (x: Tensor, opts?: GeluOptions) => x.gelu(opts);
 export const tanh = (x: Tensor) => x.tanh();
 export const sigmoid = (x: Tensor) => x.sigmoid();
 

@@ -243,7 +243,8 @@ export class Tensor {
   tanh(): Tensor { return E.tanh(this); }
   sigmoid(): Tensor { return E.sigmoid(this); }
   relu(): Tensor { return E.relu(this); }
-  gelu(): Tensor { return E.gelu(this); }
+  /** x Φ(x); {approximate: "tanh"} for the tanh form. */
+  gelu(opts?: E.GeluOptions): Tensor { return E.gelu(this, opts); }
   abs(): Tensor { return E.abs(this); }
   square(): Tensor { return E.square(this); }
   clamp(min: number | null, max?: number | null): Tensor { return E.clamp(this, min, max ?? null); }

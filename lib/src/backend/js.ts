@@ -2,13 +2,56 @@
 import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const SQRT_HALF = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
-// GELU with the tanh approximation (PyTorch's approximate="tanh", nanoGPT's choice).
+/**
+ * ln(erfc(a) e^(a^2) / t) with t = 1 / (1 + a/2), a >= 0, as a polynomial in t (lowest
+ * power first): our Chebyshev fit, 1.5e-8 relative in erfc over all a. Writing erfc as
+ * t exp(P(t) - a^2) keeps its relative accuracy in the tail, where 1 - erf(a) would cancel.
+ * The fast backends use the same coefficients in float32.
+ */
+export const ERFC_POLY = [
+  -1.2655121185e+00, 9.9999855303e-01, 3.7507448477e-01, 8.1756791965e-02, -6.8137704179e-02, -2.6409587792e-01,
+  4.2285965011e-01, -1.3866666524e+00, 2.5901291768e+00, -2.3462723810e+00, 1.0502335178e+00, -1.8936745484e-01,
+];
+
+/** Φ(-|x|) = erfc(|x|/√2) / 2, the lower tail of the standard normal. */
+function normalTail(x: number): number {
+  const a = Math.abs(x) * SQRT_HALF;
+  const t = 1 / (1 + 0.5 * a);
+  let p = ERFC_POLY[ERFC_POLY.length - 1];
+  for (let i = ERFC_POLY.length - 2; i >= 0; i--) p = p * t + ERFC_POLY[i];
+  return 0.5 * t * Math.exp(p - a * a);
+}
+
+/** The standard normal CDF Φ(x) = (1 + erf(x/√2)) / 2. */
+export function normalCdf(x: number): number {
+  const e = normalTail(x);
+  return x >= 0 ? 1 - e : e;
+}
+
+/** erf(x), from the same tail. */
+export function erf(x: number): number {
+  return 2 * normalCdf(x / SQRT_HALF) - 1;
+}
+
+// GELU as PyTorch defines it by default: x Φ(x).
 export function gelu(x: number): number {
+  return x * normalCdf(x);
+}
+
+// d/dx x Φ(x) = Φ(x) + x φ(x)
+export function geluGrad(x: number): number {
+  return normalCdf(x) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+}
+
+// GELU with the tanh approximation (PyTorch's approximate="tanh").
+export function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
 }
 
-export function geluGrad(x: number): number {
+export function geluTanhGrad(x: number): number {
   const u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
   const t = Math.tanh(u);
   const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
@@ -27,6 +70,7 @@ export function unaryFn(op: UnaryOp): (x: number) => number {
     case "sigmoid": return (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
     case "relu": return (x) => (x > 0 ? x : 0);
     case "gelu": return gelu;
+    case "geluTanh": return geluTanh;
     case "abs": return Math.abs;
     case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
     case "square": return (x) => x * x;
@@ -51,6 +95,7 @@ export function binaryFn(op: BinaryOp): (a: number, b: number) => number {
     case "ge": return (a, b) => (a >= b ? 1 : 0);
     case "reluGrad": return (x, g) => (x > 0 ? g : 0);
     case "geluGrad": return (x, g) => g * geluGrad(x);
+    case "geluTanhGrad": return (x, g) => g * geluTanhGrad(x);
   }
 }
 

@@ -5,12 +5,12 @@ import type { BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from 
 
 export const UNARY_CODES: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, sqrt: 3, sin: 4, cos: 5, tanh: 6, sigmoid: 7,
-  relu: 8, gelu: 9, abs: 10, sign: 11, square: 12, reciprocal: 13,
+  relu: 8, gelu: 9, abs: 10, sign: 11, square: 12, reciprocal: 13, geluTanh: 14,
 };
 
 export const BINARY_CODES: Record<BinaryOp, number> = {
   add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6,
-  eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12, reluGrad: 13, geluGrad: 14,
+  eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12, reluGrad: 13, geluGrad: 14, geluTanhGrad: 15,
 };
 
 export const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4 };

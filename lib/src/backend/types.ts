@@ -14,14 +14,16 @@ export interface Strided {
 
 export type UnaryOp =
   | "neg" | "exp" | "log" | "sqrt" | "sin" | "cos" | "tanh" | "sigmoid"
-  | "relu" | "gelu" | "abs" | "sign" | "square" | "reciprocal";
+  | "relu" | "gelu" | "abs" | "sign" | "square" | "reciprocal"
+  // GELU with PyTorch's approximate="tanh" ("gelu" is the exact x Φ(x))
+  | "geluTanh";
 
 /** Binary ops, broadcasting by strides (a stride of 0 repeats an element). */
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
   | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
   // Derivatives: (x, g) -> g * f'(x), fused so the backward pass allocates once.
-  | "reluGrad" | "geluGrad";
+  | "reluGrad" | "geluGrad" | "geluTanhGrad";
 
 export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";
 

@@ -1,6 +1,7 @@
 // The standard layers, with PyTorch's default initialisations.
 import { zeros, ones } from "../creation";
 import * as F from "../functional";
+import type { GeluOptions } from "../ops/elementwise";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
 import { kaimingUniformDefault, normal_ } from "./init";
@@ -98,10 +99,18 @@ export class ReLU extends Module {
   }
 }
 
-/** The exact GELU, x Φ(x), like PyTorch's default. */
+/** GELU: the exact x Φ(x) by default, like PyTorch; new GELU({approximate: "tanh"}) for the tanh form. */
 export class GELU extends Module {
+  readonly approximate: "none" | "tanh";
+  constructor(opts: GeluOptions = {}) {
+    super();
+    this.approximate = opts.approximate ?? "none";
+  }
   override forward(x: Tensor): Tensor {
-    return x.gelu();
+    return x.gelu({ approximate: this.approximate });
+  }
+  override extraRepr(): string {
+    return this.approximate === "none" ? "" : `approximate='${this.approximate}'`;
   }
 }
 

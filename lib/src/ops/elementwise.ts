@@ -149,7 +149,17 @@ export const cos = (x: Tensor) => unary("cos", x, (g) => g.mul(x.sin()).neg());
 export const tanh = (x: Tensor) => unary("tanh", x, (g, y) => g.mul(y.square().neg().add(1)));
 export const sigmoid = (x: Tensor) => unary("sigmoid", x, (g, y) => g.mul(y).mul(y.neg().add(1)));
 export const relu = (x: Tensor) => unary("relu", x, (g) => rawBinary("reluGrad", x, g, "float32"));
-export const gelu = (x: Tensor) => unary("gelu", x, (g) => rawBinary("geluGrad", x, g, "float32"));
+export interface GeluOptions {
+  /** "none" (default): the exact x Φ(x); "tanh": the tanh approximation (GPT-2's). */
+  approximate?: "none" | "tanh";
+}
+
+export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
+  const approximate = opts.approximate ?? "none";
+  if (approximate === "tanh") return unary("geluTanh", x, (g) => rawBinary("geluTanhGrad", x, g, "float32"));
+  if (approximate !== "none") throw new Error(`gelu(): approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
+  return unary("gelu", x, (g) => rawBinary("geluGrad", x, g, "float32"));
+}
 export const abs = (x: Tensor) => unary("abs", x, (g) => g.mul(rawUnary("sign", x)));
 export const square = (x: Tensor) => unary("square", x, (g) => g.mul(x).mul(2));
 

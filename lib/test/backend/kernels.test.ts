@@ -53,8 +53,8 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
 }
 
-const UNARY: UnaryOp[] = ["neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "gelu", "abs", "sign", "square", "reciprocal"];
-const BINARY: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "reluGrad", "geluGrad"];
+const UNARY: UnaryOp[] = ["neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "gelu", "abs", "sign", "square", "reciprocal", "geluTanh"];
+const BINARY: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "reluGrad", "geluGrad", "geluTanhGrad"];
 const REDUCE: ReduceOp[] = ["sum", "max", "min", "argmax", "argmin"];
 const SPECIAL = [0, -0, 1, -1, 1e-7, -1e-7, 1e-3, -0.75, 0.5, 20, -20, 88, 89, -88, -104, -110, 1e30, -1e30, Infinity, -Infinity, NaN];
 

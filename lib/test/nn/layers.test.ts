@@ -25,6 +25,11 @@ describe("layers", () => {
     const a = lin.forward(x).data, b = F.linear(x, lin.weight, lin.bias).data;
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 6));
     expect(Array.from(new nn.GELU().forward(x).data)).toEqual(Array.from(x.gelu().data));
+    const tanhGelu = new nn.GELU({ approximate: "tanh" });
+    expect(Array.from(tanhGelu.forward(x).data)).toEqual(Array.from(x.gelu({ approximate: "tanh" }).data));
+    expect(tanhGelu.toString()).toBe("GELU(approximate='tanh')");
+    // nanoGPT's MLP uses nn.GELU(), the exact form
+    expect(new nn.GPT({ vocabSize: 5, blockSize: 4, nLayer: 1, nHead: 1, nEmbd: 4 }).h.at(0).mlp.gelu.approximate).toBe("none");
     expect(Array.from(new nn.Sigmoid().forward(x).data)).toEqual(Array.from(x.sigmoid().data));
     expect(() => lin.forward(randn(2, 5))).toThrow(/expected input with 4 features/);
   });

@@ -4,7 +4,15 @@ import type { Tensor } from "../../src";
 
 beforeEach(() => cl.manualSeed(7));
 
-const gelu = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+const geluTanh = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+// erf by its Taylor series, in float64: independent of the library's rational form, and
+// exact to ~1e-12 for the |x| < 4 the tests use
+const erfSeries = (z: number) => {
+  let term = z, sum = z;
+  for (let n = 1; n < 80; n++) { term *= (-z * z) / n; sum += term / (2 * n + 1); }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+};
+const gelu = (x: number) => 0.5 * x * (1 + erfSeries(x / Math.SQRT2));
 
 // op, its plain-JS meaning, and where its derivative jumps (inputs are kept away from there)
 const binary: [string, (a: Tensor, b: Tensor) => Tensor, (a: number, b: number) => number, { positive?: boolean }][] = [
@@ -62,6 +70,7 @@ const unary: [string, (x: Tensor) => Tensor, (x: number) => number, { low?: numb
   ["sigmoid", (x) => x.sigmoid(), (x) => 1 / (1 + Math.exp(-x)), {}],
   ["relu", (x) => x.relu(), (x) => Math.max(x, 0), { kinks: [0] }],
   ["gelu", (x) => x.gelu(), gelu, {}],
+  ["gelu tanh", (x) => x.gelu({ approximate: "tanh" }), geluTanh, {}],
   ["abs", (x) => x.abs(), Math.abs, { kinks: [0] }],
   ["clamp", (x) => x.clamp(-0.5, 0.7), (x) => Math.min(Math.max(x, -0.5), 0.7), { kinks: [-0.5, 0.7] }],
   ["clamp min only", (x) => x.clamp(-0.2), (x) => Math.max(x, -0.2), { kinks: [-0.2] }],
@@ -85,9 +94,27 @@ describe.each(unary)("%s", (_name, op, ref, range) => {
 });
 
 describe("unary values at known points", () => {
-  test("gelu is the tanh approximation (PyTorch approximate='tanh')", () => {
-    // values from torch.nn.functional.gelu(x, approximate="tanh"); the erf form gives 0.8413447 at 1
-    expectClose(cl.tensor([1, -1, 2, 0]).gelu(), [0.8411920070648193, -0.15880802273750305, 1.954597592353821, 0], 1e-6);
+  test("gelu is exact x Φ(x) by default, the tanh approximation on request (as PyTorch)", () => {
+    // x * (1 + math.erf(x / sqrt(2))) / 2 in Python, which torch.nn.functional.gelu(x) matches
+    const x = [1, -1, 2, 0, -3, 0.5, -5, 4];
+    const exact = [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0, -0.00404969409489031,
+      0.34573123063700656, -1.4332578593401202e-6, 3.9998733150326675];
+    expectClose(cl.tensor(x).gelu(), exact, 5e-6, 1e-7);
+    expectClose(cl.tensor(x).gelu({ approximate: "none" }), exact, 5e-6, 1e-7);
+    // torch.nn.functional.gelu(x, approximate="tanh")
+    expectClose(cl.tensor([1, -1, 2, 0]).gelu({ approximate: "tanh" }), [0.8411920070648193, -0.15880802273750305, 1.954597592353821, 0], 1e-6);
+    expect(() => cl.tensor([1]).gelu({ approximate: "erf" as "none" })).toThrow(/approximate must be "none" or "tanh"/);
+  });
+
+  test("gelu's gradient is Φ(x) + x φ(x), and the tanh form's its own", () => {
+    const x = cl.tensor([1, -1, 2, -3, 0.5], { requiresGrad: true });
+    x.gelu().sum().backward();
+    // 0.5 * (1 + erf(x/√2)) + x * exp(-x²/2) / √(2π), from Python's math module
+    expectClose(x.grad!, [1.0833154705876864, -0.08331547058768629, 1.085231801078197, -0.011945647204183918, 0.8674951246561629], 5e-6, 1e-7);
+    const y = cl.tensor([1, -1], { requiresGrad: true });
+    y.gelu({ approximate: "tanh" }).sum().backward();
+    // d/dx of the tanh form at ±1 (by hand from 0.5(1+tanh u) + 0.5 x (1 - tanh²u) u')
+    expectClose(y.grad!, [1.0829640838457826, -0.08296408384578252], 1e-6);
   });
 
   test("relu, abs and sigmoid at and around 0", () => {

@@ -35,6 +35,8 @@ describe("F activations and softmax", () => {
     expectClose(F.logSoftmax(x, -1), { shape: [3, 4], data: Array.from(x.logSoftmax(-1).data) });
     cl.gradcheck((t) => F.relu(t), [x]);
     cl.gradcheck((t) => F.gelu(t), [x]);
+    expectClose(F.gelu(x, { approximate: "tanh" }), { shape: [3, 4], data: Array.from(x.gelu({ approximate: "tanh" }).data) });
+    cl.gradcheck((t) => F.gelu(t, { approximate: "tanh" }), [x]);
     cl.gradcheck((t) => F.softmax(t, 1), [x]);
     cl.gradcheck((t) => F.logSoftmax(t, 0), [x]);
   });

@@ -260,6 +260,43 @@ export function runShare(table: usize, i: i32, scratch: usize): void {
 
 const K0: f32 = 0.7978845608028654;
 
+// ERFC_POLY of backend/js.ts: erfc(a) = t exp(P(t) - a^2), t = 1/(1 + a/2), a >= 0
+@inline function erfcPoly4(t: v128): v128 {
+  let p = splat(-1.8936745484e-01);
+  p = f32x4.add(f32x4.mul(p, t), splat(1.0502335178e+00));
+  p = f32x4.add(f32x4.mul(p, t), splat(-2.3462723810e+00));
+  p = f32x4.add(f32x4.mul(p, t), splat(2.5901291768e+00));
+  p = f32x4.add(f32x4.mul(p, t), splat(-1.3866666524e+00));
+  p = f32x4.add(f32x4.mul(p, t), splat(4.2285965011e-01));
+  p = f32x4.add(f32x4.mul(p, t), splat(-2.6409587792e-01));
+  p = f32x4.add(f32x4.mul(p, t), splat(-6.8137704179e-02));
+  p = f32x4.add(f32x4.mul(p, t), splat(8.1756791965e-02));
+  p = f32x4.add(f32x4.mul(p, t), splat(3.7507448477e-01));
+  p = f32x4.add(f32x4.mul(p, t), splat(9.9999855303e-01));
+  return f32x4.add(f32x4.mul(p, t), splat(-1.2655121185e+00));
+}
+
+// Φ(x) from the tail Φ(-|x|) = erfc(|x|/√2)/2, so both tails keep their relative accuracy
+@inline function normalCdf4(x: v128, a: v128, a2: v128): v128 {
+  const t = f32x4.div(splat(1), f32x4.add(splat(1), f32x4.mul(splat(0.5), a)));
+  const tail = f32x4.mul(f32x4.mul(splat(0.5), t), exp4(f32x4.sub(erfcPoly4(t), a2)));
+  return v128.bitselect(f32x4.sub(splat(1), tail), tail, f32x4.ge(x, splat(0)));
+}
+
+// the exact GELU x Φ(x)
+@inline function geluErf4(x: v128): v128 {
+  const a = f32x4.mul(f32x4.abs(x), splat(0.7071067811865476));
+  return f32x4.mul(x, normalCdf4(x, a, f32x4.mul(a, a)));
+}
+
+// Φ(x) + x φ(x), φ(x) = exp(-x^2/2)/√(2π)
+@inline function geluErfGrad4(x: v128): v128 {
+  const a = f32x4.mul(f32x4.abs(x), splat(0.7071067811865476));
+  const a2 = f32x4.mul(a, a);
+  const pdf = f32x4.mul(splat(0.3989422804014327), exp4(f32x4.neg(a2)));
+  return f32x4.add(normalCdf4(x, a, a2), f32x4.mul(x, pdf));
+}
+
 // 0.5*(1 + tanh(u)) == sigmoid(2u): no cancellation for large negative x
 @inline function gelu4(x: v128): v128 {
   const x3 = f32x4.mul(f32x4.mul(x, x), x);
@@ -271,7 +308,8 @@ const K0: f32 = 0.7978845608028654;
   const x2 = f32x4.mul(x, x);
   const u = f32x4.mul(splat(K0), f32x4.add(x, f32x4.mul(splat(0.044715), f32x4.mul(x2, x))));
   const s = sigmoid4(f32x4.add(u, u));
-  const du = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * 0.044715), x2)));
+  // past |x| = 10, s (1 - s) is below 1e-30; capping x^2 there keeps du finite (else 0 * inf)
+  const du = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * 0.044715), f32x4.pmin(x2, splat(100)))));
   const t = f32x4.mul(f32x4.mul(f32x4.mul(splat(2), x), f32x4.mul(s, f32x4.sub(splat(1), s))), du);
   return f32x4.add(s, t);
 }
@@ -309,7 +347,8 @@ function scalarUnary(op: i32, x: f32): f32 {
     case 6: return tanh4(x);
     case 7: return sigmoid4(x);
     case 8: return v128.and(x, f32x4.gt(x, splat(0)));
-    case 9: return gelu4(x);
+    case 9: return geluErf4(x);
+    case 14: return gelu4(x);
     case 10: return f32x4.abs(x);
     case 11: return v128.or(v128.and(splat(1), f32x4.gt(x, splat(0))), v128.and(splat(-1), f32x4.lt(x, splat(0))));
     case 12: return f32x4.mul(x, x);
@@ -345,6 +384,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case 11: unaryLoop(11, x, out, n); break;
     case 12: unaryLoop(12, x, out, n); break;
     case 13: unaryLoop(13, x, out, n); break;
+    case 14: unaryLoop(14, x, out, n); break;
     default: for (let i = 0; i < n; i++) {
       const o = <usize>i << 2;
       store<f32>(out + o, slowUnary(op, load<f32>(x + o)));
@@ -368,7 +408,8 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case 11: return v128.and(splat(1), f32x4.gt(a, b));
     case 12: return v128.and(splat(1), f32x4.ge(a, b));
     case 13: return v128.and(b, f32x4.gt(a, splat(0)));
-    case 14: return f32x4.mul(b, geluGrad4(a));
+    case 14: return f32x4.mul(b, geluErfGrad4(a));
+    case 15: return f32x4.mul(b, geluGrad4(a));
     default: {
       // pow, in float64 lane by lane
       let r = a;
@@ -427,6 +468,7 @@ function binaryRun(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n:
     case 6: binaryRunOp(6, a, sa, b, sb, out, n); break;
     case 13: binaryRunOp(13, a, sa, b, sb, out, n); break;
     case 14: binaryRunOp(14, a, sa, b, sb, out, n); break;
+    case 15: binaryRunOp(15, a, sa, b, sb, out, n); break;
     default: binaryRunOp(op, a, sa, b, sb, out, n);
   }
 }
