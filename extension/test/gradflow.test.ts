@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { manualSeed, Monitor, nn, optim, randn } from "../../lib/src";
 import { GradflowRenderer, shortName } from "../src/gradflow";
 import { MIME } from "../src/mime";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
@@ -143,6 +144,56 @@ describe("gradient flow renderer", () => {
     expect(r.node.querySelector(".cl-step-label")!.textContent).toContain("step 5");
     c.dispatchEvent(new MouseEvent("mousemove", { clientX: 90, clientY: 35 }));
     expect(r.node.querySelector(".cl-strip-hover")!.textContent).toBe("dead.weight · step 20 · mean |grad| 1e-9");
+  });
+
+  it("paints log10 mean |grad| into the strip, one pixel per cell", async () => {
+    let painted: { data: Uint8ClampedArray; width: number; height: number } | null = null;
+    const ctx = {
+      createImageData: (width: number, height: number) => ({ data: new Uint8ClampedArray(width * height * 4), width, height }),
+      putImageData: (img: typeof painted) => (painted = img),
+    };
+    const spy = vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(ctx as unknown as CanvasRenderingContext2D);
+    try {
+      const recs = [...run([0, 1]), { step: 1, layer: "late.weight", gradMean: 1e-2, gradMax: 0.1 }];
+      await draw(bundle([...LAYERS, "late.weight"], recs));
+    } finally {
+      spy.mockRestore();
+    }
+    const img = painted!;
+    expect([img.width, img.height]).toEqual([2, 5]);
+    const px = (layer: number, step: number) => Array.from(img.data.slice((layer * 2 + step) * 4, (layer * 2 + step) * 4 + 4));
+    // the dead layer at step 1 holds the smallest value: the dark end of the scale
+    expect(px(3, 1)).toEqual([68, 1, 84, 255]);
+    // fc3 holds the largest: the bright end
+    expect(px(2, 0)).toEqual([253, 231, 37, 255]);
+    expect(px(3, 0)).toEqual(px(0, 0));
+    // a layer first recorded at step 1 leaves step 0 unpainted
+    expect(px(4, 0)[3]).toBe(0);
+    expect(px(4, 1)[3]).toBe(255);
+  });
+
+  it("reads what the library's Monitor sends", async () => {
+    manualSeed(7);
+    const model = new nn.Sequential(new nn.Linear(3, 8), new nn.Tanh(), new nn.Linear(8, 1));
+    const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+    const monitor = new Monitor({ model, show: false });
+    const r = new GradflowRenderer(rendererOptions(MIME.gradflow));
+    const x = randn(16, 3);
+    for (let step = 0; step < 3; step++) {
+      const loss = model.forward(x).pow(2).mean();
+      opt.zeroGrad();
+      loss.backward();
+      monitor.log({ loss });
+      opt.step();
+      await draw(monitor.gradflowBundle()[MIME.gradflow], r);
+    }
+    monitor.close();
+    expect(r.node.querySelector(".cl-error")).toBeNull();
+    expect(rows(r).map((x) => x.dataset.layer)).toEqual(["0.weight", "2.weight"]);
+    expect(slider(r).max).toBe("2");
+    expect(slider(r).value).toBe("2");
+    expect(r.node.querySelector<HTMLCanvasElement>("canvas.cl-strip")!.dataset.steps).toBe("3");
+    expect(row(r, "0.weight").querySelector(".cl-gradflow-ratio-value")!.textContent).not.toBe("–");
   });
 
   it("draws an empty run without error", async () => {
