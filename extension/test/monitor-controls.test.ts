@@ -1,0 +1,201 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Widget } from "@lumino/widgets";
+import { CurvesRenderer } from "../src/curves";
+import { setKernelFinder } from "../src/kernel-link";
+import { NOT_CONNECTED } from "../src/monitor-controls";
+import { CURVES, curvesBundle, fakeKernel, fakePlotly, monitorLoop, range } from "./curves-fakes";
+import { HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
+
+const fake = fakePlotly();
+vi.mock("../src/plotly", () => ({ loadPlotly: async () => fake.plotly }));
+vi.mock("../src/webgl", () => ({ webglAvailable: () => false }));
+
+const bundle = (extra: Record<string, unknown> = {}) =>
+  curvesBundle([{ name: "train", split: "train", steps: range(3), values: [3, 2, 1] }], extra);
+
+async function shown(extra: Record<string, unknown> = {}): Promise<CurvesRenderer> {
+  const r = new CurvesRenderer(rendererOptions(CURVES));
+  // as JupyterLab does: the first bundle is rendered, then the output goes into the notebook
+  await r.renderModel(mimeModel(CURVES, bundle(extra)));
+  Widget.attach(r, document.body);
+  return r;
+}
+
+const q = <T extends Element = HTMLElement>(r: Widget, sel: string) => r.node.querySelector(sel) as T;
+const click = (r: Widget, action: string) => q<HTMLButtonElement>(r, `button[data-action=${action}]`).click();
+const controlsOff = (r: Widget) =>
+  ["button[data-action=stop]", "button[data-action=pause]", "button[data-action=lr]", "input.cl-lr"].every(
+    (s) => q<HTMLButtonElement>(r, `.cl-controls ${s}`).disabled,
+  );
+
+beforeEach(() => setKernelFinder(null));
+afterEach(() => {
+  setKernelFinder(null);
+  document.body.replaceChildren();
+});
+
+describe("monitor controls", () => {
+  it("open a comm with the monitor's id once attached, and show the kernel's state", async () => {
+    const k = fakeKernel(monitorLoop(0.1));
+    let asked: HTMLElement | null = null;
+    setKernelFinder((node) => ((asked = node), k.kernel));
+    const r = await shown();
+    expect(asked).toBe(r.node);
+    expect(k.comms).toHaveLength(1);
+    expect(k.comms[0].targetName).toBe("chainlab.monitor");
+    expect(k.comms[0].opened).toEqual([{ monitorId: "monitor-1-1" }]);
+    expect(q(r, ".cl-monitor-state").textContent).toBe("running · lr 0.1");
+    expect(q<HTMLInputElement>(r, "input.cl-lr").value).toBe("0.1");
+    expect(controlsOff(r)).toBe(false);
+    // updates keep the same comm
+    await r.renderModel(mimeModel(CURVES, bundle()));
+    expect(k.comms).toHaveLength(1);
+  });
+
+  it("send exactly the commands the buttons name", async () => {
+    const k = fakeKernel(monitorLoop(0.1));
+    setKernelFinder(() => k.kernel);
+    const r = await shown();
+    const comm = k.comms[0];
+    const pause = q<HTMLButtonElement>(r, "button[data-action=pause]");
+    expect(pause.textContent).toBe("Pause");
+    click(r, "pause");
+    expect(comm.sent).toEqual([{ action: "pause" }]);
+    expect(pause.textContent).toBe("Resume");
+    expect(q(r, ".cl-monitor-state").textContent).toBe("paused · lr 0.1");
+    click(r, "pause");
+    expect(comm.sent[1]).toEqual({ action: "resume" });
+    expect(pause.textContent).toBe("Pause");
+
+    const lr = q<HTMLInputElement>(r, "input.cl-lr");
+    lr.value = " 3e-4 ";
+    click(r, "lr");
+    expect(comm.sent[2]).toEqual({ action: "lr", lr: 3e-4 });
+    expect(q(r, ".cl-monitor-state").textContent).toBe("running · lr 0.0003");
+
+    click(r, "stop");
+    expect(comm.sent[3]).toEqual({ action: "stop" });
+    expect(comm.sent).toHaveLength(4);
+    expect(q(r, ".cl-monitor-state").textContent).toBe("stopping · lr 0.0003");
+    expect(q<HTMLButtonElement>(r, "button[data-action=stop]").disabled).toBe(true);
+  });
+
+  it("refuse a learning rate that is not a positive number", async () => {
+    const k = fakeKernel(monitorLoop(0.1));
+    setKernelFinder(() => k.kernel);
+    const r = await shown();
+    const lr = q<HTMLInputElement>(r, "input.cl-lr");
+    for (const bad of ["", "abc", "-0.1", "0", "Infinity", HOSTILE]) {
+      lr.value = bad;
+      click(r, "lr");
+    }
+    lr.value = "0.5";
+    lr.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    expect(k.comms[0].sent).toEqual([{ action: "lr", lr: 0.5 }]);
+    lr.value = "nope";
+    click(r, "lr");
+    expect(q(r, ".cl-monitor-note").textContent).toMatch(/positive number/);
+    expect(noInjectedMarkup(r.node)).toBe(true);
+  });
+
+  it("show the state the kernel reports", async () => {
+    const k = fakeKernel();
+    setKernelFinder(() => k.kernel);
+    const r = await shown();
+    expect(q(r, ".cl-monitor-state").textContent).toBe("connecting…");
+    k.comms[0].reply({ state: { stopRequested: false, paused: true, lr: 0.02 } });
+    expect(q(r, ".cl-monitor-state").textContent).toBe("paused · lr 0.02");
+    expect(q(r, "button[data-action=pause]").textContent).toBe("Resume");
+    k.comms[0].reply({ state: { stopRequested: true, paused: false, lr: 0.02 } });
+    expect(q(r, ".cl-monitor-state").textContent).toBe("stopping · lr 0.02");
+    k.comms[0].reply({ state: { stopRequested: false, paused: false, lr: null } });
+    expect(q(r, ".cl-monitor-state").textContent).toBe("running · no optimizer linked");
+    expect(q<HTMLInputElement>(r, "input.cl-lr").disabled).toBe(true);
+    expect(q<HTMLButtonElement>(r, "button[data-action=stop]").disabled).toBe(false);
+  });
+
+  it("disable themselves with the reason when the kernel closes the comm", async () => {
+    const k = fakeKernel(monitorLoop());
+    setKernelFinder(() => k.kernel);
+    const r = await shown();
+    expect(controlsOff(r)).toBe(false);
+    k.comms[0].kernelClose({ error: `no running monitor ${HOSTILE}` });
+    expect(controlsOff(r)).toBe(true);
+    expect(q(r, ".cl-monitor-note").textContent).toBe(`no running monitor ${HOSTILE}`);
+    expect(noInjectedMarkup(r.node)).toBe(true);
+    click(r, "stop");
+    expect(k.comms[0].sent).toEqual([]);
+  });
+
+  it("disable themselves when the kernel restarts, dies or goes away", async () => {
+    for (const [event, note] of [["restarting", /restarted/], ["dead", /died/], ["disposed", /gone/]] as const) {
+      const k = fakeKernel(monitorLoop());
+      setKernelFinder(() => k.kernel);
+      const r = await shown();
+      expect(controlsOff(r)).toBe(false);
+      if (event === "disposed") k.disposed.emit(k.kernel, undefined);
+      else k.statusChanged.emit(k.kernel, event);
+      expect(controlsOff(r)).toBe(true);
+      expect(q(r, ".cl-monitor-note").textContent).toMatch(note);
+      expect(k.statusChanged.size).toBe(0); // no handlers left on the old kernel
+      r.dispose();
+    }
+  });
+
+  it("are disabled without a kernel, saying so", async () => {
+    const r = await shown();
+    expect(controlsOff(r)).toBe(true);
+    expect(q(r, ".cl-monitor-note").textContent).toBe(NOT_CONNECTED);
+    expect(q(r, ".cl-controls").hidden).toBe(false);
+  });
+
+  it("connect on a later update when the kernel was not found at first", async () => {
+    const k = fakeKernel(monitorLoop());
+    const r = await shown();
+    expect(controlsOff(r)).toBe(true);
+    setKernelFinder(() => k.kernel);
+    await r.renderModel(mimeModel(CURVES, bundle()));
+    expect(k.comms).toHaveLength(1);
+    expect(controlsOff(r)).toBe(false);
+    expect(q(r, ".cl-monitor-note").textContent).toBe("");
+  });
+
+  it("turn off when the final bundle says the run ended, and close the comm", async () => {
+    const k = fakeKernel(monitorLoop());
+    setKernelFinder(() => k.kernel);
+    const r = await shown();
+    await r.renderModel(mimeModel(CURVES, bundle({ running: false })));
+    expect(controlsOff(r)).toBe(true);
+    expect(k.comms[0].closed).toBe(true);
+    expect(q(r, ".cl-monitor-note").textContent).toBe("the run has ended");
+    expect(q(r, ".cl-monitor-state").textContent).toBe("ended");
+    // an ended run is not reconnected by a repeated bundle
+    await r.renderModel(mimeModel(CURVES, bundle({ running: false })));
+    expect(k.comms).toHaveLength(1);
+  });
+
+  it("a bundle that is already ended never opens a comm", async () => {
+    const k = fakeKernel(monitorLoop());
+    setKernelFinder(() => k.kernel);
+    const r = await shown({ running: false });
+    expect(k.comms).toHaveLength(0);
+    expect(controlsOff(r)).toBe(true);
+  });
+
+  it("are hidden for curves that belong to no monitor", async () => {
+    const k = fakeKernel(monitorLoop());
+    setKernelFinder(() => k.kernel);
+    const r = await shown({ monitorId: undefined });
+    expect(q(r, ".cl-controls").hidden).toBe(true);
+    expect(k.comms).toHaveLength(0);
+  });
+
+  it("close the comm when the output is disposed", async () => {
+    const k = fakeKernel(monitorLoop());
+    setKernelFinder(() => k.kernel);
+    const r = await shown();
+    r.dispose();
+    expect(k.comms[0].closed).toBe(true);
+    expect(k.statusChanged.size).toBe(0);
+  });
+});
