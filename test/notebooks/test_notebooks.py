@@ -182,6 +182,26 @@ def test_04_regression_and_optimisers():
     assert weights and weights[0].data[TENSOR]["shape"] == [3, 20]
 
 
+def test_05_deep_networks():
+    run = execute("05-deep-networks.ipynb")
+    assert {CURVES, GRADFLOW} <= run.mime_types()
+    flows = [o.data[GRADFLOW] for o in run.outputs if "data" in o and GRADFLOW in o.data]
+    assert len(flows) >= 3 and all(len(f["layers"]) == 11 for f in flows[:3])
+    ratio = {k: run.number(k + r"\s*: first/last layer mean \|grad\| at step 0 = ([\d.e+-]+)") for k in ("sigmoid", "relu", "residual")}
+    acc = {k: run.number(k + r"\s*: first/last .* training accuracy ([\d.]+)") for k in ratio}
+    assert ratio["sigmoid"] < 1e-3 < ratio["relu"] and ratio["residual"] > 1e-3, ratio
+    assert acc["sigmoid"] < 0.5 and acc["relu"] > 0.8 and acc["residual"] > 0.9, acc
+    assert "without clipping: loss after 100 steps NaN" in run.text
+    assert run.number(r"clipped at 1.0:\s+loss after 100 steps ([\d.]+)") < run.number(r"loss at the start ([\d.]+)") / 5
+    rows = dict(re.findall(r"^(plain|dropout 0.5|weight decay 0.1)\s+\|(.*)$", run.text, re.M))
+    assert set(rows) == {"plain", "dropout 0.5", "weight decay 0.1"}, rows
+    cols = {k: [float(c.split()[0]) for c in v.split("|")] for k, v in rows.items()}
+    train, final, lowest, early = 0, 1, 2, 4
+    assert cols["plain"][train] < 0.01 and cols["plain"][final] > 3 * cols["plain"][lowest]  # it overfits
+    assert cols["dropout 0.5"][final] < cols["plain"][final] and cols["weight decay 0.1"][final] < cols["plain"][final]
+    assert all(c[early] > 0.85 for c in cols.values()), cols
+
+
 def test_06_digits_cnn():
     run = execute("06-digits-cnn.ipynb")
     assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
