@@ -1,6 +1,11 @@
 // One seeded source for every random number in chainlab (init, dropout, shuffles,
 // sampling), so `manualSeed(n)` makes a run repeatable.
 
+export interface GeneratorState {
+  readonly s: readonly number[];
+  readonly spare: number | null;
+}
+
 /** xoshiro128** seeded through splitmix32: fast, small state, good statistical quality. */
 export class Generator {
   private s = new Uint32Array(4);
@@ -55,6 +60,17 @@ export class Generator {
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** The generator's state, to resume from later with setState (like torch.get_rng_state). */
+  getState(): GeneratorState {
+    return { s: Array.from(this.s), spare: this.spare };
+  }
+
+  setState(state: GeneratorState): this {
+    this.s.set(state.s);
+    this.spare = state.spare;
+    return this;
   }
 
   /** Uniform integer in [low, high). */
