@@ -29,7 +29,6 @@ export async function runChannels(data: ChannelsData, port: MessagePort): Promis
     Atomics.store(ints, slot.inputLength, n);
     Atomics.store(ints, slot.inputState, state);
     Atomics.notify(ints, slot.inputState);
-    post({ type: "input-done" });
   };
 
   port.on("message", (m: ToChannels) => {

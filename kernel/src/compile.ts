@@ -26,7 +26,7 @@ export interface Diagnostic {
   fileName?: string;
 }
 
-export interface ConvertResult {
+interface ConvertResult {
   output?: string;
   declOutput?: string;
   diagnostics: Diagnostic[];
@@ -40,7 +40,6 @@ export interface Converter {
   inspect(prevDecl: string, src: string, position: number): TS.QuickInfo | undefined;
   complete(prevDecl: string, src: string, position: number): { start: number; end: number; candidates: string[] };
   close(): void;
-  addModule(name: string, content: string, meta?: unknown): Diagnostic[];
 }
 
 // ---- source maps -------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { setTimeout as rawSetTimeout, clearTimeout as rawClearTimeout } from "no
 import type * as zmq from "zeromq";
 import type { Codec, Header } from "./wire";
 
-export interface OutputLimits {
+interface OutputLimits {
   /** Least time between two updates of one display id, in ms. */
   updateInterval: number;
   /** Budget for all IOPub messages over a sliding second. */
@@ -15,7 +15,7 @@ export interface OutputLimits {
   streamDelay: number;
 }
 
-export const defaultLimits: OutputLimits = { updateInterval: 50, messagesPerSecond: 400, bytesPerSecond: 400_000, streamDelay: 30 };
+const defaultLimits: OutputLimits = { updateInterval: 50, messagesPerSecond: 400, bytesPerSecond: 400_000, streamDelay: 30 };
 
 export class Outputs {
   private queue: (Buffer | string)[][] = [];

@@ -7,7 +7,7 @@ import { ts } from "./compile";
 const identifier = /^[A-Za-z_$][\w$]*$/;
 
 /** Exported names of a declaration file, following `export * from` and `export {..} from`. */
-export function declaredExports(file: string, seen = new Set<string>()): Set<string> {
+function declaredExports(file: string, seen = new Set<string>()): Set<string> {
   const names = new Set<string>();
   if (seen.has(file) || !existsSync(file)) return names;
   seen.add(file);
@@ -53,9 +53,8 @@ export function declaredExports(file: string, seen = new Set<string>()): Set<str
   return names;
 }
 
-export interface Prelude {
+interface Prelude {
   code: string;
-  names: string[];
 }
 
 /**
@@ -75,5 +74,5 @@ export function buildPrelude(libDir: string, loadRoot: () => Record<string, unkn
   const lines: string[] = [];
   if (rootNames.length && existsSync(rootTypes)) lines.push(`import { ${rootNames.join(", ")} } from "chainlab";`);
   if (notebookNames.length) lines.push(`import { ${notebookNames.join(", ")} } from "chainlab/dist/notebook";`);
-  return { code: lines.join("\n"), names: [...rootNames, ...notebookNames] };
+  return { code: lines.join("\n") };
 }

@@ -28,9 +28,9 @@ export const slot = {
 
 export const inputState = { idle: 0, waiting: 1, done: 2, interrupted: 3 } as const;
 
-export const sharedSlots = 8;
+const sharedSlots = 8;
 /** Byte offset of the stdin answer. */
-export const sharedHeader = sharedSlots * 4;
+const sharedHeader = sharedSlots * 4;
 export const sharedSize = sharedHeader + (1 << 20);
 
 /** The slots as integers, over a buffer of `sharedSize` bytes. */
@@ -50,7 +50,6 @@ export type ToChannels =
 export type FromChannels =
   | { type: "interrupt" }
   | { type: "shutdown"; restart: boolean }
-  | { type: "input-done" }
   | { type: "log"; text: string };
 
 export type Frames = (Buffer | string)[];

@@ -64,3 +64,24 @@ def test_kernel_uses_the_library_types_instead_of_copies():
     assert copies == []
     uses = "".join(src.read_text() for src in (ROOT / "kernel" / "src").glob("*.ts"))
     assert re.search(r'import type \{[^}]*NotebookSink[^}]*\} from "chainlab"', uses)
+
+
+SRC = ROOT / "kernel" / "src"
+
+
+def test_kernel_files_are_short():
+    long = {p.name: n for p in SRC.glob("*.ts") if (n := len(p.read_text().splitlines())) > 250}
+    assert long == {}
+
+
+def test_every_export_is_used_by_another_module():
+    sources = {p.name: p.read_text() for p in SRC.glob("*.ts")}
+    unused = []
+    for name, text in sources.items():
+        if name == "index.ts":
+            continue
+        for export in re.findall(r"^export (?:async )?(?:function|class|const|interface|type|let) (\w+)", text, re.M):
+            others = "".join(t for n, t in sources.items() if n != name)
+            if not re.search(rf"\b{export}\b", others):
+                unused.append(f"{name}: {export}")
+    assert unused == []

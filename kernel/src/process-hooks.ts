@@ -1,0 +1,44 @@
+// What the kernel takes over in its own process: stdout and stderr become stream outputs
+// of the current request, errors thrown in callbacks are printed instead of ending the
+// process, SIGINT interrupts the running cell, and tslab's display API publishes outputs.
+import { KeyboardInterrupt, type Executor } from "./executor";
+import type { Outputs } from "./outputs";
+import type { CurrentRequest } from "./request";
+
+export function captureProcessOutput(outputs: Outputs, current: CurrentRequest): void {
+  const make = (name: "stdout" | "stderr") =>
+    ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      outputs.stream(name, text, current.header);
+      const done = typeof encoding === "function" ? encoding : cb;
+      if (typeof done === "function") (done as () => void)();
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = make("stdout");
+  process.stderr.write = make("stderr");
+}
+
+/** Prints an error from a callback (timer, comm handler, rejection) to the cell's stderr. */
+export function callbackErrorReporter(outputs: Outputs, current: CurrentRequest, executor: Executor): (heading: string, e: unknown) => void {
+  return (heading, e) => {
+    if (e instanceof KeyboardInterrupt) return;
+    const content = executor.errorContent(e);
+    // The first two lines are the banner of a cell's error.
+    outputs.stream("stderr", `${heading}:\n${content.traceback.slice(2).join("\n")}\n`, current.header);
+  };
+}
+
+export function installProcessHandlers(outputs: Outputs, current: CurrentRequest, executor: Executor, report: (heading: string, e: unknown) => void): void {
+  process.on("uncaughtException", (e) => report("Uncaught exception in a callback", e));
+  process.on("unhandledRejection", (e) => report("Unhandled promise rejection", e));
+  process.on("SIGINT", () => {
+    // A signal that arrives while no script runs under breakOnSigint (an awaiting cell).
+    // Signals the control thread sent itself were already handled through the counter.
+    if (executor.consumeSelfSignal()) return;
+    executor.interrupt();
+  });
+  // The tslab display API writes through this hook; route it to the current cell.
+  const tslabJupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+  tslabJupyter.lastWriteDisplayData = (data: Record<string, unknown>, update: boolean) =>
+    outputs.publish(update ? "update_display_data" : "display_data", data, current.header);
+}
