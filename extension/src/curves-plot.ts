@@ -31,6 +31,11 @@ export function plotlyText(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/** A name inside a hovertemplate, where "%{...}" would be filled in by Plotly. */
+function hoverText(s: string): string {
+  return plotlyText(s).replace(/%/g, "&#37;");
+}
+
 export function readTheme(): Theme {
   const css = getComputedStyle(document.body);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
@@ -70,25 +75,28 @@ export function tracesFor(curves: Curves, opts: PlotOptions): PlotData[] {
     const name = plotlyText(s.name);
     const val = s.split === "val";
     const dash = val ? "dash" : "solid";
-    const smooth = smoothed ? emaSmooth(s.values, opts.smoothing) : s.values;
+    // a validation point already averages many batches, and they come seldom: smoothing
+    // across them would drag the curve behind the model
+    const smooth = smoothed && !val ? emaSmooth(s.values, opts.smoothing) : s.values;
+    const label = hoverText(s.name);
     const raw = xy(s.steps, s.values, opts, gl);
     const main = xy(s.steps, smooth, opts, gl);
     return [
       {
         type, mode: "lines", name, legendgroup: name, showlegend: false, hoverinfo: "skip",
-        x: raw.x, y: raw.y, opacity: 0.25, visible: smoothed,
+        x: raw.x, y: raw.y, opacity: 0.25, visible: smoothed && !val,
         line: { color: colours[i], width: 1, dash },
       },
       {
+        // validation is logged now and then: its points are marked while they are few
         type, mode: val && s.steps.length <= 200 ? "lines+markers" : "lines", name, legendgroup: name,
         x: main.x, y: main.y,
-        // unified hover puts the name before each line itself; the raw value rides along
-        // when the points were not decimated for drawing
-        ...(smoothed && main.x === s.steps
-          ? { customdata: s.values, hovertemplate: "%{y:.4g} (raw %{customdata:.4g})<extra></extra>" }
-          : { hovertemplate: "%{y:.4g}<extra></extra>" }),
+        // the raw value rides along when the points were not decimated for drawing
+        ...(smoothed && !val && main.x === s.steps
+          ? { customdata: s.values, hovertemplate: `${label}: %{y:.4g} (raw %{customdata:.4g})<extra></extra>` }
+          : { hovertemplate: `${label}: %{y:.4g}<extra></extra>` }),
         line: { color: colours[i], width: 2, dash },
-        marker: { color: colours[i], size: 5, symbol: val ? "diamond" : "circle" },
+        ...(val && s.steps.length <= 200 ? { marker: { color: colours[i], size: 5, symbol: "diamond" } } : {}),
       },
     ];
   });

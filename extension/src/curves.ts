@@ -143,14 +143,15 @@ export class CurvesRenderer extends ChainlabRenderer {
   }
 
   private async draw(): Promise<void> {
-    const curves = this.curves;
-    if (!curves || this.isDisposed) return;
+    if (!this.curves || this.isDisposed) return;
     try {
       this.plotly ??= await loadPlotly();
     } catch (e) {
       this.plot.replaceChildren(errorBox(this.options.mimeType, new Error(`Plotly did not load: ${(e as Error)?.message ?? e}`)));
       return;
     }
+    // bundles that came while Plotly loaded: the newest is the one to draw
+    const curves = this.curves;
     if (this.isDisposed || !this.node.contains(this.plot)) return;
     const opts = this.plotOptions();
     const traces = tracesFor(curves, opts);

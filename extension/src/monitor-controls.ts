@@ -56,6 +56,8 @@ export class MonitorControls {
   /** Why the controls are off; null while they work. */
   private reason: string | null = NOT_CONNECTED;
   private retried = false;
+  /** No kernel was found yet: a later bundle may find it. A comm the kernel closed is not reopened. */
+  private kernelMissing = true;
   private disposed = false;
 
   /** `host` is the output's node: it finds the kernel of the notebook it sits in. */
@@ -85,13 +87,14 @@ export class MonitorControls {
       this.paused = this.stopRequested = false;
       this.lr = undefined;
       this.retried = false;
+      this.kernelMissing = true;
     }
     this.node.hidden = monitorId === undefined;
     this.running = running;
     if (!running) {
       this.disconnect("the run has ended");
-    } else if (!this.comm && this.host.isConnected) {
-      // the first bundles can arrive before the output sits in its notebook
+    } else if (!this.comm && this.kernelMissing && this.host.isConnected) {
+      // the notebook's kernel may not have been known when the output was attached
       this.connect();
     }
     this.refresh();
@@ -102,6 +105,7 @@ export class MonitorControls {
     if (this.disposed || this.comm || this.monitorId === undefined || !this.running) return;
     const kernel = kernelFor(this.host);
     if (!kernel || kernel.isDisposed) {
+      this.kernelMissing = true;
       this.reason = NOT_CONNECTED;
       this.refresh();
       return;
@@ -122,6 +126,7 @@ export class MonitorControls {
       return;
     }
     this.kernel = kernel;
+    this.kernelMissing = false;
     this.comm = comm;
     this.reason = null;
     this.note.textContent = "";

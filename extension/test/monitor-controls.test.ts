@@ -160,6 +160,17 @@ describe("monitor controls", () => {
     expect(q(r, ".cl-monitor-note").textContent).toBe("");
   });
 
+  it("do not reopen a comm the kernel closed when more bundles come", async () => {
+    const k = fakeKernel(monitorLoop());
+    setKernelFinder(() => k.kernel);
+    const r = await shown();
+    k.comms[0].kernelClose({});
+    expect(q(r, ".cl-monitor-note").textContent).toBe(NOT_CONNECTED);
+    await r.renderModel(mimeModel(CURVES, bundle()));
+    expect(k.comms).toHaveLength(1);
+    expect(controlsOff(r)).toBe(true);
+  });
+
   it("turn off when the final bundle says the run ended, and close the comm", async () => {
     const k = fakeKernel(monitorLoop());
     setKernelFinder(() => k.kernel);
