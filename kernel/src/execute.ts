@@ -78,23 +78,35 @@ export class Execution {
       const { ename, evalue, traceback } = outcome;
       this.outputs.publish("error", { ename, evalue, traceback }, msg.header);
       if (c.stop_on_error !== false) this.errorGeneration++;
-      this.reply(msg, "execute_reply", { status: "error", execution_count: count, ename, evalue, traceback }, { status: "error" });
+      this.reply(msg, "execute_reply", { status: "error", execution_count: count, ename, evalue, traceback, user_expressions: {} }, { status: "error" });
     } else {
-      this.reply(msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: this.userExpressions(c.user_expressions), payload: [] });
+      const userExpressions = await this.userExpressions(c.user_expressions);
+      this.outputs.flushStreams();
+      this.reply(msg, "execute_reply", { status: "ok", execution_count: count, user_expressions: userExpressions, payload: [] });
     }
     this.outputs.status("idle", msg.header);
   }
 
-  private userExpressions(expressions: unknown): Record<string, unknown> {
+  /**
+   * Evaluates each expression after the cell, in its scope and with its types, as IPython
+   * does: a MIME bundle each, or the error it raised (a type error included).
+   */
+  private async userExpressions(expressions: unknown): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     if (!expressions || typeof expressions !== "object") return out;
-    for (const [key, expr] of Object.entries(expressions as Record<string, string>)) {
+    for (const [key, expr] of Object.entries(expressions as Record<string, unknown>)) {
+      let outcome: ExecuteOutcome;
       try {
-        const value = (0, eval)(String(expr));
-        out[key] = { status: "ok", data: bundleOf(value), metadata: {} };
+        outcome = await this.executor.execute(String(expr), `user_expressions[${JSON.stringify(key)}]`);
+        if (outcome.status === "ok") {
+          out[key] = { status: "ok", data: bundleOf(outcome.hasValue ? outcome.value : undefined), metadata: {} };
+          continue;
+        }
       } catch (e) {
-        out[key] = { status: "error", ename: (e as Error).name ?? "Error", evalue: String((e as Error).message ?? e), traceback: [] };
+        outcome = { status: "error", ...this.executor.errorContent(e) };
       }
+      const { ename, evalue, traceback } = outcome;
+      out[key] = { status: "error", ename, evalue, traceback };
     }
     return out;
   }

@@ -340,3 +340,28 @@ def test_interrupt_while_waiting_for_input(k):
     assert msg["msg_type"] == "input_request"
     interrupt_and_collect(k, msg_id, 0.2)
     assert k.value("7 * 6") == "42"
+
+
+def test_user_expressions_run_in_the_cells_scope_with_types(k):
+    reply, _ = k.run(
+        "const ueTensor = tensor([1, 2]);\nlet ueCount = 3;",
+        user_expressions={
+            "double": "ueCount * 2",
+            "typed": "(ueCount as number) + 1",
+            "tensor": "ueTensor",
+            "thrown": '(() => { throw new RangeError("no such step"); })()',
+            "mistyped": "(ueCount as string).length",
+        },
+    )
+    assert reply["content"]["status"] == "ok"
+    ue = reply["content"]["user_expressions"]
+    assert ue["double"] == {"status": "ok", "data": {"text/plain": "6"}, "metadata": {}}
+    assert ue["typed"]["data"]["text/plain"] == "4"
+    assert "application/vnd.chainlab.tensor+json" in ue["tensor"]["data"]
+    thrown = ue["thrown"]
+    assert thrown["status"] == "error" and thrown["ename"] == "RangeError" and thrown["evalue"] == "no such step"
+    assert isinstance(thrown["traceback"], list) and thrown["traceback"]
+    assert ue["mistyped"]["status"] == "error" and ue["mistyped"]["ename"] == "CompileError"
+    # Expressions are no cells: the next cell's count follows the one before.
+    count = reply["content"]["execution_count"]
+    assert k.reply(k.submit("1"))["content"]["execution_count"] == count + 1
