@@ -87,6 +87,7 @@ export const MAX_CURVE_POINTS = 2000;
  */
 export function keptIndices(values: ArrayLike<number>, budget = MAX_CURVE_POINTS): number[] {
   const n = values.length;
+  budget = Math.max(16, Math.floor(budget));
   if (n <= budget) return Array.from({ length: n }, (_, i) => i);
   const tail = Math.floor(budget / 8);
   const head = n - tail;
