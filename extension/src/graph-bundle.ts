@@ -1,0 +1,149 @@
+// Reading a graph bundle: every node, edge and step checked before anything is laid out,
+// so a bad id or shape names its field instead of drawing a wrong picture.
+import {
+  BundleError, array, boolean, number, numel, optionalString, record, shape, string, version,
+} from "./validate";
+
+export type NodeKind = "leaf" | "param" | "constant" | "op" | "output";
+const KINDS: readonly NodeKind[] = ["leaf", "param", "constant", "op", "output"];
+
+/** Small tensors send their numbers; larger ones min, max and mean. */
+export type Summary = { values: number[] } | { min: number; max: number; mean: number };
+
+export interface GraphNodeData {
+  id: number;
+  op: string;
+  name?: string;
+  kind: NodeKind;
+  shape: number[];
+  value?: Summary;
+  grad?: Summary;
+  /** A tensor payload, read by the tensor view when the node is opened. */
+  tensor?: unknown;
+  /** Where this node sits in the bundle's nodes, for field names. */
+  index: number;
+}
+
+export interface GraphEdgeData {
+  from: number;
+  to: number;
+  grad: Summary | null;
+  /** Position in the bundle's edges. */
+  index: number;
+}
+
+export interface GraphData {
+  nodes: GraphNodeData[];
+  edges: GraphEdgeData[];
+  order: number[];
+  stepsAvailable: boolean;
+  truncated: boolean;
+  /** Nodes of the real graph the bundle left out, plus those beyond the drawing cap. */
+  omitted: number;
+}
+
+/** More nodes than this are not laid out: the rest are counted as left out. */
+export const MAX_DRAWN = 500;
+/** A summary listing more numbers than this is refused (the library sends at most 8). */
+const MAX_LISTED = 64;
+
+function id(v: unknown, field: string): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+    throw new BundleError(field, `expected a whole number >= 0, got ${typeof v === "number" ? v : typeof v}`);
+  }
+  return v;
+}
+
+export function summary(v: unknown, field: string, size?: number): Summary {
+  if (Array.isArray(v)) {
+    if (v.length > MAX_LISTED) throw new BundleError(field, `lists ${v.length} numbers, more than ${MAX_LISTED}`);
+    if (size !== undefined && v.length !== size) {
+      throw new BundleError(field, `lists ${v.length} numbers for a tensor of ${size} elements`);
+    }
+    return { values: v.map((x, i) => number(x, `${field}[${i}]`)) };
+  }
+  const r = record(v, field);
+  return { min: number(r.min, `${field}.min`), max: number(r.max, `${field}.max`), mean: number(r.mean, `${field}.mean`) };
+}
+
+function optionalSummary(v: unknown, field: string, size?: number): Summary | undefined {
+  return v === undefined || v === null ? undefined : summary(v, field, size);
+}
+
+function kindOf(v: unknown, op: string, nodeId: number, field: string): NodeKind {
+  if (v === undefined || v === null) {
+    // bundles from before node kinds: tell what the op says
+    if (nodeId === 0) return "output";
+    return op === "leaf" ? "leaf" : op === "constant" ? "constant" : "op";
+  }
+  const k = string(v, field);
+  if (!(KINDS as readonly string[]).includes(k)) throw new BundleError(field, `expected one of ${KINDS.join(", ")}, got "${k.slice(0, 40)}"`);
+  return k as NodeKind;
+}
+
+export function readGraph(data: unknown, maxDrawn = MAX_DRAWN): GraphData {
+  const d = record(data, "graph");
+  version(d.version);
+  const rawNodes = array(d.nodes, "nodes");
+  const all = new Set<number>();
+  const nodes: GraphNodeData[] = [];
+  rawNodes.forEach((raw, i) => {
+    const f = `nodes[${i}]`;
+    const n = record(raw, f);
+    const nodeId = id(n.id, `${f}.id`);
+    if (all.has(nodeId)) throw new BundleError(`${f}.id`, `id ${nodeId} is used by an earlier node too`);
+    all.add(nodeId);
+    if (i >= maxDrawn) return; // checked for ids, not drawn
+    const op = string(n.op, `${f}.op`);
+    const s = shape(n.shape, `${f}.shape`);
+    const size = numel(s);
+    const tensor = n.tensor === undefined || n.tensor === null ? undefined : record(n.tensor, `${f}.tensor`);
+    nodes.push({
+      id: nodeId,
+      op,
+      name: optionalString(n.name, `${f}.name`),
+      kind: kindOf(n.kind, op, nodeId, `${f}.kind`),
+      shape: s,
+      value: optionalSummary(n.value, `${f}.value`, Array.isArray(n.value) ? size : undefined),
+      grad: optionalSummary(n.grad, `${f}.grad`, Array.isArray(n.grad) ? size : undefined),
+      tensor,
+      index: i,
+    });
+  });
+  const drawn = new Set(nodes.map((n) => n.id));
+
+  const rawEdges = array(d.edges, "edges");
+  const rawGrads = d.edgeGrads === undefined || d.edgeGrads === null ? null : array(d.edgeGrads, "edgeGrads");
+  const edges: GraphEdgeData[] = [];
+  rawEdges.forEach((raw, i) => {
+    const pair = array(raw, `edges[${i}]`);
+    if (pair.length !== 2) throw new BundleError(`edges[${i}]`, `expected [from, to], got ${pair.length} entries`);
+    const from = id(pair[0], `edges[${i}][0]`), to = id(pair[1], `edges[${i}][1]`);
+    for (const [end, k] of [[from, 0], [to, 1]] as const) {
+      if (!all.has(end)) throw new BundleError(`edges[${i}][${k}]`, `refers to node ${end}, which is not in nodes`);
+    }
+    const g = rawGrads ? rawGrads[i] : null;
+    const grad = g === null || g === undefined ? null : summary(g, `edgeGrads[${i}]`);
+    if (drawn.has(from) && drawn.has(to)) edges.push({ from, to, grad, index: i });
+  });
+  if (rawGrads && rawGrads.length !== rawEdges.length) {
+    throw new BundleError("edgeGrads", `has ${rawGrads.length} entries for ${rawEdges.length} edges`);
+  }
+
+  const order: number[] = [];
+  if (d.order !== undefined && d.order !== null) {
+    const seen = new Set<number>();
+    array(d.order, "order").forEach((v, i) => {
+      const o = id(v, `order[${i}]`);
+      if (!all.has(o)) throw new BundleError(`order[${i}]`, `refers to node ${o}, which is not in nodes`);
+      if (seen.has(o)) throw new BundleError(`order[${i}]`, `node ${o} appears twice`);
+      seen.add(o);
+      if (drawn.has(o)) order.push(o);
+    });
+  }
+  const stepsAvailable = d.stepsAvailable === undefined ? rawGrads !== null : boolean(d.stepsAvailable, "stepsAvailable");
+  const omitted = d.omitted === undefined || d.omitted === null ? 0 : id(d.omitted, "omitted");
+  const truncated = d.truncated === undefined ? false : boolean(d.truncated, "truncated");
+  const cut = rawNodes.length - nodes.length;
+  return { nodes, edges, order, stepsAvailable, truncated: truncated || cut > 0, omitted: omitted + cut };
+}
