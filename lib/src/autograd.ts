@@ -3,6 +3,7 @@
 // rule, summing the contributions that reach a tensor along several paths.
 import type { Tensor } from "./tensor";
 import { fmt, sameShape } from "./shape";
+import { checkVersion, versionOf } from "./version";
 
 /** Given dL/d(output), return dL/d(input) for each input (null where none flows). */
 export type Vjp = (grad: Tensor) => (Tensor | null)[];
@@ -15,7 +16,21 @@ export class Node {
     readonly inputs: readonly Tensor[],
     /** Released after backward() unless retainGraph, so saved activations can be freed. */
     public vjp: Vjp | null,
+    /**
+     * The versions of the inputs' storage (then of the output's) when the op ran, for the
+     * ops whose backward reads them; null for the ops that need only shapes.
+     */
+    readonly versions: readonly number[] | null = null,
   ) {}
+
+  /** Throw if a tensor this node's backward reads was written in place after the forward. @internal */
+  checkVersions(output: Tensor): void {
+    const v = this.versions;
+    if (!v) return;
+    const n = this.inputs.length;
+    for (let k = 0; k < n; k++) checkVersion(this.inputs[k], v[k], `input ${k}`, this.name);
+    checkVersion(output, v[n], "the output", this.name);
+  }
 
   toString(): string {
     return `<${this.name}>`;
@@ -52,11 +67,22 @@ export function fresh(t: Tensor): Tensor {
   return t;
 }
 
-/** Attach the op's backward to its output when any input needs a gradient. */
-export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp: Vjp): Tensor {
+/**
+ * Attach the op's backward to its output when any input needs a gradient. `saves` says
+ * whether the backward reads the values of the inputs or the output (most ops); the ops
+ * that route gradients by shape alone (add, sum, views, ...) pass false, so an in-place
+ * write to their inputs afterwards is no error, as in PyTorch.
+ */
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp: Vjp, saves = true): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out.gradFn = new Node(name, inputs, vjp);
+    let versions: number[] | null = null;
+    if (saves) {
+      versions = new Array<number>(inputs.length + 1);
+      for (let k = 0; k < inputs.length; k++) versions[k] = versionOf(inputs[k]);
+      versions[inputs.length] = versionOf(out);
+    }
+    out.gradFn = new Node(name, inputs, vjp, versions);
   }
   return out;
 }
@@ -108,6 +134,7 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): v
             `pass {retainGraph: true} to the first backward() to go through it twice`,
         );
       }
+      node.checkVersions(t);
       const inputGrads = node.vjp(g);
       node.inputs.forEach((x, k) => {
         const gx = inputGrads[k];

@@ -13,6 +13,7 @@ import * as N from "./ops/nn";
 import { formatTensor } from "./format";
 import { tensorBundle } from "./display/tensor";
 import { defaultGenerator } from "./random";
+import { bumpVersion, versionOf } from "./version";
 
 export type { DType } from "./backend/types";
 export type TensorLike = Tensor | number;
@@ -194,8 +195,11 @@ export class Tensor {
 
   private writable(op: string): TypedArray {
     if (!this.isContiguous()) throw new Error(`${op}(): in-place ops need a contiguous tensor, this one of shape ${fmt(this.shape)} is a strided view`);
+    bumpVersion(this);
     return this.storage.subarray(this.offset, this.offset + this.numel());
   }
+  /** How many in-place writes this tensor's storage has seen (PyTorch's _version). */
+  get version(): number { return versionOf(this); }
   fill_(value: number): this { this.writable("fill_").fill(value); return this; }
   zero_(): this { return this.fill_(0); }
   copy_(src: Tensor): this {

@@ -98,7 +98,7 @@ function headsOf(qkv: Tensor, part: number, nh: number): Tensor {
       }
     }
     return [new Tensor(gx, qkv.shape)];
-  });
+  }, false);
 }
 
 /** softmax(q k^T / sqrt(d), masked where mask is 1) v, as a plain function (mask 1 = hidden). */

@@ -11,6 +11,7 @@ import { noGrad } from "../autograd";
 import { cat } from "../functions";
 import { zeros } from "../creation";
 import { fmt } from "../shape";
+import { bumpVersion } from "../version";
 import { Tensor } from "../tensor";
 import { kaimingUniformDefault } from "./init";
 import * as F from "../functional";
@@ -137,6 +138,7 @@ export class LoRALinear extends Module {
     if (!w.isContiguous()) {
       throw new Error(`LoRALinear.${sign > 0 ? "merge" : "unmerge"}(): the weight of shape ${fmt(w.shape)} is not contiguous`);
     }
+    bumpVersion(w);
     const s = w.storage;
     for (let i = 0; i < d.length; i++) s[w.offset + i] += sign * d[i];
   }

@@ -67,7 +67,7 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
   return record(out, "add", [x, y], (g) => [
     x.requiresGrad ? sumTo(g, x.shape) : null,
     y.requiresGrad ? sumTo(g, y.shape) : null,
-  ]);
+  ], false);
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
@@ -75,7 +75,7 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
   return record(out, "sub", [x, y], (g) => [
     x.requiresGrad ? sumTo(g, x.shape) : null,
     y.requiresGrad ? sumTo(g, y.shape).neg() : null, // negate after summing: fewer elements
-  ]);
+  ], false);
 }
 
 export function mul(a: TensorLike, b: TensorLike): Tensor {

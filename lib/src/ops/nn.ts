@@ -278,7 +278,7 @@ export function nllLoss(x: Tensor, target: Tensor | number[], opts: LossOptions 
       gx[r * classes + tv[r]] = -(reduction === "none" ? gv[r] : gv[0] / denom);
     }
     return [new Tensor(gx, x.shape)];
-  });
+  }, false);
 }
 
 /**
@@ -321,7 +321,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
     const gx = matOp("mul", rows, classes, probs, scales, "row", uninitialized(lsm.length));
     for (let r = 0; r < rows; r++) if (tv[r] !== ignore) gx[r * classes + tv[r]] -= scales[r];
     return [new Tensor(gx, logits.shape)];
-  });
+  }, false);
 }
 
 /**
@@ -387,7 +387,7 @@ export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
       }
     }
     return [fresh(new Tensor(gw, weight.shape))];
-  });
+  }, false);
 }
 
 /** Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout). */
@@ -501,5 +501,5 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number], stri
     const gv = g.values();
     for (let i = 0; i < arg.length; i++) gx[arg[i]] += gv[i];
     return [new Tensor(gx, x.shape)];
-  });
+  }, false);
 }

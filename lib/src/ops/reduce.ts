@@ -53,7 +53,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
   const kept = keptShape(x.shape, dims);
   const out = finish(rawReduce("sum", x, dims), x, dims, keepdim);
   // every input element contributed once: its gradient is the output's, broadcast back
-  return record(out, "sum", [x], (g) => [g.reshape(kept).expand([...x.shape])]);
+  return record(out, "sum", [x], (g) => [g.reshape(kept).expand([...x.shape])], false);
 }
 
 export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {

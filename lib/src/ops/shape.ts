@@ -14,13 +14,13 @@ export function shapeArg(args: number[] | [number[]]): number[] {
 }
 
 function asView(x: Tensor, shape: number[], strides: number[], offset: number, name: string, vjp: Vjp): Tensor {
-  return record(new Tensor(x.storage, shape, strides, offset), name, [x], vjp);
+  return record(new Tensor(x.storage, shape, strides, offset), name, [x], vjp, false);
 }
 
 export function clone(x: Tensor): Tensor {
   const out = x.dtype === "float32" ? uninitialized(x.numel()) : allocate(x.dtype, x.numel());
   kernels().copy(x.shape, x.strided(), out);
-  return record(new Tensor(out, x.shape), "clone", [x], (g) => [g]);
+  return record(new Tensor(out, x.shape), "clone", [x], (g) => [g], false);
 }
 
 export function toDtype(x: Tensor, dtype: DType): Tensor {
@@ -261,7 +261,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     at += t.shape[d];
   }
   const sizes = tensors.map((t) => t.shape[d]);
-  return record(new Tensor(out, shape), "cat", tensors, (g) => split(g, sizes, d));
+  return record(new Tensor(out, shape), "cat", tensors, (g) => split(g, sizes, d), false);
 }
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
@@ -322,7 +322,7 @@ export function indexSelect(x: Tensor, dim: number, idxLike: Tensor | number[]):
       }
     }
     return [new Tensor(gx, x.shape)];
-  });
+  }, false);
 }
 
 export function gather(x: Tensor, dim: number, idxLike: Tensor): Tensor {
@@ -354,7 +354,7 @@ export function gather(x: Tensor, dim: number, idxLike: Tensor): Tensor {
     const gv = g.values();
     for (let i = 0; i < pos.length; i++) gx[pos[i]] += gv[i];
     return [new Tensor(gx, x.shape)];
-  });
+  }, false);
 }
 
 /** Keep the elements on and above (triu) or on and below (tril) the k-th diagonal of the last two dims. */

@@ -2,6 +2,7 @@
 // per-parameter state, and updates written in place into the parameters' storage.
 import { Tensor } from "../tensor";
 import { fmt } from "../shape";
+import { bumpVersion } from "../version";
 
 /** A group as passed in: its own params and any hyperparameters that differ from the defaults. */
 export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
@@ -19,11 +20,12 @@ function isGroupList<O>(x: ParamsInput<O>): x is ParamGroupInput<O>[] {
   return Array.isArray(x) && x.length > 0 && !(x[0] instanceof Tensor) && typeof x[0] === "object" && "params" in x[0];
 }
 
-/** The parameter's values as a writable flat array (its own storage, no copy). */
+/** The parameter's values as a writable flat array (its own storage, no copy), for a write that follows. */
 export function paramData(p: Tensor, op: string): Float32Array {
   if (p.dtype !== "float32" || !p.isContiguous()) {
     throw new Error(`${op}: parameters must be contiguous float32 tensors, got ${p.dtype} ${fmt(p.shape)} (strides ${fmt(p.strides)})`);
   }
+  bumpVersion(p); // the step writes into it
   const s = p.storage as Float32Array;
   const n = p.numel();
   return p.offset === 0 && s.length === n ? s : s.subarray(p.offset, p.offset + n);
