@@ -1,7 +1,7 @@
 // Entry point of the channels thread the kernel starts (see channels.ts).
 import { parentPort, workerData } from "node:worker_threads";
 import { runChannels } from "./channels";
-import type { ChannelsData, FromChannels } from "./thread-link";
+import { log } from "./log";
+import type { ChannelsData } from "./thread-link";
 
-const port = parentPort!;
-runChannels(workerData as ChannelsData, port).catch((e) => port.postMessage({ type: "log", text: `channels failed: ${String(e)}` } satisfies FromChannels));
+runChannels(workerData as ChannelsData, parentPort!).catch((e) => log(`channels failed: ${String(e)}`));

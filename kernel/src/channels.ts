@@ -5,6 +5,7 @@
 import type { MessagePort } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { address, inputState, sendQueue, sharedInts, sharedText, slot, type ChannelsData, type FromChannels, type ToChannels } from "./thread-link";
+import { log } from "./log";
 import { Codec, type Message } from "./wire";
 
 /** Serves the control, stdin and heartbeat sockets until the main thread posts "close". */
@@ -52,7 +53,8 @@ export async function runChannels(data: ChannelsData, port: MessagePort): Promis
       let msg: Message;
       try {
         msg = codec.decode(frames);
-      } catch {
+      } catch (e) {
+        log(`stdin: ${String(e)}`);
         continue;
       }
       if (msg.header.msg_type === "input_reply" && Atomics.load(ints, slot.inputState) === inputState.waiting) {
@@ -66,7 +68,7 @@ export async function runChannels(data: ChannelsData, port: MessagePort): Promis
     try {
       msg = codec.decode(frames);
     } catch (e) {
-      post({ type: "log", text: `control: ${String(e)}` });
+      log(`control: ${String(e)}`);
       continue;
     }
     const reply = (type: string, content: unknown) => sendControl(codec.encode(msg.identities, type, content, msg.header));

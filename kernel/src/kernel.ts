@@ -105,9 +105,6 @@ export class Kernel {
       case "shutdown":
         void this.shutdown();
         break;
-      case "log":
-        log(m.text);
-        break;
     }
   }
 

@@ -49,8 +49,7 @@ export type ToChannels =
 
 export type FromChannels =
   | { type: "interrupt" }
-  | { type: "shutdown"; restart: boolean }
-  | { type: "log"; text: string };
+  | { type: "shutdown"; restart: boolean };
 
 export type Frames = (Buffer | string)[];
 

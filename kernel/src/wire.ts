@@ -1,5 +1,5 @@
 // The Jupyter wire protocol (messaging spec 5.3): framing, HMAC signing, message headers.
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 
 export const protocolVersion = "5.3";
 const delimiter = Buffer.from("<IDS|MSG>");
@@ -52,12 +52,20 @@ export class Codec {
     return h.digest("hex");
   }
 
+  /** Compares in constant time, so the time taken tells nothing about the right signature. */
+  private verify(signature: Buffer | undefined, parts: Buffer[]): boolean {
+    if (!this.key) return true;
+    const expected = Buffer.from(this.sign(parts), "ascii");
+    return signature !== undefined && signature.length === expected.length && timingSafeEqual(signature, expected);
+  }
+
+  /** Parses a message; throws on a bad signature (the caller drops the message). */
   decode(frames: Buffer[]): Message {
     const at = frames.findIndex((f) => f.equals(delimiter));
     if (at < 0) throw new Error("message without <IDS|MSG> delimiter");
-    const signature = frames[at + 1].toString();
     const parts = frames.slice(at + 2, at + 6);
-    if (this.key && signature !== this.sign(parts)) throw new Error("message with a bad signature");
+    if (parts.length < 4) throw new Error("message with fewer than four parts");
+    if (!this.verify(frames[at + 1], parts)) throw new Error("message with a bad signature, dropped");
     return {
       identities: frames.slice(0, at),
       header: JSON.parse(parts[0].toString()),

@@ -9,8 +9,9 @@ from conftest import KERNEL_NAME
 
 
 class Kernel:
-    def __init__(self, name: str = KERNEL_NAME):
-        self.km, self.kc = start_new_kernel(kernel_name=name, startup_timeout=60)
+    def __init__(self, name: str = KERNEL_NAME, **launch):
+        """`launch` goes to the kernel's process (e.g. stderr=<file> to read its log)."""
+        self.km, self.kc = start_new_kernel(kernel_name=name, startup_timeout=60, **launch)
         self.stray: list[dict] = []
 
     def close(self):
