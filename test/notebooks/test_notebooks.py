@@ -243,3 +243,21 @@ def test_08_fine_tuning():
     drift = {k: float(v[5]) for k, v in table.items()}
     assert drift["head only"] == 0 and drift["full + anchor"] < drift["full"]
     assert run.number(r"merged: max \|logit change\| = ([\d.e+-]+)") < 1e-3
+
+
+def test_09_shipping_the_model():
+    run = execute("09-shipping-the-model.ipynb")
+    if (NOTEBOOK_DIR / "checkpoints" / "gpt-moby.safetensors").exists():
+        assert "loaded checkpoints/gpt-moby.safetensors" in run.text
+    assert run.number(r"merged: max \|logit change\| = ([\d.e+-]+)") < 1e-4
+    assert "shipped tensors have the plain GPT's names: true" in run.text
+    assert "io.loadSafetensors gives them back exactly: true" in run.text
+    assert "Python read" in run.text, "the .venv Python should read the safetensors file"
+    assert "shapes agree: true" in run.text
+    assert run.number(r"max relative difference of the sums: ([\d.e+-]+)") < 1e-5
+    for name in ("transformer.wte.weight", "transformer.h.0.attn.c_attn.weight", "transformer.h.0.mlp.c_fc.weight", "lm_head.weight"):
+        assert re.search("^" + re.escape(name) + r"\s+\[\d+, \d+\]$", run.text, re.M), name
+    assert 3 < run.number(r"MB \(([\d.]+)x smaller\)") < 4
+    assert abs(run.number(r"int8 [\d.]+ \(change ([\d.e+-]+)\)")) < 0.05
+    assert run.number(r"relative to the matrix's largest weight: ([\d.e+-]+)") <= 0.5 / 127 * 1.01  # half a step of the row scale, printed to 3 digits
+    assert "same tokens: true" in run.text
