@@ -4,6 +4,8 @@ export type { TensorLike, IndexSpec, DType, Hook } from "./tensor";
 export { Node } from "./autograd";
 export * from "./creation";
 export * from "./functions";
+export { defineOp, OpContext } from "./define-op";
+export type { OpDefinition } from "./define-op";
 export { manualSeed, Generator } from "./random";
 export { backend, setBackend } from "./backend";
 export * as F from "./functional";

@@ -19,3 +19,16 @@ test("README ten-line example runs and prints what it claims", () => {
   new Function("require", "console", "exports", js)(req, fakeConsole, {});
   expect(printed).toEqual([83, [12, 20, 28], "sum", "pow"]);
 });
+
+test("lib/README's defineOp example runs with the package's names in scope, as in a notebook", () => {
+  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+  const block = /## Ops of your own[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(block).toBeTruthy();
+  const js = ts.transpileModule(block!, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText;
+  const names = Object.keys(chainlab).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+  const run = new Function(...names, `${js}\nreturn { x, cube };`);
+  const { x, cube } = run(...names.map((n) => (chainlab as Record<string, unknown>)[n])) as { x: chainlab.Tensor; cube: (t: chainlab.Tensor) => chainlab.Tensor };
+  const want = Array.from(x.data, (v) => 3 * v * v);
+  Array.from(x.grad!.data).forEach((g, i) => expect(g).toBeCloseTo(want[i], 4));
+  expect(cube(x).gradFn!.name).toBe("cube");
+});
