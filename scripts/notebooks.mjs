@@ -1,0 +1,78 @@
+// `npm run notebooks`: the tutorial series run end to end in full mode, in order, with its
+// outputs written back into the notebooks and its headline figures in notebooks/RESULTS.md.
+//
+//   node scripts/notebooks.mjs [--quick] [--only 02,05]
+//
+// The notebooks run through .venv's Python (nbclient on the chainlab kernel; set it up with
+// `node scripts/lab.mjs --setup-only --no-browser`). Outputs are large: clear them before
+// committing anything but a results run (`.venv/bin/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb`).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const onlyAt = argv.indexOf("--only");
+const only = onlyAt >= 0 ? String(argv[onlyAt + 1] ?? "").split(",").filter(Boolean) : null;
+
+const python = join(root, ".venv", "bin", "python");
+if (!existsSync(python)) {
+  console.error("no .venv: run `node scripts/lab.mjs --setup-only --no-browser` first");
+  process.exit(2);
+}
+const dir = join(root, "notebooks");
+const names = readdirSync(dir).filter((n) => /^\d\d-.*\.ipynb$/.test(n)).sort()
+  .filter((n) => !only || only.some((p) => n.startsWith(p)));
+
+// The figures each notebook is about: [label, pattern whose first group is the value].
+const HEADLINES = {
+  "01": [["dy/dx", /dy\/dx = ([\d.]+)/], ["gradcheck", /ok: (true|false)/]],
+  "02": [["XOR final loss", /final loss: ([\d.]+)/], ["max |ours - library|", /max \|ours - library\| over \d+ gradients = ([\d.e+-]+)/], ["scalar engine vs library", /speed-up: (\d+x)/]],
+  "03": [["broadcast gradient max diff", /max \|library - ours\| = ([\d.e+-]+)/]],
+  "04": [["logistic regression accuracy", /logistic regression accuracy on the moons: ([\d.]+)/], ["GD loss", /gradient descent loss after \d+ steps: ([\d.e+-]+)/], ["momentum loss", /momentum\s+loss after \d+ steps: ([\d.e+-]+)/], ["Adam loss", /Adam\s+loss after \d+ steps: ([\d.e+-]+)/], ["near-zero weights of 20, L1 / L2", /of 20: L1 (\d+), L2 (\d+)/]],
+  "05": [["sigmoid first/last grad", /sigmoid\s*: first\/last layer mean \|grad\| at step 0 = ([\d.e+-]+)/], ["accuracy sigmoid", /sigmoid\s*:.*training accuracy ([\d.]+)/], ["accuracy ReLU", /relu\s*:.*training accuracy ([\d.]+)/], ["accuracy residual", /residual:.*training accuracy ([\d.]+)/], ["plain net val loss final / lowest", /final val loss \/ lowest val loss = ([\d.]+)/]],
+  "06": [["test accuracy", /test accuracy: ([\d.]+)/], ["macro F1", /macro F1: ([\d.]+)/], ["training time", /trained \d+ steps in ([\d.]+ s)/]],
+  "07": [["val loss", /-> train [\d.]+, val ([\d.]+)/], ["train loss", /-> train ([\d.]+)/], ["time per step", /\(([\d.]+ ms) a step\)/], ["steps", /(\d+) steps in [\d.]+ s/]],
+  "08": [["accuracy full", /^full\s+\|(?:[^|]*\|){3}\s*([\d.]+)/m], ["accuracy LoRA", /^LoRA\s+\|(?:[^|]*\|){3}\s*([\d.]+)/m], ["accuracy head only", /^head only\s+\|(?:[^|]*\|){3}\s*([\d.]+)/m]],
+  "09": [["int8 size ratio", /MB \(([\d.]+x) smaller\)/], ["val loss float32 / int8", /validation loss: float32 ([\d.]+), int8 ([\d.]+)/], ["generation without / with a KV cache", /without a cache (\d+ ms), with the KV cache (\d+ ms)/]],
+};
+
+const tmp = mkdtempSync(join(os.tmpdir(), "chainlab-notebooks-"));
+const summaryPath = join(tmp, "summary.json");
+const env = { ...process.env, CHAINLAB_QUICK: quick ? "1" : "0" };
+console.log(`${names.length} notebooks in ${quick ? "quick" : "full"} mode`);
+const run = spawnSync(python, [join(root, "scripts", "run_notebooks.py"), summaryPath, ...names.map((n) => join(dir, n))], { cwd: root, env, stdio: "inherit" });
+if (!existsSync(summaryPath)) {
+  console.error("no notebook ran");
+  process.exit(run.status ?? 1);
+}
+const summary = JSON.parse(readFileSync(summaryPath, "utf8"));
+
+const backend = (summary.map((s) => /backend (\w+)/.exec(s.text)?.[1]).find(Boolean)) ?? "unknown";
+const cpus = os.cpus();
+const lines = [
+  "# Results of the last notebook run",
+  "",
+  `Written by \`npm run notebooks\`${quick ? " --quick (quick mode: fewer steps)" : " (full mode)"} on ${new Date().toISOString().slice(0, 10)}.`,
+  "",
+  `- machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${os.platform()} ${os.arch()}`,
+  `- backend: ${backend}; Node ${process.version}`,
+  "",
+  "| notebook | wall time | headline figures |",
+  "| --- | --- | --- |",
+];
+for (const s of summary) {
+  const figures = (HEADLINES[s.name.slice(0, 2)] ?? [])
+    .map(([label, re]) => { const m = re.exec(s.text); return m ? `${label}: ${m.slice(1).join(" / ")}` : null; })
+    .filter(Boolean);
+  if (s.errors.length) figures.unshift(`**${s.errors.length} errors** (${s.errors[0].slice(0, 80)})`);
+  lines.push(`| [${s.name.replace(/\.ipynb$/, "")}](${s.name}) | ${s.seconds.toFixed(0)} s | ${figures.join("; ").replace(/\|/g, "\\|") || "-"} |`);
+}
+const total = summary.reduce((t, s) => t + s.seconds, 0);
+lines.push("", `Total: ${(total / 60).toFixed(1)} minutes.`, "");
+writeFileSync(join(dir, "RESULTS.md"), lines.join("\n"));
+console.log(`wrote notebooks/RESULTS.md (${(total / 60).toFixed(1)} min in all)`);
+process.exit(run.status ?? 1);
