@@ -186,6 +186,25 @@ export function applyLoRA(model: Module, opts: ApplyLoRAOptions): LoRASummary {
         `the Linear layers are: ${linears.join(", ") || "(none)"}`,
     );
   }
+  // A target whose weight is tied to another parameter (the GPT's lmHead shares wte's):
+  // LoRALinear freezes its weight, which would freeze the other use too, and merge()
+  // would change both. Refuse rather than do that behind the caller's back.
+  const names = new Map<Tensor, string[]>();
+  for (const [prefix, m] of model.namedModules()) {
+    for (const [k, p] of m.ownParameters()) {
+      const full = prefix ? `${prefix}.${k}` : k;
+      names.set(p, [...(names.get(p) ?? []), full]);
+    }
+  }
+  for (const [name, , , lin] of found) {
+    const others = (names.get(lin.weight) ?? []).filter((n) => n !== `${name}.weight`);
+    if (others.length) {
+      throw new Error(
+        `applyLoRA(): ${name}.weight is tied to ${others.join(", ")} (one tensor); adapting ${name} would freeze ` +
+          `and, on merge, change ${others.join(", ")} too — leave ${name} out of the targets`,
+      );
+    }
+  }
   if (opts.freezeBase ?? true) model.requiresGrad_(false);
   for (const [name, parent, key, lin] of found) {
     if (lin.weight.shape.length !== 2) throw new Error(`applyLoRA(): ${name} has weight of shape ${fmt(lin.weight.shape)}`);

@@ -46,6 +46,19 @@ describe("LoRALinear", () => {
 });
 
 describe("applyLoRA", () => {
+  it("refuses a target whose weight is tied to another parameter, naming both", () => {
+    manualSeed(0);
+    const model = new nn.GPT(cfg);
+    expect(model.lmHead.weight).toBe(model.wte.weight);
+    expect(() => nn.applyLoRA(model, { r: 2, targets: ["lmHead"] })).toThrow(
+      /applyLoRA\(\): lmHead\.weight is tied to wte\.weight .* leave lmHead out of the targets/,
+    );
+    // nothing was frozen or replaced by the refused call
+    expect(model.wte.weight.requiresGrad).toBe(true);
+    expect(model.lmHead).toBeInstanceOf(nn.Linear);
+    expect(nn.applyLoRA(model, { r: 2, targets: ["attn.cAttn"] }).adapted).toEqual(["h.0.attn.cAttn", "h.1.attn.cAttn"]);
+  });
+
   it("adapts the named layers with r (in + out) parameters each and freezes the rest", () => {
     manualSeed(1);
     const model = new nn.GPT(cfg);
