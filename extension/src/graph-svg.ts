@@ -8,7 +8,7 @@ import { fmtSummary } from "./graph-steps";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 /** Characters that fit on one line of a box at the box's font size. */
-const LINE_CHARS = 30;
+const LINE_CHARS = 28;
 let markers = 0;
 
 export function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, className?: string): SVGElementTagNameMap[K] {

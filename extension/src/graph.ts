@@ -27,7 +27,7 @@ function button(className: string, text: string, title: string): HTMLButtonEleme
 
 export class GraphRenderer extends ChainlabRenderer {
   private readonly root = el("div", "cl-graph");
-  private readonly reset = button("cl-step-reset", "⏮ Reset", "back to before the backward pass");
+  private readonly reset = button("cl-step-reset", "Reset", "back to before the backward pass");
   private readonly back = button("cl-step-back", "◀ Back", "undo one step");
   private readonly next = button("cl-step-next", "Next ▶", "run the next vector-Jacobian product");
   private readonly play = button("cl-step-play", "▶ Play", "run the steps one after another");
@@ -120,7 +120,7 @@ export class GraphRenderer extends ChainlabRenderer {
         ? `${fmtCount(g.omitted)} more node${g.omitted === 1 ? "" : "s"} of this graph are not drawn (the ones farthest from the output).`
         : "This graph was cut: the nodes farthest from the output are not drawn."));
     }
-    if (!g.stepsAvailable) {
+    if (!g.stepsAvailable && g.order.length) {
       this.notes.append(el("div", "cl-graph-note cl-muted",
         "The gradients shown are the .grad fields; the graph was freed by backward(), so what flows along each edge was not recorded. " +
           "Call computationGraph(y) before y.backward() to walk the chain rule step by step."));
@@ -210,7 +210,7 @@ export class GraphRenderer extends ChainlabRenderer {
     if (!this.stepper || !this.stepper.count) return;
     if (this.step >= this.stepper.count - 1) this.goTo(-1);
     this.timer = setInterval(() => this.goTo(this.step + 1), PLAY_MS);
-    this.play.textContent = "⏸ Pause";
+    this.play.textContent = "❚❚ Pause";
     this.play.setAttribute("aria-pressed", "true");
     this.goTo(this.step + 1);
   }
