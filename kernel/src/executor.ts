@@ -2,6 +2,7 @@
 // their declarations for later cells, turns failures into Jupyter error content, and
 // stops interrupted cells together with everything they started.
 import { AsyncLocalStorage } from "node:async_hooks";
+import path from "node:path";
 import vm from "node:vm";
 import { CellModules } from "./cell-modules";
 import { guardTimers } from "./cell-timers";
@@ -44,7 +45,7 @@ export class Executor {
   readonly isCompleteCode: (src: string) => { completed: boolean; indent?: string };
   private prevDecl = "";
   private readonly locals: Record<string, unknown> = {};
-  private readonly tracebacks = new Tracebacks();
+  private readonly tracebacks: Tracebacks;
   private readonly cellModules: CellModules;
   private nextId = 0;
   private current: CellContext | undefined;
@@ -60,6 +61,11 @@ export class Executor {
     }
     this.modulePaths = paths;
     this.cellModules = new CellModules(options.modules);
+    this.tracebacks = new Tracebacks({
+      libraries: Object.fromEntries(Object.entries(options.modules).map(([name, m]) => [name, m.dir])),
+      hidden: [path.join(__dirname, ".."), path.dirname(require.resolve("tslab/package.json"))],
+      cwd: options.cwd,
+    });
     const made = createConverter(paths);
     this.converter = made.converter;
     this.isCompleteCode = made.isCompleteCode;

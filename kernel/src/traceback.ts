@@ -1,6 +1,7 @@
 // Jupyter error content, IPython-style: type errors with every diagnostic under its cell
 // line, runtime errors with the code around the failing line and the stack in cell lines.
 import type { Diagnostic } from "./compile";
+import { foldLibraryFrames, StackReader, type FrameSources } from "./stack-frames";
 
 export interface ErrorContent {
   ename: string;
@@ -51,6 +52,11 @@ export function compileError(diags: Diagnostic[], code: string, label: string): 
 /** Cells evaluated so far (their code runs as `cell:<id>`), to read stacks in cell lines. */
 export class Tracebacks {
   private readonly cells = new Map<number, CellRecord>();
+  private readonly reader: StackReader;
+
+  constructor(sources: FrameSources) {
+    this.reader = new StackReader(sources);
+  }
 
   record(id: number, label: string, code: string, lineMap: number[]): void {
     this.cells.set(id, { label, lines: code.split("\n"), lineMap });
@@ -62,28 +68,26 @@ export class Tracebacks {
     const ename = err ? err.name || err.constructor?.name || "Error" : typeof e === "object" && e !== null ? (e as object).constructor?.name ?? "Error" : "Error";
     const evalue = err ? err.message : typeof e === "string" ? e : safeString(e);
     const traceback: string[] = [red("-".repeat(75)), `${red(ename.padEnd(42))}Traceback (most recent call last)`];
-    const frames: string[] = [];
     let context: string | undefined;
+    let lines: string[] = [];
     if (withStack && err?.stack) {
-      for (const raw of err.stack.split("\n").slice(1)) {
-        const line = raw.trim();
-        if (!line.startsWith("at ")) continue;
-        if (/\(node:|at node:|\/kernel\/dist\/|__chainlab_cell__/.test(line)) continue;
-        const m = /cell:(\d+):(\d+):(\d+)/.exec(line);
-        if (m) {
-          const loc = this.mapLocation(Number(m[1]), Number(m[2]));
-          if (!loc) continue;
-          const fn = /^at (?:async )?([^\s(]+) \(/.exec(line)?.[1];
-          const name = fn && !/^(exports|Object)\.?$/.test(fn) && !fn.startsWith("exports.") ? fn : undefined;
-          frames.push(`Cell ${loc.label}, line ${loc.line}${name ? `, in ${name}` : ""}`);
-          if (context === undefined) context = this.codeContext(Number(m[1]), loc.line);
-        } else if (!/\bvm\.js|node:vm|runInThisContext/.test(line)) {
-          frames.push(line.replace(/^at /, ""));
+      const frames = this.reader.frames(err.stack);
+      // The code around the innermost cell line, then the frames outermost first, as the
+      // "most recent call last" heading says.
+      for (const f of frames) {
+        const loc = f.kind === "cell" ? this.mapLocation(f.cell, f.line) : undefined;
+        if (f.kind === "cell" && loc) {
+          context = this.codeContext(f.cell, loc.line);
+          break;
         }
       }
+      lines = foldLibraryFrames(frames.reverse(), (f) => {
+        const loc = this.mapLocation(f.cell, f.line);
+        return loc && `Cell ${loc.label}, line ${loc.line}${f.fn ? `, in ${f.fn}` : ""}`;
+      });
     }
     if (context) traceback.push(context);
-    if (frames.length) traceback.push(frames.map((f) => `  ${f}`).join("\n"));
+    if (lines.length) traceback.push(lines.map((l) => `  ${l}`).join("\n"));
     traceback.push(`${red(ename)}: ${evalue}`);
     return { ename, evalue, traceback };
   }

@@ -365,3 +365,40 @@ def test_user_expressions_run_in_the_cells_scope_with_types(k):
     # Expressions are no cells: the next cell's count follows the one before.
     count = reply["content"]["execution_count"]
     assert k.reply(k.submit("1"))["content"]["execution_count"] == count + 1
+
+
+def traceback_text(k, code):
+    reply, msgs = k.run(code)
+    assert reply["content"]["status"] == "error"
+    return strip_ansi("\n".join(of_type(msgs, "error")[0]["content"]["traceback"]))
+
+
+def assert_no_machinery(tb):
+    # No absolute paths of this machine, no node internals, nothing of the kernel or tslab.
+    assert not re.search(r"(^|[\s(])/\w", tb, re.M), tb
+    assert "node:" not in tb and "kernel" not in tb and "tslab" not in tb and ".js" not in tb, tb
+
+
+def test_traceback_shows_library_frames_by_module_name(k):
+    tb = traceback_text(k, "const tbA = tensor([[1, 2]]);\nconst tbB = tbA.matmul(tensor([[1, 2]]));")
+    assert "Cell In[" in tb and "line 2" in tb
+    assert "at Tensor.matmul (chainlab/tensor)" in tb
+    assert "at matmul (chainlab/ops/matmul)" in tb
+    assert_no_machinery(tb)
+    frames = [line.strip() for line in tb.splitlines() if re.match(r"^  (Cell |at |…)", line)]
+    # Most recent call last: the cell's line comes before the library frames it called.
+    assert frames[0].startswith("Cell In[") and frames[-1] == "at matmul (chainlab/ops/matmul)"
+
+
+def test_traceback_folds_long_runs_of_library_frames(k):
+    tb = traceback_text(
+        k, "const tbModel = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));\ntbModel.forward(randn([1, 5]));"
+    )
+    assert re.search(r"^  … \d+ more frames in chainlab$", tb, re.M), tb
+    assert_no_machinery(tb)
+
+
+def test_traceback_of_cell_functions_and_callbacks(k):
+    tb = traceback_text(k, "function tbInner() { throw new TypeError('deep'); }\nfunction tbOuter() { tbInner(); }\n[1].forEach(() => tbOuter());")
+    assert re.search(r"line 3.*\n.*line 2, in tbOuter\n.*line 1, in tbInner", tb), tb
+    assert_no_machinery(tb)
