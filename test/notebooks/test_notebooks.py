@@ -83,14 +83,19 @@ def execute(name: str) -> Run:
 
 
 def test_the_series_is_there():
-    assert NOTEBOOKS[:6] == [
+    assert NOTEBOOKS == [
         "01-chain-rule.ipynb",
-        "02-tensors-and-broadcasting.ipynb",
-        "03-first-network.ipynb",
-        "04-digits-cnn.ipynb",
-        "05-pretraining-a-gpt.ipynb",
-        "06-fine-tuning.ipynb",
+        "02-autodiff-from-scratch.ipynb",
+        "03-tensors-and-broadcasting.ipynb",
+        "04-regression-and-optimisers.ipynb",
+        "05-deep-networks.ipynb",
+        "06-digits-cnn.ipynb",
+        "07-pretraining-a-gpt.ipynb",
+        "08-fine-tuning.ipynb",
+        "09-shipping-the-model.ipynb",
     ]
+    tested = {name[len("test_"):len("test_") + 2] for name in globals() if re.match(r"test_\d\d_", name)}
+    assert tested == {n[:2] for n in NOTEBOOKS}, "every notebook has a test of its results"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -208,6 +213,15 @@ def test_06_digits_cnn():
     assert run.number(r"test accuracy: ([\d.]+)") > 0.9
     confusion = [o for o in run.outputs if "data" in o and TENSOR in o.data and o.data[TENSOR]["shape"] == [10, 10]]
     assert confusion, "no confusion matrix drawn"
+    per_class = re.findall(r"^\s+(\d) \|\s+([\d.]+) \|\s+([\d.]+) \| ([\d.]+)$", run.text, re.M)
+    assert [int(r[0]) for r in per_class] == list(range(10)), per_class
+    for _, p, r, f in per_class:
+        p, r, f = float(p), float(r), float(f)
+        assert abs(f - (2 * p * r / (p + r) if p + r else 0)) < 2e-3  # F1 is the harmonic mean
+    mean_f1 = run.number(r"mean of the ten F1s ([\d.]+)")
+    assert abs(mean_f1 - run.number(r"macro F1: ([\d.]+)")) < 1e-3
+    if os.environ.get("CHAINLAB_QUICK") != "1":
+        assert run.number(r"test accuracy: ([\d.]+)") >= 0.96
 
 
 def test_07_pretraining_a_gpt():
