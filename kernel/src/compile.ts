@@ -242,7 +242,3 @@ export function createConverter(modulePaths: Record<string, string[]>): {
   const m = loadConverterModule(modulePaths);
   return { converter: m.createConverter({ isJS: false, isBrowser: false }), isCompleteCode: m.isCompleteCode };
 }
-
-export function printQuickInfo(info: TS.QuickInfo): string {
-  return (tslabRequire("tslab/dist/inspect.js") as { printQuickInfo(i: TS.QuickInfo): string }).printQuickInfo(info);
-}

@@ -3,10 +3,12 @@
 // stops interrupted cells together with everything they started.
 import { AsyncLocalStorage } from "node:async_hooks";
 import path from "node:path";
+import type { MimeBundle } from "chainlab";
 import vm from "node:vm";
 import { CellModules } from "./cell-modules";
 import { guardTimers } from "./cell-timers";
-import { awaitHook, createConverter, printQuickInfo, takeLineMap, tickHook, type Converter } from "./compile";
+import { awaitHook, createConverter, takeLineMap, tickHook, type Converter } from "./compile";
+import { inspectBundle } from "./inspect";
 import { slot } from "./thread-link";
 import { compileError, Tracebacks, type ErrorContent } from "./traceback";
 
@@ -225,9 +227,10 @@ export class Executor {
     return this.withConverter((c) => c.complete(this.prevDecl, code, cursor));
   }
 
-  inspect(code: string, cursor: number): string | undefined {
+  /** The signature and doc comment of what is under the cursor, as a MIME bundle. */
+  inspect(code: string, cursor: number): MimeBundle | undefined {
     const info = this.withConverter((c) => c.inspect(this.prevDecl, code, cursor));
-    return info ? printQuickInfo(info) : undefined;
+    return info ? inspectBundle(info) : undefined;
   }
 
   close(): void {

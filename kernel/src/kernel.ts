@@ -173,8 +173,8 @@ export class Kernel {
         });
       case "inspect_request":
         return this.quick(msg, () => {
-          const text = executor.inspect(String(c.code), Number(c.cursor_pos));
-          this.reply(msg, "inspect_reply", { status: "ok", found: !!text, data: text ? { "text/plain": text } : {}, metadata: {} });
+          const data = executor.inspect(String(c.code), Number(c.cursor_pos));
+          this.reply(msg, "inspect_reply", { status: "ok", found: !!data, data: data ?? {}, metadata: {} });
         });
       case "is_complete_request":
         return this.quick(msg, () => {

@@ -402,3 +402,28 @@ def test_traceback_of_cell_functions_and_callbacks(k):
     tb = traceback_text(k, "function tbInner() { throw new TypeError('deep'); }\nfunction tbOuter() { tbInner(); }\n[1].forEach(() => tbOuter());")
     assert re.search(r"line 3.*\n.*line 2, in tbOuter\n.*line 1, in tbInner", tb), tb
     assert_no_machinery(tb)
+
+
+def inspect(k, code, cursor=None):
+    msg_id = k.kc.inspect(code, len(code) if cursor is None else cursor)
+    return k.reply(msg_id)["content"]
+
+
+def test_inspect_shows_the_doc_comment(k):
+    k.ok("/**\n * Adds one to a step count.\n * @param step the current step\n * @example bumped(1) // 2\n */\nfunction bumped(step: number) { return step + 1; }")
+    reply = inspect(k, "bumped")
+    assert reply["found"]
+    plain, md = reply["data"]["text/plain"], reply["data"]["text/markdown"]
+    assert plain.startswith("function bumped(step: number): number")
+    assert "Adds one to a step count." in plain and "@param step the current step" in plain and "bumped(1) // 2" in plain
+    assert md.startswith("```typescript\nfunction bumped(step: number): number\n```")
+    assert "Adds one to a step count." in md and "`step` the current step" in md
+
+
+def test_inspect_of_a_library_name_has_its_docs_and_no_alias_noise(k):
+    data = inspect(k, "nn.Linear")["data"]
+    assert data["text/plain"].startswith("class Linear")
+    assert "export Linear" not in data["text/plain"] and "(alias)" not in data["text/plain"]
+    assert "W^T" in data["text/plain"] and "W^T" in data["text/markdown"]
+    sig = inspect(k, "tensor")["data"]["text/plain"].splitlines()[0]
+    assert sig.startswith("function tensor(") and "import tensor" not in inspect(k, "tensor")["data"]["text/plain"]
