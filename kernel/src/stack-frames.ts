@@ -14,7 +14,7 @@ export interface FrameSources {
 }
 
 /** One frame of a stack: where it runs, by cell or by file. */
-export type Frame =
+type Frame =
   | { kind: "cell"; fn?: string; cell: number; line: number }
   | { kind: "library"; fn?: string; library: string; where: string }
   | { kind: "file"; fn?: string; where: string };

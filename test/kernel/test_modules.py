@@ -85,3 +85,15 @@ def test_every_export_is_used_by_another_module():
             if not re.search(rf"\b{export}\b", others):
                 unused.append(f"{name}: {export}")
     assert unused == []
+
+
+def test_kernel_cli_is_the_packages_bin(tmp_path):
+    package = json.loads((ROOT / "kernel" / "package.json").read_text())
+    cli = ROOT / "kernel" / package["bin"]["chainlab-kernel"]
+    assert cli.read_text().startswith("#!/usr/bin/env node\n")
+    usage = subprocess.run(["node", str(cli)], capture_output=True, text=True, timeout=30)
+    assert usage.returncode == 2 and "chainlab-kernel install" in usage.stderr
+    done = subprocess.run(["node", str(cli), "install", "--prefix", str(tmp_path), "--name", "cl-bin"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    spec = json.loads((tmp_path / "share" / "jupyter" / "kernels" / "cl-bin" / "kernel.json").read_text())
+    assert spec["argv"][1] == str(cli) and spec["argv"][2:4] == ["kernel", "--connection-file"]
