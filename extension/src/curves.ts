@@ -163,6 +163,8 @@ export class CurvesRenderer extends ChainlabRenderer {
       await this.plotly.react(this.plot, traces, layout, PLOT_CONFIG);
     }
     this.node.dataset.points = String(curves.rows);
+    // what the run logged, which grows even when the library sends a thinned curve
+    this.node.dataset.logged = String(curves.series.reduce((n, s) => n + s.count, 0));
     this.node.dataset.series = String(curves.series.length);
     this.node.dataset.trace = traces.some((t) => t.type === "scattergl") ? "scattergl" : "scatter";
   }

@@ -31,8 +31,9 @@ console.log(\`stopped at step \${step} with lr \${opt.paramGroups[0].lr}\`);`,
 });
 afterAll(async () => { await lab?.stop(); });
 
+/** Points the run has logged, as the widget last drew them. */
 async function points(cell: ReturnType<typeof codeCell>): Promise<number> {
-  return Number(await cell.locator(".cl-curves").first().getAttribute("data-points"));
+  return Number(await cell.locator(".cl-curves").first().getAttribute("data-logged"));
 }
 
 it("draws the curve live and steers the loop from its controls", async () => {

@@ -29,7 +29,7 @@ for (const theme of ["light", "dark"] as const) {
     await shot(page, `tensor-${theme}`);
 
     await expect.poll(() => grad.locator(".cl-tensor-values").innerText()).toMatch(/tensor\(\[2\., 4\., 6\.\]\)/);
-    expect(await scalar.locator(".cl-tensor-values").innerText()).toMatch(/tensor\(14\.\)/);
+    expect(await scalar.locator(".cl-tensor-values").innerText()).toMatch(/tensor\(14\., gradFn=<sum>\)/);
     const canvas = big.locator("canvas.cl-heatmap").first();
     expect(await canvas.getAttribute("data-rows")).toBe("64");
     expect(await canvas.getAttribute("data-cols")).toBe("48");
