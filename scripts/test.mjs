@@ -29,6 +29,8 @@ function availableBackends() {
   return execFileSync(process.execPath, ["-e", probe], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
 }
 
+run("type-check (library and its tests)", "npm", ["run", "typecheck", "-w", "lib"]);
+
 // .venv first: the library's tests also check files against Python's safetensors there
 const venvReady = run("set-up (.venv with JupyterLab, kernelspec)", process.execPath, ["scripts/lab.mjs", "--setup-only", "--no-browser"]);
 const python = join(root, ".venv", process.platform === "win32" ? "Scripts/python.exe" : "bin/python");

@@ -47,7 +47,7 @@ describe("curves bundle size", () => {
     expect(c.running).toBe(true);
     m.close();
 
-    const v = Array.from({ length: 10_000 }, (_, i) => (i === 1234 ? -7 : i === 4321 ? 9 : 0));
+    const v: number[] = Array.from({ length: 10_000 }, (_, i) => (i === 1234 ? -7 : i === 4321 ? 9 : 0));
     v[5000] = NaN;
     const k = keptIndices(v, 400);
     expect(k.length).toBeLessThanOrEqual(400);
