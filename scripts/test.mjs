@@ -43,10 +43,14 @@ for (const b of ["js", ...availableBackends()]) {
 // The extension's renderers in jsdom, then the whole stack in a real JupyterLab and Chromium
 run("extension tests (jsdom)", "npx", ["vitest", "run", "--project", "extension"]);
 const chromium = process.env.CHROMIUM ?? "/usr/bin/chromium";
+// Debian's Chromium drives the browser tests (playwright's own browser download is not used)
+if (!existsSync(chromium) && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get")) {
+  run("installing chromium (apt-get)", "sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core"]);
+}
 if (venvReady && existsSync(chromium)) {
   run("browser tests (JupyterLab + Chromium)", "npx", ["vitest", "run", "--project", "browser"]);
 } else {
-  console.error(`\n== browser tests: FAILED to start (${venvReady ? `no Chromium at ${chromium}` : ".venv is not ready"})`);
+  console.error(`\n== browser tests: FAILED to start (${venvReady ? `no Chromium at ${chromium}: install Debian's chromium package, or set CHROMIUM to a Chromium binary` : ".venv is not ready"})`);
   failures.push("browser tests");
 }
 
