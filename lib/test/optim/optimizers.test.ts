@@ -73,6 +73,51 @@ describe("Adam and AdamW", () => {
   });
 });
 
+describe("AMSGrad", () => {
+  // p0 = 1, gradients 4, 0.1, 0.1, betas [0.9, 0.5], lr 0.1: after the first step v falls
+  // (8, 4.005, 2.0075) and AMSGrad keeps dividing by sqrt(max v) = sqrt(8). By hand:
+  //   step 1: m = 0.4, v = 8, p = 1 - 0.1 (0.4/0.1) / (sqrt(8)/sqrt(0.5)) = 0.9
+  //   step 2: m = 0.37, v = 4.005, vMax = 8, p = 0.9 - 0.1 (0.37/0.19) / (sqrt(8)/sqrt(0.75))
+  //   step 3: m = 0.343, v = 2.0075, vMax = 8, p -= 0.1 (0.343/0.271) / (sqrt(8)/sqrt(0.875))
+  function steps(make: (p: Tensor) => optim.Optimizer<any, any>): number[] {
+    const p = tensor([1], { requiresGrad: true });
+    const opt = make(p);
+    return [4, 0.1, 0.1].map((g) => {
+      p.grad = tensor([g]);
+      opt.step();
+      return p.item();
+    });
+  }
+  const betas: [number, number] = [0.9, 0.5];
+
+  it("Adam divides by the largest second moment so far", () => {
+    const got = steps((p) => new optim.Adam([p], { lr: 0.1, betas, amsgrad: true }));
+    [0.9, 0.8403743, 0.7985157].forEach((w, i) => expect(got[i]).toBeCloseTo(w, 6));
+    // without it the shrinking v lets the steps grow back
+    const plain = steps((p) => new optim.Adam([p], { lr: 0.1, betas }));
+    [0.9, 0.8157291, 0.7321686].forEach((w, i) => expect(plain[i]).toBeCloseTo(w, 6));
+  });
+
+  it("AdamW: decoupled decay, then the AMSGrad step", () => {
+    const got = steps((p) => new optim.AdamW([p], { lr: 0.1, betas, weightDecay: 0.1, amsgrad: true }));
+    [0.89, 0.8214743, 0.771401].forEach((w, i) => expect(got[i]).toBeCloseTo(w, 6));
+  });
+
+  it("the running maximum is saved and restored with the state dict", () => {
+    const p = tensor([1], { requiresGrad: true });
+    const opt = new optim.Adam([p], { lr: 0.1, betas, amsgrad: true });
+    p.grad = tensor([4]);
+    opt.step();
+    const sd = opt.stateDict();
+    expect((sd.state[0].maxExpAvgSq as Tensor).item()).toBeCloseTo(8, 5);
+    const q = tensor([0.9], { requiresGrad: true });
+    const opt2 = new optim.Adam([q], { lr: 0.1 });
+    opt2.loadStateDict(sd);
+    for (const [t, o] of [[p, opt], [q, opt2]] as const) { t.grad = tensor([0.1]); o.step(); }
+    expect(q.item()).toBeCloseTo(p.item(), 7);
+  });
+});
+
 describe("optimizer bookkeeping", () => {
   it("zeroGrad sets grads to null; frozen and gradless parameters are skipped", () => {
     const a = tensor([1, 2], { requiresGrad: true });
