@@ -1,5 +1,5 @@
 // nn: modules, layers, the GPT, LoRA and partial fine-tuning (like torch.nn).
-export { Module, ModuleList, Sequential, Parameter, isParameter } from "./module";
+export { Module, ModuleList, ModuleDict, Sequential, Parameter, isParameter } from "./module";
 export type { StateDict, LoadResult } from "./module";
 export { Linear, Embedding, LayerNorm, Dropout, ReLU, GELU, Tanh, Sigmoid, Flatten, Conv2d, MaxPool2d } from "./layers";
 export { CrossEntropyLoss, MSELoss } from "./losses";

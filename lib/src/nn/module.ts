@@ -276,6 +276,80 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
   }
 }
 
+/**
+ * Modules by name, like PyTorch's nn.ModuleDict: their names are the keys
+ * ("heads.query.weight"), in insertion order. A Map's get/set/has/delete/keys/values/entries.
+ * @example const heads = new nn.ModuleDict({ cls: new nn.Linear(64, 10), box: new nn.Linear(64, 4) });
+ */
+export class ModuleDict<T extends Module = Module> extends Module implements Iterable<[string, T]> {
+  /** Keys in insertion order; the modules live in same-named properties, so reflection finds them. */
+  declare private readonly order: string[];
+
+  constructor(modules: Record<string, T> | Iterable<[string, T]> = {}) {
+    super();
+    Object.defineProperty(this, "order", { value: [], enumerable: false });
+    const entries = Symbol.iterator in modules ? (modules as Iterable<[string, T]>) : Object.entries(modules);
+    for (const [k, m] of entries) this.set(k, m);
+  }
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** Add or replace the module under key. */
+  set(key: string, m: T): this {
+    const name = this.constructor.name;
+    if (typeof key !== "string" || key === "" || key.includes(".")) {
+      throw new Error(`${name}.set(): a key must be a non-empty string without ".", got ${JSON.stringify(key)}`);
+    }
+    if (!(m instanceof Module)) throw new Error(`${name}.set(): expected a Module for "${key}", got ${typeof m}`);
+    // a key named like a method or field would hide it
+    if (!this.has(key) && key in this) throw new Error(`${name}.set(): "${key}" is the name of a ${name} member; choose another key`);
+    if (!this.has(key)) this.order.push(key);
+    (this as unknown as Record<string, T>)[key] = m;
+    return this;
+  }
+
+  /** The module under key; an error naming the keys there are if there is none. */
+  get(key: string): T {
+    if (!this.has(key)) throw new Error(`${this.constructor.name}.get(): no module "${key}"; the keys are ${this.order.join(", ") || "(none)"}`);
+    return (this as unknown as Record<string, T>)[key];
+  }
+
+  has(key: string): boolean {
+    return this.order.includes(key);
+  }
+
+  /** Remove key; true if it was there. */
+  delete(key: string): boolean {
+    const i = this.order.indexOf(key);
+    if (i < 0) return false;
+    this.order.splice(i, 1);
+    delete (this as unknown as Record<string, T>)[key];
+    return true;
+  }
+
+  keys(): string[] {
+    return [...this.order];
+  }
+
+  values(): T[] {
+    return this.order.map((k) => this.get(k));
+  }
+
+  entries(): [string, T][] {
+    return this.order.map((k) => [k, this.get(k)]);
+  }
+
+  override *namedChildren(): Generator<[string, Module]> {
+    yield* this.entries();
+  }
+
+  *[Symbol.iterator](): Iterator<[string, T]> {
+    yield* this.entries();
+  }
+}
+
 /** Modules applied one after another: forward(x) = mN(...m2(m1(x))). */
 export class Sequential extends ModuleList<Module> {
   constructor(...modules: Module[]) {
