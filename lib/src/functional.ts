@@ -6,6 +6,8 @@ import type { GeluOptions } from "./ops/elementwise";
 export type { GeluOptions } from "./ops/elementwise";
 export { softmax, logSoftmax, layerNorm, crossEntropy, nllLoss, embedding, dropout, conv2d, maxPool2d } from "./ops/nn";
 export type { LossOptions, Conv2dOptions } from "./ops/nn";
+export { batchNorm } from "./ops/batch-norm";
+export type { BatchNormOptions } from "./ops/batch-norm";
 
 /** y = x W^T + b, with W [out, in] as PyTorch stores it. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {

@@ -2,6 +2,8 @@
 export { Module, ModuleList, ModuleDict, Sequential, Parameter, isParameter } from "./module";
 export type { StateDict, LoadResult } from "./module";
 export { Linear, Embedding, LayerNorm, Dropout, ReLU, GELU, Tanh, Sigmoid, Flatten, Conv2d, MaxPool2d } from "./layers";
+export { BatchNorm1d, BatchNorm2d } from "./batchnorm";
+export type { BatchNormConfig } from "./batchnorm";
 export { CrossEntropyLoss, MSELoss } from "./losses";
 export { CausalSelfAttention, scaledDotProductAttention } from "./attention";
 export type { AttentionConfig } from "./attention";
