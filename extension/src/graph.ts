@@ -5,6 +5,7 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { fmtCount, fmtShape } from "./format";
 import { readGraph, type GraphData, type GraphNodeData } from "./graph-bundle";
+import { fitZoom, scrollFor, union, type Box } from "./graph-fit";
 import { layoutGraph, NODE_H, NODE_W, type Layout } from "./graph-layout";
 import { fmtRunning, fmtSummary, nodeLabel, Stepper, type Running } from "./graph-steps";
 import { drawGraph, kindWord, setEdgeActive, setEdgeLabels, setNodeGrad, type Drawing } from "./graph-svg";
@@ -15,8 +16,10 @@ import { tensorView } from "./tensor";
 /** Milliseconds between steps while playing. */
 const PLAY_MS = 900;
 const ZOOMS = [0.25, 0.35, 0.5, 0.7, 0.85, 1, 1.25, 1.5, 2];
-/** Graphs with more nodes than this open zoomed out. */
-const LARGE = 40;
+/** The canvas's max-height in graph.css, for when the style cannot be read. */
+const CANVAS_MAX_H = 520;
+/** The detail column's width plus the gap before it, in graph.css. */
+const DETAIL_W = 310;
 
 function button(className: string, text: string, title: string): HTMLButtonElement {
   const b = el("button", `cl-button ${className}`, text);
@@ -33,11 +36,13 @@ export class GraphRenderer extends ChainlabRenderer {
   private readonly play = button("cl-step-play", "▶ Play", "run the steps one after another");
   private readonly count = el("span", "cl-step-count cl-mono");
   private readonly zoomOut = button("cl-zoom-out", "−", "zoom out");
-  private readonly zoomFit = button("cl-zoom-fit", "fit", "fit the graph to the width");
+  private readonly zoomFit = button("cl-zoom-fit", "fit", "show the whole graph");
+  private readonly hint = el("span", "cl-graph-hint cl-muted", "click a node to see its tensor");
   private readonly zoomIn = button("cl-zoom-in", "+", "zoom in");
   private readonly notes = el("div", "cl-graph-notes");
   private readonly canvas = el("div", "cl-graph-canvas");
   private readonly detail = el("div", "cl-graph-detail");
+  private readonly main = el("div", "cl-graph-main");
   private readonly text = el("div", "cl-step-text");
   private data?: GraphData;
   private placed?: Layout;
@@ -46,6 +51,10 @@ export class GraphRenderer extends ChainlabRenderer {
   private step = -1;
   private selected: number | null = null;
   private zoom = 1;
+  /** True until the reader zooms: the graph is then fitted again when the output resizes. */
+  private autoFit = true;
+  private resizes: ResizeObserver | null = null;
+  private seenWidth = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private drag: { x: number; y: number; left: number; top: number } | null = null;
 
@@ -61,10 +70,9 @@ export class GraphRenderer extends ChainlabRenderer {
       legend.append(item);
     }
     const toolbar = el("div", "cl-graph-toolbar");
-    toolbar.append(steps, zoom, legend);
-    const main = el("div", "cl-graph-main");
-    main.append(this.canvas, this.detail);
-    this.root.append(toolbar, this.notes, main, this.text);
+    toolbar.append(steps, zoom, legend, this.hint);
+    this.main.append(this.canvas, this.detail);
+    this.root.append(toolbar, this.notes, this.main, this.text);
 
     this.reset.addEventListener("click", () => this.goTo(-1));
     this.back.addEventListener("click", () => this.goTo(this.step - 1));
@@ -72,7 +80,8 @@ export class GraphRenderer extends ChainlabRenderer {
     this.play.addEventListener("click", () => this.togglePlay());
     this.zoomOut.addEventListener("click", () => this.setZoom(this.zoomStep(-1)));
     this.zoomIn.addEventListener("click", () => this.setZoom(this.zoomStep(1)));
-    this.zoomFit.addEventListener("click", () => this.fitWidth());
+    // the button shows all of a large graph, however small that makes it
+    this.zoomFit.addEventListener("click", () => this.fitGraph(0.1));
     this.canvas.addEventListener("click", (ev) => this.onClick(ev));
     this.canvas.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" || ev.key === " ") this.onClick(ev);
@@ -106,7 +115,6 @@ export class GraphRenderer extends ChainlabRenderer {
     this.stepper = new Stepper(g);
     this.placed = layoutGraph(g);
     this.drawing = drawGraph(g, this.placed);
-    if (!prev) this.zoom = g.nodes.length > LARGE ? 0.7 : 1;
     if (!sameSteps) this.step = -1;
     if (this.selected !== null && !g.nodes.some((n) => n.id === this.selected)) this.selected = null;
 
@@ -128,8 +136,10 @@ export class GraphRenderer extends ChainlabRenderer {
     this.canvas.replaceChildren(this.drawing.svg);
     if (!this.node.contains(this.root)) this.node.replaceChildren(this.root);
     this.applyZoom();
+    if (this.autoFit) this.fitGraph();
     this.showDetail();
     this.apply();
+    if (!prev) this.showStart();
   }
 
   private zoomStep(dir: 1 | -1): number {
@@ -139,13 +149,32 @@ export class GraphRenderer extends ChainlabRenderer {
   }
 
   private setZoom(z: number): void {
+    this.autoFit = false;
     this.zoom = z;
     this.applyZoom();
   }
 
-  private fitWidth(): void {
-    const w = this.canvas.clientWidth;
-    if (this.placed && w > 0) this.setZoom(Math.max(0.1, Math.min(1, (w - 4) / this.placed.width)));
+  /** The room the drawing has: the output's width, less the detail column when it is beside. */
+  private room(): { width: number; height: number } {
+    let width = this.main.clientWidth;
+    if (!this.detail.hidden && getComputedStyle(this.main).flexDirection !== "column") width -= DETAIL_W;
+    const maxH = parseFloat(getComputedStyle(this.canvas).maxHeight);
+    // the canvas's border and a scrollbar's worth of slack
+    return { width: width - 4, height: (Number.isFinite(maxH) ? maxH : CANVAS_MAX_H) - 4 };
+  }
+
+  /** Zoom so that the whole graph is in view, but not below `min`; false before layout. */
+  private fitGraph(min?: number): boolean {
+    const room = this.room();
+    if (!this.placed || room.width <= 0) return false;
+    this.zoom = fitZoom(room, this.placed, min);
+    this.applyZoom();
+    return true;
+  }
+
+  /** Before the pass, a graph too large to see whole opens at its output, where Next starts. */
+  private showStart(): void {
+    if (this.step < 0 && this.canvas.scrollWidth > this.canvas.clientWidth) this.reveal([0]);
   }
 
   private applyZoom(): void {
@@ -156,16 +185,29 @@ export class GraphRenderer extends ChainlabRenderer {
     this.root.dataset.zoom = String(this.zoom);
   }
 
-  /** Scroll so that a node is in view (the canvas scrolls; the drawing itself never moves). */
-  private reveal(id: number): void {
-    const at = this.placed?.nodes.get(id);
-    const w = this.canvas.clientWidth, h = this.canvas.clientHeight;
-    if (!at || !w || !h) return;
-    const x = at.x * this.zoom, y = at.y * this.zoom;
-    const inX = x >= this.canvas.scrollLeft && x + NODE_W * this.zoom <= this.canvas.scrollLeft + w;
-    const inY = y >= this.canvas.scrollTop && y + NODE_H * this.zoom <= this.canvas.scrollTop + h;
-    if (!inX) this.canvas.scrollLeft = x - (w - NODE_W * this.zoom) / 2;
-    if (!inY) this.canvas.scrollTop = y - (h - NODE_H * this.zoom) / 2;
+  /**
+   * Scroll so that the nodes are in view, or the first of them when they do not fit
+   * together (the canvas scrolls; the drawing itself never moves).
+   */
+  private reveal(ids: number[]): void {
+    const c = this.canvas;
+    const view = { left: c.scrollLeft, top: c.scrollTop, width: c.clientWidth, height: c.clientHeight };
+    if (!this.placed || !view.width || !view.height) return;
+    const boxes: Box[] = [];
+    for (const id of ids) {
+      const at = this.placed.nodes.get(id);
+      if (at) boxes.push({ x: at.x, y: at.y, width: NODE_W, height: NODE_H });
+    }
+    let box = union(boxes);
+    if (!box) return;
+    if (box.width * this.zoom > view.width || box.height * this.zoom > view.height) box = boxes[0];
+    const to = scrollFor(box, this.zoom, view);
+    if (to.left === view.left && to.top === view.top) return;
+    if (typeof c.scrollTo === "function") c.scrollTo({ left: to.left, top: to.top, behavior: this.timer !== null ? "smooth" : "auto" });
+    else {
+      c.scrollLeft = to.left;
+      c.scrollTop = to.top;
+    }
   }
 
   private onClick(ev: Event): void {
@@ -175,17 +217,28 @@ export class GraphRenderer extends ChainlabRenderer {
     this.selected = this.selected === id ? null : id;
     this.showDetail();
     this.apply();
+    if (this.selected !== null) this.reveal([this.selected]);
   }
 
   private showDetail(): void {
     const n = this.data?.nodes.find((m) => m.id === this.selected);
+    this.detail.hidden = !n;
+    this.hint.hidden = !!n;
+    this.root.classList.toggle("cl-graph-open", !!n);
     if (!n) {
       delete this.detail.dataset.id;
-      this.detail.replaceChildren(el("div", "cl-muted", "Click a node to see its tensor and its gradient."));
+      this.detail.replaceChildren();
       return;
     }
     this.detail.dataset.id = String(n.id);
+    const close = button("cl-graph-detail-close", "×", "close");
+    close.addEventListener("click", () => {
+      this.selected = null;
+      this.showDetail();
+      this.apply();
+    });
     const title = el("div", "cl-graph-detail-title", nodeLabel(n));
+    title.prepend(close);
     const facts = el("div", "cl-graph-detail-facts cl-mono");
     const kind = n.kind === "op" || n.kind === "output" ? `${n.kind === "output" ? "output of " : ""}op ${n.op}` : kindWord(n);
     facts.append(
@@ -250,7 +303,11 @@ export class GraphRenderer extends ChainlabRenderer {
     this.reset.disabled = this.back.disabled = s.index < 0;
     this.next.disabled = s.index >= stepper.count - 1;
     this.play.disabled = stepper.count === 0;
-    if (s.active !== null) this.reveal(s.active);
+    if (s.active !== null) {
+      // the node whose backward runs and the inputs its gradient goes to
+      const to = [...s.activeEdges].map((i) => data.edges[i].from);
+      this.reveal([s.active, ...to]);
+    }
   }
 
   /** Before the pass the final gradients; during it, what has arrived so far. */
@@ -262,12 +319,35 @@ export class GraphRenderer extends ChainlabRenderer {
   }
 
   protected override onAfterAttach(): void {
-    // the backward pass starts at the output, drawn at the right
-    if (this.data && this.step < 0) this.reveal(0);
+    // the width is known only once the output is in the page
+    if (this.data && this.autoFit) this.fitGraph();
+    this.showStart();
+    if (typeof ResizeObserver !== "undefined" && !this.resizes) {
+      this.resizes = new ResizeObserver(() => this.onWidth());
+      this.resizes.observe(this.main);
+    }
+  }
+
+  protected override onBeforeDetach(): void {
+    this.resizes?.disconnect();
+    this.resizes = null;
+  }
+
+  /** A new width (the panel was resized, or laid out late): fit again unless the reader zoomed. */
+  private onWidth(): void {
+    const w = this.main.clientWidth;
+    if (w === this.seenWidth) return;
+    const first = this.seenWidth === 0;
+    this.seenWidth = w;
+    if (!this.autoFit || !this.data) return;
+    this.fitGraph();
+    if (first) this.showStart();
   }
 
   override dispose(): void {
     this.stopPlay();
+    this.resizes?.disconnect();
+    this.resizes = null;
     super.dispose();
   }
 }

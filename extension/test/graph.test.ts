@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { GraphRenderer } from "../src/graph";
 import { readGraph } from "../src/graph-bundle";
+import { fitZoom, MIN_READABLE_ZOOM, scrollFor } from "../src/graph-fit";
+import { Widget } from "@lumino/widgets";
 import { ruleFor } from "../src/graph-rules";
 import { MIME } from "../src/mime";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
@@ -282,6 +284,103 @@ describe("graph renderer", () => {
     expect(stepText(r)).toContain(HOSTILE);
     expect(q(r, ".cl-graph-detail").textContent).toContain(HOSTILE);
     expect(noInjectedMarkup(r.node)).toBe(true);
+  });
+
+  it("opens fitted to the output's width, down to a readable zoom, then scrolls", async () => {
+    const r = new GraphRenderer(rendererOptions(MIME.graph));
+    const main = (r as unknown as { main: HTMLElement }).main;
+    let width = 2000;
+    Object.defineProperty(main, "clientWidth", { get: () => width });
+    await draw(neuron(), r);
+    // a small graph is drawn at its natural size
+    expect(q(r, ".cl-graph").dataset.zoom).toBe("1");
+    const svg = q(r, "svg");
+    const natural = Number(svg.getAttribute("viewBox")!.split(" ")[2]);
+    // a narrower output scales it down so all of it is in view
+    width = Math.round(natural * 0.8);
+    await draw(neuron(), r);
+    const z = Number(q(r, ".cl-graph").dataset.zoom);
+    expect(z).toBeLessThan(1);
+    expect(z).toBeGreaterThanOrEqual(MIN_READABLE_ZOOM);
+    expect(Number(q(r, "svg").getAttribute("width"))).toBeLessThanOrEqual(width);
+    // far too narrow: the readable minimum, and the canvas scrolls
+    width = 200;
+    await draw(neuron(), r);
+    expect(Number(q(r, ".cl-graph").dataset.zoom)).toBe(MIN_READABLE_ZOOM);
+    // once the reader zooms, updates keep their zoom
+    click(q(r, "button.cl-zoom-in"));
+    const chosen = q(r, ".cl-graph").dataset.zoom;
+    width = 2000;
+    await draw(neuron(), r);
+    expect(q(r, ".cl-graph").dataset.zoom).toBe(chosen);
+  });
+
+  it("fits on attach, when the width is first known", async () => {
+    const r = new GraphRenderer(rendererOptions(MIME.graph));
+    const main = (r as unknown as { main: HTMLElement }).main;
+    let width = 0;
+    Object.defineProperty(main, "clientWidth", { get: () => width });
+    await draw(neuron(), r);
+    expect(q(r, ".cl-graph").dataset.zoom).toBe("1");
+    width = 300;
+    Widget.attach(r, document.body);
+    try {
+      expect(Number(q(r, ".cl-graph").dataset.zoom)).toBeLessThan(1);
+    } finally {
+      Widget.detach(r);
+    }
+  });
+
+  it("shows the detail column only while a node is open", async () => {
+    const r = await draw(twice());
+    const detail = q(r, ".cl-graph-detail");
+    expect(detail.hidden).toBe(true);
+    expect(q(r, ".cl-graph-hint").hidden).toBe(false);
+    click(q(r, '.cl-node[data-id="1"]'));
+    expect(detail.hidden).toBe(false);
+    expect(q(r, ".cl-graph-hint").hidden).toBe(true);
+    click(q(r, "button.cl-graph-detail-close"));
+    expect(detail.hidden).toBe(true);
+    expect(detail.dataset.id).toBeUndefined();
+    expect(q(r, ".cl-selected")).toBeNull();
+    // clicking the open node again closes it too
+    click(q(r, '.cl-node[data-id="2"]'));
+    click(q(r, '.cl-node[data-id="2"]'));
+    expect(detail.hidden).toBe(true);
+  });
+
+  it("keeps the active node in view while stepping", async () => {
+    const r = new GraphRenderer(rendererOptions(MIME.graph));
+    const canvas = (r as unknown as { canvas: HTMLElement }).canvas;
+    Object.defineProperty(canvas, "clientWidth", { get: () => 260 });
+    Object.defineProperty(canvas, "clientHeight", { get: () => 200 });
+    await draw(neuron(), r);
+    const left = (id: number) => Number(/translate\(([-\d.]+)/.exec(q(r, `.cl-node[data-id="${id}"]`).getAttribute("transform")!)![1]);
+    const zoom = () => Number(q(r, ".cl-graph").dataset.zoom);
+    const inView = (id: number) => {
+      const x = left(id) * zoom();
+      return x >= canvas.scrollLeft && x + 200 * zoom() <= canvas.scrollLeft + 260;
+    };
+    for (let i = 0; i < 6; i++) {
+      click(q(r, "button.cl-step-next"));
+      const active = Number(q(r, ".cl-active").getAttribute("data-id"));
+      expect(inView(active), `step ${i + 1}, node ${active}`).toBe(true);
+    }
+    expect(inView(0)).toBe(false); // the output, at the right, scrolled away
+  });
+
+  it("computes the fitted zoom and the least scroll that shows a box", () => {
+    expect(fitZoom({ width: 1000, height: 500 }, { width: 500, height: 100 })).toBe(1);
+    expect(fitZoom({ width: 400, height: 500 }, { width: 500, height: 100 })).toBeCloseTo(0.8);
+    expect(fitZoom({ width: 1000, height: 50 }, { width: 500, height: 100 })).toBe(0.6);
+    expect(fitZoom({ width: 10, height: 500 }, { width: 500, height: 100 }, 0.1)).toBe(0.1);
+    const view = { left: 0, top: 0, width: 300, height: 200 };
+    // already in view: no move
+    expect(scrollFor({ x: 10, y: 10, width: 100, height: 50 }, 1, view)).toEqual({ left: 0, top: 0 });
+    // to the right: scrolled just far enough, with a margin
+    expect(scrollFor({ x: 400, y: 10, width: 100, height: 50 }, 1, view)).toEqual({ left: 224, top: 0 });
+    // to the left of a scrolled view
+    expect(scrollFor({ x: 100, y: 10, width: 100, height: 50 }, 1, { ...view, left: 500 })).toEqual({ left: 76, top: 0 });
   });
 
   it("has a rule for the common ops and a generic one otherwise", () => {
