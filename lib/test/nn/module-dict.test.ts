@@ -5,7 +5,7 @@ import { manualSeed, nn, randn } from "../../src";
 describe("ModuleDict", () => {
   it("names parameters by key, in insertion order, and behaves like a Map", () => {
     manualSeed(0);
-    const d = new nn.ModuleDict({ query: new nn.Linear(4, 2) });
+    const d = new nn.ModuleDict<nn.Module>({ query: new nn.Linear(4, 2) });
     d.set("10", new nn.Linear(4, 3, { bias: false })).set("act", new nn.ReLU());
     // "10" stays where it was put (an object's own integer-like keys would come first)
     expect(d.keys()).toEqual(["query", "10", "act"]);
