@@ -6,6 +6,7 @@
 import { record } from "../autograd";
 import * as F from "../functional";
 import { causalAttention } from "../ops/nn";
+import { cat } from "../ops/shape";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
 import { Dropout, Linear } from "./layers";
@@ -17,6 +18,24 @@ export interface AttentionConfig {
   blockSize: number;
   dropout?: number;
   bias?: boolean;
+}
+
+/**
+ * The keys and values each layer has computed so far, [B, nh, T, hs] per layer, so that
+ * generation computes only the new positions' (Pope et al. 2022 call it the KV cache).
+ * @example const cache = new nn.KVCache(gpt.config.nLayer); gpt.hidden(prompt, cache);
+ */
+export class KVCache {
+  readonly layers: { k: Tensor | null; v: Tensor | null }[];
+
+  constructor(nLayer: number) {
+    this.layers = Array.from({ length: nLayer }, () => ({ k: null, v: null }));
+  }
+
+  /** How many positions are cached. */
+  get length(): number {
+    return this.layers[0]?.k?.shape[2] ?? 0;
+  }
 }
 
 export class CausalSelfAttention extends Module {
@@ -69,6 +88,38 @@ export class CausalSelfAttention extends Module {
     let att = q.matmul(k.transpose(-2, -1)).maskedFill(mask, -Infinity).softmax(-1); // [B, nh, T, T]
     att = this.attnDropout.forward(att);
     const y = att.matmul(v).transpose(1, 2).reshape(B, T, C); // heads side by side again
+    return this.residDropout.forward(this.cProj.forward(y));
+  }
+
+  /**
+   * Attention for x [B, T, C] at the positions after the ones in cache (one layer's entry
+   * of a KVCache): their keys and values are appended to it, and the new queries attend to
+   * every cached position and causally among themselves.
+   * @example const y = attn.forwardCached(x, cache.layers[0]);
+   */
+  forwardCached(x: Tensor, cache: { k: Tensor | null; v: Tensor | null }): Tensor {
+    if (x.ndim !== 3 || x.shape[2] !== this.nEmbd) {
+      throw new Error(`CausalSelfAttention: expected input [B, T, ${this.nEmbd}], got ${fmt(x.shape)}`);
+    }
+    const [B, T, C] = x.shape;
+    const past = cache.k?.shape[2] ?? 0;
+    const L = past + T;
+    if (L > this.mask.shape[0]) {
+      throw new Error(`CausalSelfAttention: ${past} cached and ${T} new positions exceed the block size ${this.mask.shape[0]}`);
+    }
+    if (cache.k && cache.k.shape[0] !== B) throw new Error(`CausalSelfAttention: the cache holds a batch of ${cache.k.shape[0]}, the input ${B}`);
+    const nh = this.nHead, hs = C / nh;
+    const qkv = this.cAttn.forward(x).contiguous();
+    const q = headsOf(qkv, 0, nh).mul(1 / Math.sqrt(hs));
+    const k = headsOf(qkv, 1, nh).contiguous();
+    const v = headsOf(qkv, 2, nh).contiguous();
+    cache.k = cache.k ? cat([cache.k, k], 2) : k;
+    cache.v = cache.v ? cat([cache.v!, v], 2) : v;
+    let att = q.matmul(cache.k.transpose(-2, -1)); // [B, nh, T, L]
+    // a single new position may look at everything cached; several look causally at each other
+    if (T > 1) att = att.maskedFill(this.mask.index([past, L], [0, L]), -Infinity);
+    att = this.attnDropout.forward(att.softmax(-1));
+    const y = att.matmul(cache.v).transpose(1, 2).reshape(B, T, C);
     return this.residDropout.forward(this.cProj.forward(y));
   }
 

@@ -7,7 +7,7 @@ import * as F from "../functional";
 import { defaultGenerator } from "../random";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
-import { CausalSelfAttention } from "./attention";
+import { CausalSelfAttention, KVCache } from "./attention";
 import { normal_, zeros_ } from "./init";
 import { Dropout, Embedding, GELU, LayerNorm, Linear } from "./layers";
 import { Module, ModuleList } from "./module";
@@ -58,8 +58,10 @@ export class Block extends Module {
     this.mlp = new MLP(cfg.nEmbd, cfg.dropout, cfg.bias);
   }
 
-  override forward(x: Tensor): Tensor {
-    const h = x.add(this.attn.forward(this.ln1.forward(x)));
+  /** With a layer's cache entry, attention continues after the cached positions. */
+  override forward(x: Tensor, cache?: { k: Tensor | null; v: Tensor | null }): Tensor {
+    const a = this.ln1.forward(x);
+    const h = x.add(cache ? this.attn.forwardCached(a, cache) : this.attn.forward(a));
     return h.add(this.mlp.forward(this.ln2.forward(h)));
   }
 }
@@ -69,6 +71,12 @@ export interface GenerateOptions {
   temperature?: number;
   /** Sample only among the k most likely tokens. */
   topK?: number;
+  /**
+   * Keep each layer's keys and values and feed the model only the new token (default
+   * true). The tokens are the same as without; past blockSize the window slides, the
+   * positions shift, and every step reruns the whole window, as without the cache.
+   */
+  kvCache?: boolean;
 }
 
 export class GPT extends Module {
@@ -117,17 +125,23 @@ export class GPT extends Module {
     return nonEmbedding ? n - this.wpe.weight.numel() : n;
   }
 
-  /** The final hidden states [B, T, nEmbd], before the output head. */
-  hidden(idx: Tensor): Tensor {
+  /**
+   * The final hidden states [B, T, nEmbd], before the output head. With a cache, idx holds
+   * the tokens after the cached ones (their positions follow), and the cache grows by T.
+   */
+  hidden(idx: Tensor, cache?: KVCache): Tensor {
     if (idx.ndim !== 2) throw new Error(`GPT.forward(): idx must be [B, T] int32 token ids, got shape ${fmt(idx.shape)}`);
     const T = idx.shape[1];
-    if (T > this.config.blockSize) {
-      throw new Error(`GPT.forward(): sequence of length ${T} is longer than the block size ${this.config.blockSize}`);
+    const past = cache?.length ?? 0;
+    if (past + T > this.config.blockSize) {
+      const what = past ? `${past} cached and ${T} new positions are` : `sequence of length ${T} is`;
+      throw new Error(`GPT.forward(): ${what} longer than the block size ${this.config.blockSize}`);
     }
     const tok = this.wte.forward(idx); // [B, T, C]
-    const pos = this.wpe.forward(arange(T)); // [T, C], broadcast over the batch
+    const pos = this.wpe.forward(arange(past, past + T)); // [T, C], broadcast over the batch
     let x = this.drop.forward(tok.add(pos));
-    for (const block of this.h) x = block.forward(x);
+    let i = 0;
+    for (const block of this.h) x = block.forward(x, cache?.layers[i++]);
     return this.lnF.forward(x);
   }
 
@@ -152,21 +166,26 @@ export class GPT extends Module {
 
   /**
    * Extend idx [B, T] by maxNewTokens sampled tokens, feeding the model at most the last
-   * blockSize of them. Samples from the seeded default generator. Call model.eval() first
-   * when the model has dropout.
+   * blockSize of them, with a KV cache unless {kvCache: false}. Samples from the seeded
+   * default generator. Call model.eval() first when the model has dropout.
+   * @example const out = gpt.generate([[0]], 50, { temperature: 0.8, topK: 10 }); // [1, 51]
    */
   generate(idx: Tensor | number[][], maxNewTokens: number, opts: GenerateOptions = {}): Tensor {
     const temperature = opts.temperature ?? 1;
     const V = this.config.vocabSize;
+    const { blockSize, nLayer } = this.config;
     return noGrad(() => {
       const seq = asIds(idx);
       const B = seq.shape[0];
       const rows: number[][] = seq.toArray();
+      let cache = opts.kvCache ?? true ? new KVCache(nLayer) : null;
       for (let step = 0; step < maxNewTokens; step++) {
         const T = rows[0].length;
-        const start = Math.max(0, T - this.config.blockSize);
+        if (cache && T > blockSize) cache = null; // the window slides: positions shift from here on
+        // with the cache, only the tokens it has not seen (all of the prompt, then one)
+        const start = cache ? cache.length : Math.max(0, T - blockSize);
         const ctx = Tensor.from(rows.map((r) => r.slice(start)), "int32");
-        const h = this.hidden(ctx);
+        const h = this.hidden(ctx, cache ?? undefined);
         // only the last position's logits are needed: [B, 1, C] -> [B, V]
         const last = this.lmHead.forward(h.narrow(1, h.shape[1] - 1, 1)).reshape(B, V).values();
         for (let b = 0; b < B; b++) rows[b].push(sampleRow(last.subarray(b * V, (b + 1) * V), temperature, opts.topK));

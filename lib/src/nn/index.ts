@@ -5,7 +5,7 @@ export { Linear, Embedding, LayerNorm, Dropout, ReLU, GELU, Tanh, Sigmoid, Flatt
 export { BatchNorm1d, BatchNorm2d } from "./batchnorm";
 export type { BatchNormConfig } from "./batchnorm";
 export { CrossEntropyLoss, MSELoss } from "./losses";
-export { CausalSelfAttention, scaledDotProductAttention } from "./attention";
+export { CausalSelfAttention, KVCache, scaledDotProductAttention } from "./attention";
 export type { AttentionConfig } from "./attention";
 export { GPT, Block, MLP } from "./gpt";
 export type { GPTConfig, GenerateOptions } from "./gpt";
