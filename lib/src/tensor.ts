@@ -42,6 +42,12 @@ export function uninitialized(n: number): Float32Array {
   return new Float32Array(n);
 }
 
+/**
+ * An n-dimensional array of float32 or int32 values that records the ops applied to it, so
+ * that backward() can compute gradients by the chain rule. Views (reshape, transpose,
+ * narrow, ...) share storage. Made by tensor(), zeros(), randn(), arange() and the ops.
+ * @example const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); x.matmul(x).sum().backward();
+ */
 export class Tensor {
   readonly shape: readonly number[];
   readonly strides: readonly number[];
@@ -68,13 +74,37 @@ export class Tensor {
 
   // ---- fields -------------------------------------------------------------------------
 
+  /**
+   * The number of dims, shape.length (PyTorch's x.ndim).
+   * @example zeros(2, 3).ndim // 2
+   */
   get ndim(): number { return this.shape.length; }
+  /**
+   * The number of dims, like ndim.
+   * @example zeros(2, 3).dim() // 2
+   */
   dim(): number { return this.shape.length; }
+  /**
+   * The number of elements, the product of the shape.
+   * @example zeros(2, 3).numel() // 6
+   */
   numel(): number { return numel(this.shape); }
+  /**
+   * The shape as an array, or the length of one dim (negative dims count from the end).
+   * @example zeros(2, 3).size() // [2, 3]; zeros(2, 3).size(-1) // 3
+   */
   size(dim?: number): number | number[] {
     return dim === undefined ? [...this.shape] : this.shape[normDim("size", dim, this.shape)];
   }
+  /**
+   * True for a tensor made by the user rather than by an op that records grad (its gradFn is null).
+   * @example tensor([1, 2], { requiresGrad: true }).isLeaf // true
+   */
   get isLeaf(): boolean { return this.gradFn === null; }
+  /**
+   * Whether the elements lie in row-major order in the storage (views like transpose are not).
+   * @example zeros(2, 3).T.isContiguous() // false
+   */
   isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
 
   /** A flat row-major copy of the values. */
@@ -104,6 +134,10 @@ export class Tensor {
     return { data: this.storage, offset: this.offset, strides: this.strides };
   }
 
+  /**
+   * The value of a one-element tensor as a number.
+   * @example x.sum().item()
+   */
   item(): number {
     if (this.numel() !== 1) {
       throw new Error(`item(): only a tensor with one element has an item, this one has shape ${fmt(this.shape)}`);
@@ -111,6 +145,10 @@ export class Tensor {
     return this.storage[this.offset];
   }
 
+  /**
+   * The values as nested arrays of numbers, shaped like the tensor (a number for shape []).
+   * @example tensor([[1, 2], [3, 4]]).toArray() // [[1, 2], [3, 4]]
+   */
   toArray(): any {
     const v = this.values();
     const build = (d: number, off: number): any => {
@@ -121,6 +159,10 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /**
+   * The values as PyTorch prints them: tensor([[...]]), with grad_fn or requires_grad.
+   * @example console.log(x.toString())
+   */
   toString(): string {
     return formatTensor(this);
   }
@@ -136,6 +178,12 @@ export class Tensor {
 
   // ---- autograd -----------------------------------------------------------------------
 
+  /**
+   * Compute the gradient of this tensor with respect to every leaf that requires grad,
+   * adding it into their .grad. A scalar needs no argument; otherwise pass the gradient of the
+   * same shape. The graph is freed unless {retainGraph: true}.
+   * @example const loss = x.square().sum(); loss.backward(); x.grad // 2x
+   */
   backward(grad?: TensorLike | number[], opts: { retainGraph?: boolean } = {}): void {
     if (!this.requiresGrad) {
       throw new Error(
@@ -182,6 +230,10 @@ export class Tensor {
     return { remove: () => { this.hooks = this.hooks.filter((h) => h !== fn); } };
   }
 
+  /**
+   * Make this leaf record operations for backward (or stop, with false); float32 only.
+   * @example const w = randn(3, 4).requiresGrad_()
+   */
   requiresGrad_(flag = true): this {
     if (flag && this.dtype !== "float32") {
       throw new Error(`requiresGrad_(): only float32 tensors can require grad, this one is ${this.dtype}`);
@@ -200,8 +252,20 @@ export class Tensor {
   }
   /** How many in-place writes this tensor's storage has seen (PyTorch's _version). */
   get version(): number { return versionOf(this); }
+  /**
+   * Set every element to value, in place.
+   * @example zeros(2, 2).fill_(7)
+   */
   fill_(value: number): this { this.writable("fill_").fill(value); return this; }
+  /**
+   * Set every element to 0, in place.
+   * @example w.grad!.zero_()
+   */
   zero_(): this { return this.fill_(0); }
+  /**
+   * Copy src's values into this tensor in place (same number of elements).
+   * @example p.copy_(tensor([1, 2, 3]))
+   */
   copy_(src: Tensor): this {
     const dst = this.writable("copy_");
     if (src.numel() !== dst.length) {
@@ -210,11 +274,19 @@ export class Tensor {
     dst.set(src.values());
     return this;
   }
+  /**
+   * Fill in place with uniform samples in [low, high) from the seeded generator.
+   * @example zeros(3, 3).uniform_(-0.1, 0.1)
+   */
   uniform_(low = 0, high = 1): this {
     const d = this.writable("uniform_");
     for (let i = 0; i < d.length; i++) d[i] = low + (high - low) * defaultGenerator.random();
     return this;
   }
+  /**
+   * Fill in place with N(mean, std^2) samples from the seeded generator.
+   * @example zeros(3, 3).normal_(0, 0.02)
+   */
   normal_(mean = 0, std = 1): this {
     const d = this.writable("normal_");
     for (let i = 0; i < d.length; i++) d[i] = mean + std * defaultGenerator.normal();
@@ -223,80 +295,308 @@ export class Tensor {
 
   // ---- conversions --------------------------------------------------------------------
 
+  /**
+   * A copy as dtype ("float32" or "int32"; int32 truncates towards zero), or this tensor if it already is.
+   * @example tensor([1.7, -1.7]).to("int32") // [1, -1]
+   */
   to(dtype: DType): Tensor { return S.toDtype(this, dtype); }
+  /**
+   * As float32, like to("float32").
+   * @example arange(3).float()
+   */
   float(): Tensor { return S.toDtype(this, "float32"); }
+  /**
+   * As int32, truncating towards zero, like to("int32").
+   * @example tensor([0.9, 2.5]).int() // [0, 2]
+   */
   int(): Tensor { return S.toDtype(this, "int32"); }
+  /**
+   * A copy with storage of its own, still in the graph (the gradient flows back).
+   * @example const y = x.clone()
+   */
   clone(): Tensor { return S.clone(this); }
+  /**
+   * This tensor if its elements are row-major in storage, else a contiguous copy.
+   * @example x.T.contiguous()
+   */
   contiguous(): Tensor { return this.isContiguous() ? this : S.clone(this); }
 
   // ---- elementwise --------------------------------------------------------------------
 
+  /**
+   * this + o, elementwise with broadcasting.
+   * @example tensor([1, 2]).add(tensor([[10], [20]])) // [2, 2]
+   */
   add(o: TensorLike): Tensor { return E.add(this, o); }
+  /**
+   * this - o, elementwise with broadcasting.
+   * @example x.sub(x.mean())
+   */
   sub(o: TensorLike): Tensor { return E.sub(this, o); }
+  /**
+   * this * o, elementwise with broadcasting.
+   * @example x.mul(2)
+   */
   mul(o: TensorLike): Tensor { return E.mul(this, o); }
+  /**
+   * this / o, elementwise with broadcasting.
+   * @example x.div(x.sum(-1, true))
+   */
   div(o: TensorLike): Tensor { return E.div(this, o); }
+  /**
+   * this ** o, elementwise with broadcasting.
+   * @example x.pow(3)
+   */
   pow(o: TensorLike): Tensor { return E.pow(this, o); }
+  /**
+   * The larger of this and o, elementwise with broadcasting (the gradient goes to the larger; ties split it).
+   * @example x.maximum(0)
+   */
   maximum(o: TensorLike): Tensor { return E.maximum(this, o); }
+  /**
+   * The smaller of this and o, elementwise with broadcasting.
+   * @example x.minimum(1)
+   */
   minimum(o: TensorLike): Tensor { return E.minimum(this, o); }
+  /**
+   * -x, elementwise.
+   * @example x.neg()
+   */
   neg(): Tensor { return E.neg(this); }
+  /**
+   * e^x, elementwise.
+   * @example x.exp()
+   */
   exp(): Tensor { return E.exp(this); }
+  /**
+   * The natural logarithm, elementwise (-inf at 0, NaN below).
+   * @example probs.log()
+   */
   log(): Tensor { return E.log(this); }
+  /**
+   * The square root, elementwise.
+   * @example x.var().sqrt()
+   */
   sqrt(): Tensor { return E.sqrt(this); }
+  /**
+   * sin(x), elementwise (radians).
+   * @example linspace(0, Math.PI, 5).sin()
+   */
   sin(): Tensor { return E.sin(this); }
+  /**
+   * cos(x), elementwise (radians).
+   * @example linspace(0, Math.PI, 5).cos()
+   */
   cos(): Tensor { return E.cos(this); }
+  /**
+   * tanh(x), elementwise, in (-1, 1).
+   * @example x.tanh()
+   */
   tanh(): Tensor { return E.tanh(this); }
+  /**
+   * 1 / (1 + e^-x), elementwise, in (0, 1).
+   * @example logits.sigmoid()
+   */
   sigmoid(): Tensor { return E.sigmoid(this); }
+  /**
+   * max(x, 0), elementwise.
+   * @example x.relu()
+   */
   relu(): Tensor { return E.relu(this); }
   /** x Φ(x); {approximate: "tanh"} for the tanh form. */
   gelu(opts?: E.GeluOptions): Tensor { return E.gelu(this, opts); }
+  /**
+   * |x|, elementwise.
+   * @example x.sub(y).abs().mean()
+   */
   abs(): Tensor { return E.abs(this); }
+  /**
+   * x^2, elementwise.
+   * @example x.square().sum()
+   */
   square(): Tensor { return E.square(this); }
+  /**
+   * Each element limited to [min, max]; null leaves that side open. The gradient is 0 where clamped.
+   * @example x.clamp(-1, 1); x.clamp(0, null)
+   */
   clamp(min: number | null, max?: number | null): Tensor { return E.clamp(this, min, max ?? null); }
+  /**
+   * 1 where this == o, else 0 (float32, no gradient), with broadcasting.
+   * @example pred.eq(labels).float().mean()
+   */
   eq(o: TensorLike): Tensor { return E.compare("eq", this, o); }
+  /**
+   * 1 where this != o, else 0 (float32, no gradient), with broadcasting.
+   * @example targets.ne(-1)
+   */
   ne(o: TensorLike): Tensor { return E.compare("ne", this, o); }
+  /**
+   * 1 where this < o, else 0 (float32, no gradient), with broadcasting.
+   * @example x.lt(0)
+   */
   lt(o: TensorLike): Tensor { return E.compare("lt", this, o); }
+  /**
+   * 1 where this <= o, else 0 (float32, no gradient), with broadcasting.
+   * @example x.le(0)
+   */
   le(o: TensorLike): Tensor { return E.compare("le", this, o); }
+  /**
+   * 1 where this > o, else 0 (float32, no gradient), with broadcasting.
+   * @example x.gt(0.5)
+   */
   gt(o: TensorLike): Tensor { return E.compare("gt", this, o); }
+  /**
+   * 1 where this >= o, else 0 (float32, no gradient), with broadcasting.
+   * @example x.ge(0)
+   */
   ge(o: TensorLike): Tensor { return E.compare("ge", this, o); }
+  /**
+   * A copy with value where mask is nonzero (mask broadcasts to this shape); no gradient flows there.
+   * @example att.maskedFill(mask, -Infinity)
+   */
   maskedFill(mask: Tensor, value: number): Tensor { return E.where(mask, value, this, "maskedFill"); }
 
   // ---- reductions ---------------------------------------------------------------------
 
+  /**
+   * The sum over dim (a number or a list; all dims when omitted), dropping the summed dims unless keepdim.
+   * @example tensor([[1, 2], [3, 4]]).sum(0) // [4, 6]
+   */
   sum(dim?: number | number[], keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
+  /**
+   * The mean over dim (all dims when omitted), dropping them unless keepdim.
+   * @example x.mean(-1, true) // [B, 1] from [B, C]
+   */
   mean(dim?: number | number[], keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
+  /**
+   * The largest value over dim (all dims when omitted); the gradient goes to the maxima, shared between ties.
+   * @example logits.amax(-1, true)
+   */
   amax(dim?: number | number[], keepdim = false): Tensor { return R.amax(this, dim, keepdim); }
+  /**
+   * The smallest value over dim (all dims when omitted); the gradient goes to the minima, shared between ties.
+   * @example x.amin(0)
+   */
   amin(dim?: number | number[], keepdim = false): Tensor { return R.amin(this, dim, keepdim); }
+  /**
+   * The index (int32) of the largest value along dim, the first on ties; of the flattened tensor when dim is omitted.
+   * @example logits.argmax(-1) // [B] predicted classes
+   */
   argmax(dim?: number, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
+  /**
+   * The index (int32) of the smallest value along dim, the first on ties; of the flattened tensor when dim is omitted.
+   * @example dists.argmin(1)
+   */
   argmin(dim?: number, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
   /** Variance with Bessel's correction by default, like PyTorch. */
   var(dim?: number | number[], keepdim = false, correction = 1): Tensor { return R.variance(this, dim, keepdim, correction); }
+  /**
+   * The standard deviation over dim, with Bessel's correction (correction = 1) by default, like PyTorch.
+   * @example x.std(0); x.std(undefined, false, 0) // population std
+   */
   std(dim?: number | number[], keepdim = false, correction = 1): Tensor { return R.variance(this, dim, keepdim, correction).sqrt(); }
+  /**
+   * The Euclidean (Frobenius) norm of all elements, sqrt(sum x^2), as a scalar.
+   * @example w.grad!.norm().item()
+   */
   norm(): Tensor { return this.square().sum().sqrt(); }
 
   // ---- shape and views ----------------------------------------------------------------
 
+  /**
+   * The same elements in a new shape (one dim may be -1, inferred): a view when the layout allows, else a copy.
+   * @example arange(6).reshape(2, 3); x.reshape(-1)
+   */
   reshape(...shape: number[] | [number[]]): Tensor { return S.reshape(this, S.shapeArg(shape)); }
+  /**
+   * The same storage seen in a new shape (one dim may be -1); an error where that needs a copy (use reshape).
+   * @example x.view(B, T, nh, hs)
+   */
   view(...shape: number[] | [number[]]): Tensor { return S.view(this, S.shapeArg(shape)); }
+  /**
+   * Dims startDim..endDim merged into one (all by default).
+   * @example images.flatten(1) // [N, C*H*W] from [N, C, H, W]
+   */
   flatten(startDim = 0, endDim = -1): Tensor { return S.flatten(this, startDim, endDim); }
+  /**
+   * A view with dims dim0 and dim1 swapped (the last two by default).
+   * @example q.matmul(k.transpose(-2, -1))
+   */
   transpose(dim0 = -2, dim1 = -1): Tensor { return S.transpose(this, dim0, dim1); }
+  /**
+   * The last two dims swapped, a view (transpose(-2, -1)).
+   * @example w.T // [in, out] from [out, in]
+   */
   get T(): Tensor { return S.transpose(this, -2, -1); }
+  /**
+   * A view with the dims in the given order.
+   * @example images.permute(0, 2, 3, 1) // NCHW -> NHWC
+   */
   permute(...dims: number[] | [number[]]): Tensor { return S.permute(this, S.shapeArg(dims)); }
+  /**
+   * A view without dim if its size is 1, or without every size-1 dim when dim is omitted.
+   * @example zeros(2, 1, 3).squeeze(1) // [2, 3]
+   */
   squeeze(dim?: number): Tensor { return S.squeeze(this, dim); }
+  /**
+   * A view with a new dim of size 1 at dim.
+   * @example tensor([1, 2]).unsqueeze(0) // shape [1, 2]
+   */
   unsqueeze(dim: number): Tensor { return S.unsqueeze(this, dim); }
+  /**
+   * A view that repeats size-1 dims to the given sizes without copying (-1 keeps a dim).
+   * @example tensor([[1], [2]]).expand(2, 3)
+   */
   expand(...shape: number[] | [number[]]): Tensor { return S.expand(this, S.shapeArg(shape)); }
+  /**
+   * A view of length elements of dim from start.
+   * @example x.narrow(1, 0, 2) // the first two columns
+   */
   narrow(dim: number, start: number, length: number): Tensor { return S.narrow(this, dim, start, length); }
+  /**
+   * A view of position index along dim, that dim removed (x[..., index, ...]).
+   * @example x.select(0, -1) // the last row
+   */
   select(dim: number, index: number): Tensor { return S.index(this, S.specAt(this, dim, index), "select"); }
   /** NumPy-style indexing: x.index(0), x.index(null, [1, 3]), x.index([null, null, 2]). */
   index(...specs: IndexSpec[]): Tensor { return S.index(this, specs); }
+  /**
+   * The entries at the given indices along dim, copied (an index may repeat); the gradient is scatter-added.
+   * @example x.indexSelect(0, [2, 0, 2])
+   */
   indexSelect(dim: number, idx: Tensor | number[]): Tensor { return S.indexSelect(this, dim, idx); }
+  /**
+   * out[i][j] = this[i][idx[i][j]] along dim (for dim 1): idx has this tensor's rank, int32.
+   * @example logProbs.gather(1, targets.unsqueeze(1)) // [N, 1]
+   */
   gather(dim: number, idx: Tensor): Tensor { return S.gather(this, dim, idx); }
+  /**
+   * Views of consecutive pieces along dim: of size sizeOrSizes each (the last may be smaller), or of the listed sizes.
+   * @example const [q, k, v] = qkv.split(C, -1)
+   */
   split(sizeOrSizes: number | number[], dim = 0): Tensor[] { return S.split(this, sizeOrSizes, dim); }
+  /**
+   * Views of chunks pieces of (nearly) equal size along dim.
+   * @example const [a, b] = x.chunk(2, -1)
+   */
   chunk(chunks: number, dim = 0): Tensor[] { return S.chunk(this, chunks, dim); }
 
   // ---- linear algebra and nn ----------------------------------------------------------
 
+  /**
+   * The matrix product: [n, k] @ [k, m] -> [n, m], vectors as in PyTorch, and batch dims broadcast.
+   * @example randn(8, 3, 4).matmul(randn(4, 5)) // [8, 3, 5]
+   */
   matmul(o: Tensor): Tensor { return M.matmul(this, o); }
+  /**
+   * exp(x) / sum exp(x) along dim (the last by default), computed stably.
+   * @example logits.softmax(-1) // rows sum to 1
+   */
   softmax(dim = -1): Tensor { return N.softmax(this, dim); }
+  /**
+   * log(softmax(x)) along dim, computed stably as x - logsumexp(x).
+   * @example logits.logSoftmax(-1)
+   */
   logSoftmax(dim = -1): Tensor { return N.logSoftmax(this, dim); }
 
   /** Make a tensor from nested arrays or a number, like tensor(). */
