@@ -39,12 +39,21 @@ export function fraction(a: LogAxis, v: number): number {
   return Math.max(0, Math.min(1, (Math.log10(v) - a.lo) / (a.hi - a.lo)));
 }
 
-/** The decades to label: at most about six. */
-export function decades(a: LogAxis): number[] {
+/** Room one label needs: "1e-10" at the ticks' 10 px monospace font, and a gap. */
+export const LABEL_PX = 40;
+
+/**
+ * The decades to label on a track `widthPx` wide: at most about six, and spaced so that
+ * labels do not run into each other (every other decade, or fewer, when crowded). The
+ * labelled decades are multiples of the spacing, so 1 is labelled whenever it is on the axis.
+ */
+export function decades(a: LogAxis, widthPx = Infinity): number[] {
   const span = a.hi - a.lo;
-  const step = Math.max(1, Math.ceil(span / 6));
+  const byCount = Math.ceil(span / 6);
+  const byRoom = Number.isFinite(widthPx) && widthPx > 0 ? Math.ceil((LABEL_PX * span) / widthPx) : 1;
+  const step = Math.max(1, byCount, byRoom);
   const out: number[] = [];
-  for (let e = a.lo; e <= a.hi; e += step) out.push(e);
+  for (let e = Math.ceil(a.lo / step) * step; e <= a.hi; e += step) out.push(e);
   return out;
 }
 

@@ -3,7 +3,7 @@
 // a layers x steps heat strip. The Monitor updates the same output while training runs: the
 // step slider follows the newest step unless the reader moved it back.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { decadeLabel, decades, fraction, logAxis, type LogAxis } from "./gradflow-axis";
+import { decadeLabel, decades, fraction, LABEL_PX, logAxis, type LogAxis } from "./gradflow-axis";
 import { flagsAt, parseGradflow, RULE_TEXT, type Flag, type Gradflow } from "./gradflow-data";
 import { HeatStrip } from "./gradflow-strip";
 import { fmtNumber } from "./format";
@@ -13,6 +13,9 @@ import { ChainlabRenderer, el, mimeExtension } from "./renderer";
 /** Karpathy's rule of thumb: updates about 1e-3 of the weights per step. */
 const HEALTHY_RATIO = 1e-3;
 const NAME_CHARS = 32;
+/** The bar and ratio tracks' widths in --cl-gradflow-cols (gradflow.css). */
+const GRAD_TRACK_PX = 300;
+const RATIO_TRACK_PX = 160;
 
 /** Long dotted names keep their head and their tail, where the layer's kind is. */
 export function shortName(name: string): string {
@@ -161,19 +164,24 @@ export class GradflowRenderer extends ChainlabRenderer {
   }
 
   private drawAxis(): void {
-    const ticks = (a: LogAxis, extra?: number) => {
+    const ticks = (a: LogAxis, widthPx: number, extra?: number) => {
       const box = el("div", "cl-gradflow-ticks cl-mono");
-      for (const e of decades(a)) {
+      for (const e of decades(a, widthPx)) {
+        const f = (e - a.lo) / (a.hi - a.lo);
         const t = el("span", "cl-gradflow-tick", decadeLabel(e));
-        t.style.left = `${((e - a.lo) / (a.hi - a.lo)) * 100}%`;
+        t.dataset.decade = String(e);
+        t.style.left = `${f * 100}%`;
+        // a label at an end of its track stays inside it instead of running into the next column
+        if (f * widthPx < LABEL_PX / 2) t.classList.add("cl-gradflow-tick-start");
+        else if ((1 - f) * widthPx < LABEL_PX / 2) t.classList.add("cl-gradflow-tick-end");
         box.append(t);
       }
       if (extra !== undefined) box.dataset.ref = String(extra);
       return box;
     };
     this.axis.replaceChildren(
-      el("span", "cl-gradflow-head", "layer"), ticks(this.gradAxis), el("span", "cl-gradflow-head", "mean"),
-      ticks(this.ratioAxis, HEALTHY_RATIO), el("span", "cl-gradflow-head", "Δw/w"), el("span"),
+      el("span", "cl-gradflow-head", "layer"), ticks(this.gradAxis, GRAD_TRACK_PX), el("span", "cl-gradflow-head", "mean"),
+      ticks(this.ratioAxis, RATIO_TRACK_PX, HEALTHY_RATIO), el("span", "cl-gradflow-head", "Δw/w"), el("span"),
     );
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { manualSeed, Monitor, nn, optim, randn } from "../../lib/src";
 import { GradflowRenderer, shortName } from "../src/gradflow";
+import { decades, LABEL_PX } from "../src/gradflow-axis";
 import { MIME } from "../src/mime";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 
@@ -194,6 +195,32 @@ describe("gradient flow renderer", () => {
     expect(slider(r).value).toBe("2");
     expect(r.node.querySelector<HTMLCanvasElement>("canvas.cl-strip")!.dataset.steps).toBe("3");
     expect(row(r, "0.weight").querySelector(".cl-gradflow-ratio-value")!.textContent).not.toBe("–");
+  });
+
+  it("labels fewer decades when the track is crowded, so labels do not overlap", async () => {
+    // six decades on the 160 px ratio track: every other one
+    expect(decades({ lo: -6, hi: -1 }, 160)).toEqual([-6, -4, -2]);
+    expect(decades({ lo: -4, hi: 0 }, 300)).toEqual([-4, -3, -2, -1, 0]);
+    expect(decades({ lo: -16, hi: 0 }, 300)).toEqual([-15, -12, -9, -6, -3, 0]);
+    expect(decades({ lo: -5, hi: -1 })).toEqual([-5, -4, -3, -2, -1]);
+    const recs = run([0, 1]).map((r) => ({ ...r, updateRatio: r.step ? 2e-6 : NaN }));
+    recs[5].updateRatio = 0.05;
+    const r = await draw(bundle(LAYERS, recs));
+    const tracks = [...r.node.querySelectorAll<HTMLElement>(".cl-gradflow-axis .cl-gradflow-ticks")];
+    expect(tracks.length).toBe(2);
+    for (const [track, px] of [[tracks[0], 300], [tracks[1], 160]] as const) {
+      const left = [...track.querySelectorAll<HTMLElement>(".cl-gradflow-tick")].map((t) => (parseFloat(t.style.left) / 100) * px);
+      expect(left.length).toBeGreaterThan(1);
+      for (let i = 1; i < left.length; i++) expect(left[i] - left[i - 1]).toBeGreaterThanOrEqual(LABEL_PX);
+    }
+    const ratioTicks = [...tracks[1].querySelectorAll<HTMLElement>(".cl-gradflow-tick")];
+    expect(ratioTicks.map((t) => t.textContent)).toEqual(["1e-6", "1e-4", "1e-2"]);
+    // labels at the ends of a track are kept inside it
+    const gradTicks = [...tracks[0].querySelectorAll<HTMLElement>(".cl-gradflow-tick")];
+    expect(gradTicks.map((t) => t.textContent)).toEqual(["1e-10", "1e-8", "1e-6", "1e-4", "1e-2", "1"]);
+    expect(gradTicks[0].classList.contains("cl-gradflow-tick-start")).toBe(true);
+    expect(gradTicks[5].classList.contains("cl-gradflow-tick-end")).toBe(true);
+    expect(gradTicks[2].className).toBe("cl-gradflow-tick");
   });
 
   it("draws an empty run without error", async () => {

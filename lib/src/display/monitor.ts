@@ -76,6 +76,13 @@ function ensureCommTarget(): void {
 }
 ensureCommTarget.done = false;
 
+/**
+ * Least milliseconds between two gradient-flow updates. A picture of one step needs no more,
+ * and its bundle is the larger one: sent as often as the curves, it took the kernel's output
+ * budget from them, or (once bigger than the budget) waited behind them for the whole run.
+ */
+export const GRADFLOW_REDRAW_MS = 1000;
+
 /** At most about this many points of one series go into a curves bundle. */
 export const MAX_CURVE_POINTS = 2000;
 
@@ -126,9 +133,13 @@ export class Monitor {
   private lastStep = -1;
   private lastGradStep = -1;
   private lastDraw = 0;
+  private lastGradDraw = 0;
   private shown = false;
   private dirty = false;
+  /** Gradient statistics were recorded since the gradient flow was last sent. */
+  private gradDirty = false;
   private trailing: ReturnType<typeof setTimeout> | null = null;
+  private trailingAt = 0;
 
   constructor(opts: MonitorOptions = {}) {
     this.opts = opts;
@@ -184,6 +195,7 @@ export class Monitor {
           updateRatio: prev && weightNorm ? Math.sqrt(ds) / weightNorm / steps : NaN,
         });
         this.prevWeights.set(name, { step, values: Float32Array.from(w) });
+        this.gradDirty = true;
       }
     });
   }
@@ -218,8 +230,8 @@ export class Monitor {
     this.shown = true;
     display(this.curvesBundle(), { raw: true, displayId: `${this.id}-curves` });
     if (this.opts.model) display(this.gradflowBundle(), { raw: true, displayId: `${this.id}-gradflow` });
-    this.lastDraw = Date.now();
-    this.dirty = false;
+    this.lastDraw = this.lastGradDraw = Date.now();
+    this.dirty = this.gradDirty = false;
   }
 
   /** Draw the final state (marked as ended) and release the widget's controls. */
@@ -234,20 +246,33 @@ export class Monitor {
     }
   }
 
+  /** Send what changed and is due: the curves every redrawMs, the gradient flow less often. */
   private redraw(force: boolean): void {
-    if (!this.shown || !this.dirty) return;
+    const grads = !!this.opts.model && this.gradDirty;
+    if (!this.shown || (!this.dirty && !grads)) return;
     const now = Date.now();
-    const wait = this.lastDraw + (this.opts.redrawMs ?? 250) - now;
-    if (!force && wait > 0) {
-      // a trailing redraw, so the last values of a loop that ends inside the window arrive
-      this.trailing ??= setTimeout(() => { this.trailing = null; this.redraw(true); }, wait);
+    const redrawMs = this.opts.redrawMs ?? 250;
+    const curvesWait = this.dirty && !force ? this.lastDraw + redrawMs - now : 0;
+    const gradWait = grads && !force ? this.lastGradDraw + Math.max(redrawMs, GRADFLOW_REDRAW_MS) - now : 0;
+    if (this.dirty && curvesWait <= 0) {
+      this.lastDraw = now;
+      this.dirty = false;
+      updateDisplay(`${this.id}-curves`, this.curvesBundle(), { raw: true });
+    }
+    if (grads && gradWait <= 0) {
+      this.lastGradDraw = now;
+      this.gradDirty = false;
+      updateDisplay(`${this.id}-gradflow`, this.gradflowBundle(), { raw: true });
+    }
+    // a trailing redraw, so the last values of a loop that ends inside the window arrive
+    const wait = Math.min(this.dirty ? curvesWait : Infinity, !!this.opts.model && this.gradDirty ? gradWait : Infinity);
+    if (wait === Infinity || (this.trailing && this.trailingAt <= now + wait)) {
+      if (wait === Infinity && this.trailing) { clearTimeout(this.trailing); this.trailing = null; }
       return;
     }
-    if (this.trailing) { clearTimeout(this.trailing); this.trailing = null; }
-    this.lastDraw = now;
-    this.dirty = false;
-    updateDisplay(`${this.id}-curves`, this.curvesBundle(), { raw: true });
-    if (this.opts.model) updateDisplay(`${this.id}-gradflow`, this.gradflowBundle(), { raw: true });
+    if (this.trailing) clearTimeout(this.trailing);
+    this.trailingAt = now + wait;
+    this.trailing = setTimeout(() => { this.trailing = null; this.redraw(false); }, wait);
   }
 
   curvesBundle(): Record<string, unknown> {
