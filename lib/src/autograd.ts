@@ -8,6 +8,11 @@ import { checkVersion, versionOf } from "./version";
 /** Given dL/d(output), return dL/d(input) for each input (null where none flows). */
 export type Vjp = (grad: Tensor) => (Tensor | null)[];
 
+/**
+ * One recorded op in the graph that backward() walks: a tensor's gradFn. It knows the op's
+ * name, its inputs and the vjp that turns the output's gradient into the inputs'.
+ * @example const y = x.mul(2); y.gradFn!.name // "mul"; y.gradFn!.inputs[0] === x
+ */
 export class Node {
   constructor(
     /** The op that made the tensor, e.g. "mul", "matmul". */
@@ -32,6 +37,7 @@ export class Node {
     checkVersion(output, v[n], "the output", this.name);
   }
 
+  /** The op's name in angle brackets, e.g. <mul>. */
   toString(): string {
     return `<${this.name}>`;
   }
