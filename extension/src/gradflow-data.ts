@@ -1,7 +1,7 @@
 // The gradient-flow bundle read into layers x steps grids, and the rule that marks a
 // layer whose gradient has vanished or exploded at a step.
 import { numberColumn, readTable, stringColumn } from "./arrow";
-import { BundleError, MAX_ELEMENTS, record, strings, version } from "./validate";
+import { BundleError, MAX_ELEMENTS, number, record, strings, version } from "./validate";
 
 export const COLUMNS = ["gradMean", "gradMax", "weightNorm", "updateRatio"] as const;
 export type Stat = (typeof COLUMNS)[number];
@@ -11,8 +11,10 @@ const MAX_LAYERS = 4096;
 
 export interface Gradflow {
   layers: string[];
-  /** The recorded steps, ascending. */
+  /** The steps sent, ascending: a long run sends some of its recorded steps. */
   steps: number[];
+  /** How many steps the run recorded in all (at least steps.length). */
+  recorded: number;
   /** grid[stat][layer * steps.length + stepIndex]; NaN where the layer has no record then. */
   grid: Record<Stat, Float64Array>;
   /** 1 where a record exists (NaN is also a value the library can send). */
@@ -46,6 +48,14 @@ export function parseGradflow(data: unknown): Gradflow {
     stepSet.add(step[r]);
   }
   const steps = [...stepSet].sort((a, b) => a - b);
+  // bundles from before the library thinned long runs have no count: everything was sent
+  let recorded = steps.length;
+  if (d.steps !== undefined) {
+    recorded = number(d.steps, "steps");
+    if (!Number.isInteger(recorded) || recorded < steps.length) {
+      throw new BundleError("steps", `is ${recorded}, but the data holds ${steps.length} distinct steps`);
+    }
+  }
   const cells = layers.length * steps.length;
   if (cells > MAX_ELEMENTS) throw new BundleError("data", `${layers.length} layers x ${steps.length} steps is more than ${MAX_ELEMENTS} cells`);
   const stepIndex = new Map(steps.map((s, i) => [s, i]));
@@ -57,7 +67,7 @@ export function parseGradflow(data: unknown): Gradflow {
     present[cell] = 1;
     for (const c of COLUMNS) grid[c][cell] = cols[c][r];
   }
-  return { layers, steps, grid, present };
+  return { layers, steps, recorded, grid, present };
 }
 
 // The library's static SVG marks layers 1000x off the median; the same factor here, so both

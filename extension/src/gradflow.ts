@@ -6,7 +6,7 @@ import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { decadeLabel, decades, fraction, LABEL_PX, logAxis, type LogAxis } from "./gradflow-axis";
 import { flagsAt, parseGradflow, RULE_TEXT, type Flag, type Gradflow } from "./gradflow-data";
 import { HeatStrip } from "./gradflow-strip";
-import { fmtNumber } from "./format";
+import { fmtCount, fmtNumber } from "./format";
 import { MIME } from "./mime";
 import { ChainlabRenderer, el, mimeExtension } from "./renderer";
 
@@ -22,6 +22,17 @@ export function shortName(name: string): string {
   if (name.length <= NAME_CHARS) return name;
   const tail = NAME_CHARS - 13;
   return `${name.slice(0, 12)}…${name.slice(name.length - tail)}`;
+}
+
+/** Index of the value of the ascending `xs` nearest to x (the earlier one on a tie). */
+function nearest(xs: number[], x: number): number {
+  let lo = 0, hi = xs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && x - xs[lo - 1] <= xs[lo] - x ? lo - 1 : lo;
 }
 
 class LayerRow {
@@ -86,6 +97,7 @@ export class GradflowRenderer extends ChainlabRenderer {
   private root = el("div", "cl-gradflow");
   private slider = el("input", "cl-step");
   private stepLabel = el("span", "cl-step-label cl-mono");
+  private sent = el("span", "cl-gradflow-sent cl-muted");
   private axis = el("div", "cl-gradflow-axis");
   private rowsBox = el("div", "cl-gradflow-rows");
   private rule = el("div", "cl-gradflow-rule");
@@ -107,7 +119,7 @@ export class GradflowRenderer extends ChainlabRenderer {
     this.slider.setAttribute("aria-label", "recorded step");
     this.slider.addEventListener("input", () => this.pick(Number(this.slider.value)));
     const top = el("div", "cl-gradflow-top");
-    top.append(el("span", "cl-gradflow-title", "gradient flow"), this.slider, this.stepLabel);
+    top.append(el("span", "cl-gradflow-title", "gradient flow"), this.slider, this.stepLabel, this.sent);
     const legend = el("div", "cl-gradflow-legend cl-muted",
       `bar: mean |grad|, tick: max |grad| (log scale) · dot: ‖Δw‖/‖w‖ per step (log scale), line at ${HEALTHY_RATIO} (a healthy update size)`);
     this.root.append(top, legend, this.rule, this.axis, this.rowsBox, this.empty, this.strip.node);
@@ -127,11 +139,15 @@ export class GradflowRenderer extends ChainlabRenderer {
     this.empty.hidden = S > 0;
     this.slider.disabled = S <= 1;
     this.slider.max = String(Math.max(S - 1, 0));
+    this.root.dataset.recorded = String(g.recorded);
+    this.sent.hidden = g.recorded === S;
+    this.sent.textContent = g.recorded === S ? "" : `showing ${fmtCount(S)} of ${fmtCount(g.recorded)} recorded steps`;
+    this.sent.title = g.recorded === S ? "" : "a long run sends its newest steps and an even sample of the older ones";
     let i = S - 1;
-    if (!this.follow) {
-      const kept = g.steps.indexOf(this.chosenStep);
-      if (kept >= 0) i = kept;
-      else this.follow = true;
+    if (!this.follow && S) {
+      // the chosen step may have been thinned out of this update: the nearest one sent
+      i = nearest(g.steps, this.chosenStep);
+      if (i === S - 1) this.follow = true;
     }
     this.showStep(Math.max(i, 0));
   }

@@ -197,6 +197,39 @@ describe("gradient flow renderer", () => {
     expect(row(r, "0.weight").querySelector(".cl-gradflow-ratio-value")!.textContent).not.toBe("–");
   });
 
+  it("says how many of the recorded steps a long run sent, and works on those", async () => {
+    const r = await draw(bundle(LAYERS, run([0, 1, 2])));
+    const note = r.node.querySelector<HTMLElement>(".cl-gradflow-sent")!;
+    expect(note.hidden).toBe(true);
+    await draw(bundle(LAYERS, run([0, 8, 16, 17, 18]), { steps: 2000 }), r);
+    expect(note.hidden).toBe(false);
+    expect(note.textContent).toBe("showing 5 of 2,000 recorded steps");
+    expect(r.node.querySelector<HTMLElement>(".cl-gradflow")!.dataset.recorded).toBe("2000");
+    expect(slider(r).max).toBe("4");
+    expect(r.node.querySelector<HTMLCanvasElement>("canvas.cl-strip")!.dataset.steps).toBe("5");
+    // a step held by the reader that a later update thinned out: the nearest sent one
+    move(r, 1);
+    await draw(bundle(LAYERS, run([0, 16, 18, 19]), { steps: 2001 }), r);
+    expect(r.node.querySelector<HTMLElement>(".cl-gradflow")!.dataset.step).toBe("0");
+    expect(r.node.querySelector(".cl-step-label")!.textContent).not.toContain("newest");
+  });
+
+  it("reads a long run from the library's Monitor: at most ~200 steps, the newest last", async () => {
+    const w = new nn.Linear(2, 2);
+    const monitor = new Monitor({ model: { namedParameters: () => w.namedParameters() }, show: false });
+    for (let step = 0; step < 1200; step++) {
+      w.weight.grad = randn(2, 2);
+      monitor.log({ loss: 1 });
+    }
+    const r = await draw(monitor.gradflowBundle()[MIME.gradflow]);
+    monitor.close();
+    expect(r.node.querySelector(".cl-error")).toBeNull();
+    const S = Number(r.node.querySelector<HTMLCanvasElement>("canvas.cl-strip")!.dataset.steps);
+    expect(S).toBeLessThanOrEqual(200);
+    expect(r.node.querySelector(".cl-gradflow-sent")!.textContent).toBe(`showing ${S} of 1,200 recorded steps`);
+    expect(r.node.querySelector<HTMLElement>(".cl-gradflow")!.dataset.step).toBe("1199");
+  });
+
   it("labels fewer decades when the track is crowded, so labels do not overlap", async () => {
     // six decades on the 160 px ratio track: every other one
     expect(decades({ lo: -6, hi: -1 }, 160)).toEqual([-6, -4, -2]);
@@ -240,6 +273,9 @@ describe("gradient flow renderer", () => {
     expect(await field({ ...bundle(LAYERS, run([0])), data: "@@" })).toBe("data");
     expect(await field({ version: 1, layers: [], data: arrowBase64({ step: new Float64Array(1), layer: ["a"] }) })).toBe("data");
     expect(await field(null)).toBe("gradflow");
+    expect(await field(bundle(LAYERS, run([0, 1]), { steps: 1 }))).toBe("steps");
+    expect(await field(bundle(LAYERS, run([0, 1]), { steps: 2.5 }))).toBe("steps");
+    expect(await field(bundle(LAYERS, run([0, 1]), { steps: "2" }))).toBe("steps");
     // a good update after a bad one draws again
     const r = await draw({ version: 3 });
     await draw(bundle(LAYERS, run([0])), r);

@@ -117,6 +117,50 @@ export function keptIndices(values: ArrayLike<number>, budget = MAX_CURVE_POINTS
   return out;
 }
 
+/** At most about this many recorded steps go into a gradient-flow bundle... */
+export const MAX_GRADFLOW_STEPS = 200;
+/** ...of which the newest this many are every recorded step. */
+const GRADFLOW_TAIL = 50;
+
+/**
+ * Which of `n` recorded steps (by position, ascending) to send: all while there are at most
+ * `budget`; beyond that the newest `GRADFLOW_TAIL` and, before them, every k-th from the
+ * first, k a power of two so the kept steps stay put while the run grows.
+ */
+export function keptSteps(n: number, budget = MAX_GRADFLOW_STEPS): number[] {
+  budget = Math.max(GRADFLOW_TAIL + 2, Math.floor(budget));
+  if (n <= budget) return Array.from({ length: n }, (_, i) => i);
+  const head = n - GRADFLOW_TAIL;
+  let stride = 1;
+  while (Math.ceil(head / stride) > budget - GRADFLOW_TAIL) stride *= 2;
+  const out: number[] = [];
+  for (let i = 0; i < head; i += stride) out.push(i);
+  for (let i = head; i < n; i++) out.push(i);
+  return out;
+}
+
+// The rule the extension's gradient-flow view flags layers by (gradflow-data.ts), so the
+// static picture and the live one mark the same layers.
+const FLAG_FACTOR = 1000;
+const VANISHING_ABS = 1e-7;
+const EXPLODING_ABS = 1e3;
+
+/** "exploding", "vanishing" or null for a layer at a step, given the median over the layers. */
+export function gradFlag(mean: number, max: number, median: number): "exploding" | "vanishing" | null {
+  const relative = median > 0;
+  if (!Number.isFinite(max) || !Number.isFinite(mean) || max > EXPLODING_ABS) return "exploding";
+  if (relative && mean > median * FLAG_FACTOR) return "exploding";
+  if (relative && mean < median / FLAG_FACTOR) return "vanishing";
+  if (mean < VANISHING_ABS) return "vanishing";
+  return null;
+}
+
+/** The upper median of the finite values, as the extension computes it. */
+function upperMedian(values: number[]): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return v.length ? v[Math.floor(v.length / 2)] : NaN;
+}
+
 export class Monitor {
   readonly id = `monitor-${process.pid}-${++nextId}`;
   readonly title: string;
@@ -321,32 +365,39 @@ export class Monitor {
     };
   }
 
+  /**
+   * The gradient flow as the extension draws it. Every update resends the table, so a long
+   * run sends at most about MAX_GRADFLOW_STEPS of its recorded steps (the newest exactly);
+   * `layerStats` keeps them all.
+   */
   gradflowBundle(): Record<string, unknown> {
     const layers = [...new Set(this.layerStats.map((s) => s.layer))];
+    const recorded = [...new Set(this.layerStats.map((s) => s.step))].sort((a, b) => a - b);
+    const keep = new Set(keptSteps(recorded.length).map((i) => recorded[i]));
+    const rows = keep.size === recorded.length ? this.layerStats : this.layerStats.filter((s) => keep.has(s.step));
     const lastStep = this.layerStats.length ? this.layerStats[this.layerStats.length - 1].step : 0;
     const latest = this.layerStats.filter((s) => s.step === lastStep);
-    const sorted = latest.map((s) => s.gradMean).sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    const median = upperMedian(latest.map((s) => s.gradMean));
     return {
       "text/plain": `gradient flow at step ${lastStep}: ${latest.length} layers`,
       [GRADFLOW_MIME]: {
         version: 1,
         layers,
+        steps: recorded.length,
         data: arrowBase64({
-          step: Float64Array.from(this.layerStats, (s) => s.step),
-          layer: this.layerStats.map((s) => s.layer),
-          gradMean: Float64Array.from(this.layerStats, (s) => s.gradMean),
-          gradMax: Float64Array.from(this.layerStats, (s) => s.gradMax),
-          weightNorm: Float64Array.from(this.layerStats, (s) => s.weightNorm),
-          updateRatio: Float64Array.from(this.layerStats, (s) => s.updateRatio),
+          step: Float64Array.from(rows, (s) => s.step),
+          layer: rows.map((s) => s.layer),
+          gradMean: Float64Array.from(rows, (s) => s.gradMean),
+          gradMax: Float64Array.from(rows, (s) => s.gradMax),
+          weightNorm: Float64Array.from(rows, (s) => s.weightNorm),
+          updateRatio: Float64Array.from(rows, (s) => s.updateRatio),
         }),
       },
       "image/svg+xml": barChartSvg(
-        `mean |grad| per layer at step ${lastStep} (red: 1000x off the median)`,
-        latest.map((s) => ({
-          label: s.layer, value: s.gradMean,
-          marked: median > 0 && (s.gradMean < median / 1000 || s.gradMean > median * 1000),
-        })),
+        `step ${lastStep}: mean |grad| per layer; red if max > ${EXPLODING_ABS} or not finite, ` +
+          `mean > ${FLAG_FACTOR}x or < 1/${FLAG_FACTOR} of the median, or mean < ${VANISHING_ABS}`,
+        latest.map((s) => ({ label: s.layer, value: s.gradMean, marked: gradFlag(s.gradMean, s.gradMax, median) !== null })),
+        720,
       ),
     };
   }
