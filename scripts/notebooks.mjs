@@ -51,28 +51,58 @@ if (!existsSync(summaryPath)) {
 }
 const summary = JSON.parse(readFileSync(summaryPath, "utf8"));
 
-const backend = (summary.map((s) => /backend (\w+)/.exec(s.text)?.[1]).find(Boolean)) ?? "unknown";
+// With --only, the rows and tables of the notebooks not rerun are kept from the last RESULTS.md.
+const resultsPath = join(dir, "RESULTS.md");
+const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
+const ranNames = new Set(summary.map((s) => s.name));
+const keptRows = new Map();
+const keptTables = new Map();
+if (only) {
+  for (const line of previous.split("\n")) {
+    const m = /^\| \[(\d\d-[^\]]+)\]/.exec(line);
+    if (m && !ranNames.has(`${m[1]}.ipynb`)) keptRows.set(`${m[1]}.ipynb`, line);
+  }
+  for (const block of previous.split(/^(?=## )/m).slice(1)) {
+    const m = /^## .*\((\d\d-[^)]+)\)/.exec(block);
+    if (m && !ranNames.has(`${m[1]}.ipynb`)) keptTables.set(`${m[1]}.ipynb`, block.trimEnd());
+  }
+}
+
+// The tables a notebook prints, copied whole: [title, pattern matching the table's lines].
+const TABLES = {
+  "08": [["Fine-tuning a spam classifier", /^method\s+\|[^\n]*\n-+\n(?:[^\n]*\|[^\n]*\n)+/m]],
+  "09": [["Int8 weights against float32", /^size: float32[^\n]*\n(?:[^\n]+\n){1,3}/m], ["Generation with a KV cache", /^\d+ tokens: without a cache[^\n]*\n/m]],
+};
+
+const backend = (summary.map((s) => /backend (\w+)/.exec(s.text)?.[1]).find(Boolean)) ?? /- backend: (\w+)/.exec(previous)?.[1] ?? "unknown";
 const cpus = os.cpus();
 const lines = [
   "# Results of the last notebook run",
   "",
-  `Written by \`npm run notebooks\`${quick ? " --quick (quick mode: fewer steps)" : " (full mode)"} on ${new Date().toISOString().slice(0, 10)}.`,
+  `Written by \`npm run notebooks\`${quick ? " --quick (quick mode: fewer steps)" : " (full mode)"} on ${new Date().toISOString().slice(0, 10)}${only ? ` (rerun: ${[...ranNames].map((n) => n.slice(0, 2)).join(", ")})` : ""}.`,
   "",
-  `- machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${os.platform()} ${os.arch()}`,
+  `- machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${os.platform()} ${os.arch()}; load average at the end ${os.loadavg()[0].toFixed(1)}`,
   `- backend: ${backend}; Node ${process.version}`,
   "",
   "| notebook | wall time | headline figures |",
   "| --- | --- | --- |",
 ];
+const rows = new Map(keptRows);
+const tables = new Map(keptTables);
 for (const s of summary) {
   const figures = (HEADLINES[s.name.slice(0, 2)] ?? [])
     .map(([label, re]) => { const m = re.exec(s.text); return m ? `${label}: ${m.slice(1).join(" / ")}` : null; })
     .filter(Boolean);
   if (s.errors.length) figures.unshift(`**${s.errors.length} errors** (${s.errors[0].slice(0, 80)})`);
-  lines.push(`| [${s.name.replace(/\.ipynb$/, "")}](${s.name}) | ${s.seconds.toFixed(0)} s | ${figures.join("; ").replace(/\|/g, "\\|") || "-"} |`);
+  rows.set(s.name, `| [${s.name.replace(/\.ipynb$/, "")}](${s.name}) | ${s.seconds.toFixed(0)} s | ${figures.join("; ").replace(/\|/g, "\\|") || "-"} |`);
+  const found = (TABLES[s.name.slice(0, 2)] ?? []).map(([title, re]) => { const m = re.exec(s.text); return m ? `### ${title}\n\n\`\`\`\n${m[0].trimEnd()}\n\`\`\`` : null; }).filter(Boolean);
+  if (found.length) tables.set(s.name, `## Tables (${s.name.replace(/\.ipynb$/, "")})\n\n${found.join("\n\n")}`);
 }
-const total = summary.reduce((t, s) => t + s.seconds, 0);
+const order = [...rows.keys()].sort();
+for (const n of order) lines.push(rows.get(n));
+const total = order.reduce((t, n) => t + Number(/\| (\d+) s \|/.exec(rows.get(n))?.[1] ?? 0), 0);
 lines.push("", `Total: ${(total / 60).toFixed(1)} minutes.`, "");
+for (const n of [...tables.keys()].sort()) lines.push(tables.get(n), "");
 writeFileSync(join(dir, "RESULTS.md"), lines.join("\n"));
 console.log(`wrote notebooks/RESULTS.md (${(total / 60).toFixed(1)} min in all)`);
 process.exit(run.status ?? 1);
