@@ -51,6 +51,9 @@ class Run:
     def mime_types(self) -> set:
         return {k for o in self.outputs if "data" in o for k in o.data}
 
+    def bundles(self, mime: str) -> list:
+        return [o.data[mime] for o in self.outputs if "data" in o and mime in o.data]
+
     def number(self, pattern: str) -> float:
         m = re.search(pattern, self.text)
         assert m, f"no match for {pattern!r} in the notebook's output:\n{self.text[-3000:]}"
@@ -143,6 +146,9 @@ def test_runs_without_errors(name):
 def test_01_chain_rule():
     run = execute("01-chain-rule.ipynb")
     assert {TENSOR, GRAPH} <= run.mime_types()
+    # every graph is drawn before its backward(), so the step-through has the pass recorded
+    graphs = run.bundles(GRAPH)
+    assert len(graphs) >= 2 and all(g["stepsAvailable"] and g["order"] for g in graphs)
     assert "dy/dx = 28" in run.text
     assert "ok: true" in run.text  # gradcheck
 
@@ -163,6 +169,8 @@ def test_02_autodiff_from_scratch():
 def test_03_tensors_and_broadcasting():
     run = execute("03-tensors-and-broadcasting.ipynb")
     assert {TENSOR, GRAPH} <= run.mime_types()
+    graphs = run.bundles(GRAPH)
+    assert graphs and all(g["stepsAvailable"] and g["order"] for g in graphs)
     assert "same storage: true" in run.text
     assert "cannot be broadcast" in run.text
     assert run.number(r"max \|library - ours\| = ([\d.e+-]+)") < 1e-5
