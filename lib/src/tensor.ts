@@ -107,7 +107,10 @@ export class Tensor {
    */
   isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
 
-  /** A flat row-major copy of the values. */
+  /**
+   * A flat row-major copy of the values (a Float32Array or Int32Array).
+   * @example Array.from(x.data)
+   */
   get data(): TypedArray {
     return this.values().slice();
   }
@@ -212,18 +215,27 @@ export class Tensor {
     runBackward(this, g, opts.retainGraph ?? false);
   }
 
-  /** A tensor sharing this one's storage, cut from the graph. */
+  /**
+   * A tensor sharing this one's storage, cut from the graph: no gradient flows through it.
+   * @example const target = y.detach();
+   */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset);
   }
 
-  /** Keep .grad on a non-leaf tensor after backward(). */
+  /**
+   * Keep .grad on a non-leaf tensor after backward().
+   * @example const h = x.mul(w).retainGrad(); h.sum().backward(); h.grad
+   */
   retainGrad(): this {
     this.retainsGrad = true;
     return this;
   }
 
-  /** fn(grad) runs when this tensor's gradient is computed; a returned tensor replaces it. */
+  /**
+   * fn(grad) runs when this tensor's gradient is computed; a returned tensor replaces it.
+   * @example const h = w.registerHook((g) => g.clamp(-1, 1)); h.remove();
+   */
   registerHook(fn: Hook): { remove(): void } {
     if (!this.requiresGrad) throw new Error("registerHook(): cannot register a hook on a tensor that does not require grad");
     this.hooks.push(fn);
@@ -250,7 +262,10 @@ export class Tensor {
     bumpVersion(this);
     return this.storage.subarray(this.offset, this.offset + this.numel());
   }
-  /** How many in-place writes this tensor's storage has seen (PyTorch's _version). */
+  /**
+   * How many in-place writes this tensor's storage has seen (PyTorch's _version).
+   * @example const v = p.version; opt.step(); p.version // v + 1
+   */
   get version(): number { return versionOf(this); }
   /**
    * Set every element to value, in place.
@@ -403,7 +418,10 @@ export class Tensor {
    * @example x.relu()
    */
   relu(): Tensor { return E.relu(this); }
-  /** x Φ(x); {approximate: "tanh"} for the tanh form. */
+  /**
+   * GELU, x Φ(x) elementwise (PyTorch's default); {approximate: "tanh"} for the tanh form.
+   * @example x.gelu(); x.gelu({ approximate: "tanh" })
+   */
   gelu(opts?: E.GeluOptions): Tensor { return E.gelu(this, opts); }
   /**
    * |x|, elementwise.
@@ -488,7 +506,10 @@ export class Tensor {
    * @example dists.argmin(1)
    */
   argmin(dim?: number, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
-  /** Variance with Bessel's correction by default, like PyTorch. */
+  /**
+   * The variance over dim (all dims when omitted), with Bessel's correction (correction = 1) by default, like PyTorch.
+   * @example x.var(0); x.var(-1, true, 0) // population variance per row
+   */
   var(dim?: number | number[], keepdim = false, correction = 1): Tensor { return R.variance(this, dim, keepdim, correction); }
   /**
    * The standard deviation over dim, with Bessel's correction (correction = 1) by default, like PyTorch.
@@ -558,7 +579,11 @@ export class Tensor {
    * @example x.select(0, -1) // the last row
    */
   select(dim: number, index: number): Tensor { return S.index(this, S.specAt(this, dim, index), "select"); }
-  /** NumPy-style indexing: x.index(0), x.index(null, [1, 3]), x.index([null, null, 2]). */
+  /**
+   * NumPy-style indexing, one spec per leading dim: a number selects (and drops the dim),
+   * [start, end?, step?] slices, null keeps the dim whole. A view.
+   * @example x.index(0); x.index(null, [1, 3]); x.index([null, null, 2])
+   */
   index(...specs: IndexSpec[]): Tensor { return S.index(this, specs); }
   /**
    * The entries at the given indices along dim, copied (an index may repeat); the gradient is scatter-added.
@@ -599,7 +624,10 @@ export class Tensor {
    */
   logSoftmax(dim = -1): Tensor { return N.logSoftmax(this, dim); }
 
-  /** Make a tensor from nested arrays or a number, like tensor(). */
+  /**
+   * Make a tensor from nested arrays or a number, like tensor().
+   * @example Tensor.from([[1, 2], [3, 4]], "int32")
+   */
   static from(values: unknown, dtype?: DType): Tensor {
     return fromNested(values, dtype);
   }
