@@ -22,6 +22,17 @@ export default defineConfig({
           setupFiles: ["extension/test/setup.ts"],
         },
       },
+      {
+        // the renderers' speed in JupyterLab and Chromium (npm run bench -- --parts render);
+        // a measurement, so npm test, which runs projects by name, leaves it out
+        test: {
+          name: "render",
+          include: ["bench/render.bench.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -1,13 +1,15 @@
 // `npm run bench`: chainlab's backends against peers measured in the same run, as ratios.
 //
-//   node scripts/bench.mjs [--parts matmul,mlp,gpt] [--impls a,b,...] [--rounds 2] [--quick]
+//   node scripts/bench.mjs [--parts matmul,mlp,gpt,render] [--impls a,b,...] [--rounds 2] [--quick]
 //
 // Every implementation runs in its own process, one at a time (a BLAS or worker pool left
 // spinning in a shared process would slow its neighbour). The whole list runs `rounds`
 // times and each cell keeps its best median, which damps noise from other load on the
-// machine. Results: a table on stdout and JSON in bench/results/.
+// machine. Results: a table on stdout and JSON in bench/results/. The `render` part is the
+// extension in a real JupyterLab and Chromium (bench/render.bench.ts, run once by vitest);
+// it prints its own tables and writes bench/results/render-latest.json.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +22,7 @@ const opt = (name, dflt) => {
 };
 const quick = !!opt("quick", false);
 const rounds = Number(opt("rounds", quick ? 1 : 2));
-const parts = String(opt("parts", "matmul,mlp,gpt")).split(",");
+const parts = String(opt("parts", "matmul,mlp,gpt,render")).split(",");
 
 // Build the library (TypeScript, WebAssembly) if it has not been built yet
 if (!existsSync(join(root, "lib", "dist", "index.js")) || !existsSync(join(root, "lib", "wasm", "chainlab.wasm"))) {
@@ -73,10 +75,24 @@ function runOne(part, impl) {
   return results;
 }
 
+/** The renderers in Chromium: one vitest run; its result is the JSON file it writes. */
+function runRender() {
+  const file = join(root, "bench", "results", "render-latest.json");
+  const before = existsSync(file) ? statSync(file).mtimeMs : 0;
+  console.log("  render (JupyterLab + Chromium, about 2 minutes) ...");
+  const r = spawnSync("npx", ["vitest", "run", "--project", "render"], { cwd: root, stdio: "inherit", timeout: 20 * 60 * 1000 });
+  if (r.status !== 0 || !existsSync(file) || statSync(file).mtimeMs === before) {
+    console.log(`  render failed (exit ${r.status ?? r.error})`);
+    return null;
+  }
+  return JSON.parse(readFileSync(file, "utf8"));
+}
+
 const all = [];
 const best = new Map(); // part|impl|shape -> result with the lowest ms
+const render = parts.includes("render") ? runRender() : null;
 for (let round = 1; round <= rounds; round++) {
-  for (const part of parts) {
+  for (const part of parts.filter((p) => p !== "render")) {
     const impls = only ? String(only).split(",") : defaultImpls[part] ?? [];
     for (const impl of impls) {
       process.stdout.write(`  round ${round}/${rounds} ${part} ${impl} ...`);
@@ -144,6 +160,7 @@ const report = {
   backends, torch, rounds, quick,
   best: [...best.values()],
   all,
+  ...(render ? { render } : {}),
 };
 const file = join(outDir, `bench-${stamp}.json`);
 writeFileSync(file, JSON.stringify(report, null, 2));
