@@ -8,6 +8,13 @@ import { emaSmooth } from "./smoothing";
 
 /** Past this many points a series is drawn with WebGL (where there is WebGL). */
 export const WEBGL_POINTS = 5000;
+/**
+ * WebGL traces are thinned too, to this many min/max buckets per pixel of width: Plotly
+ * re-triangulates every point of a scattergl line on each update, so a raw 100k-point
+ * bundle ten times a second would hold the page for seconds. Two per pixel draws the
+ * same picture, and zoomed in twice still shows every spike.
+ */
+export const WEBGL_BUCKETS_PER_PIXEL = 2;
 
 export interface PlotOptions {
   smoothing: number;
@@ -62,8 +69,8 @@ export function coloursFor(series: readonly CurveSeries[]): string[] {
 }
 
 function xy(steps: readonly number[], values: ArrayLike<number>, opts: PlotOptions, gl: boolean): { x: ArrayLike<number>; y: ArrayLike<number> } {
-  if (gl || steps.length <= WEBGL_POINTS) return { x: steps, y: values };
-  return decimateMinMax(steps, values, Math.max(200, opts.width));
+  if (steps.length <= WEBGL_POINTS) return { x: steps, y: values };
+  return decimateMinMax(steps, values, Math.max(200, opts.width) * (gl ? WEBGL_BUCKETS_PER_PIXEL : 1));
 }
 
 export function tracesFor(curves: Curves, opts: PlotOptions): PlotData[] {

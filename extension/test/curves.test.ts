@@ -243,6 +243,17 @@ describe("curves data, smoothing and decimation", () => {
     expect(main.hovertemplate).toBe("val &#37;{x}: %{y:.4g}<extra></extra>");
   });
 
+  it("thins a WebGL trace of 100,000 points to two min/max buckets a pixel, keeping a spike", () => {
+    const ys = range(100_000).map((i) => (i === 54_321 ? 99 : 1 + (i % 7) / 10));
+    const c = readCurves(curvesBundle([{ name: "train", split: "train", steps: range(100_000), values: ys }]));
+    const [raw, main] = tracesFor(c, { smoothing: 0.6, logY: false, webgl: true, width: 800 });
+    expect(main.type).toBe("scattergl");
+    expect((main.x as number[]).length).toBeLessThanOrEqual(4 * 2 * 800);
+    expect((main.x as number[]).length).toBeGreaterThan(800);
+    expect(raw.y as number[]).toContain(99);
+    expect((raw.x as number[])[(raw.x as number[]).length - 1]).toBe(99_999);
+  });
+
   it("switches trace types per series", () => {
     const c = readCurves(curvesBundle([run(6000), run(10, 0)].map((s, i) => ({ ...s, name: `s${i}` }))));
     const t = tracesFor(c, { smoothing: 0, logY: false, webgl: true, width: 800 });
