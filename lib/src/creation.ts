@@ -4,6 +4,9 @@ import { defaultGenerator } from "./random";
 import { fmt, numel } from "./shape";
 import { Tensor, allocate, fromNested } from "./tensor";
 
+/** Values as tensor() takes them: a number, nested arrays of numbers (or booleans), or a typed array. */
+export type NestedNumbers = number | boolean | ArrayLike<number> | readonly NestedNumbers[];
+
 export interface CreateOptions {
   requiresGrad?: boolean;
   dtype?: DType;
@@ -32,48 +35,83 @@ function parseShape(op: string, args: ShapeArgs): [number[], CreateOptions | und
   return [shape, opts];
 }
 
-export function tensor(values: unknown, opts?: CreateOptions): Tensor {
+/**
+ * A tensor from a number, nested arrays (the shape is read from the nesting; rows must have
+ * equal lengths), a typed array (1-D; an Int32Array gives int32) or another tensor (copied).
+ * float32 unless opts.dtype says "int32"; {requiresGrad: true} makes it a leaf that records ops.
+ * @example const x = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true }); // [2, 3]
+ */
+export function tensor(values: NestedNumbers | Tensor, opts?: CreateOptions): Tensor {
   if (values instanceof Tensor) return finish(values.detach().clone().to(opts?.dtype ?? values.dtype), opts);
   return finish(fromNested(values, opts?.dtype), opts);
 }
 
+/**
+ * A tensor of the given shape with every element equal to value.
+ * @example full([2, 3], 0.5)
+ */
 export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
   const t = new Tensor(allocate(opts?.dtype ?? "float32", numel(shape)), shape);
   t.storage.fill(value);
   return finish(t, opts);
 }
 
+/**
+ * A tensor of zeros: zeros(2, 3), zeros([2, 3]) or zeros([2, 3], {dtype: "int32", requiresGrad}).
+ * @example const b = zeros(10, { requiresGrad: true });
+ */
 export function zeros(...args: ShapeArgs): Tensor {
   const [shape, opts] = parseShape("zeros", args);
   return full(shape, 0, opts);
 }
 
+/**
+ * A tensor of ones: ones(2, 3), ones([2, 3]) or ones([2, 3], {dtype, requiresGrad}).
+ * @example ones(4).mul(3)
+ */
 export function ones(...args: ShapeArgs): Tensor {
   const [shape, opts] = parseShape("ones", args);
   return full(shape, 1, opts);
 }
 
+/**
+ * Zeros with t's shape and dtype (opts may change them, as in zeros).
+ * @example const m = zerosLike(w);
+ */
 export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor {
   return full(t.shape, 0, { dtype: t.dtype, ...opts });
 }
 
+/**
+ * Ones with t's shape and dtype; e.g. the gradient to start backward() from a non-scalar.
+ * @example y.backward(onesLike(y));
+ */
 export function onesLike(t: Tensor, opts?: CreateOptions): Tensor {
   return full(t.shape, 1, { dtype: t.dtype, ...opts });
 }
 
-/** Standard normal samples. */
+/**
+ * Standard normal samples N(0, 1) of the given shape, from the generator manualSeed() seeds.
+ * @example manualSeed(0); const w = randn(3, 4).mul(0.02);
+ */
 export function randn(...args: ShapeArgs): Tensor {
   const [shape, opts] = parseShape("randn", args);
   return finish(new Tensor(new Float32Array(numel(shape)), shape).normal_(), opts);
 }
 
-/** Uniform samples in [0, 1). */
+/**
+ * Uniform samples in [0, 1) of the given shape, from the seeded generator.
+ * @example rand(2, 2)
+ */
 export function rand(...args: ShapeArgs): Tensor {
   const [shape, opts] = parseShape("rand", args);
   return finish(new Tensor(new Float32Array(numel(shape)), shape).uniform_(), opts);
 }
 
-/** Uniform integers in [low, high), int32: randint(low, high, shape) or randint(high, shape). */
+/**
+ * Uniform integers in [low, high), int32: randint(low, high, shape) or randint(high, shape).
+ * @example randint(0, 10, [4]) // four digits
+ */
 export function randint(low: number, high: number | readonly number[], shape?: readonly number[]): Tensor {
   if (Array.isArray(high)) [low, high, shape] = [0, low, high];
   if (!Array.isArray(shape)) throw new Error("randint(): expected randint(low, high, shape) or randint(high, shape)");
@@ -84,7 +122,11 @@ export function randint(low: number, high: number | readonly number[], shape?: r
   return new Tensor(out, shape);
 }
 
-/** arange(end), arange(start, end, step?): int32 when every argument is an integer. */
+/**
+ * The numbers start, start + step, ... below end, 1-D: arange(end), arange(start, end, step?);
+ * int32 when every argument is an integer, else float32.
+ * @example arange(5) // [0, 1, 2, 3, 4]; arange(0, 1, 0.25) // [0, 0.25, 0.5, 0.75]
+ */
 export function arange(start: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
   if (end === undefined) [start, end] = [0, start];
   if (step === 0) throw new Error("arange(): step must be nonzero");
@@ -95,12 +137,20 @@ export function arange(start: number, end?: number, step = 1, opts?: CreateOptio
   return finish(new Tensor(out, [n]), opts);
 }
 
+/**
+ * steps evenly spaced numbers from start to end, both included, float32 [steps].
+ * @example linspace(0, 1, 5) // [0, 0.25, 0.5, 0.75, 1]
+ */
 export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
   const out = new Float32Array(steps);
   for (let i = 0; i < steps; i++) out[i] = steps === 1 ? start : start + ((end - start) * i) / (steps - 1);
   return finish(new Tensor(out, [steps]), opts);
 }
 
+/**
+ * The n x m identity matrix (m = n by default): ones on the diagonal.
+ * @example eye(3)
+ */
 export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
   const t = full([n, m], 0, opts?.dtype ? { dtype: opts.dtype } : undefined);
   for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;

@@ -15,6 +15,10 @@ export class Generator {
     this.seed(seed);
   }
 
+  /**
+   * Restart the stream from seed n: the same seed gives the same numbers again.
+   * @example const g = new Generator(); g.seed(42); g.random();
+   */
   seed(n: number): this {
     let x = (Math.floor(n) ^ 0x9e3779b9) >>> 0;
     for (let i = 0; i < 4; i++) {
@@ -67,6 +71,10 @@ export class Generator {
     return { s: Array.from(this.s), spare: this.spare };
   }
 
+  /**
+   * Resume from a state taken with getState (like torch.set_rng_state).
+   * @example const s = g.getState(); g.random(); g.setState(s); // the same number again
+   */
   setState(state: GeneratorState): this {
     this.s.set(state.s);
     this.spare = state.spare;

@@ -7,6 +7,10 @@ import { Generator, defaultGenerator } from "../random";
 /** The shape every dataset has; plain arrays fit through asDataset(). */
 export interface DatasetLike<T> {
   readonly length: number;
+  /**
+   * Sample i, 0 <= i < length.
+   * @example const [x, y] = ds.get(0);
+   */
   get(i: number): T;
   /**
    * Optional: the samples at `indices` already batched, exactly as the default collate would
@@ -19,6 +23,10 @@ export interface DatasetLike<T> {
 /** A map-style dataset: subclass it with `length` and `get(i)`. */
 export abstract class Dataset<T> implements DatasetLike<T>, Iterable<T> {
   abstract readonly length: number;
+  /**
+   * Sample i, 0 <= i < length.
+   * @example const [x, y] = ds.get(0);
+   */
   abstract get(i: number): T;
 
   *[Symbol.iterator](): Iterator<T> {
@@ -38,9 +46,14 @@ export class ArrayDataset<T> extends Dataset<T> {
   constructor(readonly items: readonly T[]) {
     super();
   }
+  /** How many samples there are. */
   get length(): number {
     return this.items.length;
   }
+  /**
+   * Sample i, 0 <= i < length.
+   * @example const [x, y] = ds.get(0);
+   */
   get(i: number): T {
     checkIndex("ArrayDataset.get()", i, this.items.length);
     return this.items[i];
@@ -73,10 +86,15 @@ export class TensorDataset extends Dataset<Tensor[]> {
     this.tensors = tensors.map((t) => (t.isContiguous() ? t : t.detach().contiguous()));
   }
 
+  /** How many samples there are. */
   get length(): number {
     return this.tensors[0].shape[0];
   }
 
+  /**
+   * Sample i, 0 <= i < length.
+   * @example const [x, y] = ds.get(0);
+   */
   get(i: number): Tensor[] {
     checkIndex("TensorDataset.get()", i, this.length);
     return this.tensors.map((t) => t.select(0, i));
@@ -114,15 +132,21 @@ export class Subset<T> extends Dataset<T> {
     this.indices = indices;
   }
 
+  /** How many samples there are. */
   get length(): number {
     return this.indices.length;
   }
 
+  /**
+   * Sample i, 0 <= i < length.
+   * @example const [x, y] = ds.get(0);
+   */
   get(i: number): T {
     checkIndex("Subset.get()", i, this.indices.length);
     return this.dataset.get(this.indices[i]);
   }
 
+  /** The samples at indices, batched in one pass (what a DataLoader uses when it can). */
   getItems(indices: readonly number[]): unknown {
     const inner = this.dataset;
     if (!inner.getItems) return undefined;
@@ -197,16 +221,22 @@ export class CharDataset extends Dataset<[Tensor, Tensor]> {
     this.v = sequenceIds("charDataset()", ids, blockSize);
   }
 
+  /** How many samples there are. */
   get length(): number {
     return this.v.length - this.blockSize;
   }
 
+  /**
+   * Sample i, 0 <= i < length.
+   * @example const [x, y] = ds.get(0);
+   */
   get(i: number): [Tensor, Tensor] {
     checkIndex("CharDataset.get()", i, this.length);
     const t = this.blockSize;
     return [new Tensor(this.v.slice(i, i + t), [t]), new Tensor(this.v.slice(i + 1, i + 1 + t), [t])];
   }
 
+  /** The samples at indices, batched in one pass (what a DataLoader uses when it can). */
   getItems(indices: readonly number[]): [Tensor, Tensor] {
     const t = this.blockSize;
     const x = new Int32Array(indices.length * t);
@@ -220,6 +250,10 @@ export class CharDataset extends Dataset<[Tensor, Tensor]> {
   }
 }
 
+/**
+ * The CharDataset of a 1-D int32 token stream: sample i is (ids[i : i+blockSize], the same shifted by one).
+ * @example const ds = data.charDataset(tensor(tok.encode(text), { dtype: "int32" }), 64); const [x, y] = ds.get(0);
+ */
 export function charDataset(ids: Tensor, blockSize: number): CharDataset {
   return new CharDataset(ids, blockSize);
 }

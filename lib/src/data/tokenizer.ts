@@ -17,6 +17,10 @@ function showChar(ch: string): string {
   return `${JSON.stringify(ch)} (U+${cp.toString(16).toUpperCase().padStart(4, "0")})`;
 }
 
+/**
+ * Characters to ids and back, one id per distinct character (Karpathy's char-level tokenizer).
+ * @example const tok = data.CharTokenizer.fromText(text); tok.decode(tok.encode("hi")) // "hi"
+ */
 export class CharTokenizer {
   /** id → character, in code-point order. */
   readonly vocab: readonly string[];
@@ -42,6 +46,10 @@ export class CharTokenizer {
     return new CharTokenizer([...chars].sort(codePointOrder));
   }
 
+  /**
+   * The tokenizer that toJSON() (or JSON.stringify) saved.
+   * @example const tok2 = data.CharTokenizer.fromJSON(JSON.stringify(tok));
+   */
   static fromJSON(json: CharTokenizerJSON | string): CharTokenizer {
     const obj = typeof json === "string" ? (JSON.parse(json) as CharTokenizerJSON) : json;
     if (!obj || obj.type !== "CharTokenizer" || !Array.isArray(obj.vocab)) {
@@ -50,10 +58,15 @@ export class CharTokenizer {
     return new CharTokenizer(obj.vocab);
   }
 
+  /** How many distinct characters (ids 0..vocabSize-1). */
   get vocabSize(): number {
     return this.vocab.length;
   }
 
+  /**
+   * {type: "CharTokenizer", vocab}: what JSON.stringify writes and fromJSON reads.
+   * @example fs.writeFileSync("tok.json", JSON.stringify(tok));
+   */
   toJSON(): CharTokenizerJSON {
     return { type: "CharTokenizer", vocab: [...this.vocab] };
   }

@@ -11,6 +11,11 @@ export function isTemporaryName(name: string): boolean {
   return /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/.test(name);
 }
 
+/**
+ * Write data to path all at once: to a temporary file beside it, then renamed over it, so a
+ * crash leaves either the old file or the new one, never half of one.
+ * @example io.writeFileAtomic("out.bin", bytes);
+ */
 export function writeFileAtomic(path: string, data: Uint8Array): void {
   const target = resolve(path);
   const dir = dirname(target);

@@ -29,6 +29,10 @@ export interface SafetensorsContents {
   metadata: Record<string, string>;
 }
 
+/**
+ * A malformed or unsupported safetensors file; the message names the file and what is wrong.
+ * @example try { io.loadSafetensors(path); } catch (e) { if (e instanceof io.SafetensorsError) console.log(e.message); }
+ */
 export class SafetensorsError extends Error {
   constructor(readonly source: string, problem: string) {
     super(`safetensors: ${source}: ${problem}`);
@@ -130,6 +134,10 @@ export function parseSafetensors(bytes: Uint8Array, source = "<buffer>"): Record
   return parseSafetensorsWithMetadata(bytes, source).tensors;
 }
 
+/**
+ * The tensors and the string metadata (__metadata__) of safetensors bytes.
+ * @example const { tensors, metadata } = io.parseSafetensorsWithMetadata(bytes);
+ */
 export function parseSafetensorsWithMetadata(bytes: Uint8Array, source = "<buffer>"): SafetensorsContents {
   return decode(bytes, source, true);
 }
@@ -139,6 +147,10 @@ export function loadSafetensors(path: string): Record<string, Tensor> {
   return loadSafetensorsWithMetadata(path).tensors;
 }
 
+/**
+ * The tensors and the string metadata (__metadata__) of a safetensors file.
+ * @example const { tensors, metadata } = io.loadSafetensorsWithMetadata("model.safetensors");
+ */
 export function loadSafetensorsWithMetadata(path: string): SafetensorsContents {
   let bytes: Buffer;
   try {

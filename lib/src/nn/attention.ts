@@ -38,6 +38,12 @@ export class KVCache {
   }
 }
 
+/**
+ * Multi-head causal self-attention, GPT-2's: [B, T, nEmbd] -> [B, T, nEmbd], each position
+ * attending to itself and the ones before it; q, k, v from one fused Linear (cAttn), heads
+ * of nEmbd / nHead, then the output projection cProj.
+ * @example const attn = new nn.CausalSelfAttention({ nEmbd: 64, nHead: 4, blockSize: 32 }); attn.call(x)
+ */
 export class CausalSelfAttention extends Module {
   /** q, k and v stacked: [3 nEmbd, nEmbd]. */
   cAttn: Linear;

@@ -32,6 +32,11 @@ export function freeze(model: Module, targets?: FreezeTarget | FreezeTarget[]): 
   return setFlag(model, targets, false);
 }
 
+/**
+ * Make the parameters of model that match trainable again (all of them without targets);
+ * returns their names.
+ * @example nn.freeze(gpt); nn.unfreeze(gpt, ["lnF", "h.3"]);
+ */
 export function unfreeze(model: Module, targets?: FreezeTarget | FreezeTarget[]): string[] {
   return setFlag(model, targets, true);
 }

@@ -24,6 +24,10 @@ export interface GPTConfig {
   bias?: boolean;
 }
 
+/**
+ * The transformer's feed-forward branch: Linear to 4 nEmbd, GELU, Linear back, dropout; [..., nEmbd] in and out.
+ * @example new nn.MLP(64).call(x) // x [B, T, 64]
+ */
 export class MLP extends Module {
   cFc: Linear;
   gelu: GELU;
@@ -43,7 +47,11 @@ export class MLP extends Module {
   }
 }
 
-/** x + attn(ln1(x)), then + mlp(ln2(x)): normalising before each branch keeps the residual path clean. */
+/**
+ * x + attn(ln1(x)), then + mlp(ln2(x)): normalising before each branch keeps the residual
+ * path clean. [B, T, nEmbd] in and out.
+ * @example const block = gpt.h.at(0); block.call(x)
+ */
 export class Block extends Module {
   ln1: LayerNorm;
   attn: CausalSelfAttention;
@@ -79,6 +87,12 @@ export interface GenerateOptions {
   kvCache?: boolean;
 }
 
+/**
+ * A GPT in nanoGPT's shape: token ids [B, T] (int32, T <= blockSize) -> logits
+ * [B, T, vocabSize], and the mean cross-entropy when targets [B, T] are given; generate()
+ * samples continuations.
+ * @example const gpt = new nn.GPT({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128 }); const { logits, loss } = gpt.call(x, y);
+ */
 export class GPT extends Module {
   wte: Embedding;
   wpe: Embedding;

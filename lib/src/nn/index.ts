@@ -15,4 +15,9 @@ export { freeze, unfreeze, countParameters, trainableParameters } from "./freeze
 export type { FreezeTarget, ParameterCount } from "./freeze";
 export { matchesName } from "./patterns";
 export type { NamePattern } from "./patterns";
-export * as init from "./init";
+import * as initNamespace from "./init";
+/**
+ * In-place initialisers outside the graph, like torch.nn.init: uniform_, normal_, zeros_, ones_.
+ * @example nn.init.normal_(layer.weight, 0, 0.02)
+ */
+export import init = initNamespace;

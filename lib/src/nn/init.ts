@@ -17,18 +17,34 @@ export function kaimingUniformDefault(w: Tensor, fan = fanIn(w)): Tensor {
   return noGrad(() => w.uniform_(-bound, bound));
 }
 
+/**
+ * Fill t in place with U(low, high) samples from the seeded generator, outside the graph.
+ * @example nn.init.uniform_(layer.weight, -0.1, 0.1)
+ */
 export function uniform_(t: Tensor, low = 0, high = 1): Tensor {
   return noGrad(() => t.uniform_(low, high));
 }
 
+/**
+ * Fill t in place with N(mean, std^2) samples from the seeded generator, outside the graph.
+ * @example nn.init.normal_(layer.weight, 0, 0.02)
+ */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return noGrad(() => t.normal_(mean, std));
 }
 
+/**
+ * Set t to zeros in place, outside the graph.
+ * @example nn.init.zeros_(layer.bias!)
+ */
 export function zeros_(t: Tensor): Tensor {
   return noGrad(() => t.zero_());
 }
 
+/**
+ * Set t to ones in place, outside the graph.
+ * @example nn.init.ones_(ln.weight!)
+ */
 export function ones_(t: Tensor): Tensor {
   return noGrad(() => t.fill_(1));
 }

@@ -14,7 +14,11 @@ function checkFeatures(op: string, x: Tensor, expected: number): void {
   }
 }
 
-/** y = x W^T + b, W [out, in]. */
+/**
+ * y = x W^T + b: [..., inFeatures] -> [..., outFeatures], W [out, in] and b [out] initialised
+ * U(-1/sqrt(in), 1/sqrt(in)) as in PyTorch; {bias: false} drops b.
+ * @example const fc = new nn.Linear(784, 10); fc.call(x) // [N, 10] from [N, 784]
+ */
 export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
@@ -35,7 +39,11 @@ export class Linear extends Module {
   }
 }
 
-/** A lookup table of vectors, initialised N(0, 1). */
+/**
+ * A lookup table of numEmbeddings vectors of embeddingDim, initialised N(0, 1): int32 ids
+ * [...] -> [..., embeddingDim].
+ * @example const emb = new nn.Embedding(65, 32); emb.call(ids) // [B, T, 32] from [B, T]
+ */
 export class Embedding extends Module {
   weight: Tensor;
 
@@ -53,6 +61,11 @@ export class Embedding extends Module {
   }
 }
 
+/**
+ * Normalise the last dims (normalizedShape) of each sample to mean 0 and variance 1, then
+ * scale and shift by the learned weight (ones) and bias (zeros); eps 1e-5.
+ * @example const ln = new nn.LayerNorm(64); ln.call(x) // x [B, T, 64], same shape out
+ */
 export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
@@ -77,7 +90,11 @@ export class LayerNorm extends Module {
   }
 }
 
-/** Zeroes elements with probability p while training; the identity in eval(). */
+/**
+ * Zeroes elements with probability p while training and scales the rest by 1/(1-p); the
+ * identity in eval(). Any shape.
+ * @example const drop = new nn.Dropout(0.1);
+ */
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
@@ -93,13 +110,20 @@ export class Dropout extends Module {
   }
 }
 
+/**
+ * max(x, 0) elementwise, as a layer. Any shape.
+ * @example new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU())
+ */
 export class ReLU extends Module {
   override forward(x: Tensor): Tensor {
     return x.relu();
   }
 }
 
-/** GELU: the exact x Φ(x) by default, like PyTorch; new GELU({approximate: "tanh"}) for the tanh form. */
+/**
+ * GELU: the exact x Φ(x) by default, like PyTorch; new GELU({approximate: "tanh"}) for the tanh form. Any shape.
+ * @example const act = new nn.GELU();
+ */
 export class GELU extends Module {
   readonly approximate: "none" | "tanh";
   constructor(opts: GeluOptions = {}) {
@@ -114,19 +138,30 @@ export class GELU extends Module {
   }
 }
 
+/**
+ * tanh(x) elementwise, as a layer. Any shape.
+ * @example new nn.Sequential(new nn.Linear(2, 8), new nn.Tanh())
+ */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor {
     return x.tanh();
   }
 }
 
+/**
+ * 1 / (1 + e^-x) elementwise, as a layer. Any shape.
+ * @example new nn.Sequential(new nn.Linear(8, 1), new nn.Sigmoid())
+ */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor {
     return x.sigmoid();
   }
 }
 
-/** Flattens dims startDim..endDim (by default all but the batch dim). */
+/**
+ * Flattens dims startDim..endDim (by default all but the batch dim).
+ * @example new nn.Flatten().call(zeros(8, 1, 28, 28)) // [8, 784]
+ */
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
@@ -139,7 +174,12 @@ export class Flatten extends Module {
 
 type Pair = number | [number, number];
 
-/** 2-D convolution over [N, C, H, W]; weight [out, in, kH, kW]. */
+/**
+ * 2-D convolution (cross-correlation, as PyTorch's) over [N, inChannels, H, W] ->
+ * [N, outChannels, H', W'], H' = (H + 2 padding - kH) / stride + 1; weight
+ * [out, in, kH, kW], bias [out].
+ * @example const conv = new nn.Conv2d(1, 8, 3, { padding: 1 }); conv.call(x) // [N, 8, 28, 28] from [N, 1, 28, 28]
+ */
 export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
@@ -167,6 +207,10 @@ export class Conv2d extends Module {
   }
 }
 
+/**
+ * The maximum of each kernelSize window of [N, C, H, W], moving by stride (kernelSize by default).
+ * @example new nn.MaxPool2d(2).call(x) // [N, C, H/2, W/2]
+ */
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly stride?: Pair) {
     super();

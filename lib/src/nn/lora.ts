@@ -31,6 +31,11 @@ export interface LoRAConfig {
   parts?: boolean[];
 }
 
+/**
+ * A Linear with a low-rank update (Hu et al. 2021): y = x W^T + b + (alpha / r) x A^T B^T,
+ * W and b frozen, A [r, in] and B [out, r] learned (B starts at 0). merge() folds the update into W.
+ * @example const lora = new nn.LoRALinear(fc, { r: 4, alpha: 8 });
+ */
 export class LoRALinear extends Module {
   /** The pretrained weight and bias: the very tensors of the wrapped Linear, frozen. */
   weight: Tensor;
@@ -73,6 +78,10 @@ export class LoRALinear extends Module {
     this.loraDropout = new Dropout(cfg.dropout ?? 0);
   }
 
+  /**
+   * The same as new LoRALinear(base, cfg).
+   * @example nn.LoRALinear.from(model.fc, { r: 8 })
+   */
   static from(base: Linear, cfg: LoRAConfig): LoRALinear {
     return new LoRALinear(base, cfg);
   }
@@ -213,6 +222,10 @@ export function applyLoRA(model: Module, opts: ApplyLoRAOptions): LoRASummary {
   return { adapted: found.map(([n]) => n), ...countParameters(model) };
 }
 
+/**
+ * The LoRALinear layers of model with their dotted names.
+ * @example nn.loraLayers(gpt).map(([name]) => name) // ["h.0.attn.cAttn", ...]
+ */
 export function loraLayers(model: Module): [string, LoRALinear][] {
   return model.namedModules().filter((e): e is [string, LoRALinear] => e[1] instanceof LoRALinear);
 }
@@ -222,6 +235,10 @@ export function mergeLoRA(model: Module): void {
   for (const [, m] of loraLayers(model)) m.merge();
 }
 
+/**
+ * Take every merged LoRA update back out of its weight, so the adapters train again.
+ * @example nn.mergeLoRA(gpt); evaluate(gpt); nn.unmergeLoRA(gpt);
+ */
 export function unmergeLoRA(model: Module): void {
   for (const [, m] of loraLayers(model)) m.unmerge();
 }

@@ -28,6 +28,10 @@ export function Parameter(t: Tensor, requiresGrad = true): Tensor {
   return t;
 }
 
+/**
+ * Whether x is a tensor marked with Parameter(), i.e. one that modules list as learnable.
+ * @example isParameter(new nn.Linear(2, 3).weight) // true
+ */
 export function isParameter(x: unknown): x is Tensor {
   return x instanceof Tensor && parameters.has(x);
 }
@@ -39,6 +43,12 @@ export interface LoadResult {
   unexpectedKeys: string[];
 }
 
+/**
+ * The base of every layer and model, like torch.nn.Module: assign Parameters and submodules
+ * to properties in the constructor, write forward(), and parameters(), stateDict(), train()
+ * and eval() find them by reflection.
+ * @example class MLP extends nn.Module { fc = new nn.Linear(2, 8); override forward(x: Tensor) { return this.fc.call(x).relu(); } }
+ */
 export class Module {
   /** Dropout and similar layers behave differently in training and in evaluation. */
   training = true;
@@ -51,6 +61,11 @@ export class Module {
   /** @internal buffer name -> persistent (saved in stateDict) */
   declare readonly bufferNames: Map<string, boolean>;
 
+  /**
+   * The computation: each layer defines it; call() runs it and notes the output shape for
+   * the module summary.
+   * @example const y = model.forward(x);
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   forward(..._args: any[]): any {
     throw new Error(`${this.constructor.name}.forward() is not implemented`);
@@ -73,10 +88,18 @@ export class Module {
 
   // ---- traversal --------------------------------------------------------------------
 
+  /**
+   * The direct submodules with their property names, in assignment order.
+   * @example for (const [name, m] of model.namedChildren()) console.log(name, m.constructor.name);
+   */
   *namedChildren(): Generator<[string, Module]> {
     for (const [k, v] of Object.entries(this)) if (v instanceof Module) yield [k, v];
   }
 
+  /**
+   * The direct submodules, in assignment order.
+   * @example model.children().length
+   */
   children(): Module[] {
     return [...this.namedChildren()].map(([, m]) => m);
   }
@@ -90,6 +113,10 @@ export class Module {
     return out;
   }
 
+  /**
+   * Every module in the tree, this one first, each once.
+   * @example model.modules().filter((m) => m instanceof nn.Linear).length
+   */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -116,10 +143,18 @@ export class Module {
     return out;
   }
 
+  /**
+   * Every parameter of the tree, a tied weight once: what an optimiser takes.
+   * @example const opt = new optim.AdamW(model.parameters(), { lr: 1e-3 });
+   */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /**
+   * The buffers (state that is not learned, like BatchNorm's running statistics) with dotted names.
+   * @example bn.namedBuffers().map(([n]) => n) // ["runningMean", "runningVar", "numBatchesTracked"]
+   */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -133,11 +168,20 @@ export class Module {
 
   // ---- modes and gradients ------------------------------------------------------------
 
+  /**
+   * Put every module of the tree in training mode (dropout drops, batch norm uses the
+   * batch's statistics), or in evaluation mode with false.
+   * @example model.train();
+   */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
 
+  /**
+   * Evaluation mode for the whole tree, train(false): dropout off, running statistics.
+   * @example model.eval(); const { logits } = model.call(x);
+   */
   eval(): this {
     return this.train(false);
   }
@@ -222,6 +266,10 @@ export class Module {
     return "";
   }
 
+  /**
+   * The tree as PyTorch prints it: each module's line with its extraRepr, children indented.
+   * @example console.log(String(model))
+   */
   toString(): string {
     const kids = [...this.namedChildren()];
     const head = `${this.constructor.name}(${this.extraRepr()}`;
@@ -243,7 +291,10 @@ export class Module {
   }
 }
 
-/** An indexable list of modules; their names are their positions ("h.0", "h.1", ...). */
+/**
+ * An indexable list of modules; their names are their positions ("h.0", "h.1", ...).
+ * @example const blocks = new nn.ModuleList([new Block(cfg), new Block(cfg)]); blocks[0]; blocks.at(-1);
+ */
 export class ModuleList<T extends Module = Module> extends Module implements Iterable<T> {
   [index: number]: T;
   declare readonly size: number;
@@ -254,10 +305,15 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
     for (const m of modules) this.push(m);
   }
 
+  /** How many modules the list holds. */
   get length(): number {
     return this.size;
   }
 
+  /**
+   * Append a module; its name is its position.
+   * @example layers.push(new nn.Linear(8, 8));
+   */
   push(m: T): this {
     if (!(m instanceof Module)) throw new Error(`${this.constructor.name}.push(): expected a Module, got ${typeof m}`);
     this[this.size] = m;
@@ -265,6 +321,10 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
     return this;
   }
 
+  /**
+   * The module at position i; negative i counts from the end.
+   * @example model.h.at(-1)
+   */
   at(i: number): T {
     const k = i < 0 ? i + this.size : i;
     if (k < 0 || k >= this.size) throw new Error(`${this.constructor.name}.at(): index ${i} is out of range for ${this.size} modules`);
@@ -292,6 +352,7 @@ export class ModuleDict<T extends Module = Module> extends Module implements Ite
     for (const [k, m] of entries) this.set(k, m);
   }
 
+  /** How many modules the dict holds. */
   get size(): number {
     return this.order.length;
   }
@@ -316,6 +377,7 @@ export class ModuleDict<T extends Module = Module> extends Module implements Ite
     return (this as unknown as Record<string, T>)[key];
   }
 
+  /** Whether a module is stored under key. */
   has(key: string): boolean {
     return this.order.includes(key);
   }
@@ -329,14 +391,17 @@ export class ModuleDict<T extends Module = Module> extends Module implements Ite
     return true;
   }
 
+  /** The keys, in insertion order. */
   keys(): string[] {
     return [...this.order];
   }
 
+  /** The modules, in insertion order. */
   values(): T[] {
     return this.order.map((k) => this.get(k));
   }
 
+  /** [key, module] pairs, in insertion order. */
   entries(): [string, T][] {
     return this.order.map((k) => [k, this.get(k)]);
   }
@@ -350,7 +415,10 @@ export class ModuleDict<T extends Module = Module> extends Module implements Ite
   }
 }
 
-/** Modules applied one after another: forward(x) = mN(...m2(m1(x))). */
+/**
+ * Modules applied one after another: forward(x) = mN(...m2(m1(x))); named "0", "1", ...
+ * @example const net = new nn.Sequential(new nn.Linear(2, 16), new nn.ReLU(), new nn.Linear(16, 1));
+ */
 export class Sequential extends ModuleList<Module> {
   constructor(...modules: Module[]) {
     super(modules);

@@ -16,6 +16,11 @@ function toRegExp(p: string): RegExp {
   return re;
 }
 
+/**
+ * Whether a dotted parameter or module name matches pattern: whole segments anywhere in the
+ * name, "*" for any characters, or a RegExp.
+ * @example nn.matchesName("h.0.attn.cAttn.weight", "attn.cAttn") // true
+ */
 export function matchesName(name: string, pattern: NamePattern): boolean {
   return typeof pattern === "string" ? toRegExp(pattern).test(name) : pattern.test(name);
 }

@@ -71,6 +71,10 @@ export class Progress<T> implements Iterable<T>, AsyncIterable<T> {
     this.draw(false);
   }
 
+  /**
+   * Draw the bar a last time, finished; iterating with for...of closes it by itself.
+   * @example const bar = progress(100); bar.update(10); bar.close();
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;

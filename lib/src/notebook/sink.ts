@@ -40,12 +40,26 @@ export interface NotebookSink {
   input(prompt: string, password: boolean): Promise<string>;
 }
 
+/**
+ * The global slot (a Symbol.for key, so every copy of the library shares it) where the
+ * kernel installs its NotebookSink.
+ * @example (globalThis as any)[sinkKey] === currentSink()
+ */
 export const sinkKey: unique symbol = Symbol.for("chainlab.notebook.sink") as never;
 
+/**
+ * The sink that display(), progress() and comms write to: the kernel's, or undefined outside a notebook.
+ * @example if (!currentSink()) console.log("not in a notebook");
+ */
 export function currentSink(): NotebookSink | undefined {
   return (globalThis as Record<symbol, NotebookSink | undefined>)[sinkKey];
 }
 
+/**
+ * Install the sink that notebook output goes to (the kernel does this; tests install their
+ * own to capture bundles); undefined removes it.
+ * @example installSink({ display: (b) => shown.push(b), ... });
+ */
 export function installSink(sink: NotebookSink | undefined): void {
   (globalThis as Record<symbol, NotebookSink | undefined>)[sinkKey] = sink;
 }

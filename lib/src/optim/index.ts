@@ -7,4 +7,9 @@ export { Adam, AdamW } from "./adam";
 export type { AdamOptions } from "./adam";
 export { clipGradNorm, clipGradValue } from "./clip";
 export { l1Penalty, l2Penalty, anchorPenalty } from "./regularizers";
-export * as lr from "./schedulers";
+import * as lrNamespace from "./schedulers";
+/**
+ * Learning-rate schedules: StepLR, LambdaLR, CosineWithWarmup; step() after each optimiser step.
+ * @example const sched = new optim.lr.CosineWithWarmup(opt, { warmupIters: 100, lrDecayIters: 5000, minLr: 1e-4 });
+ */
+export import lr = lrNamespace;

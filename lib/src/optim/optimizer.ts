@@ -35,6 +35,11 @@ export function gradData(p: Tensor): Float32Array {
   return p.grad!.values() as Float32Array;
 }
 
+/**
+ * The base of the optimisers: parameter groups with their own hyperparameters, state per
+ * parameter, zeroGrad() and step(); subclasses write update().
+ * @example opt.zeroGrad(); loss.backward(); opt.step();
+ */
 export abstract class Optimizer<O extends { lr: number }, S extends Record<string, Float32Array | number>> {
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly defaults: O;
@@ -51,6 +56,11 @@ export abstract class Optimizer<O extends { lr: number }, S extends Record<strin
     }
   }
 
+  /**
+   * Add parameters with hyperparameters of their own (the rest from the defaults), e.g.
+   * layers unfrozen later in fine-tuning.
+   * @example opt.addParamGroup({ params: head.parameters(), lr: 1e-2 });
+   */
   addParamGroup(group: ParamGroupInput<O>, seen = new Set(this.paramGroups.flatMap((g) => g.params))): void {
     const params = [...group.params];
     for (const p of params) {
@@ -83,6 +93,11 @@ export abstract class Optimizer<O extends { lr: number }, S extends Record<strin
 
   protected abstract update(p: Tensor, group: ParamGroup<O>): void;
 
+  /**
+   * The groups' hyperparameters and each parameter's state (copied), with parameters by
+   * position as in PyTorch, for a checkpoint.
+   * @example io.saveCheckpoint("run.ckpt", { model: model.stateDict(), optimizer: opt.stateDict() });
+   */
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
     const paramGroups = this.paramGroups.map((g) => {
@@ -100,6 +115,10 @@ export abstract class Optimizer<O extends { lr: number }, S extends Record<strin
     return { state, paramGroups };
   }
 
+  /**
+   * Resume from stateDict(): the same number of groups and parameters, in the same order.
+   * @example opt.loadStateDict(saved);
+   */
   loadStateDict(sd: OptimizerStateDict): void {
     if (sd.paramGroups.length !== this.paramGroups.length) {
       throw new Error(`${this.constructor.name}.loadStateDict(): ${sd.paramGroups.length} groups in the state dict, ${this.paramGroups.length} here`);

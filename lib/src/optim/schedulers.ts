@@ -7,6 +7,11 @@ interface HasGroups {
   paramGroups: Group[];
 }
 
+/**
+ * The base of the learning-rate schedules: step() moves to the next epoch (or step) and
+ * sets each group's lr to lrAt(epoch, its base lr).
+ * @example const sched = new optim.lr.StepLR(opt, { stepSize: 10, gamma: 0.5 }); opt.step(); sched.step();
+ */
 export abstract class LRScheduler {
   lastEpoch = 0;
   readonly baseLrs: number[];
@@ -22,11 +27,19 @@ export abstract class LRScheduler {
   /** The lr of group i at step `epoch`. */
   abstract lrAt(epoch: number, baseLr: number, group: number): number;
 
+  /**
+   * Advance the schedule by one and set the groups' lr; call it after optimizer.step().
+   * @example for (const batch of loader) { opt.step(); sched.step(); }
+   */
   step(): void {
     this.lastEpoch++;
     this.apply();
   }
 
+  /**
+   * The lr of each parameter group now.
+   * @example sched.getLastLr()[0]
+   */
   getLastLr(): number[] {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
@@ -35,10 +48,18 @@ export abstract class LRScheduler {
     this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.lrAt(this.lastEpoch, this.baseLrs[i], i)));
   }
 
+  /**
+   * Where the schedule is (lastEpoch) and the base lrs, for a checkpoint.
+   * @example const saved = sched.stateDict();
+   */
   stateDict(): { lastEpoch: number; baseLrs: number[] } {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
 
+  /**
+   * Resume from stateDict(): the groups' lr are set for lastEpoch again.
+   * @example sched.loadStateDict(saved);
+   */
   loadStateDict(sd: { lastEpoch: number; baseLrs?: number[] }): void {
     this.lastEpoch = sd.lastEpoch;
     if (sd.baseLrs) sd.baseLrs.forEach((v, i) => (this.baseLrs[i] = v));

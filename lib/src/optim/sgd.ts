@@ -16,6 +16,11 @@ export interface SGDOptions {
 
 type SGDState = { momentumBuffer: Float32Array };
 
+/**
+ * Stochastic gradient descent with PyTorch's options: lr (default 1e-3),
+ * momentum, dampening, nesterov, weightDecay (an L2 term added to the gradient).
+ * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> = {}) {
     const defaults: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...opts };

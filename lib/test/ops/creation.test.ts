@@ -111,3 +111,17 @@ describe("seeded randomness", () => {
     expect(Math.abs(u.mean().item() - 0.5)).toBeLessThan(0.01);
   });
 });
+
+describe("tensor()'s input type", () => {
+  test("nested number arrays, typed arrays and tensors are accepted; other values do not type-check", () => {
+    const nested: number[][][] = [[[1, 2]], [[3, 4]]];
+    expect(cl.tensor(nested).shape).toEqual([2, 1, 2]);
+    expect(cl.tensor([new Float32Array([1, 2]), new Float32Array([3, 4])]).shape).toEqual([2, 2]);
+    expect(cl.tensor([true, false]).toArray()).toEqual([1, 0]);
+    expect(cl.tensor(cl.ones(2)).toArray()).toEqual([1, 1]);
+    // @ts-expect-error a string is not a number array (the type is NestedNumbers, not unknown)
+    expect(() => cl.tensor("1, 2")).toThrow(/expected a number or a nested array of numbers/);
+    // @ts-expect-error nor is an array of strings
+    expect(() => cl.tensor(["a"])).toThrow(/element at \[0\] is string/);
+  });
+});

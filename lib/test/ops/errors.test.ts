@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { cl } from "./reference";
 
 const { F } = cl;
-const int = (v: unknown) => cl.tensor(v, { dtype: "int32" });
+const int = (v: cl.NestedNumbers) => cl.tensor(v, { dtype: "int32" });
 const esc = (s: string) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
 
 describe("error messages", () => {
@@ -110,7 +110,9 @@ describe("error messages", () => {
     expect(() => cl.tensor([[1, 2], [3]])).toThrow(esc("tensor(): ragged nested array: at [1] expected 2 elements like the first row, got 1"));
     expect(() => cl.tensor([[[1], [2]], [[3], [4, 5]]])).toThrow(esc("tensor(): ragged nested array: at [1, 1] expected 1 elements like the first row, got 2"));
     expect(() => cl.tensor([[1, 2], 3])).toThrow(esc("tensor(): ragged nested array: at [1] expected 2 elements like the first row, got number"));
+    // @ts-expect-error a string among the numbers, as untyped code could pass
     expect(() => cl.tensor([1, "a"])).toThrow(esc("tensor(): element at [1] is string, expected a number"));
+    // @ts-expect-error not an array of numbers
     expect(() => cl.tensor("abc")).toThrow(esc("tensor(): expected a number or a nested array of numbers, got string"));
   });
 

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { cl, distinct, expectClose, gradcheckLayouts, leaf, refMatmul2 } from "./reference";
 
 const { F } = cl;
-const int = (v: unknown) => cl.tensor(v, { dtype: "int32" });
+const int = (v: cl.NestedNumbers) => cl.tensor(v, { dtype: "int32" });
 
 beforeEach(() => cl.manualSeed(21));
 

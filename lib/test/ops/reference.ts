@@ -87,8 +87,8 @@ export function refMatmul2(a: number[][], b: number[][]): number[][] {
   return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
 }
 
-export function nested(a: Arr): unknown {
-  const build = (d: number, off: number): unknown => {
+export function nested(a: Arr): cl.NestedNumbers {
+  const build = (d: number, off: number): cl.NestedNumbers => {
     if (d === a.shape.length) return a.data[off];
     const stride = numelOf(a.shape.slice(d + 1));
     return Array.from({ length: a.shape[d] }, (_, i) => build(d + 1, off + i * stride));
