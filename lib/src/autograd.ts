@@ -4,6 +4,7 @@
 import type { Tensor } from "./tensor";
 import { fmt, sameShape } from "./shape";
 import { checkVersion, versionOf } from "./version";
+import { recycle, unwatch, watch } from "./storage";
 
 /** Given dL/d(output), return dL/d(input) for each input (null where none flows). */
 export type Vjp = (grad: Tensor) => (Tensor | null)[];
@@ -26,7 +27,25 @@ export class Node {
      * ops whose backward reads them; null for the ops that need only shapes.
      */
     readonly versions: readonly number[] | null = null,
+    /**
+     * Arrays only the vjp reads (never a tensor's storage): they are given back to the
+     * storage pool when backward() releases the vjp.
+     */
+    public privates: Float32Array[] | null = null,
   ) {}
+
+  /**
+   * True for ops whose backward is user code (defineOp): it may keep the gradients it is
+   * given or returns, so the engine never reuses their storage.
+   */
+  opaque = false;
+
+  /** Drop the vjp, and with it what it saved. @internal */
+  release(): void {
+    this.vjp = null;
+    if (this.privates) for (const a of this.privates) recycle(a);
+    this.privates = null;
+  }
 
   /** Throw if a tensor this node's backward reads was written in place after the forward. @internal */
   checkVersions(output: Tensor): void {
@@ -77,9 +96,11 @@ export function fresh(t: Tensor): Tensor {
  * Attach the op's backward to its output when any input needs a gradient. `saves` says
  * whether the backward reads the values of the inputs or the output (most ops); the ops
  * that route gradients by shape alone (add, sum, views, ...) pass false, so an in-place
- * write to their inputs afterwards is no error, as in PyTorch.
+ * write to their inputs afterwards is no error, as in PyTorch. `privates` lists arrays the
+ * vjp alone holds (see Node.privates).
  */
-export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp: Vjp, saves = true): Tensor {
+export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp: Vjp, saves = true,
+  privates: Float32Array[] | null = null): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     let versions: number[] | null = null;
@@ -88,7 +109,7 @@ export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp
       for (let k = 0; k < inputs.length; k++) versions[k] = versionOf(inputs[k]);
       versions[inputs.length] = versionOf(out);
     }
-    out.gradFn = new Node(name, inputs, vjp, versions);
+    out.gradFn = new Node(name, inputs, vjp, versions, privates);
   }
   return out;
 }
@@ -115,48 +136,96 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/**
+ * How many pending gradients use each storage array, so that an array the walk made
+ * goes back to the pool exactly when the last gradient in it has been consumed.
+ */
+class GradRefs {
+  private readonly counts = new Map<unknown, number>();
+  /** Storage never given back: a hook or a .grad may hold it. */
+  readonly pinned = new Set<unknown>();
+
+  constructor(private readonly made: Set<Float32Array>) {}
+
+  hold(g: Tensor): void {
+    this.counts.set(g.storage, (this.counts.get(g.storage) ?? 0) + 1);
+  }
+
+  drop(g: Tensor): void {
+    const s = g.storage;
+    const n = (this.counts.get(s) ?? 1) - 1;
+    if (n > 0) return void this.counts.set(s, n);
+    this.counts.delete(s);
+    // only arrays this walk made, once each (delete() is false the second time)
+    if (!this.pinned.has(s) && this.made.delete(s as Float32Array)) recycle(s as Float32Array);
+  }
+}
+
 export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): void {
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
   const prev = gradEnabled;
   gradEnabled = false;
+  const refs = new GradRefs(watch());
+  refs.hold(grad);
   try {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       let g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      for (const hook of t.hooks) g = hook(g) ?? g;
+      const consumed = g;
+      for (const hook of t.hooks) {
+        refs.pinned.add(g.storage);
+        g = hook(g) ?? g;
+        refs.pinned.add(g.storage);
+      }
       const node = t.gradFn;
       // .grad gets storage of its own: g may be a view shared with other inputs' gradients
       // (add passes the same tensor to both) or the caller's tensor, and optimisers write
       // into .grad in place. A gradient marked fresh already has it, and is kept once
       // (delete() returns false the second time).
-      if (!node || t.retainsGrad) t.grad = t.grad ? t.grad.add(g) : ownsStorage.delete(g) ? g : g.clone();
-      if (!node) continue;
-      if (!node.vjp) {
-        throw new Error(
-          `backward(): the graph through '${node.name}' was already freed by an earlier backward(); ` +
-            `pass {retainGraph: true} to the first backward() to go through it twice`,
-        );
+      if (!node || t.retainsGrad) {
+        t.grad = t.grad ? t.grad.add(g) : ownsStorage.delete(g) ? g : g.clone();
+        refs.pinned.add(t.grad.storage);
       }
-      node.checkVersions(t);
-      const inputGrads = node.vjp(g);
-      node.inputs.forEach((x, k) => {
-        const gx = inputGrads[k];
-        if (!gx || !x.requiresGrad) return;
-        if (!sameShape(gx.shape, x.shape)) {
+      if (node) {
+        if (!node.vjp) {
           throw new Error(
-            `backward(): '${node.name}' returned a gradient of shape ${fmt(gx.shape)} for its input ${k} ` +
-              `of shape ${fmt(x.shape)}; a vector-Jacobian product must match its input's shape`,
+            `backward(): the graph through '${node.name}' was already freed by an earlier backward(); ` +
+              `pass {retainGraph: true} to the first backward() to go through it twice`,
           );
         }
-        const acc = grads.get(x);
-        grads.set(x, acc ? fresh(acc.add(gx)) : gx);
-      });
-      if (!retainGraph) node.vjp = null;
+        node.checkVersions(t);
+        const inputGrads = node.vjp(g);
+        if (node.opaque) for (const gx of inputGrads) if (gx) refs.pinned.add(gx.storage);
+        node.inputs.forEach((x, k) => {
+          const gx = inputGrads[k];
+          if (!gx || !x.requiresGrad) return;
+          if (!sameShape(gx.shape, x.shape)) {
+            throw new Error(
+              `backward(): '${node.name}' returned a gradient of shape ${fmt(gx.shape)} for its input ${k} ` +
+                `of shape ${fmt(x.shape)}; a vector-Jacobian product must match its input's shape`,
+            );
+          }
+          const acc = grads.get(x);
+          const sum = acc ? fresh(acc.add(gx)) : gx;
+          refs.hold(sum);
+          grads.set(x, sum);
+          if (acc) {
+            refs.hold(gx); // gx may share storage with acc or other pending gradients: count before dropping
+            refs.drop(acc);
+            refs.drop(gx);
+          }
+        });
+        if (!retainGraph) node.release();
+      }
+      // a gradient a user's op or hook has seen may have been kept by it
+      if (node?.opaque) refs.pinned.add(consumed.storage);
+      refs.drop(consumed);
     }
   } finally {
+    unwatch();
     gradEnabled = prev;
   }
 }

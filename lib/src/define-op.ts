@@ -64,7 +64,7 @@ export function defineOp<A extends unknown[]>(def: OpDefinition<A>): (...args: A
     if (!(result instanceof Tensor)) throw new Error(`${name}: forward must return a Tensor, it returned ${typeof result}`);
     // a tensor object of its own for the graph node, even when forward returned an argument or a view of one
     const out = result.detach();
-    return record(out, name, inputs, (g) => {
+    const y = record(out, name, inputs, (g) => {
       const r = def.backward(ctx, g);
       const grads = Array.isArray(r) ? r : [r];
       if (grads.length !== args.length && !(grads.length === 1 && inputs.length === 1)) {
@@ -78,5 +78,8 @@ export function defineOp<A extends unknown[]>(def: OpDefinition<A>): (...args: A
         return gk ?? null;
       });
     }, false);
+    // user code sees the gradients: it may keep them, so the engine never reuses their storage
+    if (y.gradFn) y.gradFn.opaque = true;
+    return y;
   };
 }

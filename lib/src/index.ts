@@ -8,6 +8,7 @@ export { defineOp, OpContext } from "./define-op";
 export type { OpDefinition } from "./define-op";
 export { manualSeed, Generator } from "./random";
 export { backend, setBackend } from "./backend";
+export { storageStats, emptyCache } from "./storage";
 import * as FNamespace from "./functional";
 /**
  * Functions of tensors, like torch.nn.functional: activations, softmax, normalisation,

@@ -14,6 +14,7 @@ import { formatTensor } from "./format";
 import { tensorBundle } from "./display/tensor";
 import { defaultGenerator } from "./random";
 import { bumpVersion, versionOf } from "./version";
+import { allocate } from "./storage";
 
 export type { DType } from "./backend/types";
 export type TensorLike = Tensor | number;
@@ -21,26 +22,7 @@ export type Hook = (grad: Tensor) => Tensor | void;
 /** One entry of index(): a number selects (and drops the dim), [start, end?, step?] slices, null keeps all. */
 export type IndexSpec = number | null | readonly [number | null, (number | null)?, number?];
 
-export function allocate(dtype: DType, n: number): TypedArray {
-  return dtype === "int32" ? new Int32Array(n) : new Float32Array(n);
-}
-
-/** From this many floats (64 KB) on, Node gives a Buffer an ArrayBuffer of its own. */
-const UNZEROED_MIN = 1 << 14;
-
-/**
- * A Float32Array of n elements for a kernel that overwrites every one of them. Under Node
- * its memory is not zeroed first: for the large outputs of a training step, zeroing costs
- * about as much as the elementwise kernel that then fills the array. Elsewhere (or small),
- * a plain new Float32Array.
- */
-export function uninitialized(n: number): Float32Array {
-  if (n >= UNZEROED_MIN && typeof Buffer !== "undefined") {
-    const b = Buffer.allocUnsafeSlow(n * 4);
-    return new Float32Array(b.buffer, b.byteOffset, n);
-  }
-  return new Float32Array(n);
-}
+export { allocate, uninitialized } from "./storage";
 
 /**
  * An n-dimensional array of float32 or int32 values that records the ops applied to it, so

@@ -4,7 +4,8 @@ import { fresh, record } from "../autograd";
 import { kernels } from "../backend";
 import { fmt, normDim, numel } from "../shape";
 import { defaultGenerator } from "../random";
-import { Tensor, uninitialized } from "../tensor";
+import { Tensor, allocate, uninitialized } from "../tensor";
+import { recycle } from "../storage";
 import { requireFloat } from "./elementwise";
 import { indexTensor } from "./shape";
 import { matOp, scratch, sumOver } from "./flat";
@@ -147,7 +148,7 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
     if (weight) grads.push(fresh(new Tensor(sumOver("rows", matOp("mul", rows, cols, gv, xhatData, "full", prod), rows, cols), weight.shape)));
     if (bias) grads.push(fresh(new Tensor(sumOver("rows", gv, rows, cols), bias.shape)));
     return grads;
-  });
+  }, true, out === xhatData ? null : [xhatData]);
 }
 
 const SCALAR = (v: number) => new Float32Array([v]);
@@ -225,7 +226,7 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
     gemm(T, hs, T, ds, inP, T, true, qv, inQkv, C3, false, dqkv, shift(at, C), C3); // dk = dS^T q
     gemm(T, hs, T, p, inP, T, true, gv, inY, C, false, dqkv, shift(at, 2 * C), C3); // dv = P^T dy
     return [new Tensor(dqkv, qkv.shape)];
-  });
+  }, true, [p]);
 }
 
 /** Targets as int32 class indices, flattened to line up with rows of the logits. */
@@ -321,7 +322,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
     const gx = matOp("mul", rows, classes, probs, scales, "row", uninitialized(lsm.length));
     for (let r = 0; r < rows; r++) if (tv[r] !== ignore) gx[r * classes + tv[r]] -= scales[r];
     return [new Tensor(gx, logits.shape)];
-  }, false);
+  }, false, [lsm]);
 }
 
 /**
@@ -373,13 +374,14 @@ export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
   return record(new Tensor(out, [...idx.shape, D]), "embedding", [weight], (g) => {
     // The lookup is onehot(idx) @ W, so dW = onehot(idx)^T @ g: rows picked twice get both
     // gradients. One GEMM does it while the one-hot matrix is small; else a scatter-add loop.
-    const gw = new Float32Array(V * D);
+    const gw = allocate("float32", V * D) as Float32Array;
     const gv = g.values() as Float32Array;
     const N = iv.length;
     if (N * V <= 1 << 22) {
-      const onehot = new Float32Array(N * V);
+      const onehot = allocate("float32", N * V) as Float32Array;
       for (let i = 0; i < N; i++) onehot[i * V + iv[i]] = 1;
       gemm1(V, D, N, onehot, 0, V, true, gv, 0, D, false, gw, 0);
+      recycle(onehot);
     } else {
       for (let i = 0; i < N; i++) {
         const o = iv[i] * D;

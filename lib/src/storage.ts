@@ -1,0 +1,101 @@
+// Where tensors' storage comes from. A training step makes the same arrays step after
+// step; fresh typed arrays count as V8 external memory, and tens of MB of it a step make
+// V8 run a full mark-compact every step or two, which in a notebook kernel also walks the
+// TypeScript compiler's heap. So the autograd engine hands back the arrays it made and
+// then provably dropped (gradients it consumed, buffers only a released backward read),
+// and the next request of the same length takes one of them instead of a new array.
+import type { DType, TypedArray } from "./backend/types";
+
+/** From this many floats (64 KB) on, Node gives a Buffer an ArrayBuffer of its own. */
+const UNZEROED_MIN = 1 << 14;
+/** Smaller arrays are cheap for V8 (they live on its heap) and are not pooled. */
+const POOL_MIN = 1 << 10;
+/** The pool keeps at most this many bytes; what does not fit is left to the garbage collector. */
+const POOL_MAX_BYTES = 256 * 2 ** 20;
+
+const free = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+
+/** Arrays made while the engine watches (during backward); only these may come back. */
+let watched: Set<Float32Array> | null = null;
+
+const stats = { allocatedBytes: 0, allocations: 0, reusedBytes: 0, reuses: 0 };
+
+function fresh32(n: number, zeroed: boolean): Float32Array {
+  stats.allocations++;
+  stats.allocatedBytes += n * 4;
+  if (!zeroed && n >= UNZEROED_MIN && typeof Buffer !== "undefined") {
+    // Under Node, not zeroed first: for the large outputs of a training step zeroing costs
+    // about as much as the elementwise kernel that then fills the array
+    const b = Buffer.allocUnsafeSlow(n * 4);
+    return new Float32Array(b.buffer, b.byteOffset, n);
+  }
+  return new Float32Array(n);
+}
+
+/** A Float32Array of n elements: from the pool when one of that length is free, else new. */
+export function takeFloat32(n: number, zeroed: boolean): Float32Array {
+  const list = n >= POOL_MIN ? free.get(n) : undefined;
+  let a = list?.pop();
+  if (a) {
+    pooledBytes -= n * 4;
+    stats.reuses++;
+    stats.reusedBytes += n * 4;
+    if (zeroed) a.fill(0);
+  } else {
+    a = fresh32(n, zeroed);
+  }
+  watched?.add(a);
+  return a;
+}
+
+export function allocate(dtype: DType, n: number): TypedArray {
+  return dtype === "int32" ? new Int32Array(n) : takeFloat32(n, true);
+}
+
+/** A Float32Array of n elements for a kernel that overwrites every one of them. */
+export function uninitialized(n: number): Float32Array {
+  return takeFloat32(n, false);
+}
+
+/**
+ * Watch the arrays made from now on (the engine does, for one backward pass) and return
+ * the set; stop with unwatch(). Only watched arrays are accepted by recycle().
+ * @internal
+ */
+export function watch(): Set<Float32Array> {
+  return (watched = new Set());
+}
+
+/** @internal */
+export function unwatch(): void {
+  watched = null;
+}
+
+/**
+ * Give back an array nothing references any more. The caller must be sure: the next
+ * takeFloat32 of its length hands it out again and overwrites it.
+ * @internal
+ */
+export function recycle(a: Float32Array): void {
+  const n = a.length;
+  if (n < POOL_MIN || a.byteOffset % 4 !== 0 || pooledBytes + n * 4 > POOL_MAX_BYTES) return;
+  let list = free.get(n);
+  if (!list) free.set(n, (list = []));
+  list.push(a);
+  pooledBytes += n * 4;
+}
+
+/** Drop every pooled array (they go to the garbage collector). */
+export function emptyCache(): void {
+  free.clear();
+  pooledBytes = 0;
+}
+
+/**
+ * Counters since the process started: float32 storage made new (allocations, bytes),
+ * storage handed out again from the pool (reuses, bytes), and what the pool holds now.
+ */
+export function storageStats(): { allocatedBytes: number; allocations: number; reusedBytes: number; reuses: number; pooledBytes: number } {
+  return { ...stats, pooledBytes };
+}
