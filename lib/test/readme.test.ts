@@ -1,5 +1,5 @@
 // The README's example must run as written and print what its comments say.
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { expect, test } from "vitest";
@@ -31,4 +31,16 @@ test("lib/README's defineOp example runs with the package's names in scope, as i
   const want = Array.from(x.data, (v) => 3 * v * v);
   Array.from(x.grad!.data).forEach((g, i) => expect(g).toBeCloseTo(want[i], 4));
   expect(cube(x).gradFn!.name).toBe("cube");
+});
+
+test("lib/README's file table names every source file", () => {
+  const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+  const table = /## Where things are([\s\S]*?)\n## /.exec(readme)?.[1] ?? "";
+  const listed = new Set([...table.matchAll(/`(src\/[\w./-]+\.ts)`/g)].map((m) => m[1]));
+  const walk = (dir: string): string[] =>
+    readdirSync(join(__dirname, "..", dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(`${dir}/${e.name}`) : e.name.endsWith(".ts") ? [`${dir}/${e.name}`] : []);
+  const files = walk("src");
+  expect(files.filter((f) => !listed.has(f))).toEqual([]);
+  expect([...listed].filter((f) => !files.includes(f))).toEqual([]);
 });
