@@ -90,7 +90,7 @@ export class Outputs {
 
   /** Queues an update of a display; only the newest state per id is kept. */
   update(displayId: string, content: Record<string, unknown>, parent: Partial<Header> | undefined): void {
-    this.pending.delete(displayId);
+    // a newer state takes the place in line of the one it replaces (Map.set keeps the order)
     this.pending.set(displayId, { content, parent });
     this.flushUpdates(false);
   }
@@ -111,8 +111,9 @@ export class Outputs {
         const left = this.budget(now);
         const size = JSON.stringify(p.content).length;
         if (left.messages < 1 || (left.bytes < size && this.sent.length > 0)) {
+          // the oldest waiting update goes first: smaller ones behind it must not starve it
           wait = Math.min(wait, 50);
-          continue;
+          break;
         }
       }
       this.pending.delete(id);

@@ -134,6 +134,29 @@ def test_display_and_update_are_throttled_and_last_is_delivered(k):
     assert len(updates) <= elapsed / 0.05 + 3
 
 
+def test_a_large_update_is_not_starved_by_small_ones(k):
+    # A big display (a gradient-flow picture) updated once while a small one (a loss curve)
+    # updates all the time: the big update must go out while the loop runs, not at its end.
+    reply, msgs = k.run(
+        'const big = display("big", { displayId: true });\n'
+        'const small = display("s", { displayId: true });\n'
+        'for (let i = 0; i < 150; i++) {\n'
+        '  if (i === 20) updateDisplay(big, "B".repeat(300_000));\n'
+        '  updateDisplay(small, "x".repeat(40_000) + i);\n'
+        '  await new Promise((r) => setTimeout(r, 10));\n'
+        '}\n'
+        'updateDisplay(small, "done");'
+    )
+    assert reply["content"]["status"] == "ok"
+    shown = of_type(msgs, "display_data")
+    big_id = shown[0]["content"]["transient"]["display_id"]
+    updates = of_type(msgs, "update_display_data")
+    order = [u["content"]["transient"]["display_id"] == big_id for u in updates]
+    assert True in order, "the large update never arrived"
+    # it arrived before the small display's last few updates, i.e. during the loop
+    assert order.index(True) < len(order) - 3, f"the large update waited for the loop to end: {order}"
+
+
 def test_progress_updates_in_place(k):
     reply, msgs = k.run("let total = 0;\nfor (const i of progress(50)) { total += i; }\ntotal")
     assert of_type(msgs, "execute_result")[0]["content"]["data"]["text/plain"] == "1225"
