@@ -159,6 +159,8 @@ export class MonitorControls {
     this.paused = state.paused;
     this.stopRequested = state.stopRequested;
     this.lr = state.lr;
+    // what the kernel last said, apart from the state shown at once on a click
+    this.node.dataset.kernelState = state.stopRequested ? "stopping" : state.paused ? "paused" : "running";
     if (state.lr !== null && document.activeElement !== this.lrInput) this.lrInput.value = fmtNumber(state.lr);
     this.refresh();
   }

@@ -50,9 +50,13 @@ it("draws the curve live and steers the loop from its controls", async () => {
   await expect.poll(() => cell.locator(".cl-monitor-state").innerText(), { timeout: 30_000 }).toMatch(/running/i);
 
   // pause holds the loop
+  const controls = cell.locator(".cl-controls");
   await cell.locator("button[data-action=pause]").click();
   await expect.poll(() => cell.locator(".cl-monitor-state").innerText()).toMatch(/paused/i);
-  await page.waitForTimeout(600);
+  // the kernel's own answer: the loop has seen the command
+  await expect.poll(() => controls.getAttribute("data-kernel-state"), { timeout: 30_000 }).toBe("paused");
+  // what the loop logged before it paused may still be on its way (updates are throttled)
+  await page.waitForTimeout(1500);
   const held = await points(cell);
   await page.waitForTimeout(1500);
   expect(await points(cell)).toBeLessThanOrEqual(held + 2);
