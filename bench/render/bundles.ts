@@ -13,6 +13,7 @@ const { tensorStats } = require(path.join(root, "lib", "dist", "display", "tenso
 export const TENSOR_MIME = "application/vnd.chainlab.tensor+json";
 export const CURVES_MIME = "application/vnd.chainlab.curves+json";
 const display = Symbol.for("Jupyter.display");
+export { everyKindOutputs } from "../../test/browser/every-kind";
 
 export type Bundle = Record<string, unknown>;
 
@@ -92,36 +93,6 @@ export function rawCurves(run: RunShape): Bundle[] {
 }
 
 /** One output of every kind, as saved in a notebook (test/browser/saved.test.ts makes the same). */
-export function everyKindOutputs(): { cells: string[]; outputs: unknown[][] } {
-  const output = (obj: unknown) => {
-    const data = typeof (obj as Record<symbol, unknown>)[display] === "function"
-      ? (obj as { [display](): Bundle })[display]()
-      : obj;
-    return [{ output_type: "display_data", data, metadata: {} }];
-  };
-  cl.manualSeed(0);
-  const x = cl.randn([40, 30], { requiresGrad: true });
-  const y = x.tanh().sum();
-  const graph = cl.computationGraph(y);
-  y.backward();
-  const model = new cl.nn.Sequential(new cl.nn.Linear(4, 8), new cl.nn.ReLU(), new cl.nn.Linear(8, 2));
-  const monitor = new cl.Monitor({ title: "saved run", model, show: false });
-  const opt = new cl.optim.SGD(model.parameters(), { lr: 0.1 });
-  const X = cl.randn([16, 4]);
-  for (let i = 0; i < 30; i++) {
-    const l = model.forward(X).pow(2).mean();
-    opt.zeroGrad();
-    l.backward();
-    opt.step();
-    monitor.log({ train: l });
-  }
-  monitor.close();
-  return {
-    cells: ["x", "graph", "monitor", "gradflow", "model"],
-    outputs: [output(x), output(graph), output(monitor.curvesBundle()), output(monitor.gradflowBundle()), output(model)],
-  };
-}
-
 /** Base64 characters of a bundle's Arrow payload. */
 export function payloadChars(b: Bundle): number {
   return typeof b.data === "string" ? b.data.length : 0;

@@ -5,6 +5,7 @@ import { css, NAN_RGB, NEG_INF_RGB, POS_INF_RGB, scaleFor, type Scale } from "./
 import { fmtNumber } from "./format";
 import type { Gradflow } from "./gradflow-data";
 import { el } from "./renderer";
+import { context2d } from "./canvas";
 
 /** Wider runs are binned so the canvas stays within browsers' size limits. */
 const MAX_COLUMNS = 4096;
@@ -72,12 +73,7 @@ export class HeatStrip {
   private paint(): void {
     const g = this.data;
     if (!g || this.columns === 0 || g.layers.length === 0) return;
-    let ctx: CanvasRenderingContext2D | null = null;
-    try {
-      ctx = this.canvas.getContext("2d");
-    } catch {
-      ctx = null;
-    }
+    const ctx = context2d(this.canvas);
     if (!ctx) return;
     const L = g.layers.length, S = g.steps.length, W = this.columns;
     const img = ctx.createImageData(W, L);

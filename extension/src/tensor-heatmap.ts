@@ -8,6 +8,7 @@ import type { TensorPayload, TensorStatsView } from "./tensor-bundle";
 import { cellOffset, sliceGrid, type SliceGrid } from "./tensor-grid";
 import { paintCells, palette } from "./tensor-paint";
 import { valueTable } from "./tensor-table";
+import { context2d } from "./canvas";
 
 /** A 1-D strip is drawn at least this tall, so that a vector reads as a band. */
 const STRIP_HEIGHT = 14;
@@ -105,12 +106,7 @@ export class HeatmapPanel {
 
   private paint(g: SliceGrid): void {
     if (g.rows * g.cols === 0) return;
-    let ctx: CanvasRenderingContext2D | null = null;
-    try {
-      ctx = this.canvas.getContext("2d");
-    } catch {
-      ctx = null;
-    }
+    const ctx = context2d(this.canvas);
     if (!ctx) return;
     const img = ctx.createImageData(g.cols, g.rows);
     paintCells(new Uint32Array(img.data.buffer, img.data.byteOffset, g.rows * g.cols), this.payload.values, g, palette(this.scale));
