@@ -1,9 +1,10 @@
 // Where tensors' storage comes from. A training step makes the same arrays step after
 // step; fresh typed arrays count as V8 external memory, and tens of MB of it a step make
 // V8 run a full mark-compact every step or two, which in a notebook kernel also walks the
-// TypeScript compiler's heap. So the autograd engine hands back the arrays it made and
-// then provably dropped (gradients it consumed, buffers only a released backward read),
-// and the next request of the same length takes one of them instead of a new array.
+// TypeScript compiler's heap. So arrays come back to a pool when they are provably dead:
+// the autograd engine hands back what it made and dropped (gradients it consumed, buffers
+// only a released backward read), and the garbage collector reports arrays whose tensors
+// are all gone. The next request of the same length takes one instead of a new array.
 import type { DType, TypedArray } from "./backend/types";
 
 /** From this many floats (64 KB) on, Node gives a Buffer an ArrayBuffer of its own. */
@@ -16,10 +17,32 @@ const POOL_MAX_BYTES = 256 * 2 ** 20;
 const free = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
 
+/**
+ * Pooled-size arrays the allocator made: how many tensors view each now, and a generation
+ * that a reuse bumps, so that a tensor of an earlier use dying late changes nothing.
+ */
+interface Use { gen: number; views: number }
+const uses = new WeakMap<Float32Array, Use>();
+
+/**
+ * An array also goes back to the pool once every tensor viewing it has been collected (the
+ * garbage collector proves that; the callbacks run between tasks, e.g. at an await). Ops
+ * keep no raw array past its tensors: what a backward reads belongs to its node's inputs.
+ * Code that keeps `t.storage` itself must keep `t` (or a view of it) too.
+ */
+const registry = typeof FinalizationRegistry === "undefined" ? null
+  : new FinalizationRegistry<{ a: Float32Array; gen: number }>(({ a, gen }) => {
+    const u = uses.get(a);
+    if (u && u.gen === gen && --u.views === 0) {
+      stats.collected++;
+      recycle(a);
+    }
+  });
+
 /** Arrays made while the engine watches (during backward); only these may come back. */
 let watched: Set<Float32Array> | null = null;
 
-const stats = { allocatedBytes: 0, allocations: 0, reusedBytes: 0, reuses: 0 };
+const stats = { allocatedBytes: 0, allocations: 0, reusedBytes: 0, reuses: 0, collected: 0 };
 
 function fresh32(n: number, zeroed: boolean): Float32Array {
   stats.allocations++;
@@ -45,8 +68,21 @@ export function takeFloat32(n: number, zeroed: boolean): Float32Array {
   } else {
     a = fresh32(n, zeroed);
   }
+  if (n >= POOL_MIN) {
+    const u = uses.get(a);
+    if (u) u.views = 0;
+    else uses.set(a, { gen: 0, views: 0 });
+  }
   watched?.add(a);
   return a;
+}
+
+/** A tensor now views a (its constructor says so). @internal */
+export function adopt(tensor: object, a: ArrayLike<number>): void {
+  const u = uses.get(a as Float32Array);
+  if (!u || !registry) return;
+  u.views++;
+  registry.register(tensor, { a: a as Float32Array, gen: u.gen });
 }
 
 export function allocate(dtype: DType, n: number): TypedArray {
@@ -79,6 +115,8 @@ export function unwatch(): void {
  */
 export function recycle(a: Float32Array): void {
   const n = a.length;
+  const u = uses.get(a);
+  if (u) u.gen++; // tensors of this use that die later must not give it back a second time
   if (n < POOL_MIN || a.byteOffset % 4 !== 0 || pooledBytes + n * 4 > POOL_MAX_BYTES) return;
   let list = free.get(n);
   if (!list) free.set(n, (list = []));
@@ -94,8 +132,11 @@ export function emptyCache(): void {
 
 /**
  * Counters since the process started: float32 storage made new (allocations, bytes),
- * storage handed out again from the pool (reuses, bytes), and what the pool holds now.
+ * storage handed out again from the pool (reuses, bytes), arrays that came back because
+ * all their tensors were collected, and what the pool holds now.
  */
-export function storageStats(): { allocatedBytes: number; allocations: number; reusedBytes: number; reuses: number; pooledBytes: number } {
+export function storageStats(): {
+  allocatedBytes: number; allocations: number; reusedBytes: number; reuses: number; collected: number; pooledBytes: number;
+} {
   return { ...stats, pooledBytes };
 }

@@ -14,7 +14,7 @@ import { formatTensor } from "./format";
 import { tensorBundle } from "./display/tensor";
 import { defaultGenerator } from "./random";
 import { bumpVersion, versionOf } from "./version";
-import { allocate } from "./storage";
+import { adopt, allocate } from "./storage";
 
 export type { DType } from "./backend/types";
 export type TensorLike = Tensor | number;
@@ -48,6 +48,7 @@ export class Tensor {
 
   constructor(storage: TypedArray, shape: readonly number[], strides?: readonly number[], offset = 0) {
     this.storage = storage;
+    adopt(this, storage);
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
     this.offset = offset;

@@ -1,5 +1,7 @@
 // The storage pool hands arrays out again; these check that it never hands out one that a
 // tensor, a .grad, a hook or a user's op can still reach, and that it does reuse.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { beforeEach, expect, test } from "vitest";
 import { cl } from "./reference";
 import type { Tensor } from "../../src";
@@ -20,6 +22,36 @@ function net() {
 }
 
 const snap = (t: Tensor) => Array.from(t.data);
+
+function collector(): () => void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) return g;
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+test("arrays come back once their tensors are collected, never while a view of them lives", async () => {
+  const gc = collector();
+  cl.emptyCache(); // the pool holds only this test's arrays, so that they are soon handed out again
+  const { forward, w1, w2 } = net();
+  // only detached views are held: the tensors that made the arrays, and the graph, become garbage
+  const views = (() => {
+    const { h, z, loss } = forward();
+    loss.backward();
+    return [h.T.detach(), z.narrow(0, 3, 5).detach(), h.reshape(-1).detach()];
+  })();
+  const values = views.map(snap);
+  const before = cl.storageStats().collected;
+  for (let i = 0; i < 6; i++) {
+    w1.grad = w2.grad = null;
+    cl.noGrad(() => w1.copy_(w1.mul(0.9))); // so that a reused array would get other values
+    forward().loss.backward();
+    gc();
+    await new Promise((r) => setTimeout(r, 5)); // finalizers run between tasks
+  }
+  views.forEach((t, i) => expect(snap(t)).toEqual(values[i]));
+  expect(cl.storageStats().collected).toBeGreaterThan(before);
+});
 
 test("the pool reuses what backward consumed", () => {
   const { forward, w1, w2 } = net();
@@ -129,3 +161,4 @@ test("training a GPT gives the same losses as without reuse would: two identical
   expect(b).toEqual(a);
   expect(a[4]).toBeLessThan(a[0]);
 });
+
