@@ -2,6 +2,7 @@
 // batch 12, vocab 65, no dropout, no biases as in nanoGPT's train.py; AdamW lr 1e-3,
 // betas (0.9, 0.99), weight decay 0.1 on matrices only, gradient clipping at 1.0) and the
 // process's peak memory: `node bench/gpt.mjs --impl chainlab-blas`.
+import { PerformanceObserver, constants } from "node:perf_hooks";
 import { args, babyGpt, chainlab, emit, peakRssMB, timeIt } from "./common.mjs";
 
 const opts = args();
@@ -15,8 +16,26 @@ const baseline = process.memoryUsage().rss / 2 ** 20;
 cl.manualSeed(0);
 const { model, step } = babyGpt(cl);
 let loss = 0;
+for (let i = 0; i < 3; i++) step();
+// float32 storage made new per step, and the garbage collector's work, over the timed calls
+let calls = 0, majors = 0, gcMs = 0;
+const obs = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+  }
+});
+obs.observe({ entryTypes: ["gc"] });
+const s0 = cl.storageStats();
+const t0 = performance.now();
 const r = timeIt(() => {
   loss = step().item();
-}, { minMs: quick ? 1000 : 5000, warm: 3 });
+  calls++;
+}, { minMs: quick ? 1000 : 5000, warm: 1 });
+const wall = performance.now() - t0;
+const allocMBPerStep = (cl.storageStats().allocatedBytes - s0.allocatedBytes) / calls / 2 ** 20;
+await new Promise((res) => setTimeout(res, 20));
+obs.disconnect();
 const peak = peakRssMB();
-emit({ part: "gpt", impl, ms: r.ms, reps: r.reps, loss, peakRssMB: peak, peakAboveBaselineMB: peak - baseline, params: model.numParams() });
+emit({ part: "gpt", impl, ms: r.ms, reps: r.reps, loss, peakRssMB: peak, peakAboveBaselineMB: peak - baseline, params: model.numParams(),
+  allocMBPerStep, majorGcPer100: (100 * majors) / calls, gcShare: gcMs / wall });

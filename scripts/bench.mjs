@@ -1,6 +1,6 @@
 // `npm run bench`: chainlab's backends against peers measured in the same run, as ratios.
 //
-//   node scripts/bench.mjs [--parts matmul,mlp,gpt,render] [--impls a,b,...] [--rounds 2] [--quick]
+//   node scripts/bench.mjs [--parts matmul,mlp,gpt,kernel-step,render] [--impls a,b,...] [--rounds 2] [--quick]
 //
 // Every implementation runs in its own process, one at a time (a BLAS or worker pool left
 // spinning in a shared process would slow its neighbour). The whole list runs `rounds`
@@ -22,7 +22,7 @@ const opt = (name, dflt) => {
 };
 const quick = !!opt("quick", false);
 const rounds = Number(opt("rounds", quick ? 1 : 2));
-const parts = String(opt("parts", "matmul,mlp,gpt,render")).split(",");
+const parts = String(opt("parts", "matmul,mlp,gpt,kernel-step,render")).split(",");
 
 // Build the library (TypeScript, WebAssembly) if it has not been built yet
 if (!existsSync(join(root, "lib", "dist", "index.js")) || !existsSync(join(root, "lib", "wasm", "chainlab.wasm"))) {
@@ -54,6 +54,8 @@ const defaultImpls = {
   matmul: [...ours, ...peers, ...(torch ? ["torch"] : [])],
   mlp: [...ours, ...peers, ...(torch ? ["torch"] : [])],
   gpt: [...ours.filter((i) => i !== "chainlab-js" || quick === false), ...(torch ? ["torch"] : [])],
+  // the same GPT step in a plain node process and in the notebook kernel, watched by a Monitor
+  "kernel-step": ["plain", "kernel"],
 };
 const only = opt("impls", null);
 
@@ -64,7 +66,7 @@ if (load > 0.7) console.log(`note: the machine is busy (1-minute load ${load.toF
 
 function runOne(part, impl) {
   const [cmd, args] = impl === "torch"
-    ? [torch.python, [join(root, "bench", "torch_bench.py"), "--part", part, "--threads", String(os.cpus().length), ...(quick ? ["--quick"] : [])]]
+    ? [torch.python, [join(root, "bench", "torch_bench.py"), "--part", part, "--threads", [...new Set([1, os.cpus().length])].join(","), ...(quick ? ["--quick"] : [])]]
     : [process.execPath, [join(root, "bench", `${part}.mjs`), "--impl", impl, ...(quick ? ["--quick"] : [])]];
   const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 15 * 60 * 1000 });
   const results = (r.stdout || "").split("\n").filter((l) => l.startsWith("RESULT ")).map((l) => JSON.parse(l.slice(7)));
@@ -142,14 +144,33 @@ function stepTable(part, title) {
   const rows = impls.map((i) => {
     const r = get(part, i);
     return [i, fmt(r?.ms), ref ? ratio(ref.ms, r?.ms) : "-", fmt(r?.loss, 3),
-      ...(part === "gpt" ? [fmt(r?.peakRssMB, 0), fmt(r?.peakAboveBaselineMB, 0)] : [])];
+      ...(part === "gpt" ? [fmt(r?.peakRssMB, 0), fmt(r?.peakAboveBaselineMB, 0), fmt(r?.allocMBPerStep),
+        fmt(r?.majorGcPer100, 0), r?.gcShare === undefined ? "-" : `${(100 * r.gcShare).toFixed(1)}%`] : [])];
   });
   const refName = get(part, "torch") ? "torch" : "tfjs-wasm";
   table(title, ["impl", "ms/step", `speed vs ${refName}`, "loss",
-    ...(part === "gpt" ? ["peak RSS MB", "above baseline MB"] : [])], rows);
+    ...(part === "gpt" ? ["peak RSS MB", "above baseline MB", "MB new/step", "full GCs/100", "GC share"] : [])], rows);
 }
 stepTable("mlp", "MLP 512-256-65, batch 256, Adam: one training step (lower ms is better)");
 stepTable("gpt", "baby GPT (4x4x128, block 64, batch 12, AdamW, clip 1.0): one training step");
+for (const part of ["matmul", "mlp", "gpt"]) {
+  const t = [...best.values()].filter((r) => r.part === part && r.impl === "torch" && r.threads !== undefined);
+  if (t.length) {
+    const won = [...new Set(t.map((r) => r.threads))].join("/");
+    console.log(`torch ${part}: fastest with ${won} intra-op thread(s) (tried ${Object.keys(t[0].threadsTried ?? {}).join(", ")})`);
+  }
+}
+
+if (all.some((r) => r.part === "kernel-step")) {
+  const plain = get("kernel-step", "plain");
+  const rows = ["plain", "kernel"].map((i) => {
+    const r = get("kernel-step", i);
+    return [i === "plain" ? "plain node" : "chainlab kernel + Monitor", fmt(r?.ms), plain ? ratio(r?.ms, plain.ms) : "-",
+      fmt(r?.allocMBPerStep), fmt(r?.majorGcPer100, 0), r ? `${(100 * r.gcShare).toFixed(1)}%` : "-", fmt(r?.heapMB, 0)];
+  });
+  table("baby GPT step in the notebook kernel, watched (curves every step, gradient flow every 10): target <= 1.1x plain",
+    ["where", "ms/step", "vs plain", "MB new/step", "full GCs/100 steps", "GC share", "heap MB"], rows);
+}
 
 const outDir = join(root, "bench", "results");
 mkdirSync(outDir, { recursive: true });
