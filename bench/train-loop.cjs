@@ -1,7 +1,8 @@
 // The baby-GPT training loop that `bench/kernel-step.mjs` times both in a plain node
 // process and inside the chainlab kernel (required from a cell, with the kernel's chainlab
 // passed in). Watched, it runs as notebook 07 does: a Monitor drawing the loss every step
-// and the gradient flow every 10 steps, `await monitor.poll()` between steps.
+// and the gradient flow every 10 steps, `await monitor.poll()` between steps; unwatched it
+// yields between steps the same way, so that the two differ only by the kernel and Monitor.
 const { PerformanceObserver, constants } = require("node:perf_hooks");
 
 function babyGpt(cl) {
@@ -38,6 +39,8 @@ async function run(cl, { steps = 60, warm = 5, watch = false } = {}) {
     if (monitor) {
       monitor.log({ train: loss }, i);
       await monitor.poll();
+    } else {
+      await new Promise((r) => setImmediate(r)); // as poll() does: a loop that lets other work in
     }
     return loss.item();
   };
