@@ -60,6 +60,10 @@ export async function startLab(): Promise<Lab> {
   mkdirSync(path.join(settings, "@jupyterlab", "apputils-extension"), { recursive: true });
   writeFileSync(path.join(settings, "@jupyterlab", "apputils-extension", "notification.jupyterlab-settings"),
     JSON.stringify({ fetchNews: "false", checkForUpdates: false }));
+  // every cell in the DOM, so that tests can count what a whole notebook draws
+  mkdirSync(path.join(settings, "@jupyterlab", "notebook-extension"), { recursive: true });
+  writeFileSync(path.join(settings, "@jupyterlab", "notebook-extension", "tracker.jupyterlab-settings"),
+    JSON.stringify({ windowingMode: "none" }));
   const port = await freePort();
   const args = ["-m", "jupyterlab", "--no-browser", `--port=${port}`, "--ip=127.0.0.1",
     `--IdentityProvider.token=${TOKEN}`, `--ServerApp.root_dir=${dir}`, "--LabApp.expose_app_in_browser=True",
