@@ -18,11 +18,21 @@ const free = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
 
 /**
- * Pooled-size arrays the allocator made: how many tensors view each now, and a generation
- * that a reuse bumps, so that a tensor of an earlier use dying late changes nothing.
+ * Pooled-size arrays the allocator handed out: how many tensors view each now, and which
+ * hand-out this is, so that a tensor of an earlier use dying late changes nothing.
  */
 interface Use { gen: number; views: number }
 const uses = new WeakMap<Float32Array, Use>();
+let nextGen = 0;
+
+/**
+ * The registry keeps each registered array alive until its callback has run, and the
+ * callbacks wait for the loop to yield: a loop that never awaits would pile up dead steps.
+ * So at most this many bytes are registered at a time; past it an array is left to the
+ * garbage collector alone (no longer tracked, so that it never comes back).
+ */
+const HELD_MAX_BYTES = 256 * 2 ** 20;
+let heldBytes = 0;
 
 /**
  * An array also goes back to the pool once every tensor viewing it has been collected (the
@@ -32,6 +42,7 @@ const uses = new WeakMap<Float32Array, Use>();
  */
 const registry = typeof FinalizationRegistry === "undefined" ? null
   : new FinalizationRegistry<{ a: Float32Array; gen: number }>(({ a, gen }) => {
+    heldBytes -= a.length * 4;
     const u = uses.get(a);
     if (u && u.gen === gen && --u.views === 0) {
       stats.collected++;
@@ -68,11 +79,7 @@ export function takeFloat32(n: number, zeroed: boolean): Float32Array {
   } else {
     a = fresh32(n, zeroed);
   }
-  if (n >= POOL_MIN) {
-    const u = uses.get(a);
-    if (u) u.views = 0;
-    else uses.set(a, { gen: 0, views: 0 });
-  }
+  if (n >= POOL_MIN) uses.set(a, { gen: nextGen++, views: 0 });
   watched?.add(a);
   return a;
 }
@@ -81,6 +88,8 @@ export function takeFloat32(n: number, zeroed: boolean): Float32Array {
 export function adopt(tensor: object, a: ArrayLike<number>): void {
   const u = uses.get(a as Float32Array);
   if (!u || !registry) return;
+  if (heldBytes + a.length * 4 > HELD_MAX_BYTES) return void uses.delete(a as Float32Array);
+  heldBytes += a.length * 4;
   u.views++;
   registry.register(tensor, { a: a as Float32Array, gen: u.gen });
 }
@@ -115,8 +124,7 @@ export function unwatch(): void {
  */
 export function recycle(a: Float32Array): void {
   const n = a.length;
-  const u = uses.get(a);
-  if (u) u.gen++; // tensors of this use that die later must not give it back a second time
+  uses.delete(a); // tensors of this use that die later must not give it back a second time
   if (n < POOL_MIN || a.byteOffset % 4 !== 0 || pooledBytes + n * 4 > POOL_MAX_BYTES) return;
   let list = free.get(n);
   if (!list) free.set(n, (list = []));
