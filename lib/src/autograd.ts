@@ -115,7 +115,7 @@ export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp
 }
 
 /** The tensors reachable from root through gradFn, inputs before the tensors they make. */
-function topoOrder(root: Tensor): Tensor[] {
+export function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>([root]);
   const stack: [Tensor, number][] = [[root, 0]];

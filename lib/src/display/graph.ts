@@ -3,7 +3,7 @@
 // graph's vector-Jacobian products are still alive, a backward pass of our own runs over it
 // (leaving every .grad untouched) and records what the chain rule does at each step: the
 // gradient that reaches each node, and the contribution each edge carries to its input.
-import { noGrad } from "../autograd";
+import { noGrad, topoOrder } from "../autograd";
 import { isParameter } from "../nn/module";
 import { Tensor } from "../tensor";
 import { escapeXml } from "./escape";
@@ -83,28 +83,6 @@ function cappedPayload(t: Tensor): ReturnType<typeof payload> {
   const shown = corner(t, NODE_VALUES);
   if (shown === t) return payload(t);
   return { ...payload(shown), shape: [...t.shape], stats: tensorStats(t.values()), truncated: true };
-}
-
-/** The engine's order (autograd.ts): inputs before the tensors made from them. */
-function topoOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>([root]);
-  const stack: [Tensor, number][] = [[root, 0]];
-  while (stack.length) {
-    const top = stack[stack.length - 1];
-    const inputs = top[0].gradFn?.inputs ?? [];
-    if (top[1] < inputs.length) {
-      const next = inputs[top[1]++];
-      if (next.requiresGrad && !seen.has(next)) {
-        seen.add(next);
-        stack.push([next, 0]);
-      }
-    } else {
-      order.push(top[0]);
-      stack.pop();
-    }
-  }
-  return order;
 }
 
 interface Capture {
