@@ -36,7 +36,7 @@ const HEADLINES = {
   "05": [["sigmoid first/last grad", /sigmoid\s*: first\/last layer mean \|grad\| at step 0 = ([\d.e+-]+)/], ["accuracy sigmoid", /sigmoid\s*:.*training accuracy ([\d.]+)/], ["accuracy ReLU", /relu\s*:.*training accuracy ([\d.]+)/], ["accuracy residual", /residual:.*training accuracy ([\d.]+)/], ["plain net val loss final / lowest", /final val loss \/ lowest val loss = ([\d.]+)/]],
   "06": [["test accuracy", /test accuracy: ([\d.]+)/], ["macro F1", /macro F1: ([\d.]+)/], ["training time", /trained \d+ steps in ([\d.]+ s)/]],
   "07": [["val loss", /-> train [\d.]+, val ([\d.]+)/], ["train loss", /-> train ([\d.]+)/], ["time per step", /\(([\d.]+ ms) a step\)/], ["steps", /(\d+) steps in [\d.]+ s/]],
-  "08": [["accuracy full", /^full\s+\|(?:[^|]*\|){3}\s*([\d.]+)/m], ["accuracy LoRA", /^LoRA\s+\|(?:[^|]*\|){3}\s*([\d.]+)/m], ["accuracy head only", /^head only\s+\|(?:[^|]*\|){3}\s*([\d.]+)/m]],
+  "08": [["accuracy / F1 full", /^full\s+\|(?:[^|]*\|){3}\s*([\d.]+)(?:[^|]*\|){3}\s*([\d.]+)/m], ["from scratch", /^from scratch\s+\|(?:[^|]*\|){3}\s*([\d.]+)(?:[^|]*\|){3}\s*([\d.]+)/m], ["n-gram baseline", /^n-gram baseline\s+\|(?:[^|]*\|){3}\s*([\d.]+)(?:[^|]*\|){3}\s*([\d.]+)/m], ["LoRA", /^LoRA\s+\|(?:[^|]*\|){3}\s*([\d.]+)(?:[^|]*\|){3}\s*([\d.]+)/m]],
   "09": [["int8 size ratio", /MB \(([\d.]+x) smaller\)/], ["val loss float32 / int8", /validation loss: float32 ([\d.]+), int8 ([\d.]+)/], ["generation without / with a KV cache", /without a cache (\d+ ms), with the KV cache (\d+ ms)/]],
 };
 
