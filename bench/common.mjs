@@ -78,25 +78,7 @@ export function emit(result) {
 
 /**
  * nanoGPT's CPU "baby GPT" (4 layers, 4 heads, 128 wide, block 64, batch 12), AdamW with
- * decay on matrices only, clipping at 1.0: `step()` runs one training step, returns the loss tensor.
+ * decay on matrices only, clipping at 1.0: `step()` runs one training step, returns the loss
+ * tensor. Defined once, in train-loop.cjs, which a kernel cell can require too.
  */
-export function babyGpt(cl) {
-  const cfg = { vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false };
-  const model = new cl.nn.GPT(cfg);
-  const params = [...model.parameters()];
-  const opt = new cl.optim.AdamW([
-    { params: params.filter((p) => p.shape.length >= 2), weightDecay: 0.1 },
-    { params: params.filter((p) => p.shape.length < 2), weightDecay: 0 },
-  ], { lr: 1e-3, betas: [0.9, 0.99] });
-  const idx = cl.randint(0, cfg.vocabSize, [12, cfg.blockSize]);
-  const targets = cl.randint(0, cfg.vocabSize, [12, cfg.blockSize]);
-  const step = () => {
-    opt.zeroGrad();
-    const { loss } = model.forward(idx, targets);
-    loss.backward();
-    cl.optim.clipGradNorm(model, 1.0);
-    opt.step();
-    return loss;
-  };
-  return { model, step };
-}
+export const { babyGpt } = require(join(root, "bench", "train-loop.cjs"));
