@@ -1,12 +1,18 @@
 // F, like torch.nn.functional: the building blocks of layers and losses as plain functions.
 import { fmt } from "./shape";
 import type { Tensor } from "./tensor";
-import * as N from "./ops/nn";
-import { bceWithLogits, linear as linearOp, type Conv2dOptions } from "./ops/nn";
+import * as N from "./ops/softmax-layer-norm";
+import { conv2d as conv2dOp, maxPool2d as maxPool2dOp, type Conv2dOptions } from "./ops/conv-pool";
+import { linear as linearOp } from "./ops/linear";
+import { bceWithLogits } from "./ops/losses";
 import type { GeluOptions } from "./ops/elementwise";
 export type { GeluOptions } from "./ops/elementwise";
-export { layerNorm, crossEntropy, nllLoss, embedding, dropout } from "./ops/nn";
-export type { LossOptions, Conv2dOptions } from "./ops/nn";
+export { layerNorm } from "./ops/softmax-layer-norm";
+export { crossEntropy, nllLoss } from "./ops/losses";
+export type { LossOptions } from "./ops/losses";
+export { embedding } from "./ops/linear";
+export { dropout } from "./ops/dropout";
+export type { Conv2dOptions } from "./ops/conv-pool";
 export { batchNorm } from "./ops/batch-norm";
 export type { BatchNormOptions } from "./ops/batch-norm";
 
@@ -44,7 +50,7 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
  * @example F.conv2d(images, w, b, { padding: 1 }) // [N, O, H, W] with a 3x3 kernel
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  return N.conv2d(x, weight, bias, opts);
+  return conv2dOp(x, weight, bias, opts);
 }
 
 /**
@@ -53,7 +59,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
  * @example F.maxPool2d(x, 2) // [N, C, H/2, W/2]
  */
 export function maxPool2d(x: Tensor, kernelSize: number | [number, number], stride?: number | [number, number]): Tensor {
-  return N.maxPool2d(x, kernelSize, stride);
+  return maxPool2dOp(x, kernelSize, stride);
 }
 
 /**
@@ -107,7 +113,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduct
   return reduce(input.sub(target).abs(), opts.reduction ?? "mean");
 }
 
-/** Elementwise binary cross-entropy on logits (numerically stable, fused; see ops/nn). */
+/** Elementwise binary cross-entropy on logits (numerically stable, fused; see ops/losses). */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: { reduction?: Reduction; posWeight?: number } = {}): Tensor {
   return reduce(bceWithLogits(logits, target, opts.posWeight ?? 1), opts.reduction ?? "mean");
 }

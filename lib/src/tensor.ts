@@ -9,7 +9,7 @@ import * as E from "./ops/elementwise";
 import * as R from "./ops/reduce";
 import * as S from "./ops/shape";
 import * as M from "./ops/matmul";
-import * as N from "./ops/nn";
+import * as N from "./ops/softmax-layer-norm";
 import { formatTensor } from "./format";
 import { tensorBundle } from "./display/tensor";
 import { defaultGenerator } from "./random";

@@ -1,11 +1,11 @@
 // Causal self-attention as in GPT-2 and nanoGPT: one fused projection gives q, k and v;
 // heads are views of it, and all heads attend in one batched matmul. Written out below with
 // matmul, maskedFill and softmax; training without attention dropout (and evaluation) runs
-// the same computation as one fused op, causalAttention in ops/nn.ts, whose backward is
+// the same computation as one fused op, causalAttention in ops/attention.ts, whose backward is
 // written out by hand.
 import { record } from "../autograd";
 import * as F from "../functional";
-import { causalAttention } from "../ops/nn";
+import { causalAttention } from "../ops/attention";
 import { cat } from "../ops/shape";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";

@@ -3,6 +3,7 @@
 // JS loop runs about ten times slower than the native or SIMD kernel.
 import { kernels } from "../backend";
 import type { BinaryOp } from "../backend/types";
+import type { Tensor } from "../tensor";
 
 /** How b is read against a [rows, cols] matrix: whole, one value per row, per column, or one value. */
 export type Along = "full" | "row" | "col" | "scalar";
@@ -40,4 +41,18 @@ export function scratch(slot: number, n: number): Float32Array {
   let buf = pool[slot];
   if (!buf || buf.length < n) buf = pool[slot] = new Float32Array(Math.max(n, Math.ceil((buf?.length ?? 0) * 1.5)));
   return buf.length === n ? buf : buf.subarray(0, n);
+}
+
+/** A float tensor as a kernel reads it: its own storage and offset when contiguous, else a copy. */
+export function flat(t: Tensor): [Float32Array, number] {
+  return t.isContiguous() ? [t.storage as Float32Array, t.offset] : [t.values() as Float32Array, 0];
+}
+
+const ZERO = [0];
+
+/** c = op(a) @ op(b) for one product of row-major matrices (offsets into a, b and c). */
+export function gemm1(m: number, n: number, k: number, a: Float32Array, ao: number, lda: number, transA: boolean,
+  b: Float32Array, bo: number, ldb: number, transB: boolean, c: Float32Array, beta: 0 | 1): void {
+  if (m === 0 || n === 0 || k === 0) return; // with k = 0 the caller hands in a zeroed c (or one holding the bias)
+  kernels().gemm({ batch: 1, m, n, k, transA, transB, a, aOffsets: [ao], lda, b, bOffsets: [bo], ldb, c, cOffsets: ZERO, ldc: n, beta });
 }

@@ -1,7 +1,7 @@
 // The fused ops (linear, layerNorm with its affine part, causal attention): their values
 // against the composition of primitives they stand for, and their backward by gradcheck.
 import { beforeEach, describe, expect, test } from "vitest";
-import { causalAttention } from "../../src/ops/nn";
+import { causalAttention } from "../../src/ops/attention";
 import type { Tensor } from "../../src";
 import { cl, expectClose, leaf } from "./reference";
 

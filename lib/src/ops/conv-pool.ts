@@ -1,0 +1,108 @@
+// Convolution and max pooling on NCHW images. conv2d unfolds the image (im2col) and leaves
+// the product to matmul; maxPool2d remembers each window's winner for its backward.
+import { record } from "../autograd";
+import { fmt } from "../shape";
+import { Tensor } from "../tensor";
+import { requireFloat } from "./elementwise";
+
+function pair(v: number | [number, number]): [number, number] {
+  return typeof v === "number" ? [v, v] : v;
+}
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+}
+
+/** Unfold x [N, C, H, W] into columns [N, C*kh*kw, OH*OW] (im2col); fold is its adjoint. */
+function im2col(xv: Float32Array | Int32Array, N: number, C: number, H: number, W: number, kh: number, kw: number,
+  sh: number, sw: number, ph: number, pw: number, OH: number, OW: number, fold: Float32Array | null, cols: Float32Array): void {
+  const L = OH * OW;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          const row = ((n * C + c) * kh + i) * kw + j;
+          for (let oy = 0; oy < OH; oy++) {
+            const y = oy * sh - ph + i;
+            if (y < 0 || y >= H) continue;
+            for (let ox = 0; ox < OW; ox++) {
+              const xx = ox * sw - pw + j;
+              if (xx < 0 || xx >= W) continue;
+              const src = ((n * C + c) * H + y) * W + xx;
+              const dst = row * L + oy * OW + ox;
+              if (fold) fold[src] += cols[dst];
+              else cols[dst] = xv[src];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  requireFloat("conv2d", x, weight);
+  if (x.ndim !== 4) throw new Error(`conv2d(): input must be 4-D [N, C, H, W], got ${fmt(x.shape)}`);
+  if (weight.ndim !== 4) throw new Error(`conv2d(): weight must be 4-D [outC, inC, kH, kW], got ${fmt(weight.shape)}`);
+  const [N, C, H, W] = x.shape;
+  const [O, Cw, kh, kw] = weight.shape;
+  if (C !== Cw) throw new Error(`conv2d(): input has ${C} channels (shape ${fmt(x.shape)}) but weight expects ${Cw} (shape ${fmt(weight.shape)})`);
+  const [sh, sw] = pair(opts.stride ?? 1);
+  const [ph, pw] = pair(opts.padding ?? 0);
+  const OH = Math.floor((H + 2 * ph - kh) / sh) + 1;
+  const OW = Math.floor((W + 2 * pw - kw) / sw) + 1;
+  if (OH <= 0 || OW <= 0) {
+    throw new Error(`conv2d(): kernel ${kh}x${kw} is larger than the padded input ${H + 2 * ph}x${W + 2 * pw}`);
+  }
+  const K = C * kh * kw, L = OH * OW;
+  const colsData = new Float32Array(N * K * L);
+  im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, null, colsData);
+  // cols as a leaf of this op: the weight gradient comes from matmul's backward through it
+  const cols = new Tensor(colsData, [N, K, L]);
+  const colsWithGrad = record(cols, "im2col", [x], (g) => {
+    const gx = new Float32Array(x.numel());
+    im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, gx, g.values() as Float32Array);
+    return [new Tensor(gx, x.shape)];
+  });
+  let y = weight.reshape([O, K]).matmul(colsWithGrad); // [N, O, L]
+  if (bias) y = y.add(bias.reshape([O, 1]));
+  return y.reshape([N, O, OH, OW]);
+}
+
+export function maxPool2d(x: Tensor, kernelSize: number | [number, number], stride?: number | [number, number]): Tensor {
+  requireFloat("maxPool2d", x);
+  if (x.ndim !== 4) throw new Error(`maxPool2d(): input must be 4-D [N, C, H, W], got ${fmt(x.shape)}`);
+  const [N, C, H, W] = x.shape;
+  const [kh, kw] = pair(kernelSize);
+  const [sh, sw] = pair(stride ?? kernelSize);
+  const OH = Math.floor((H - kh) / sh) + 1;
+  const OW = Math.floor((W - kw) / sw) + 1;
+  if (OH <= 0 || OW <= 0) throw new Error(`maxPool2d(): kernel ${kh}x${kw} is larger than the input ${H}x${W}`);
+  const xv = x.values();
+  const out = new Float32Array(N * C * OH * OW);
+  const arg = new Int32Array(out.length);
+  let k = 0;
+  for (let nc = 0; nc < N * C; nc++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++, k++) {
+        let best = -Infinity, at = nc * H * W + oy * sh * W + ox * sw;
+        for (let i = 0; i < kh; i++) {
+          for (let j = 0; j < kw; j++) {
+            const p = nc * H * W + (oy * sh + i) * W + ox * sw + j;
+            if (xv[p] > best || xv[p] !== xv[p]) { best = xv[p]; at = p; }
+          }
+        }
+        out[k] = best;
+        arg[k] = at;
+      }
+    }
+  }
+  return record(new Tensor(out, [N, C, OH, OW]), "maxPool2d", [x], (g) => {
+    // each window's gradient goes to the element that won it
+    const gx = new Float32Array(x.numel());
+    const gv = g.values();
+    for (let i = 0; i < arg.length; i++) gx[arg[i]] += gv[i];
+    return [new Tensor(gx, x.shape)];
+  }, false);
+}

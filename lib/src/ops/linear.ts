@@ -1,0 +1,88 @@
+// The linear layer and the embedding lookup, each one GEMM forward and backward.
+import { fresh, record } from "../autograd";
+import { kernels } from "../backend";
+import { fmt, numel } from "../shape";
+import { Tensor, allocate, uninitialized } from "../tensor";
+import { recycle } from "../storage";
+import { requireFloat } from "./elementwise";
+import { indexTensor } from "./shape";
+import { flat, gemm1 } from "./flat";
+
+/**
+ * y = x W^T + b, W [out, in], over the last dim of x (its leading dims folded into rows).
+ * Fused so that the forward is one GEMM that reads W transposed through a flag, with the
+ * bias written into the output first and the GEMM adding onto it; and so that the backward
+ * needs no transposed copies: dx = g W, dW = g^T x, db = the column sums of g.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  requireFloat("linear", x, weight);
+  const [outF, inF] = weight.shape;
+  const rows = numel(x.shape.slice(0, -1));
+  const [xv, xo] = flat(x);
+  const [wv, wo] = flat(weight);
+  // every element is written: by the bias below, or by the GEMM when there is a product to sum
+  const out = bias || inF > 0 ? uninitialized(rows * outF) : new Float32Array(rows * outF);
+  if (bias) {
+    const bv = bias.values() as Float32Array;
+    for (let r = 0; r < rows; r++) out.set(bv, r * outF);
+  }
+  gemm1(rows, outF, inF, xv, xo, inF, false, wv, wo, inF, true, out, bias ? 1 : 0);
+  const y = new Tensor(out, [...x.shape.slice(0, -1), outF]);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(y, "linear", inputs, (g) => {
+    const gv = g.values() as Float32Array;
+    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
+    if (x.requiresGrad) {
+      const d = outF > 0 ? uninitialized(rows * inF) : new Float32Array(rows * inF);
+      gemm1(rows, inF, outF, gv, 0, outF, false, wv, wo, inF, false, d, 0);
+      gx = fresh(new Tensor(d, x.shape));
+    }
+    if (weight.requiresGrad) {
+      const d = rows > 0 ? uninitialized(outF * inF) : new Float32Array(outF * inF);
+      gemm1(outF, inF, rows, gv, 0, outF, true, xv, xo, inF, false, d, 0);
+      gw = fresh(new Tensor(d, weight.shape));
+    }
+    if (bias?.requiresGrad) {
+      const d = new Float32Array(outF);
+      if (rows > 0) kernels().reduce("sum", gv, 1, rows, outF, d);
+      gb = fresh(new Tensor(d, bias.shape));
+    }
+    return [gx, gw, gb];
+  });
+}
+
+
+/** Rows of weight [V, D] picked by int32 indices of any shape; the backward scatter-adds. */
+export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
+  const idx = indexTensor("embedding", idxLike);
+  if (weight.ndim !== 2) throw new Error(`embedding(): weight must be 2-D [vocab, dim], got ${fmt(weight.shape)}`);
+  const [V, D] = weight.shape;
+  const iv = idx.values();
+  for (let i = 0; i < iv.length; i++) {
+    if (iv[i] < 0 || iv[i] >= V) {
+      throw new Error(`embedding(): index ${iv[i]} at position ${i} is out of range for an embedding of ${V} rows (valid: 0..${V - 1})`);
+    }
+  }
+  const wv = weight.values();
+  const out = uninitialized(iv.length * D); // every row is set below
+  for (let i = 0; i < iv.length; i++) out.set(wv.subarray(iv[i] * D, iv[i] * D + D), i * D);
+  return record(new Tensor(out, [...idx.shape, D]), "embedding", [weight], (g) => {
+    // The lookup is onehot(idx) @ W, so dW = onehot(idx)^T @ g: rows picked twice get both
+    // gradients. One GEMM does it while the one-hot matrix is small; else a scatter-add loop.
+    const gw = allocate("float32", V * D) as Float32Array;
+    const gv = g.values() as Float32Array;
+    const N = iv.length;
+    if (N * V <= 1 << 22) {
+      const onehot = allocate("float32", N * V) as Float32Array;
+      for (let i = 0; i < N; i++) onehot[i * V + iv[i]] = 1;
+      gemm1(V, D, N, onehot, 0, V, true, gv, 0, D, false, gw, 0);
+      recycle(onehot);
+    } else {
+      for (let i = 0; i < N; i++) {
+        const o = iv[i] * D;
+        for (let k = 0; k < D; k++) gw[o + k] += gv[i * D + k];
+      }
+    }
+    return [fresh(new Tensor(gw, weight.shape))];
+  }, false);
+}

@@ -1,0 +1,92 @@
+// Softmax and layer norm, fused: each has a closed-form backward that is cheaper and more
+// stable than the chain of primitives it stands for.
+import { record, fresh } from "../autograd";
+import { kernels } from "../backend";
+import { fmt, normDim, numel } from "../shape";
+import { Tensor, uninitialized } from "../tensor";
+import { requireFloat } from "./elementwise";
+import { matOp, scratch, sumOver } from "./flat";
+
+/** Run a last-dim kernel on any dim by moving that dim last and back. */
+function alongDim(x: Tensor, dim: number, op: string, f: (x: Tensor) => Tensor): Tensor {
+  const d = normDim(op, dim, x.shape);
+  if (d === x.ndim - 1 || x.ndim === 0) return f(x);
+  return f(x.transpose(d, -1)).transpose(d, -1);
+}
+
+function softmaxLast(x: Tensor, log: boolean): Tensor {
+  const name = log ? "logSoftmax" : "softmax";
+  const cols = x.ndim ? x.shape[x.ndim - 1] : 1;
+  const rows = cols ? x.numel() / cols : 0;
+  const out = uninitialized(x.numel());
+  kernels().softmax(x.values() as Float32Array, rows, cols, out, log);
+  const y = new Tensor(out, x.shape);
+  return record(y, name, [x], (g) => {
+    const gx = uninitialized(out.length);
+    kernels().softmaxBackward(out, g.values() as Float32Array, rows, cols, gx, log);
+    return [new Tensor(gx, x.shape)];
+  });
+}
+
+export function softmax(x: Tensor, dim = -1): Tensor {
+  requireFloat("softmax", x);
+  return alongDim(x, dim, "softmax", (t) => softmaxLast(t, false));
+}
+
+export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  requireFloat("logSoftmax", x);
+  return alongDim(x, dim, "logSoftmax", (t) => softmaxLast(t, true));
+}
+
+/** Normalise over the trailing dims of normalizedShape, then scale and shift. */
+export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  requireFloat("layerNorm", x);
+  const tail = x.shape.slice(x.ndim - normalizedShape.length);
+  if (normalizedShape.length > x.ndim || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new Error(`layerNorm(): normalizedShape ${fmt(normalizedShape)} does not match the end of input shape ${fmt(x.shape)}`);
+  }
+  const cols = numel(normalizedShape);
+  if ((weight && weight.numel() !== cols) || (bias && bias.numel() !== cols)) {
+    // an affine part that is not one value per normalised element broadcasts by the general rules
+    let y = layerNorm(x, normalizedShape, null, null, eps);
+    if (weight) y = y.mul(weight);
+    if (bias) y = y.add(bias);
+    return y;
+  }
+  if (weight) requireFloat("layerNorm", weight);
+  if (bias) requireFloat("layerNorm", bias);
+  const rows = cols ? x.numel() / cols : 0;
+  const xhatData = uninitialized(x.numel());
+  const mean = new Float32Array(rows);
+  const rstd = new Float32Array(rows);
+  kernels().layerNorm(x.values() as Float32Array, rows, cols, eps, xhatData, mean, rstd);
+  const wv = weight ? (weight.values() as Float32Array) : null;
+  const bv = bias ? (bias.values() as Float32Array) : null;
+  // y = xhat * weight + bias, per column; xhat itself is kept for the backward
+  let out = xhatData;
+  if (wv) out = matOp("mul", rows, cols, xhatData, wv, "col", uninitialized(xhatData.length));
+  if (bv) out = matOp("add", rows, cols, out, bv, "col", out === xhatData ? uninitialized(out.length) : out);
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(new Tensor(out, x.shape), "layerNorm", inputs, (g) => {
+    // With gh = g * weight, per row: dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat));
+    // dweight = the sum over rows of g * xhat, dbias = the sum over rows of g.
+    const gv = g.values() as Float32Array;
+    const n = gv.length;
+    const grads: Tensor[] = [];
+    const prod = scratch(0, n);
+    const gh = wv ? matOp("mul", rows, cols, gv, wv, "col", scratch(1, n)) : gv;
+    const mg = sumOver("cols", gh, rows, cols);
+    const mgx = sumOver("cols", matOp("mul", rows, cols, gh, xhatData, "full", prod), rows, cols);
+    for (let r = 0; r < rows; r++) {
+      mg[r] /= cols;
+      mgx[r] /= cols;
+    }
+    const t = matOp("mul", rows, cols, xhatData, mgx, "row", prod); // xhat * mean(gh * xhat)
+    matOp("sub", rows, cols, gh, t, "full", t);
+    matOp("sub", rows, cols, t, mg, "row", t);
+    grads.push(fresh(new Tensor(matOp("mul", rows, cols, t, rstd, "row", uninitialized(n)), x.shape)));
+    if (weight) grads.push(fresh(new Tensor(sumOver("rows", matOp("mul", rows, cols, gv, xhatData, "full", prod), rows, cols), weight.shape)));
+    if (bias) grads.push(fresh(new Tensor(sumOver("rows", gv, rows, cols), bias.shape)));
+    return grads;
+  }, true, out === xhatData ? null : [xhatData]);
+}
