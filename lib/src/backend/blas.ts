@@ -6,8 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { JsBackend } from "./js";
 import {
-  BINARY_CODES, MAX_DIMS, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, packLayout, sizeOf,
+  BINARY_CODES, MAX_DIMS, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, packLayout,
 } from "./layout";
+import { numel } from "../shape";
 import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
 
 interface NativeAddon {
@@ -86,7 +87,7 @@ export class BlasBackend extends JsBackend implements Backend {
     if (!isF32(a.data) || !isF32(b.data) || !isF32(out) || shape.length > MAX_DIMS) {
       return super.binary(op, shape, a, b, out);
     }
-    const size = sizeOf(shape);
+    const size = numel(shape);
     if (size === 0) return;
     if (out.length < size || !inBounds(shape, a) || !inBounds(shape, b)) return super.binary(op, shape, a, b, out);
     packLayout(this.layout, shape, a, b);
@@ -94,7 +95,7 @@ export class BlasBackend extends JsBackend implements Backend {
   }
 
   override copy(shape: readonly number[], src: Strided, out: TypedArray): void {
-    const size = sizeOf(shape);
+    const size = numel(shape);
     if (size === 0) return;
     if (src.data.constructor !== out.constructor || shape.length > MAX_DIMS || out.length < size || !inBounds(shape, src)) {
       return super.copy(shape, src, out);

@@ -2,6 +2,7 @@
 // offsets and strides it is handed (a native kernel that reads out of bounds crashes the
 // process, where the reference would quietly read undefined).
 import type { BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
+import { numel } from "../shape";
 
 export const UNARY_CODES: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, sqrt: 3, sin: 4, cos: 5, tanh: 6, sigmoid: 7,
@@ -16,12 +17,6 @@ export const BINARY_CODES: Record<BinaryOp, number> = {
 export const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4 };
 
 export const MAX_DIMS = 16;
-
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 /** Lowest and highest element index a strided view over `shape` touches. */
 export function extent(shape: readonly number[], v: Strided): [number, number] {
@@ -109,7 +104,7 @@ export function stridedCopy(shape: readonly number[], src: Strided, out: TypedAr
   const nd = L.shape.length, last = nd - 1;
   const n = L.shape[last], s = L.strides[0][last];
   const sh = L.shape, st = L.strides[0];
-  const total = sizeOf(sh);
+  const total = numel(sh);
   const data = src.data;
   const idx = new Array<number>(nd).fill(0);
   let ia = src.offset;

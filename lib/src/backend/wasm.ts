@@ -10,8 +10,9 @@ import * as v8 from "node:v8";
 import { Worker } from "node:worker_threads";
 import { JsBackend } from "./js";
 import {
-  BINARY_CODES, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, simplify, sizeOf, stridedCopy,
+  BINARY_CODES, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, simplify, stridedCopy,
 } from "./layout";
+import { numel } from "../shape";
 import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
 
 // The compiler settings (ES2022, no DOM library) declare no WebAssembly types; these are
@@ -352,7 +353,7 @@ export class WasmBackend extends JsBackend implements Backend {
   }
 
   override binary(op: BinaryOp, shape: readonly number[], a: Strided, b: Strided, out: TypedArray): void {
-    const size = sizeOf(shape);
+    const size = numel(shape);
     if (size < 32 || !isF32(a.data) || !isF32(b.data) || !isF32(out) || out.length < size ||
       !inBounds(shape, a) || !inBounds(shape, b)) {
       return super.binary(op, shape, a, b, out);
@@ -385,7 +386,7 @@ export class WasmBackend extends JsBackend implements Backend {
   }
 
   override copy(shape: readonly number[], src: Strided, out: TypedArray): void {
-    if (sizeOf(shape) === 0) return;
+    if (numel(shape) === 0) return;
     if (!inBounds(shape, src)) return super.copy(shape, src, out);
     stridedCopy(shape, src, out);
   }
