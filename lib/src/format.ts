@@ -1,6 +1,7 @@
 // Printing like PyTorch (torch/_tensor_str.py with its default options): one number format
 // for the whole tensor chosen from the values shown, aligned columns, rows wrapped at 80
 // characters, and past 1,000 elements only the 3 edge items of each dim around "...".
+import { contiguousStrides } from "./shape";
 import type { Tensor } from "./tensor";
 
 const THRESHOLD = 1000;
@@ -61,7 +62,7 @@ function makeFormatter(shown: number[], isInt: boolean): Formatter {
 export function formatTensor(t: Tensor): string {
   const v = t.values();
   const summarise = v.length > THRESHOLD;
-  const strides = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const strides = contiguousStrides(t.shape);
   /** Indices shown along a dim of size n (-1 marks the "..."). */
   const shownAlong = (n: number): number[] => {
     if (!summarise || n <= 2 * EDGE) return Array.from({ length: n }, (_, i) => i);

@@ -1,5 +1,6 @@
 // The reference backend: plain TypeScript loops. Every fast kernel is tested against it.
 import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
+import { isContiguous, numel } from "../shape";
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const SQRT_HALF = Math.SQRT1_2;
@@ -102,8 +103,7 @@ export function binaryFn(op: BinaryOp): (a: number, b: number) => number {
 /** Walk every index of `shape` in row-major order, calling visit(aIndex, bIndex, i). */
 function walk2(shape: readonly number[], a: Strided, b: Strided, visit: (ia: number, ib: number, i: number) => void): void {
   const nd = shape.length;
-  let size = 1;
-  for (const d of shape) size *= d;
+  const size = numel(shape);
   if (size === 0) return;
   if (nd === 0) { visit(a.offset, b.offset, 0); return; }
   const idx = new Array<number>(nd).fill(0);
@@ -124,15 +124,6 @@ function walk2(shape: readonly number[], a: Strided, b: Strided, visit: (ia: num
       idx[d] = 0;
     }
   }
-}
-
-function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
-  let expect = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && strides[d] !== expect) return false;
-    expect *= shape[d];
-  }
-  return true;
 }
 
 export class JsBackend implements Backend {

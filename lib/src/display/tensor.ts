@@ -1,6 +1,7 @@
 // A tensor's display bundle: the values (a corner when large), summary statistics and the
 // gradient beside them, plus a static picture for viewers without the chainlab extension:
 // the printed numbers for a small tensor, an SVG heatmap for a bigger one.
+import { numel } from "../shape";
 import type { Tensor } from "../tensor";
 import { arrowBase64 } from "./arrow";
 import { escapeXml } from "./escape";
@@ -40,7 +41,7 @@ export function tensorStats(v: ArrayLike<number>): TensorStats {
 /** The leading corner of t with at most MAX_VALUES elements, shrinking the largest dims first. */
 function corner(t: Tensor): { shown: Tensor; truncated: boolean } {
   const shape = [...t.shape];
-  let n = shape.reduce((a, b) => a * b, 1);
+  let n = numel(shape);
   if (n <= MAX_VALUES) return { shown: t, truncated: false };
   while (n > MAX_VALUES) {
     const d = shape.indexOf(Math.max(...shape));
