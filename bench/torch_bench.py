@@ -2,6 +2,7 @@
 GPT step as bench/*.mjs, timed the same way (median of repetitions after warm-up).
 
     python3 bench/torch_bench.py --part matmul|mlp|gpt [--quick] [--threads 1,2]
+    python3 bench/torch_bench.py --part time-to-loss --text moby-dick.txt [--steps 2000]
 
 Prints one `RESULT {json}` line per measurement, like the JavaScript programs. PyTorch is
 measured at its best: each intra-op thread count in --threads is tried (OpenBLAS keeps its
@@ -134,7 +135,7 @@ class Block(nn.Module):
 
     def forward(self, x):
         x = x + self.attn(self.ln1(x))
-        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+        return x + self.out(F.gelu(self.fc(self.ln2(x))))
 
 
 class GPT(nn.Module):
@@ -167,11 +168,7 @@ def bench_gpt(quick):
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     torch.manual_seed(0)
     model = GPT(vocab=65, block=64, n_layer=4, n_head=4, n_embd=128, bias=False)
-    params = list(model.parameters())
-    opt = torch.optim.AdamW([
-        {"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1},
-        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-    ], lr=1e-3, betas=(0.9, 0.99))
+    opt = make_adamw(model, 1e-3)
     idx = torch.randint(0, 65, (12, 64))
     targets = torch.randint(0, 65, (12, 64))
     out = {}
@@ -191,9 +188,71 @@ def bench_gpt(quick):
           "peakRssMB": peak, "peakAboveBaselineMB": peak - baseline, "params": n_params})
 
 
+def make_adamw(model, lr):
+    params = list(model.parameters())
+    return torch.optim.AdamW([
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ], lr=lr, betas=(0.9, 0.99))
+
+
+def cosine_with_warmup(it, lr, min_lr, warmup, decay_iters):
+    """nanoGPT's schedule, as chainlab's optim.lr.CosineWithWarmup computes it."""
+    if it < warmup:
+        return lr * (it + 1) / (warmup + 1)
+    if it > decay_iters:
+        return min_lr
+    ratio = (it - warmup) / max(decay_iters - warmup, 1)
+    return min_lr + 0.5 * (1 + math.cos(math.pi * ratio)) * (lr - min_lr)
+
+
+def bench_time_to_loss(quick, text_file, steps):
+    """bench/time-to-loss.mjs's recipe and scoring, in PyTorch."""
+    text = open(text_file, encoding="utf-8").read()
+    vocab = sorted(set(text))
+    index = {ch: i for i, ch in enumerate(vocab)}
+    ids = torch.tensor([index[ch] for ch in text], dtype=torch.long)
+    n_train = int(0.9 * len(ids))
+    train_ids, val_ids = ids[:n_train], ids[n_train:]
+    block, batch = 64, 12
+    steps = steps or (200 if quick else 2000)
+    torch.manual_seed(1337)
+    model = GPT(vocab=len(vocab), block=block, n_layer=4, n_head=4, n_embd=128, bias=False)
+    opt = make_adamw(model, 1e-3)
+    train = 0.0
+    start = time.perf_counter()
+    for it in range(steps):
+        for g in opt.param_groups:
+            g["lr"] = cosine_with_warmup(it, 1e-3, 1e-4, 100, steps)
+        ix = torch.randint(len(train_ids) - block, (batch,))
+        x = torch.stack([train_ids[i:i + block] for i in ix])
+        y = torch.stack([train_ids[i + 1:i + 1 + block] for i in ix])
+        opt.zero_grad(set_to_none=True)
+        _, loss = model(x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if it >= steps - 50:
+            train += loss.item() / min(50, steps)
+    ms = (time.perf_counter() - start) * 1e3
+    model.eval()
+    windows = (len(val_ids) - 1) // block
+    total = 0.0
+    with torch.no_grad():
+        for w0 in range(0, windows, 64):
+            n = min(64, windows - w0)
+            x = val_ids[w0 * block:(w0 + n) * block].view(n, block)
+            y = val_ids[w0 * block + 1:(w0 + n) * block + 1].view(n, block)
+            total += model(x, y)[1].item() * n
+    emit({"part": "time-to-loss", "impl": "torch", "ms": ms, "steps": steps, "msPerStep": ms / steps,
+          "trainLoss": train, "valLoss": total / windows})
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--part", required=True, choices=["matmul", "mlp", "gpt"])
+    ap.add_argument("--part", required=True, choices=["matmul", "mlp", "gpt", "time-to-loss"])
+    ap.add_argument("--text", help="the corpus for time-to-loss (a UTF-8 text file)")
+    ap.add_argument("--steps", type=int, default=0, help="training steps for time-to-loss (default 2000, 200 with --quick)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--threads", default="1,2", help="intra-op thread counts to try, comma-separated")
     a = ap.parse_args()
@@ -203,7 +262,10 @@ def main():
     for n in sorted({int(t) for t in a.threads.split(",")}):
         torch.set_num_threads(n)
         _collected = []
-        {"matmul": bench_matmul, "mlp": bench_mlp, "gpt": bench_gpt}[a.part](a.quick)
+        if a.part == "time-to-loss":
+            bench_time_to_loss(a.quick, a.text, a.steps)
+        else:
+            {"matmul": bench_matmul, "mlp": bench_mlp, "gpt": bench_gpt}[a.part](a.quick)
         for r in _collected:
             key = (r["part"], r.get("shape"))
             tried.setdefault(key, {})[n] = r["ms"]

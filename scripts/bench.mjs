@@ -1,11 +1,11 @@
 // `npm run bench`: chainlab's backends against peers measured in the same run, as ratios.
 //
-//   node scripts/bench.mjs [--parts matmul,mlp,gpt,kernel-step,render] [--impls a,b,...] [--rounds 2] [--quick]
+//   node scripts/bench.mjs [--parts matmul,mlp,gpt,kernel-step,time-to-loss,render] [--impls a,b,...] [--rounds 2] [--quick]
 //
 // Every implementation runs in its own process, one at a time (a BLAS or worker pool left
 // spinning in a shared process would slow its neighbour). The whole list runs `rounds`
 // times and each cell keeps its best median, which damps noise from other load on the
-// machine. Results: a table on stdout and JSON in bench/results/. The `render` part is the
+// machine; `time-to-loss` (a whole training run) runs in the first round only. Results: a table on stdout and JSON in bench/results/. The `render` part is the
 // extension in a real JupyterLab and Chromium (bench/render.bench.ts, run once by vitest);
 // it prints its own tables and writes bench/results/render-latest.json.
 import { spawnSync } from "node:child_process";
@@ -22,7 +22,7 @@ const opt = (name, dflt) => {
 };
 const quick = !!opt("quick", false);
 const rounds = Number(opt("rounds", quick ? 1 : 2));
-const parts = String(opt("parts", "matmul,mlp,gpt,kernel-step,render")).split(",");
+const parts = String(opt("parts", "matmul,mlp,gpt,kernel-step,time-to-loss,render")).split(",");
 
 // Build the library (TypeScript, WebAssembly) if it has not been built yet
 if (!existsSync(join(root, "lib", "dist", "index.js")) || !existsSync(join(root, "lib", "wasm", "chainlab.wasm"))) {
@@ -46,14 +46,28 @@ function findTorch() {
   return null;
 }
 
+/** A Python with JAX and optax: $JAX_PYTHON, the project's .venv, then the Pythons tried for PyTorch. */
+function findJax() {
+  const venv = join(root, ".venv", "bin", "python");
+  for (const py of [process.env.JAX_PYTHON, existsSync(venv) ? venv : null, process.env.PYTHON, "/usr/bin/python3", "python3"].filter(Boolean)) {
+    const r = spawnSync(py, ["-c", "import jax, optax; print(jax.__version__)"], { encoding: "utf8" });
+    if (r.status === 0) return { python: py, version: r.stdout.trim() };
+  }
+  return null;
+}
+
 const backends = probeBackends();
 const torch = findTorch();
+const jax = findJax();
 const ours = backends.map((b) => `chainlab-${b}`);
+const pythons = [...(torch ? ["torch"] : []), ...(jax ? ["jax"] : [])];
 const peers = ["tfjs-cpu", "tfjs-wasm"];
 const defaultImpls = {
-  matmul: [...ours, ...peers, ...(torch ? ["torch"] : [])],
-  mlp: [...ours, ...peers, ...(torch ? ["torch"] : [])],
-  gpt: [...ours.filter((i) => i !== "chainlab-js" || quick === false), ...(torch ? ["torch"] : [])],
+  matmul: [...ours, ...peers, ...pythons],
+  mlp: [...ours, ...peers, ...pythons],
+  gpt: [...ours.filter((i) => i !== "chainlab-js" || quick === false), ...pythons],
+  // a whole training run each: the fastest backend here against the Python peers
+  "time-to-loss": [ours[0], ...pythons],
   // the same GPT step in a plain node process and in the notebook kernel, watched by a Monitor
   "kernel-step": ["plain", "kernel"],
 };
@@ -61,14 +75,34 @@ const only = opt("impls", null);
 
 const load = os.loadavg()[0];
 console.log(`chainlab benchmarks: ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, Node ${process.version}, ` +
-  `backends ${backends.join("/")}, torch ${torch ? `${torch.version} (${torch.python})` : "not found"}, load ${load.toFixed(2)}`);
+  `backends ${backends.join("/")}, torch ${torch ? `${torch.version} (${torch.python})` : "not found"}, ` +
+  `jax ${jax ? `${jax.version} (${jax.python})` : "not found (pip install jax optax into .venv to add it)"}, load ${load.toFixed(2)}`);
 if (load > 0.7) console.log(`note: the machine is busy (1-minute load ${load.toFixed(2)}); numbers will be low and noisy`);
 
+/** Moby Dick as the library loads it, in a file for the Python peers' time-to-loss runs. */
+function corpusFile() {
+  const file = join(root, "bench", "results", "moby-dick.txt");
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    const code = `require("fs").writeFileSync(${JSON.stringify(file)}, require("./lib/dist").data.loadMobyDick())`;
+    spawnSync(process.execPath, ["-e", code], { cwd: root, stdio: "inherit" });
+  }
+  return file;
+}
+
+/** Thread counts for a Python peer: the one that won its GPT step when that ran, else 1 and all cores. */
+function threadsFor(part, impl) {
+  const won = part === "time-to-loss" ? get("gpt", impl)?.threads : undefined;
+  return String(won ?? [...new Set([1, os.cpus().length])].join(","));
+}
+
 function runOne(part, impl) {
-  const [cmd, args] = impl === "torch"
-    ? [torch.python, [join(root, "bench", "torch_bench.py"), "--part", part, "--threads", [...new Set([1, os.cpus().length])].join(","), ...(quick ? ["--quick"] : [])]]
-    : [process.execPath, [join(root, "bench", `${part}.mjs`), "--impl", impl, ...(quick ? ["--quick"] : [])]];
-  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 15 * 60 * 1000 });
+  const python = { torch, jax }[impl];
+  const extra = [...(quick ? ["--quick"] : []), ...(python && part === "time-to-loss" ? ["--text", corpusFile()] : [])];
+  const [cmd, args] = python
+    ? [python.python, [join(root, "bench", `${impl}_bench.py`), "--part", part, "--threads", threadsFor(part, impl), ...extra]]
+    : [process.execPath, [join(root, "bench", `${part}.mjs`), "--impl", impl, ...extra]];
+  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 30 * 60 * 1000 });
   const results = (r.stdout || "").split("\n").filter((l) => l.startsWith("RESULT ")).map((l) => JSON.parse(l.slice(7)));
   if (r.status !== 0) {
     const why = (r.stderr || String(r.error || "")).trim().split("\n").slice(-3).join(" | ");
@@ -92,9 +126,10 @@ function runRender() {
 
 const all = [];
 const best = new Map(); // part|impl|shape -> result with the lowest ms
+const get = (part, impl, shape = "") => best.get(`${part}|${impl}|${shape}`);
 const render = parts.includes("render") ? runRender() : null;
 for (let round = 1; round <= rounds; round++) {
-  for (const part of parts.filter((p) => p !== "render")) {
+  for (const part of parts.filter((p) => p !== "render" && (p !== "time-to-loss" || round === 1))) {
     const impls = only ? String(only).split(",") : defaultImpls[part] ?? [];
     for (const impl of impls) {
       process.stdout.write(`  round ${round}/${rounds} ${part} ${impl} ...`);
@@ -111,7 +146,6 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-const get = (part, impl, shape = "") => best.get(`${part}|${impl}|${shape}`);
 const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "-" : x.toFixed(d));
 const ratio = (a, b) => (a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}x` : "-");
 
@@ -132,9 +166,11 @@ if (parts.includes("matmul") && all.some((r) => r.part === "matmul")) {
   const rows = shapes.map((s) => {
     const g = (i) => get("matmul", i, s)?.gflops;
     return [s, ...impls.map((i) => fmt(g(i))),
-      ratio(g("chainlab-blas"), g("torch")), ratio(g("chainlab-wasm"), g("tfjs-wasm")), ratio(g("chainlab-wasm"), g("torch"))];
+      ratio(g("chainlab-blas"), g("torch")), ...(jax ? [ratio(g("chainlab-blas"), g("jax"))] : []),
+      ratio(g("chainlab-wasm"), g("tfjs-wasm")), ratio(g("chainlab-wasm"), g("torch"))];
   });
-  table("fp32 matmul, GFLOP/s (higher is better)", ["shape", ...impls, "blas/torch", "wasm/tfjs-wasm", "wasm/torch"], rows);
+  table("fp32 matmul, GFLOP/s (higher is better)",
+    ["shape", ...impls, "blas/torch", ...(jax ? ["blas/jax"] : []), "wasm/tfjs-wasm", "wasm/torch"], rows);
 }
 
 function stepTable(part, title) {
@@ -153,12 +189,25 @@ function stepTable(part, title) {
 }
 stepTable("mlp", "MLP 512-256-65, batch 256, Adam: one training step (lower ms is better)");
 stepTable("gpt", "baby GPT (4x4x128, block 64, batch 12, AdamW, clip 1.0): one training step");
-for (const part of ["matmul", "mlp", "gpt"]) {
-  const t = [...best.values()].filter((r) => r.part === part && r.impl === "torch" && r.threads !== undefined);
-  if (t.length) {
-    const won = [...new Set(t.map((r) => r.threads))].join("/");
-    console.log(`torch ${part}: fastest with ${won} intra-op thread(s) (tried ${Object.keys(t[0].threadsTried ?? {}).join(", ")})`);
+for (const peer of ["torch", "jax"]) {
+  for (const part of ["matmul", "mlp", "gpt", "time-to-loss"]) {
+    const t = [...best.values()].filter((r) => r.part === part && r.impl === peer && r.threads !== undefined);
+    if (t.length) {
+      const won = [...new Set(t.map((r) => r.threads))].join("/");
+      console.log(`${peer} ${part}: fastest with ${won} intra-op thread(s) (tried ${Object.keys(t[0].threadsTried ?? {}).join(", ")})`);
+    }
   }
+}
+
+if (all.some((r) => r.part === "time-to-loss")) {
+  const impls = implsOf("time-to-loss");
+  const ref = get("time-to-loss", "torch");
+  const rows = impls.map((i) => {
+    const r = get("time-to-loss", i);
+    return [i, r.steps, fmt(r.ms / 1000), fmt(r.msPerStep), fmt(r.trainLoss, 3), fmt(r.valLoss, 3), ref ? ratio(r.ms, ref.ms) : "-"];
+  });
+  table("time to a loss: nanoGPT's CPU recipe on Moby Dick (train on the first 90%, validate on the last 10%)",
+    ["impl", "steps", "wall s", "ms/step", "train loss", "val loss", "time vs torch"], rows);
 }
 
 if (all.some((r) => r.part === "kernel-step")) {
@@ -178,7 +227,7 @@ const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const report = {
   date: new Date().toISOString(),
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadAtStart: load },
-  backends, torch, rounds, quick,
+  backends, torch, jax, rounds, quick,
   best: [...best.values()],
   all,
   ...(render ? { render } : {}),
