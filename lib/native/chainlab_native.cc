@@ -140,13 +140,17 @@ ALWAYS_INLINE float geluErfGradF(float x) {
 // ---------------------------------------------------------------------------------------
 // Unary: op codes match UNARY_OPS in blas.ts
 
+// flatten: the op's lambda must be inlined into the loop, or the loop does not vectorise
+// (GCC gave up inlining the longer GELU derivatives, which then ran 10x slower)
+#define FLATTEN __attribute__((flatten))
+
 template <class F>
-void mapLoop(const float* __restrict x, float* __restrict out, int64_t n, F f) {
+FLATTEN void mapLoop(const float* __restrict x, float* __restrict out, int64_t n, F f) {
   for (int64_t i = 0; i < n; i++) out[i] = f(x[i]);
 }
 // x may alias out (in-place ops), so a second, non-restrict loop serves that case
 template <class F>
-void mapLoopAlias(const float* x, float* out, int64_t n, F f) {
+FLATTEN void mapLoopAlias(const float* x, float* out, int64_t n, F f) {
   for (int64_t i = 0; i < n; i++) out[i] = f(x[i]);
 }
 
@@ -251,7 +255,7 @@ void walk(const Layout& L, int64_t offA, int64_t offB, Inner inner) {
 }
 
 template <class F>
-void binaryRun(F f, const float* a, const float* b, float* out, int64_t n, int64_t sa, int64_t sb) {
+FLATTEN void binaryRun(F f, const float* a, const float* b, float* out, int64_t n, int64_t sa, int64_t sb) {
   // the common patterns get loops of their own so they vectorise
   if (sa == 1 && sb == 1) {
     for (int64_t j = 0; j < n; j++) out[j] = f(a[j], b[j]);
