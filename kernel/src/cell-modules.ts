@@ -11,7 +11,11 @@ export class CellModules {
   private readonly sources = new Map<string, string>();
   private readonly loaded = new Map<string, Module>();
 
-  constructor(private readonly modules: Record<string, { dir: string; types: string }>) {}
+  constructor(
+    private readonly modules: Record<string, { dir: string; types: string }>,
+    /** Called before tslab is first handed to a cell (loading it loads TypeScript here). */
+    private readonly onTslab?: () => void,
+  ) {}
 
   /** New compiled outputs of local modules; the next require loads them afresh. */
   update(outputs: { path: string; data: string }[]): void {
@@ -25,7 +29,10 @@ export class CellModules {
     const plain = createRequire(path.join(dir, "__cell__.js"));
     const kernelRequire = require;
     const req = ((id: string) => {
-      if (id === "tslab") return kernelRequire("tslab");
+      if (id === "tslab") {
+        this.onTslab?.();
+        return kernelRequire("tslab");
+      }
       const bare = Object.keys(this.modules).find((name) => id === name || id.startsWith(name + "/"));
       if (bare) return kernelRequire(this.modules[bare].dir + id.slice(bare.length));
       const local = this.local(dir, id);

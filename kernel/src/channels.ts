@@ -85,6 +85,8 @@ export async function runChannels(data: ChannelsData, port: MessagePort): Promis
           }
         }, 250);
         if (Atomics.load(ints, slot.inputState) === inputState.waiting) finishInput(inputState.interrupted);
+        // A main thread blocked on the compiler looks at the counter when woken.
+        if (data.compilerWake) Atomics.notify(new Int32Array(data.compilerWake), 0);
         post({ type: "interrupt" });
         reply("interrupt_reply", { status: "ok" });
         break;

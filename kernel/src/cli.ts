@@ -24,9 +24,13 @@ function main(argv: string[]): void {
   if (command === "kernel") {
     const file = value("--connection-file") ?? value("-f") ?? rest.find((a) => !a.startsWith("-"));
     if (!file) usage();
+    const noPrelude = rest.includes("--no-prelude");
+    // The compiler thread starts before the rest of the kernel loads, to overlap with it.
     // Loaded here so that `install` never pays for TypeScript and zeromq.
+    const { startCompiler } = require("./library") as typeof import("./library");
+    const compiler = startCompiler(!noPrelude);
     const { startKernel } = require("./kernel") as typeof import("./kernel");
-    startKernel({ connectionFile: file, noPrelude: rest.includes("--no-prelude") });
+    startKernel({ connectionFile: file, noPrelude, compiler });
     return;
   }
   if (command === "install") {

@@ -1,5 +1,6 @@
-// The TypeScript side of a cell: tslab's incremental converter, loaded with a TypeScript
-// module whose compiler host is adjusted for this kernel. Three adjustments:
+// The TypeScript side of a cell, loaded in the compiler thread only (compiler-thread.ts):
+// tslab's incremental converter, loaded with a TypeScript module whose compiler host is
+// adjusted for this kernel. Three adjustments:
 //  - source maps through both of tslab's emit stages, so errors report cell lines;
 //  - a transform that turns every `await` and every loop iteration of cell code into an
 //    interruption checkpoint (an interrupted cell stops at its next checkpoint, even when
@@ -9,36 +10,16 @@ import Module, { createRequire } from "node:module";
 import { readFileSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import type * as TS from "typescript";
+import { awaitHook, tickHook, type Completion, type ConvertResult } from "./compiler-link";
 
 type Ts = typeof TS;
 const tslabRequire = createRequire(require.resolve("tslab/package.json"));
 export const ts: Ts = tslabRequire("@tslab/typescript-for-tslab");
 
-export const awaitHook = "__chainlab_await";
-export const tickHook = "__chainlab_tick";
-
-export interface Diagnostic {
-  start: { offset: number; line: number; character: number };
-  end: { offset: number; line: number; character: number };
-  messageText: string;
-  category: number;
-  code: number;
-  fileName?: string;
-}
-
-interface ConvertResult {
-  output?: string;
-  declOutput?: string;
-  diagnostics: Diagnostic[];
-  lastExpressionVar?: string;
-  hasToplevelAwait?: boolean;
-  sideOutputs?: { path: string; data: string }[];
-}
-
 export interface Converter {
   convert(prevDecl: string, src: string): ConvertResult;
   inspect(prevDecl: string, src: string, position: number): TS.QuickInfo | undefined;
-  complete(prevDecl: string, src: string, position: number): { start: number; end: number; candidates: string[] };
+  complete(prevDecl: string, src: string, position: number): Completion;
   close(): void;
 }
 

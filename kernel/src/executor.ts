@@ -1,14 +1,16 @@
-// Runs cells: converts them with tslab's converter, evaluates them in this context, keeps
-// their declarations for later cells, turns failures into Jupyter error content, and
-// stops interrupted cells together with everything they started.
+// Runs cells: converts them in the compiler thread, evaluates them in this context, keeps
+// their declarations for later cells, turns failures into Jupyter error content, and stops
+// interrupted cells together with everything they started.
 import { AsyncLocalStorage } from "node:async_hooks";
 import path from "node:path";
 import type { MimeBundle } from "chainlab";
 import vm from "node:vm";
 import { CellModules } from "./cell-modules";
 import { guardTimers } from "./cell-timers";
-import { awaitHook, createConverter, takeLineMap, tickHook, type Converter } from "./compile";
-import { inspectBundle } from "./inspect";
+import { CompileInterrupted, CompilerCrash, type Compiler } from "./compiler";
+import { awaitHook, tickHook, type ConvertResult } from "./compiler-link";
+import { inspectBundle, type QuickInfo } from "./inspect";
+import { log } from "./log";
 import { slot } from "./thread-link";
 import { compileError, Tracebacks, type ErrorContent } from "./traceback";
 
@@ -38,13 +40,15 @@ interface ExecutorOptions {
   modules: Record<string, { dir: string; types: string }>;
   /** The slots shared with the channels thread (thread-link.ts), for interrupts. */
   shared?: Int32Array;
+  /** The compiler thread's handle, started early (it converts the prelude meanwhile). */
+  compiler: Compiler;
+  /** Called when a cell first requires tslab (its display API needs a hook). */
+  onTslab?: () => void;
 }
 
 export class Executor {
   private readonly als = new AsyncLocalStorage<CellContext>();
-  private converter: Converter;
-  private readonly modulePaths: Record<string, string[]>;
-  readonly isCompleteCode: (src: string) => { completed: boolean; indent?: string };
+  private readonly compiler: Compiler;
   private prevDecl = "";
   private readonly locals: Record<string, unknown> = {};
   private readonly tracebacks: Tracebacks;
@@ -56,21 +60,13 @@ export class Executor {
   private consumedSelfSignals = 0;
 
   constructor(private readonly options: ExecutorOptions) {
-    const paths: Record<string, string[]> = {};
-    for (const [name, m] of Object.entries(options.modules)) {
-      paths[name] = [m.types];
-      paths[`${name}/*`] = [`${m.dir}/*`];
-    }
-    this.modulePaths = paths;
-    this.cellModules = new CellModules(options.modules);
+    this.compiler = options.compiler;
+    this.cellModules = new CellModules(options.modules, options.onTslab);
     this.tracebacks = new Tracebacks({
       libraries: Object.fromEntries(Object.entries(options.modules).map(([name, m]) => [name, m.dir])),
       hidden: [path.join(__dirname, ".."), path.dirname(require.resolve("tslab/package.json"))],
       cwd: options.cwd,
     });
-    const made = createConverter(paths);
-    this.converter = made.converter;
-    this.isCompleteCode = made.isCompleteCode;
     this.installHooks();
   }
 
@@ -136,31 +132,42 @@ export class Executor {
     return true;
   }
 
-  /**
-   * Runs a converter call; if the converter's incremental state broke (it throws on a
-   * rebuild it did not expect), builds a fresh one and tries once more.
-   */
-  private withConverter<T>(fn: (c: Converter) => T): T {
+  /** An interrupt came in that this thread has not acted on yet. */
+  private readonly interruptPending = (): boolean => {
+    const shared = this.options.shared;
+    return !!shared && Atomics.load(shared, slot.epoch) !== this.seenEpoch;
+  };
+
+  /** A compiler call for completion or inspection: nothing when the compiler cannot answer. */
+  private ask<T>(what: string, fn: (c: Compiler) => T): T | undefined {
     try {
-      return fn(this.converter);
+      return fn(this.compiler);
     } catch (e) {
-      if (!(e instanceof Error) || !/rebuildTimer|clearing unexpected/.test(e.message)) throw e;
-      try {
-        this.converter.close();
-      } catch {
-        // The broken one may fail to close; it is dropped anyway.
-      }
-      this.converter = createConverter(this.modulePaths).converter;
-      return fn(this.converter);
+      if (!(e instanceof CompilerCrash || e instanceof CompileInterrupted)) throw e;
+      log(`${what}: ${e.message}`);
+      return undefined;
     }
+  }
+
+  isCompleteCode(src: string): { completed: boolean; indent?: string } {
+    return this.ask("is_complete", (c) => c.isCompleteCode(src)) ?? { completed: true };
   }
 
   /** Runs one cell; `label` names it in tracebacks (`In[3]`). */
   async execute(code: string, label: string): Promise<ExecuteOutcome> {
-    const converted = this.withConverter((c) => c.convert(this.prevDecl, code));
+    let converted: ConvertResult;
+    try {
+      converted = this.compiler.convert(this.prevDecl, code, this.interruptPending);
+    } catch (e) {
+      if (e instanceof CompileInterrupted) {
+        this.checkEpoch();
+        return { status: "error", ...this.tracebacks.errorContent(new KeyboardInterrupt(), false) };
+      }
+      if (e instanceof CompilerCrash) return { status: "error", ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
+      throw e;
+    }
     this.cellModules.update(converted.sideOutputs ?? []);
     if (converted.diagnostics.length > 0) {
-      takeLineMap("");
       return { status: "error", ...compileError(converted.diagnostics, code, label) };
     }
     if (!converted.output) {
@@ -168,7 +175,7 @@ export class Executor {
       return { status: "ok", hasValue: false };
     }
     const id = ++this.nextId;
-    this.tracebacks.record(id, label, code, takeLineMap(converted.output) ?? []);
+    this.tracebacks.record(id, label, code, converted.lineMap ?? []);
     const ctx: CellContext = { id, interrupted: false };
     let aborted: Promise<never> | undefined;
     if (converted.hasToplevelAwait) {
@@ -224,17 +231,17 @@ export class Executor {
   }
 
   complete(code: string, cursor: number): { start: number; end: number; candidates: string[] } {
-    return this.withConverter((c) => c.complete(this.prevDecl, code, cursor));
+    return this.ask("complete", (c) => c.complete(this.prevDecl, code, cursor)) ?? { start: cursor, end: cursor, candidates: [] };
   }
 
   /** The signature and doc comment of what is under the cursor, as a MIME bundle. */
   inspect(code: string, cursor: number): MimeBundle | undefined {
-    const info = this.withConverter((c) => c.inspect(this.prevDecl, code, cursor));
+    const info = this.ask("inspect", (c) => c.inspect<QuickInfo>(this.prevDecl, code, cursor));
     return info ? inspectBundle(info) : undefined;
   }
 
   close(): void {
-    this.converter.close();
+    this.compiler.close();
   }
 }
 

@@ -3,6 +3,8 @@
 import type * as TS from "typescript";
 import type { MimeBundle } from "chainlab";
 
+export type QuickInfo = TS.QuickInfo;
+
 const text = (parts: readonly TS.SymbolDisplayPart[] | undefined) => (parts ?? []).map((p) => p.text).join("");
 
 /** The signature without the `(alias)` mark and `import tensor` line TypeScript adds for imports. */

@@ -1,7 +1,7 @@
 // The kernel_info_reply: protocol and language versions, and a banner naming what runs.
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { ts } from "./compile";
 import { libraryDir } from "./library";
 import { protocolVersion } from "./wire";
 
@@ -13,7 +13,10 @@ export function kernelInfo(): Record<string, unknown> {
   const lib = libraryDir();
   const libVersion = lib ? versionOf(lib) : "unknown";
   const kernelVersion = versionOf(path.join(__dirname, ".."));
-  const tslabVersion = versionOf(path.dirname(require.resolve("tslab/package.json")));
+  const tslabDir = path.dirname(require.resolve("tslab/package.json"));
+  const tslabVersion = versionOf(tslabDir);
+  // Read from its package: loading TypeScript here would put it in the main thread's heap.
+  const tsVersion = versionOf(path.dirname(createRequire(path.join(tslabDir, "package.json")).resolve("@tslab/typescript-for-tslab/package.json")));
   return {
     status: "ok",
     protocol_version: protocolVersion,
@@ -21,13 +24,13 @@ export function kernelInfo(): Record<string, unknown> {
     implementation_version: kernelVersion,
     language_info: {
       name: "typescript",
-      version: ts.version,
+      version: tsVersion,
       mimetype: "text/typescript",
       file_extension: ".ts",
       pygments_lexer: "typescript",
       codemirror_mode: { name: "javascript", typescript: true },
     },
-    banner: `chainlab ${libVersion} kernel ${kernelVersion}: TypeScript ${ts.version} on Node ${process.version} (tslab ${tslabVersion})`,
+    banner: `chainlab ${libVersion} kernel ${kernelVersion}: TypeScript ${tsVersion} on Node ${process.version} (tslab ${tslabVersion})`,
     help_links: [],
     debugger: false,
   };

@@ -1,6 +1,7 @@
 // The chainlab kernel: a Jupyter kernel around tslab's TypeScript converter with chainlab
 // preloaded. This thread owns the shell and IOPub sockets and runs cells; control, stdin and
-// heartbeat live on the channels thread (channels.ts) so they answer while a cell runs.
+// heartbeat live on the channels thread (channels.ts) so they answer while a cell runs, and
+// the converter lives on the compiler thread (compiler.ts), away from the cells' heap.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as rawSetTimeout } from "node:timers";
@@ -8,12 +9,13 @@ import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { Comms } from "./comms";
 import { Execution } from "./execute";
+import type { Compiler } from "./compiler";
 import { Executor } from "./executor";
 import { kernelInfo } from "./kernel-info";
-import { kernelModules, runPrelude } from "./library";
+import { kernelModules, runPrelude, startCompiler } from "./library";
 import { log } from "./log";
 import { Outputs } from "./outputs";
-import { callbackErrorReporter, captureProcessOutput, installProcessHandlers } from "./process-hooks";
+import { callbackErrorReporter, captureProcessOutput, hookTslabDisplay, installProcessHandlers } from "./process-hooks";
 import { CurrentRequest } from "./request";
 import { installKernelSink, kernelSink } from "./sink";
 import { Stdin } from "./stdin";
@@ -26,6 +28,8 @@ export interface KernelOptions {
   cwd?: string;
   /** Skip preloading chainlab (for measuring the bare kernel). */
   noPrelude?: boolean;
+  /** The compiler thread, when the caller started it early (see cli.ts). */
+  compiler?: Compiler;
 }
 
 /** The sockets and parts of a started kernel. */
@@ -49,12 +53,13 @@ export class Kernel {
   constructor(private readonly options: KernelOptions) {}
 
   async start(): Promise<void> {
+    const compiler = this.options.compiler ?? startCompiler(!this.options.noPrelude);
     const conn = JSON.parse(readFileSync(this.options.connectionFile, "utf8")) as ConnectionInfo;
     const codec = new Codec(conn);
     const shared = new SharedArrayBuffer(sharedSize);
     const ints = sharedInts(shared);
     const worker = new Worker(path.join(__dirname, "channels-thread.js"), {
-      workerData: { connection: conn, shared, kernelInfo: kernelInfo() } satisfies ChannelsData,
+      workerData: { connection: conn, shared, kernelInfo: kernelInfo(), compilerWake: compiler.wake } satisfies ChannelsData,
     });
     worker.on("message", (m: FromChannels) => this.onChannels(m));
     worker.on("error", (e) => log(`channels thread: ${e.stack ?? e}`));
@@ -64,8 +69,14 @@ export class Kernel {
     const shell = new zmq.Router();
     await Promise.all([iopub.bind(address(conn, conn.iopub_port)), shell.bind(address(conn, conn.shell_port))]);
     const outputs = new Outputs(iopub, codec);
-    const executor = new Executor({ cwd: this.options.cwd ?? process.cwd(), modules: kernelModules(), shared: ints });
     const current = this.current;
+    const executor = new Executor({
+      cwd: this.options.cwd ?? process.cwd(),
+      modules: kernelModules(),
+      shared: ints,
+      compiler,
+      onTslab: () => hookTslabDisplay(outputs, current),
+    });
     const report = callbackErrorReporter(outputs, current, executor);
     const comms = new Comms((msgType, content, metadata = {}, buffers = []) => {
       outputs.flushStreams();
@@ -85,7 +96,7 @@ export class Kernel {
     captureProcessOutput(outputs, current);
     installKernelSink(kernelSink(outputs, current, comms, stdin));
     installProcessHandlers(outputs, current, executor, report);
-    const ready = this.options.noPrelude ? Promise.resolve() : runPrelude(executor);
+    const ready = this.options.noPrelude ? Promise.resolve() : runPrelude(executor, compiler);
     const execution = new Execution(executor, outputs, current, reply, ready);
     this.parts = { codec, shell, iopub, shellSend, worker, outputs, executor, comms, execution };
     void this.shellLoop();

@@ -1,9 +1,10 @@
-// Where chainlab is installed next to the kernel, and the prelude that brings its names
-// into every notebook.
+// Where chainlab is installed next to the kernel, the compiler thread that knows its types,
+// and the prelude that brings its names into every notebook.
 import path from "node:path";
+import { Compiler } from "./compiler";
 import type { Executor } from "./executor";
 import { log } from "./log";
-import { buildPrelude } from "./prelude";
+import { preludeCode } from "./prelude";
 
 export function libraryDir(): string | undefined {
   try {
@@ -19,21 +20,37 @@ export function kernelModules(): Record<string, { dir: string; types: string }> 
   return lib ? { chainlab: { dir: lib, types: lib } } : {};
 }
 
-/** Runs the prelude cell; a library that fails to load leaves a working bare kernel. */
-export async function runPrelude(executor: Executor): Promise<void> {
+/**
+ * Starts the compiler thread. The sooner the better: it loads TypeScript and converts the
+ * prelude while the main thread loads the library and binds the sockets.
+ */
+export function startCompiler(prelude = true): Compiler {
+  return new Compiler({ modules: kernelModules(), libDir: prelude ? libraryDir() : undefined });
+}
+
+/**
+ * Runs the prelude cell; a library that fails to load leaves a working bare kernel. The
+ * library loads here while the compiler thread converts the prelude from its declarations.
+ */
+export async function runPrelude(executor: Executor, compiler: Compiler): Promise<void> {
   const lib = libraryDir();
   if (!lib) {
     log("chainlab is not installed next to the kernel; starting without it");
     return;
   }
-  let prelude;
+  let runtime: Record<string, unknown> | undefined;
   try {
-    prelude = buildPrelude(lib, () => require(lib));
+    runtime = require(lib);
   } catch (e) {
     log(`chainlab did not load: ${(e as Error).stack ?? e}`);
-    prelude = buildPrelude(lib, () => undefined);
   }
-  if (!prelude.code) return;
-  const result = await executor.execute(prelude.code, "<prelude>");
+  const names = await compiler.preludeNames;
+  if (!names) {
+    log("the compiler thread did not read chainlab's declarations; starting without the prelude");
+    return;
+  }
+  const code = preludeCode(lib, names, runtime);
+  if (!code) return;
+  const result = await executor.execute(code, "<prelude>");
   if (result.status === "error") log(`preloading chainlab failed: ${result.evalue}\n${result.traceback.join("\n")}`);
 }

@@ -37,7 +37,14 @@ export function installProcessHandlers(outputs: Outputs, current: CurrentRequest
     if (executor.consumeSelfSignal()) return;
     executor.interrupt();
   });
-  // The tslab display API writes through this hook; route it to the current cell.
+}
+
+/**
+ * Routes tslab's display API (which writes through a hook of its Jupyter module) to the
+ * current cell. Only once a cell asks for tslab: loading it loads TypeScript, which the
+ * main thread otherwise never holds (compiler.ts).
+ */
+export function hookTslabDisplay(outputs: Outputs, current: CurrentRequest): void {
   const tslabJupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
   tslabJupyter.lastWriteDisplayData = (data: Record<string, unknown>, update: boolean) =>
     outputs.publish(update ? "update_display_data" : "display_data", data, current.header);

@@ -8,6 +8,8 @@ export interface ChannelsData {
   connection: ConnectionInfo;
   shared: SharedArrayBuffer;
   kernelInfo: Record<string, unknown>;
+  /** The counter the main thread waits on for the compiler; an interrupt wakes it. */
+  compilerWake?: SharedArrayBuffer;
 }
 
 /** Int32 slots at the start of the shared buffer. */

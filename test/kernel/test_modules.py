@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "kernel" / "dist"
-ENTRY_POINTS = {"cli.js", "channels-thread.js"}
+ENTRY_POINTS = {"cli.js", "channels-thread.js", "compiler-thread.js"}
 
 PROBE = r"""
 const { Worker } = require("node:worker_threads");
