@@ -6,12 +6,18 @@
 // trusts them, which keeps each call down to a few hundred nanoseconds of overhead.
 #include <napi.h>
 #include <cblas.h>
+#include <v8.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -510,6 +516,123 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Storage for tensors. A training step makes tens of MB of arrays that die a step later;
+// JavaScript cannot know when, only the garbage collector can. Arrays made here have a
+// backing store whose deleter V8 calls when it frees them (at the collection that finds
+// them dead, from whichever thread sweeps), and the deleter keeps the memory for the next
+// array of that size: reused while still mapped and recently written, instead of going
+// back to the C library, which hands large blocks back to the kernel and makes the next
+// array fault in every page again. The most recently freed block goes out first.
+
+struct ArrayPool {
+  std::mutex mu;
+  std::unordered_map<size_t, std::vector<void*>> free;
+  size_t freeBytes = 0;
+  double made = 0, reused = 0, madeBytes = 0, reusedBytes = 0, returned = 0;
+};
+
+// Never destroyed: V8 may free arrays while the process exits
+ArrayPool& arrayPool() {
+  static ArrayPool* pool = new ArrayPool();
+  return *pool;
+}
+
+// Free blocks kept at most; beyond, a dead array's memory goes back to the C library
+size_t poolMaxBytes = size_t(256) << 20;
+
+void releaseArray(void* data, size_t bytes, void*) {
+  ArrayPool& p = arrayPool();
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    p.returned++;
+    if (p.freeBytes + bytes <= poolMaxBytes) {
+      p.free[bytes].push_back(data);
+      p.freeBytes += bytes;
+      return;
+    }
+  }
+  std::free(data);
+}
+
+// Local<T> and napi_value are both a pointer to a V8 handle slot (Node's own N-API
+// implementation converts between them the same way)
+napi_value toNapi(v8::Local<v8::Value> v) {
+  napi_value out;
+  static_assert(sizeof(out) == sizeof(v), "a V8 handle is one pointer");
+  std::memcpy(static_cast<void*>(&out), static_cast<void*>(&v), sizeof(v));
+  return out;
+}
+
+// alloc(bytes, zeroed) -> ArrayBuffer of that many bytes, 64-byte aligned
+Napi::Value Alloc(const Napi::CallbackInfo& info) {
+  size_t bytes = static_cast<size_t>(i64(info[0]));
+  bool zeroed = info[1].As<Napi::Boolean>().Value();
+  if (bytes == 0) return Napi::ArrayBuffer::New(info.Env(), 0);
+  void* data = nullptr;
+  ArrayPool& p = arrayPool();
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    auto it = p.free.find(bytes);
+    if (it != p.free.end() && !it->second.empty()) {
+      data = it->second.back();
+      it->second.pop_back();
+      p.freeBytes -= bytes;
+      p.reused++;
+      p.reusedBytes += static_cast<double>(bytes);
+    } else {
+      p.made++;
+      p.madeBytes += static_cast<double>(bytes);
+    }
+  }
+  if (!data) {
+    data = std::aligned_alloc(64, (bytes + 63) & ~size_t(63));
+    if (!data) {
+      Napi::Error::New(info.Env(), "chainlab: out of memory allocating " + std::to_string(bytes) + " bytes").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+  }
+  if (zeroed) std::memset(data, 0, bytes);
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  // V8 collects the young generation once its arrays hold twice the semi-space (32 MB),
+  // which frees the arrays of a loop that made them and dropped them (and is cheap); but
+  // it checks only when it allocates a backing store itself. A one-byte one lets it check.
+  v8::ArrayBuffer::NewBackingStore(isolate, 1);
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(data, bytes, releaseArray, nullptr);
+  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, std::move(store));
+  return Napi::Value(info.Env(), toNapi(buffer));
+}
+
+// Give every free block back (emptyCache), and the C library's free memory to the system
+Napi::Value Trim(const Napi::CallbackInfo& info) {
+  std::vector<void*> blocks;
+  {
+    ArrayPool& p = arrayPool();
+    std::lock_guard<std::mutex> lock(p.mu);
+    for (auto& kv : p.free) blocks.insert(blocks.end(), kv.second.begin(), kv.second.end());
+    p.free.clear();
+    p.freeBytes = 0;
+  }
+  for (void* b : blocks) std::free(b);
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  return info.Env().Undefined();
+}
+
+Napi::Value PoolStats(const Napi::CallbackInfo& info) {
+  ArrayPool& p = arrayPool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("made", p.made);
+  o.Set("madeBytes", p.madeBytes);
+  o.Set("reused", p.reused);
+  o.Set("reusedBytes", p.reusedBytes);
+  o.Set("returned", p.returned);
+  o.Set("freeBytes", static_cast<double>(p.freeBytes));
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------
 // GEMM through OpenBLAS. Transposes and leading dimensions go to BLAS as arguments; an
 // operand is packed only when its layout is one BLAS cannot express (a broadcast row,
 // leading dimension 0), which the tensor code produces rarely.
@@ -606,6 +729,16 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   maxThreads = std::max(1, std::min(openblas_get_num_procs(), 64));
+#if defined(__GLIBC__)
+  // Everything else the process frees stays mapped too, up to 256 MB free at the top of the
+  // heap: glibc's defaults unmap any freed block from 128 KB up (then raise that threshold
+  // only as far as 32 MB) and trim the heap past 128 KB free, so each new array of a
+  // training step faulted its pages in again (half the time of a 768x128x384 GEMM).
+  // Blocks from 64 MB up are still mapped apart and given back when freed. This keeps the
+  // resident size near its peak rather than raising the peak; emptyCache() gives it back.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("copy", Napi::Function::New(env, Copy));
@@ -616,6 +749,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("configure", Napi::Function::New(env, Configure));
+  exports.Set("alloc", Napi::Function::New(env, Alloc));
+  exports.Set("trim", Napi::Function::New(env, Trim));
+  exports.Set("poolStats", Napi::Function::New(env, PoolStats));
   exports.Set("info", Napi::Function::New(env, Info));
   return exports;
 }

@@ -55,7 +55,29 @@ let watched: Set<Float32Array> | null = null;
 
 const stats = { allocatedBytes: 0, allocations: 0, reusedBytes: 0, reuses: 0, collected: 0 };
 
+/**
+ * Memory for arrays from a native allocator whose deleter V8 calls when it frees an array
+ * (backend/blas.ts installs the addon's): the memory comes back at the collection that
+ * finds the array dead, loop yielding or not, without faulting its pages in again. The
+ * registry below still brings arrays back whole where the loop yields, which makes fewer
+ * new arrays, and so fewer collections, than memory alone does.
+ */
+export interface NativeArrays {
+  alloc(bytes: number, zeroed: boolean): ArrayBuffer;
+  /** Free what the native side keeps and give the C library's free memory back. */
+  trim(): void;
+  /** Arrays (and bytes) made of new memory, of reused memory, and arrays V8 freed. */
+  stats(): { made: number; madeBytes: number; reused: number; reusedBytes: number; returned: number; freeBytes: number };
+}
+let native: NativeArrays | null = null;
+
+/** @internal */
+export function setNativeArrays(n: NativeArrays | null): void {
+  native = n;
+}
+
 function fresh32(n: number, zeroed: boolean): Float32Array {
+  if (native && n >= POOL_MIN) return new Float32Array(native.alloc(n * 4, zeroed)); // counted natively
   stats.allocations++;
   stats.allocatedBytes += n * 4;
   if (!zeroed && n >= UNZEROED_MIN && typeof Buffer !== "undefined") {
@@ -136,15 +158,26 @@ export function recycle(a: Float32Array): void {
 export function emptyCache(): void {
   free.clear();
   pooledBytes = 0;
+  native?.trim();
 }
 
 /**
- * Counters since the process started: float32 storage made new (allocations, bytes),
- * storage handed out again from the pool (reuses, bytes), arrays that came back because
- * all their tensors were collected, and what the pool holds now.
+ * Counters since the process started: float32 storage made of new memory (allocations,
+ * bytes), storage handed out again (reuses, bytes: from the pool, or memory of a native
+ * array the collector freed), arrays that came back because all their tensors were
+ * collected, and what the pool holds now (the native side's free blocks included).
  */
 export function storageStats(): {
   allocatedBytes: number; allocations: number; reusedBytes: number; reuses: number; collected: number; pooledBytes: number;
 } {
-  return { ...stats, pooledBytes };
+  const n = native?.stats();
+  if (!n) return { ...stats, pooledBytes };
+  return {
+    allocatedBytes: stats.allocatedBytes + n.madeBytes,
+    allocations: stats.allocations + n.made,
+    reusedBytes: stats.reusedBytes + n.reusedBytes,
+    reuses: stats.reuses + n.reused,
+    collected: stats.collected + n.returned,
+    pooledBytes: pooledBytes + n.freeBytes,
+  };
 }

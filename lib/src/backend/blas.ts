@@ -9,6 +9,7 @@ import {
   BINARY_CODES, MAX_DIMS, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, packLayout,
 } from "./layout";
 import { numel } from "../shape";
+import { setNativeArrays } from "../storage";
 import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
 
 interface NativeAddon {
@@ -25,6 +26,9 @@ interface NativeAddon {
     a: Float32Array, aOff: Float64Array, lda: number, b: Float32Array, bOff: Float64Array, ldb: number,
     c: Float32Array, cOff: Float64Array, ldc: number, beta: number): void;
   configure(threadWork: number, maxThreads: number): void;
+  alloc(bytes: number, zeroed: boolean): ArrayBuffer;
+  trim(): void;
+  poolStats(): { made: number; madeBytes: number; reused: number; reusedBytes: number; returned: number; freeBytes: number };
   info(): { cores: number; config: string; threadWork: number; maxThreads: number };
 }
 
@@ -44,6 +48,8 @@ function loadAddon(): NativeAddon | null {
       addon = require(file) as NativeAddon;
       // two cores pay off from about 100^3 multiply-adds on; below that one core is faster
       addon.configure(1 << 20, addon.info().maxThreads);
+      const a = addon;
+      setNativeArrays({ alloc: (bytes, zeroed) => a.alloc(bytes, zeroed), trim: () => a.trim(), stats: () => a.poolStats() });
     } catch {
       addon = null;
     }

@@ -1,0 +1,69 @@
+// Arrays of native memory (the OpenBLAS addon's allocator): the memory of an array the
+// garbage collector frees comes back for the next array of its size without the loop
+// yielding, and no live array is ever handed out twice.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { expect, test } from "vitest";
+import { addonPath, loadBlas } from "../../src/backend/blas";
+import { randn, storageStats, zeros } from "../../src";
+import { noGrad } from "../../src/autograd";
+import type { Tensor } from "../../src";
+
+const blas = loadBlas();
+
+function collector(): () => void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) return g;
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+test.skipIf(!blas)("memory of collected arrays is handed out again in a loop that never yields", () => {
+  const gc = collector();
+  const addon = require(addonPath()) as {
+    alloc(bytes: number, zeroed: boolean): ArrayBuffer;
+    poolStats(): { made: number; reused: number; returned: number };
+  };
+  const bytes = 4096 * 4 + 12; // a size nothing else asks for
+  const kept: Float32Array[] = [];
+  const before = addon.poolStats();
+  for (let i = 0; i < 200; i++) {
+    const a = new Float32Array(addon.alloc(bytes, false));
+    a.fill(i);
+    if (i % 50 === 0) kept.push(a);
+    if (i % 20 === 19) gc();
+  }
+  const after = addon.poolStats();
+  expect(after.returned - before.returned).toBeGreaterThan(100);
+  expect(after.reused - before.reused).toBeGreaterThan(100);
+  expect(after.made - before.made).toBeLessThan(100);
+  // the arrays still reachable were never handed out again
+  kept.forEach((a, k) => expect(a.every((v) => v === k * 50)).toBe(true));
+});
+
+test.skipIf(!blas)("tensors on native memory keep their values while others come and go", () => {
+  const gc = collector();
+  const a = randn(96, 64), b = randn(64, 80);
+  const kept: Tensor[] = [];
+  const snaps: number[][] = [];
+  for (let i = 0; i < 300; i++) {
+    const c = noGrad(() => a.matmul(b).mul(i));
+    if (i % 50 === 0) {
+      kept.push(c);
+      snaps.push(Array.from(c.data));
+    }
+    if (i % 40 === 0) gc();
+  }
+  kept.forEach((t, i) => expect(Array.from(t.data)).toEqual(snaps[i]));
+  expect(storageStats().allocations).toBeGreaterThan(0);
+});
+
+test.skipIf(!blas)("reused memory asked for zeroed is zeroed", () => {
+  const gc = collector();
+  for (let i = 0; i < 20; i++) noGrad(() => randn(128, 128).add(1));
+  gc();
+  for (let i = 0; i < 20; i++) {
+    const z = zeros(128, 128);
+    expect(z.abs().sum().item()).toBe(0);
+  }
+});
