@@ -2,10 +2,9 @@
 import type { DType } from "./backend/types";
 import { defaultGenerator } from "./random";
 import { fmt, numel } from "./shape";
-import { Tensor, allocate, fromNested } from "./tensor";
+import { Tensor, allocate, fromNested, type NestedNumbers } from "./tensor";
 
-/** Values as tensor() takes them: a number, nested arrays of numbers (or booleans), or a typed array. */
-export type NestedNumbers = number | boolean | ArrayLike<number> | readonly NestedNumbers[];
+export type { NestedNumbers } from "./tensor";
 
 export interface CreateOptions {
   requiresGrad?: boolean;
@@ -37,9 +36,11 @@ function parseShape(op: string, args: ShapeArgs): [number[], CreateOptions | und
 
 /**
  * A tensor from a number, nested arrays (the shape is read from the nesting; rows must have
- * equal lengths), a typed array (1-D; an Int32Array gives int32) or another tensor (copied).
- * float32 unless opts.dtype says "int32"; {requiresGrad: true} makes it a leaf that records ops.
+ * equal lengths), a typed array (1-D; an Int32Array gives int32, a BigInt64Array int64) or
+ * another tensor (copied). float32 unless opts.dtype says "int32" or "int64" (bigint values
+ * give int64 too); {requiresGrad: true} makes it a leaf that records ops.
  * @example const x = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true }); // [2, 3]
+ * @example const ids = tensor([3, 1, 2], { dtype: "int64" }); // like torch.tensor([3, 1, 2])
  */
 export function tensor(values: NestedNumbers | Tensor, opts?: CreateOptions): Tensor {
   if (values instanceof Tensor) return finish(values.detach().clone().to(opts?.dtype ?? values.dtype), opts);
@@ -51,13 +52,15 @@ export function tensor(values: NestedNumbers | Tensor, opts?: CreateOptions): Te
  * @example full([2, 3], 0.5)
  */
 export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
-  const t = new Tensor(allocate(opts?.dtype ?? "float32", numel(shape)), shape);
-  t.storage.fill(value);
+  const s = allocate(opts?.dtype ?? "float32", numel(shape));
+  if (s instanceof BigInt64Array) s.fill(BigInt(Math.trunc(value)));
+  else s.fill(value);
+  const t = new Tensor(s, shape);
   return finish(t, opts);
 }
 
 /**
- * A tensor of zeros: zeros(2, 3), zeros([2, 3]) or zeros([2, 3], {dtype: "int32", requiresGrad}).
+ * A tensor of zeros: zeros(2, 3), zeros([2, 3]) or zeros([2, 3], {dtype: "int64", requiresGrad}).
  * @example const b = zeros(10, { requiresGrad: true });
  */
 export function zeros(...args: ShapeArgs): Tensor {
@@ -109,31 +112,34 @@ export function rand(...args: ShapeArgs): Tensor {
 }
 
 /**
- * Uniform integers in [low, high), int32: randint(low, high, shape) or randint(high, shape).
- * @example randint(0, 10, [4]) // four digits
+ * Uniform integers in [low, high): randint(low, high, shape) or randint(high, shape), int32
+ * unless opts.dtype says "int64" (or "float32").
+ * @example randint(0, 10, [4]) // four digits; randint(5, [3], { dtype: "int64" })
  */
-export function randint(low: number, high: number | readonly number[], shape?: readonly number[]): Tensor {
-  if (Array.isArray(high)) [low, high, shape] = [0, low, high];
+export function randint(low: number, high: number | readonly number[], shape?: readonly number[] | CreateOptions, opts?: CreateOptions): Tensor {
+  if (Array.isArray(high)) [low, high, shape, opts] = [0, low, high, shape as CreateOptions | undefined];
   if (!Array.isArray(shape)) throw new Error("randint(): expected randint(low, high, shape) or randint(high, shape)");
   high = high as number;
   if (!(high > low)) throw new Error(`randint(): high (${high}) must be greater than low (${low})`);
   const out = new Int32Array(numel(shape));
   for (let i = 0; i < out.length; i++) out[i] = defaultGenerator.int(low, high);
-  return new Tensor(out, shape);
+  const t = new Tensor(out, shape);
+  return opts?.dtype && opts.dtype !== "int32" ? t.to(opts.dtype) : t;
 }
 
 /**
  * The numbers start, start + step, ... below end, 1-D: arange(end), arange(start, end, step?);
- * int32 when every argument is an integer, else float32.
+ * int32 when every argument is an integer, else float32, unless opts.dtype says (e.g. "int64").
  * @example arange(5) // [0, 1, 2, 3, 4]; arange(0, 1, 0.25) // [0, 0.25, 0.5, 0.75]
  */
 export function arange(start: number, end?: number, step = 1, opts?: CreateOptions): Tensor {
   if (end === undefined) [start, end] = [0, start];
   if (step === 0) throw new Error("arange(): step must be nonzero");
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const isInt = opts?.dtype ? opts.dtype === "int32" : [start, end, step].every(Number.isInteger);
-  const out = allocate(isInt ? "int32" : "float32", n);
-  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  const dtype = opts?.dtype ?? ([start, end, step].every(Number.isInteger) ? "int32" : "float32");
+  const out = allocate(dtype, n);
+  if (out instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = BigInt(Math.trunc(start + i * step));
+  else for (let i = 0; i < n; i++) out[i] = start + i * step;
   return finish(new Tensor(out, [n]), opts);
 }
 
@@ -153,6 +159,10 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
  */
 export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
   const t = full([n, m], 0, opts?.dtype ? { dtype: opts.dtype } : undefined);
-  for (let i = 0; i < Math.min(n, m); i++) t.storage[i * m + i] = 1;
+  const s = t.store;
+  for (let i = 0; i < Math.min(n, m); i++) {
+    if (s instanceof BigInt64Array) s[i * m + i] = 1n;
+    else s[i * m + i] = 1;
+  }
   return finish(t, opts);
 }

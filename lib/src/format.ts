@@ -28,17 +28,18 @@ function fixed(v: number, digits: number): string {
 
 interface Formatter {
   width: number;
-  format(v: number): string;
+  format(v: number | bigint): string;
 }
 
 /** The format PyTorch picks: integers "3.", fixed "0.1235", or scientific "1.2346e-05". */
-function makeFormatter(shown: number[], isInt: boolean): Formatter {
+function makeFormatter(shown: (number | bigint)[], isInt: boolean): Formatter {
   let width = 1;
   if (isInt) {
+    // int32 and int64 alike: an int64 prints every digit, as its bigint does
     for (const v of shown) width = Math.max(width, String(v).length);
     return { width, format: (v) => String(v).padStart(width) };
   }
-  const finite = shown.filter((v) => Number.isFinite(v) && v !== 0);
+  const finite = (shown as number[]).filter((v) => Number.isFinite(v) && v !== 0);
   let mode: "int" | "fixed" | "sci" = "int";
   if (finite.length) {
     const abs = finite.map(Math.abs);
@@ -56,11 +57,11 @@ function makeFormatter(shown: number[], isInt: boolean): Formatter {
     if (mode === "sci") return sci(v);
     return mode === "int" ? `${fixed(v, 0)}.` : fixed(v, PRECISION);
   };
-  return { width, format: (v) => one(v).padStart(width) };
+  return { width, format: (v) => one(v as number).padStart(width) };
 }
 
 export function formatTensor(t: Tensor): string {
-  const v = t.values();
+  const v = t.rawValues();
   const summarise = v.length > THRESHOLD;
   const strides = contiguousStrides(t.shape);
   /** Indices shown along a dim of size n (-1 marks the "..."). */
@@ -69,7 +70,7 @@ export function formatTensor(t: Tensor): string {
     return [0, 1, 2, -1, n - 3, n - 2, n - 1];
   };
   // the format comes from the values that will be printed, as in PyTorch's summarised data
-  const shown: number[] = [];
+  const shown: (number | bigint)[] = [];
   const visit = (d: number, off: number): void => {
     if (d === t.ndim) {
       shown.push(v[off]);
@@ -78,7 +79,7 @@ export function formatTensor(t: Tensor): string {
     for (const i of shownAlong(t.shape[d])) if (i >= 0) visit(d + 1, off + i * strides[d]);
   };
   visit(0, 0);
-  const f = makeFormatter(shown, t.dtype === "int32");
+  const f = makeFormatter(shown, t.dtype !== "float32");
   const prefix = "tensor(";
   const render = (d: number, off: number, indent: number): string => {
     const idx = shownAlong(t.shape[d]);

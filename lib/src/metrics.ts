@@ -32,7 +32,7 @@ function toIds(op: string, what: string, x: Labels, threshold?: number): ArrayLi
   let shape: number[];
   let isFloat: boolean;
   if (x instanceof Tensor) {
-    values = x.values();
+    values = (x.dtype === "int64" ? x.int() : x).values(); // class ids fit in int32
     shape = [...x.shape];
     isFloat = x.dtype === "float32";
   } else if (Array.isArray(x)) {

@@ -2,7 +2,7 @@
 // reshape, transpose, expand and slicing share memory where they can. Every method that
 // computes is an op from ./ops, each with its forward and backward side by side.
 import { Node, runBackward } from "./autograd";
-import type { DType, Strided, TypedArray } from "./backend/types";
+import type { DType, Storage, Strided, TypedArray } from "./backend/types";
 import { kernels } from "./backend";
 import { contiguousStrides, fmt, isContiguous, normDim, numel } from "./shape";
 import * as E from "./ops/elementwise";
@@ -10,22 +10,45 @@ import * as R from "./ops/reduce";
 import * as S from "./ops/shape";
 import * as M from "./ops/matmul";
 import * as N from "./ops/softmax-layer-norm";
+import * as I64 from "./ops/int64";
 import { formatTensor } from "./format";
 import { tensorBundle } from "./display/tensor";
 import { defaultGenerator } from "./random";
 import { bumpVersion, versionOf } from "./version";
-import { adopt, allocate } from "./storage";
+import { adopt, allocate as allocateArray } from "./storage";
 
-export type { DType } from "./backend/types";
+export type { DType, Storage } from "./backend/types";
 export type TensorLike = Tensor | number;
 export type Hook = (grad: Tensor) => Tensor | void;
 /** One entry of index(): a number selects (and drops the dim), [start, end?, step?] slices, null keeps all. */
 export type IndexSpec = number | null | readonly [number | null, (number | null)?, number?];
 
-export { allocate, uninitialized } from "./storage";
+export { uninitialized } from "./storage";
 
 /**
- * An n-dimensional array of float32 or int32 values that records the ops applied to it, so
+ * Values as tensor() and Tensor.from() take them: a number (or a bigint, for int64), nested
+ * arrays of them (or of booleans), or a typed array.
+ */
+export type NestedNumbers = number | bigint | boolean | ArrayLike<number> | ArrayLike<bigint> | readonly NestedNumbers[];
+
+/**
+ * dst.set(src, at) for two arrays of one dtype, whichever it is; code that moves values
+ * without arithmetic (cat, gathers, collate) serves int64 with it as it serves the rest.
+ */
+export function setValues(dst: Storage, src: Storage, at = 0): void {
+  (dst as Float32Array).set(src as Float32Array, at);
+}
+
+/** Fresh zeroed storage for n elements of dtype (float32 from the pool). */
+export function allocate(dtype: "int64", n: number): BigInt64Array;
+export function allocate(dtype: "float32" | "int32", n: number): TypedArray;
+export function allocate(dtype: DType, n: number): Storage;
+export function allocate(dtype: DType, n: number): Storage {
+  return dtype === "int64" ? new BigInt64Array(n) : allocateArray(dtype, n);
+}
+
+/**
+ * An n-dimensional array of float32, int32 or int64 values that records the ops applied to it, so
  * that backward() can compute gradients by the chain rule. Views (reshape, transpose,
  * narrow, ...) share storage. Made by tensor(), zeros(), randn(), arange() and the ops.
  * @example const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); x.matmul(x).sum().backward();
@@ -35,8 +58,8 @@ export class Tensor {
   readonly strides: readonly number[];
   readonly offset: number;
   readonly dtype: DType;
-  /** The underlying storage, shared by every view of it. */
-  readonly storage: TypedArray;
+  /** The storage of any dtype, shared by every view of it (an int64 tensor's is a BigInt64Array). @internal */
+  readonly store: Storage;
   requiresGrad = false;
   grad: Tensor | null = null;
   /** The node that made this tensor (null for leaves and for results made without grad). */
@@ -46,16 +69,29 @@ export class Tensor {
   /** @internal */ hooks: Hook[] = [];
   /** @internal */ retainsGrad = false;
 
-  constructor(storage: TypedArray, shape: readonly number[], strides?: readonly number[], offset = 0) {
-    this.storage = storage;
-    adopt(this, storage);
+  constructor(storage: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
+    this.store = storage;
+    if (!(storage instanceof BigInt64Array)) adopt(this, storage); // int64 storage is never pooled
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
     this.offset = offset;
-    this.dtype = storage instanceof Int32Array ? "int32" : "float32";
+    this.dtype = storage instanceof Int32Array ? "int32" : storage instanceof BigInt64Array ? "int64" : "float32";
   }
 
   // ---- fields -------------------------------------------------------------------------
+
+  /**
+   * The underlying typed array of a float32 or int32 tensor, shared by every view of it (read
+   * it through offset and strides). An int64 tensor's values are read with toArray(), exactly
+   * as bigints with toArray({ bigint: true }).
+   * @example const a = arange(6); a.reshape(2, 3).storage === a.storage // true
+   */
+  get storage(): TypedArray {
+    if (this.dtype === "int64") {
+      throw new Error(`storage: an int64 tensor (shape ${fmt(this.shape)}) keeps a BigInt64Array; read its values with toArray(), or toArray({ bigint: true }) for bigints`);
+    }
+    return this.store as TypedArray;
+  }
 
   /**
    * The number of dims, shape.length (PyTorch's x.ndim).
@@ -91,52 +127,70 @@ export class Tensor {
   isContiguous(): boolean { return isContiguous(this.shape, this.strides); }
 
   /**
-   * A flat row-major copy of the values (a Float32Array or Int32Array).
+   * A flat row-major copy of the values (a Float32Array or Int32Array); an int64 tensor's
+   * values are read with toArray(), or as bigints with toArray({ bigint: true }).
    * @example Array.from(x.data)
    */
   get data(): TypedArray {
-    return this.values().slice();
+    return this.values("data").slice();
   }
 
   /**
    * The values in row-major order: the storage itself when already contiguous, else a copy.
-   * Read-only by convention: ops use it to feed kernels without copying.
+   * Read-only by convention: ops use it to feed kernels without copying. An int64 tensor
+   * has no such array: op names who asks, for the error.
    * @internal
    */
-  values(): TypedArray {
+  values(op = "values"): TypedArray {
+    if (this.dtype === "int64") throw I64.unsupported(op, this);
     const n = this.numel();
     if (this.isContiguous()) {
-      return this.offset === 0 && this.storage.length === n
-        ? this.storage
-        : this.storage.subarray(this.offset, this.offset + n);
+      const s = this.store as TypedArray;
+      return this.offset === 0 && s.length === n ? s : s.subarray(this.offset, this.offset + n);
     }
-    const out = allocate(this.dtype, n);
+    const out = allocateArray(this.dtype, n);
     kernels().copy(this.shape, this.strided(), out);
     return out;
   }
 
+  /** The values in row-major order in this tensor's own dtype (values() for all but int64). @internal */
+  rawValues(): Storage {
+    return this.dtype === "int64" ? I64.int64Values(this) : this.values();
+  }
+
   /** How kernels see this tensor: storage, offset and strides. @internal */
-  strided(): Strided {
-    return { data: this.storage, offset: this.offset, strides: this.strides };
+  strided(op = "strided"): Strided {
+    if (this.dtype === "int64") throw I64.unsupported(op, this);
+    return { data: this.store as TypedArray, offset: this.offset, strides: this.strides };
   }
 
   /**
-   * The value of a one-element tensor as a number.
+   * The value of a one-element tensor as a number (an int64 value beyond
+   * Number.MAX_SAFE_INTEGER is an error, as it has no exact number).
    * @example x.sum().item()
    */
   item(): number {
     if (this.numel() !== 1) {
       throw new Error(`item(): only a tensor with one element has an item, this one has shape ${fmt(this.shape)}`);
     }
-    return this.storage[this.offset];
+    const v = this.store[this.offset];
+    return typeof v === "bigint" ? I64.safeNumber("item", this, v, 0) : v;
   }
 
   /**
    * The values as nested arrays of numbers, shaped like the tensor (a number for shape []).
+   * int64 values must be within Number.MAX_SAFE_INTEGER, or come as bigints with {bigint: true}.
    * @example tensor([[1, 2], [3, 4]]).toArray() // [[1, 2], [3, 4]]
+   * @example tensor([2n ** 40n], { dtype: "int64" }).toArray({ bigint: true }) // [1099511627776n]
    */
-  toArray(): any {
-    const v = this.values();
+  toArray(opts: { bigint?: boolean } = {}): any {
+    let v: ArrayLike<number | bigint>;
+    if (opts.bigint) {
+      if (this.dtype !== "int64") throw new Error(`toArray(): {bigint: true} is for int64 tensors, this one is ${this.dtype}`);
+      v = I64.int64Values(this);
+    } else {
+      v = this.dtype === "int64" ? I64.int64Numbers("toArray", this) : this.values();
+    }
     const build = (d: number, off: number): any => {
       if (d === this.shape.length) return v[off];
       const stride = numel(this.shape.slice(d + 1));
@@ -203,7 +257,7 @@ export class Tensor {
    * @example const target = y.detach();
    */
   detach(): Tensor {
-    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+    return new Tensor(this.store, this.shape, this.strides, this.offset);
   }
 
   /**
@@ -241,9 +295,13 @@ export class Tensor {
   // ---- in place (leaves and buffers: initialisation, optimisers, loading) -------------
 
   private writable(op: string): TypedArray {
+    if (this.dtype === "int64") throw I64.unsupported(op, this);
+    return this.writableStorage(op) as TypedArray;
+  }
+  private writableStorage(op: string): Storage {
     if (!this.isContiguous()) throw new Error(`${op}(): in-place ops need a contiguous tensor, this one of shape ${fmt(this.shape)} is a strided view`);
     bumpVersion(this);
-    return this.storage.subarray(this.offset, this.offset + this.numel());
+    return this.store.subarray(this.offset, this.offset + this.numel());
   }
   /**
    * How many in-place writes this tensor's storage has seen (PyTorch's _version).
@@ -254,7 +312,12 @@ export class Tensor {
    * Set every element to value, in place.
    * @example zeros(2, 2).fill_(7)
    */
-  fill_(value: number): this { this.writable("fill_").fill(value); return this; }
+  fill_(value: number): this {
+    const d = this.writableStorage("fill_");
+    if (d instanceof BigInt64Array) d.fill(BigInt(Math.trunc(value)));
+    else d.fill(value);
+    return this;
+  }
   /**
    * Set every element to 0, in place.
    * @example w.grad!.zero_()
@@ -265,11 +328,14 @@ export class Tensor {
    * @example p.copy_(tensor([1, 2, 3]))
    */
   copy_(src: Tensor): this {
-    const dst = this.writable("copy_");
+    const dst = this.writableStorage("copy_");
     if (src.numel() !== dst.length) {
       throw new Error(`copy_(): source has shape ${fmt(src.shape)} but destination has shape ${fmt(this.shape)}`);
     }
-    dst.set(src.values());
+    // values convert to the destination's dtype, as in PyTorch
+    const from = src.dtype === this.dtype ? src : src.to(this.dtype);
+    if (dst instanceof BigInt64Array) dst.set(I64.int64Values(from));
+    else dst.set(from.values("copy_"));
     return this;
   }
   /**
@@ -294,7 +360,8 @@ export class Tensor {
   // ---- conversions --------------------------------------------------------------------
 
   /**
-   * A copy as dtype ("float32" or "int32"; int32 truncates towards zero), or this tensor if it already is.
+   * A copy as dtype ("float32", "int32" or "int64"; integers truncate towards zero), or this
+   * tensor if it already is. int64 to int32 needs every value to fit.
    * @example tensor([1.7, -1.7]).to("int32") // [1, -1]
    */
   to(dtype: DType): Tensor { return S.toDtype(this, dtype); }
@@ -308,6 +375,11 @@ export class Tensor {
    * @example tensor([0.9, 2.5]).int() // [0, 2]
    */
   int(): Tensor { return S.toDtype(this, "int32"); }
+  /**
+   * As int64, truncating towards zero, like to("int64") (PyTorch's .long()).
+   * @example tensor([3, 1, 2]).long() // int64 class indices
+   */
+  long(): Tensor { return S.toDtype(this, "int64"); }
   /**
    * A copy with storage of its own, still in the graph (the gradient flows back).
    * @example const y = x.clone()
@@ -608,10 +680,12 @@ export class Tensor {
   logSoftmax(dim = -1): Tensor { return N.logSoftmax(this, dim); }
 
   /**
-   * Make a tensor from nested arrays or a number, like tensor().
+   * Make a tensor from a number, nested arrays of numbers or a typed array, like tensor():
+   * float32 unless dtype says otherwise (an Int32Array gives int32, a BigInt64Array or
+   * bigint values give int64).
    * @example Tensor.from([[1, 2], [3, 4]], "int32")
    */
-  static from(values: unknown, dtype?: DType): Tensor {
+  static from(values: NestedNumbers, dtype?: DType): Tensor {
     return fromNested(values, dtype);
   }
 }
@@ -625,24 +699,38 @@ function inferShape(values: unknown, op: string): number[] {
     if (len === 0) break;
     v = (v as ArrayLike<unknown>)[0];
   }
-  if (shape.length === 0 && typeof values !== "number" && typeof values !== "boolean") {
+  if (shape.length === 0 && typeof values !== "number" && typeof values !== "boolean" && typeof values !== "bigint") {
     throw new Error(`${op}(): expected a number or a nested array of numbers, got ${typeof values}`);
   }
   return shape;
 }
 
+/** The dtype values give when none is asked for: int32 from an Int32Array, int64 from bigints, else float32. */
+function inferDtype(values: unknown): DType {
+  if (values instanceof Int32Array) return "int32";
+  let v = values;
+  while ((Array.isArray(v) || ArrayBuffer.isView(v)) && (v as ArrayLike<unknown>).length > 0) v = (v as ArrayLike<unknown>)[0];
+  return values instanceof BigInt64Array || typeof v === "bigint" ? "int64" : "float32";
+}
+
 export function fromNested(values: unknown, dtype?: DType, op = "tensor"): Tensor {
   const shape = inferShape(values, op);
-  const isInt = dtype === "int32" || (dtype === undefined && values instanceof Int32Array);
-  const out = allocate(isInt ? "int32" : "float32", numel(shape));
+  const dt = dtype ?? inferDtype(values);
+  const out = allocate(dt, numel(shape));
   let k = 0;
+  const put = dt === "int64"
+    ? (x: number | bigint, path: number[]) => { out[k++] = typeof x === "bigint" ? x : int64Of(x, op, path); }
+    : (x: number | bigint, path: number[]) => {
+        if (typeof x === "bigint") throw new Error(`${op}(): element at [${path.join(", ")}] is a bigint, which only an int64 tensor holds (pass {dtype: "int64"})`);
+        out[k++] = x;
+      };
   const fill = (v: unknown, d: number, path: number[]): void => {
     if (d === shape.length) {
       const x = typeof v === "boolean" ? Number(v) : v;
-      if (typeof x !== "number") {
+      if (typeof x !== "number" && typeof x !== "bigint") {
         throw new Error(`${op}(): element at [${path.join(", ")}] is ${typeof x}, expected a number`);
       }
-      out[k++] = x;
+      put(x, path);
       return;
     }
     const arr = v as ArrayLike<unknown>;
@@ -656,4 +744,10 @@ export function fromNested(values: unknown, dtype?: DType, op = "tensor"): Tenso
   };
   fill(values, 0, []);
   return new Tensor(out, shape);
+}
+
+/** A number as an int64 element: truncated towards zero like PyTorch; NaN and infinities have none. */
+function int64Of(x: number, op: string, path: number[]): bigint {
+  if (!Number.isFinite(x)) throw new Error(`${op}(): element at [${path.join(", ")}] is ${x}, which has no int64 value`);
+  return BigInt(Math.trunc(x));
 }

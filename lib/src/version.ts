@@ -5,18 +5,18 @@
 // gradient.
 import { fmt } from "./shape";
 import type { Tensor } from "./tensor";
-import type { TypedArray } from "./backend/types";
+import type { Storage } from "./backend/types";
 
-const versions = new WeakMap<TypedArray, number>();
+const versions = new WeakMap<Storage, number>();
 
 /** How many in-place writes the storage of t has seen. */
 export function versionOf(t: Tensor): number {
-  return versions.get(t.storage) ?? 0;
+  return versions.get(t.store) ?? 0;
 }
 
 /** Note one in-place write to t's storage (and so to every view of it). */
 export function bumpVersion(t: Tensor): void {
-  versions.set(t.storage, (versions.get(t.storage) ?? 0) + 1);
+  versions.set(t.store, (versions.get(t.store) ?? 0) + 1);
 }
 
 /** Throw PyTorch's error when t, saved at `expected`, has been written to since. */

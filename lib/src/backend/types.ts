@@ -2,8 +2,17 @@
 // arrays plus offsets and strides; kernels never see Tensor objects, so a backend is a
 // plain set of loops (TypeScript), SIMD (WebAssembly) or a BLAS call (native).
 
-export type DType = "float32" | "int32";
+export type DType = "float32" | "int32" | "int64";
+/** The arrays kernels compute on. */
 export type TypedArray = Float32Array | Int32Array;
+/**
+ * What a tensor's values live in: a kernel array, or for int64 a BigInt64Array. That is
+ * the one JS array that holds every 64-bit integer exactly (a Float64Array rounds past
+ * 2^53; two int32 words per value would make every reader put them back together), and
+ * its bytes are safetensors' I64 as they stand. Kernels never see one: int64 arithmetic
+ * runs in plain TypeScript (ops/int64.ts), and ops that compute in floats convert first.
+ */
+export type Storage = TypedArray | BigInt64Array;
 
 /** A strided view over flat storage: element i0,i1,... lives at offset + sum(ik * strides[k]). */
 export interface Strided {

@@ -1,6 +1,6 @@
 // Batches from a dataset, as torch.utils.data.DataLoader makes them (single process: the
 // samples are already in memory, so workers would only add copying).
-import { Tensor, allocate } from "../tensor";
+import { Tensor, allocate, setValues } from "../tensor";
 import { fmt, numel } from "../shape";
 import { Generator, defaultGenerator } from "../random";
 import { DatasetLike, asDataset } from "./dataset";
@@ -94,7 +94,7 @@ function stackTensors(samples: unknown[], where: string): Tensor {
       throw new Error(`defaultCollate(): ${where} ${i} has shape ${fmt(s.shape)} but sample 0 has ${fmt(shape)}`);
     }
     if (s.dtype !== first.dtype) throw new Error(`defaultCollate(): ${where} ${i} is ${s.dtype} but sample 0 is ${first.dtype}`);
-    out.set(s.values(), i * size);
+    setValues(out, s.rawValues(), i * size);
   });
   return new Tensor(out, [samples.length, ...shape]);
 }

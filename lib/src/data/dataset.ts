@@ -1,6 +1,6 @@
 // Datasets: anything with a length and an indexed get(i), as in torch.utils.data. Splits
 // draw their permutation from a Generator so that manualSeed(n) repeats them.
-import { Tensor, allocate } from "../tensor";
+import { Tensor, allocate, setValues } from "../tensor";
 import { fmt, numel } from "../shape";
 import { Generator, defaultGenerator } from "../random";
 
@@ -111,11 +111,11 @@ export class TensorDataset extends Dataset<Tensor[]> {
 export function gatherRows(t: Tensor, indices: ArrayLike<number>): Tensor {
   const rowShape = t.shape.slice(1);
   const rowSize = numel(rowShape);
-  const v = t.values();
+  const v = t.rawValues();
   const out = allocate(t.dtype, indices.length * rowSize);
   for (let b = 0; b < indices.length; b++) {
     const r = indices[b];
-    out.set(v.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
+    setValues(out, v.subarray(r * rowSize, (r + 1) * rowSize), b * rowSize);
   }
   return new Tensor(out, [indices.length, ...rowShape]);
 }
@@ -200,6 +200,7 @@ export function randomSplit<T>(
 }
 
 function sequenceIds(op: string, ids: Tensor, blockSize: number): Int32Array {
+  if (ids.dtype === "int64") ids = ids.int(); // token ids fit in int32
   if (ids.ndim !== 1) throw new Error(`${op}: expected a 1-D tensor of token ids, got shape ${fmt(ids.shape)}`);
   if (ids.dtype !== "int32") throw new Error(`${op}: token ids must be int32, got ${ids.dtype}`);
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new Error(`${op}: blockSize must be a positive integer, got ${blockSize}`);

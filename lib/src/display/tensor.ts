@@ -52,14 +52,19 @@ function corner(t: Tensor): { shown: Tensor; truncated: boolean } {
   return { shown: t.index(...shape.map((s) => [0, s] as const)), truncated: true };
 }
 
+/** The values a display draws: an int64 tensor's as float32 (a heatmap needs no 64-bit exactness; the printed text keeps it). */
+function drawn(t: Tensor): Tensor {
+  return t.dtype === "int64" ? t.float() : t;
+}
+
 export function payload(t: Tensor) {
-  const { shown, truncated } = corner(t);
+  const { shown, truncated } = corner(drawn(t));
   const values = shown.values();
   return {
     shape: [...t.shape],
     shownShape: [...shown.shape],
     dtype: t.dtype,
-    stats: tensorStats(t.values()),
+    stats: tensorStats(drawn(t).values()),
     truncated,
     requiresGrad: t.requiresGrad,
     ...(t.gradFn ? { gradFn: t.gradFn.name } : {}),
@@ -70,7 +75,7 @@ export function payload(t: Tensor) {
 export function tensorBundle(t: Tensor): Record<string, unknown> {
   const json: Record<string, unknown> = { version: 1, ...(t.name ? { name: t.name } : {}), ...payload(t) };
   if (t.grad) json.grad = payload(t.grad);
-  const fallback = t.numel() <= SMALL_VALUES ? { "text/html": valuesHtml(t) } : { "image/svg+xml": heatmapSvg(t) };
+  const fallback = t.numel() <= SMALL_VALUES ? { "text/html": valuesHtml(t) } : { "image/svg+xml": heatmapSvg(drawn(t)) };
   return { "text/plain": t.toString(), [TENSOR_MIME]: json, ...fallback };
 }
 

@@ -53,7 +53,7 @@ function entriesOf(tensors: TensorMap): [string, Tensor][] {
 
 // ---- writing --------------------------------------------------------------------------
 
-/** The bytes of a safetensors file holding `tensors` (float32 as F32, int32 as I32) and string metadata. */
+/** The bytes of a safetensors file holding `tensors` (float32 as F32, int32 as I32, int64 as I64) and string metadata. */
 export function serializeSafetensors(tensors: TensorMap, metadata?: Record<string, string>): Uint8Array {
   const fail = (problem: string): never => {
     throw new Error(`serializeSafetensors(): ${problem}`);
@@ -69,8 +69,8 @@ export function serializeSafetensors(tensors: TensorMap, metadata?: Record<strin
       if (typeof v !== "string") fail(`metadata "${k}" is ${typeof v}; safetensors metadata values must be strings`);
     }
   }
-  // Byte order as the reference writer uses: by name (both our dtypes are 4 bytes wide, so
-  // every tensor stays naturally aligned).
+  // Byte order as the reference writer uses: by name. An int64 tensor after a 4-byte one may
+  // start off an 8-byte boundary; the reader copies such a one rather than viewing it.
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
   const header: Record<string, unknown> = {};
@@ -78,10 +78,10 @@ export function serializeSafetensors(tensors: TensorMap, metadata?: Record<strin
   const payloads: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of entries) {
-    const values = t.values();
+    const values = t.rawValues();
     const bytes = toLittleEndianBytes(values);
     setOwn(header, name, {
-      dtype: t.dtype === "int32" ? "I32" : "F32",
+      dtype: t.dtype === "int64" ? "I64" : t.dtype === "int32" ? "I32" : "F32",
       shape: [...t.shape],
       data_offsets: [offset, offset + bytes.byteLength],
     });
@@ -102,13 +102,14 @@ export function serializeSafetensors(tensors: TensorMap, metadata?: Record<strin
   return out;
 }
 
-function toLittleEndianBytes(values: Float32Array | Int32Array): Uint8Array {
+function toLittleEndianBytes(values: Float32Array | Int32Array | BigInt64Array): Uint8Array {
   const view = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   if (littleEndian) return view;
   const out = new Uint8Array(values.byteLength);
   const dv = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) {
-    if (values instanceof Float32Array) dv.setFloat32(i * 4, values[i], true);
+    if (values instanceof BigInt64Array) dv.setBigInt64(i * 8, values[i], true);
+    else if (values instanceof Float32Array) dv.setFloat32(i * 4, values[i], true);
     else dv.setInt32(i * 4, values[i], true);
   }
   return out;
@@ -142,7 +143,7 @@ export function parseSafetensorsWithMetadata(bytes: Uint8Array, source = "<buffe
   return decode(bytes, source, true);
 }
 
-/** Read a safetensors file into tensors (F32/I32 as they are; F64, F16, BF16 as float32; other integers as int32, range-checked). */
+/** Read a safetensors file into tensors (F32, I32 and I64 as they are; F64, F16, BF16 as float32; other integers as int32, range-checked). */
 export function loadSafetensors(path: string): Record<string, Tensor> {
   return loadSafetensorsWithMetadata(path).tensors;
 }
@@ -296,9 +297,17 @@ function parseEntry(name: string, info: unknown, fail: (problem: string) => neve
   return { name, dtype: dt, shape: [...(shape as number[])], begin, end };
 }
 
-function decodeData(bytes: Uint8Array, start: number, e: Entry, source: string, copy: boolean): Float32Array | Int32Array {
+function decodeData(bytes: Uint8Array, start: number, e: Entry, source: string, copy: boolean): Float32Array | Int32Array | BigInt64Array {
   const count = (e.end - e.begin) / itemSize[e.dtype];
   const abs = bytes.byteOffset + start;
+  if (e.dtype === "I64") {
+    // int64 as it is, every bit kept: a view where the bytes allow, else a copy
+    if (littleEndian && !copy && abs % 8 === 0) return new BigInt64Array(bytes.buffer, abs, count);
+    const out = new BigInt64Array(count);
+    const dv = new DataView(bytes.buffer, abs, e.end - e.begin);
+    for (let i = 0; i < count; i++) out[i] = dv.getBigInt64(i * 8, true);
+    return out;
+  }
   if (e.dtype === "F32" || e.dtype === "I32") {
     if (littleEndian) {
       const f32 = e.dtype === "F32";
@@ -332,7 +341,6 @@ function decodeData(bytes: Uint8Array, start: number, e: Entry, source: string, 
       for (let i = 0; i < count; i++) {
         switch (e.dtype) {
           case "I32": out[i] = dv.getInt32(i * 4, true); break;
-          case "I64": out[i] = rangeCheck(dv.getBigInt64(i * 8, true), i); break;
           case "U64": out[i] = rangeCheck(dv.getBigUint64(i * 8, true), i); break;
           case "U32": out[i] = rangeCheck(dv.getUint32(i * 4, true), i); break;
           case "I16": out[i] = dv.getInt16(i * 2, true); break;

@@ -215,7 +215,7 @@ export class GPT extends Module {
 }
 
 function asIds(x: Tensor | number[][]): Tensor {
-  const t = x instanceof Tensor ? x : Tensor.from(x, "int32");
+  const t = x instanceof Tensor ? (x.dtype === "int64" ? x.int() : x) : Tensor.from(x, "int32");
   if (t.dtype !== "int32") throw new Error(`GPT: token ids must be int32, got ${t.dtype} of shape ${fmt(t.shape)}`);
   return t;
 }

@@ -5,12 +5,14 @@ import { kernels } from "../backend";
 import type { BinaryOp, DType, TypedArray, UnaryOp } from "../backend/types";
 import { broadcastShapes, broadcastStrides, fmt, numel, sameShape } from "../shape";
 import { Tensor, allocate, uninitialized, type TensorLike } from "../tensor";
+import { fromInt64, int64Binary, int64Unary, isInt64Op, toInt64 } from "./int64";
 
 /** A number becomes a 0-d tensor of a dtype that suits the other operand. */
 export function lift(x: TensorLike, like?: Tensor, op = "lift"): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== "number") throw new Error(`${op}(): expected a Tensor or a number, got ${typeof x}`);
-  const int = like?.dtype === "int32" && Number.isInteger(x);
+  const int = like?.dtype !== "float32" && like !== undefined && Number.isInteger(x);
+  if (int && like.dtype === "int64") return new Tensor(new BigInt64Array([BigInt(x)]), []);
   return new Tensor(int ? new Int32Array([x]) : new Float32Array([x]), []);
 }
 
@@ -44,11 +46,23 @@ export function rawUnary(op: UnaryOp, x: Tensor): Tensor {
 
 export function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, name: string = op): Tensor {
   const shape = broadcastShapes(name, a.shape, b.shape);
-  const out = outDtype === "float32" ? uninitialized(numel(shape)) : allocate(outDtype, numel(shape));
+  const out = outDtype === "float32" ? uninitialized(numel(shape)) : (allocate(outDtype, numel(shape)) as TypedArray);
+  if (a.dtype === "int64" || b.dtype === "int64") return int64Mixed(op, a, b, name);
   const sa = { data: a.storage, offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) };
   const sb = { data: b.storage, offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };
   kernels().binary(op, shape, sa, sb, out);
   return new Tensor(out, shape);
+}
+
+/**
+ * A binary op with an int64 operand: exact in int64 when both are integers (sums, products,
+ * maxima, minima, comparisons), else in float32 with the int64 side converted, as PyTorch
+ * promotes int64 against floats (and divides integers into floats).
+ */
+function int64Mixed(op: BinaryOp, a: Tensor, b: Tensor, name: string): Tensor {
+  if (isInt64Op(op, a, b)) return int64Binary(op, a, b, name);
+  const f = (t: Tensor) => (t.dtype === "int64" ? fromInt64(t, "float32", name) : t);
+  return rawBinary(op, f(a), f(b), "float32", name);
 }
 
 const intClosed = new Set<BinaryOp>(["add", "sub", "mul", "maximum", "minimum"]);
@@ -133,6 +147,7 @@ export function compare(op: "eq" | "ne" | "lt" | "le" | "gt" | "ge", a: TensorLi
 const intUnary: Partial<Record<UnaryOp, (v: number) => number>> = { neg: (v) => -v, abs: Math.abs, square: (v) => v * v };
 
 function unary(op: UnaryOp, x: Tensor, vjp: (g: Tensor, out: Tensor) => Tensor): Tensor {
+  if (x.dtype === "int64") return int64Unary(op, x);
   const f = intUnary[op];
   if (x.dtype === "int32" && f) return new Tensor(Int32Array.from(x.values(), f), x.shape);
   requireFloat(op, x);
@@ -188,7 +203,8 @@ function select(shape: readonly number[], c: Tensor, x: Tensor, y: Tensor, out: 
   const sy = broadcastStrides(y.shape, y.strides, shape);
   const n = nd ? shape[last] : 1;
   const jc = nd ? sc[last] : 0, jx = nd ? sx[last] : 0, jy = nd ? sy[last] : 0;
-  const cd = c.storage, xd = x.storage, yd = y.storage;
+  // one dtype (or float32 masks) on every side, so the loop copies numbers or bigints alone
+  const cd = c.store as TypedArray, xd = x.store as TypedArray, yd = y.store as TypedArray;
   const idx = new Array<number>(nd).fill(0);
   let pc = c.offset, px = x.offset, py = y.offset;
   for (let o = 0; o < out.length; o += n) {
@@ -205,12 +221,18 @@ function select(shape: readonly number[], c: Tensor, x: Tensor, y: Tensor, out: 
 
 /** where(cond, a, b): a where cond is nonzero, else b, broadcasting all three. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike, name = "where"): Tensor {
-  const x = lift(a, b instanceof Tensor ? b : undefined, name);
-  const y = lift(b, x, name);
+  let x = lift(a, b instanceof Tensor ? b : undefined, name);
+  let y = lift(b, x, name);
+  if (cond.dtype === "int64") cond = int64Binary("ne", cond, lift(0, cond), name);
+  const int = (t: Tensor) => t.dtype !== "float32";
+  const dtype: DType = int(x) && int(y) ? (x.dtype === "int64" || y.dtype === "int64" ? "int64" : "int32") : "float32";
+  // both sides in the result's dtype (int32 widened to int64; int64 against a float becomes float32)
+  const as = (t: Tensor) => (t.dtype === dtype ? t : dtype === "int64" ? toInt64(t, name) : fromInt64(t, "float32", name));
+  x = as(x);
+  y = as(y);
   const shape = broadcastShapes(name, broadcastShapes(name, cond.shape, x.shape), y.shape);
-  const dtype: DType = x.dtype === "int32" && y.dtype === "int32" ? "int32" : "float32";
   const out = allocate(dtype, numel(shape));
-  select(shape, cond, x, y, out);
+  select(shape, cond, x, y, out as TypedArray);
   const outT = new Tensor(out, shape);
   return record(outT, name, [x, y], (g) => {
     const zero = lift(0);

@@ -2,10 +2,11 @@
 // (broadcast the gradient back); mean, var and std are compositions of it.
 import { record } from "../autograd";
 import { kernels } from "../backend";
-import type { ReduceOp } from "../backend/types";
+import type { ReduceOp, TypedArray } from "../backend/types";
 import { fmt, normDim, numel } from "../shape";
 import { Tensor, allocate } from "../tensor";
 import { compare, requireFloat } from "./elementwise";
+import { unsupported } from "./int64";
 
 function dimsOf(op: string, x: Tensor, dim: number | number[] | undefined): number[] {
   if (dim === undefined) return x.shape.map((_, i) => i);
@@ -21,13 +22,14 @@ function keptShape(shape: readonly number[], dims: number[]): number[] {
 
 /** One reduction kernel call per reduced dim, innermost last, keeping dims. */
 function rawReduce(op: ReduceOp, x: Tensor, dims: number[], outDtype = x.dtype): Tensor {
+  if (x.dtype === "int64") throw unsupported(op, x);
   // nothing to reduce (a 0-d tensor): still a new tensor, never x itself, since the
   // caller records a node on the result
   if (dims.length === 0) return new Tensor(x.values().slice(), x.shape);
   let cur = x.detach().contiguous();
   if (dims.length === x.ndim && dims.length > 1) {
     // all dims at once: reduce the flat array as [1, n, 1]
-    const out = allocate(outDtype, 1);
+    const out = allocate(outDtype, 1) as TypedArray;
     if (cur.numel() > 0) kernels().reduce(op, cur.values(), 1, cur.numel(), 1, out);
     return new Tensor(out, x.shape.map(() => 1));
   }
@@ -35,7 +37,7 @@ function rawReduce(op: ReduceOp, x: Tensor, dims: number[], outDtype = x.dtype):
     const shape = cur.shape;
     const outer = numel(shape.slice(0, d));
     const inner = numel(shape.slice(d + 1));
-    const out = allocate(outDtype, outer * inner);
+    const out = allocate(outDtype, outer * inner) as TypedArray;
     // an empty sum is 0 (so an empty mean is 0/0); an empty max has no value
     if (shape[d] === 0 && op !== "sum") throw new Error(`${op}(): cannot reduce over dim ${d} of size 0 in shape ${fmt(x.shape)}`);
     if (shape[d] !== 0) kernels().reduce(op, cur.values(), outer, shape[d], inner, out);

@@ -5,7 +5,8 @@ import { record, type Vjp } from "../autograd";
 import { kernels } from "../backend";
 import type { DType } from "../backend/types";
 import { contiguousStrides, fmt, normDim, numel, resolveShape } from "../shape";
-import { Tensor, allocate, uninitialized, type IndexSpec } from "../tensor";
+import { Tensor, allocate, setValues, uninitialized, type IndexSpec } from "../tensor";
+import { fromInt64, int64Values, toInt64 } from "./int64";
 import { sumTo, where } from "./elementwise";
 
 /** Accept both f(2, 3) and f([2, 3]). */
@@ -14,10 +15,11 @@ export function shapeArg(args: number[] | [number[]]): number[] {
 }
 
 function asView(x: Tensor, shape: number[], strides: number[], offset: number, name: string, vjp: Vjp): Tensor {
-  return record(new Tensor(x.storage, shape, strides, offset), name, [x], vjp, false);
+  return record(new Tensor(x.store, shape, strides, offset), name, [x], vjp, false);
 }
 
 export function clone(x: Tensor): Tensor {
+  if (x.dtype === "int64") return new Tensor(int64Values(x).slice(), x.shape); // no grad: an integer tensor has none
   const out = x.dtype === "float32" ? uninitialized(x.numel()) : allocate(x.dtype, x.numel());
   kernels().copy(x.shape, x.strided(), out);
   return record(new Tensor(out, x.shape), "clone", [x], (g) => [g], false);
@@ -25,6 +27,8 @@ export function clone(x: Tensor): Tensor {
 
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
+  if (x.dtype === "int64") return fromInt64(x, dtype);
+  if (dtype === "int64") return toInt64(x);
   const out = allocate(dtype, x.numel());
   const v = x.values();
   if (dtype === "int32") for (let i = 0; i < v.length; i++) out[i] = Math.trunc(v[i]);
@@ -255,9 +259,9 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const out = allocate(first.dtype, numel(shape));
   let at = 0;
   for (const t of tensors) {
-    const v = t.values();
+    const v = t.rawValues();
     const block = t.shape[d] * inner;
-    for (let o = 0; o < outer; o++) out.set(v.subarray(o * block, (o + 1) * block), o * total * inner + at * inner);
+    for (let o = 0; o < outer; o++) setValues(out, v.subarray(o * block, (o + 1) * block), o * total * inner + at * inner);
     at += t.shape[d];
   }
   const sizes = tensors.map((t) => t.shape[d]);
@@ -277,9 +281,14 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 
 // ---- gathering by index -----------------------------------------------------------------
 
+/**
+ * Indices as int32, whatever integer dtype they come in: int64 indices (PyTorch's usual) are
+ * read as int32, since no dim is longer than int32 can count; one that does not fit is an error.
+ */
 export function indexTensor(op: string, idx: Tensor | number[]): Tensor {
   const t = idx instanceof Tensor ? idx : Tensor.from(idx, "int32");
-  if (t.dtype !== "int32") throw new Error(`${op}(): indices must be an int32 tensor, got ${t.dtype} of shape ${fmt(t.shape)}`);
+  if (t.dtype === "int64") return fromInt64(t, "int32", op);
+  if (t.dtype !== "int32") throw new Error(`${op}(): indices must be an int32 or int64 tensor, got ${t.dtype} of shape ${fmt(t.shape)}`);
   return t;
 }
 
@@ -302,12 +311,12 @@ export function indexSelect(x: Tensor, dim: number, idxLike: Tensor | number[]):
   const size = x.shape[d];
   const shape = [...x.shape];
   shape[d] = iv.length;
-  const xv = x.values();
+  const xv = x.rawValues();
   const out = allocate(x.dtype, numel(shape));
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < iv.length; j++) {
       const src = (o * size + iv[j]) * inner;
-      out.set(xv.subarray(src, src + inner), (o * iv.length + j) * inner);
+      setValues(out, xv.subarray(src, src + inner), (o * iv.length + j) * inner);
     }
   }
   return record(new Tensor(out, shape), "indexSelect", [x], (g) => {
@@ -334,8 +343,9 @@ export function gather(x: Tensor, dim: number, idxLike: Tensor): Tensor {
   const iv = idx.values();
   checkIndices("gather", iv, x.shape[d], d, x.shape);
   const xs = contiguousStrides(x.shape);
-  const xv = x.values();
-  const out = allocate(x.dtype, iv.length);
+  // x and out share a dtype, so elements move between them as they are (numbers or bigints)
+  const xv = x.rawValues() as Float32Array;
+  const out = allocate(x.dtype, iv.length) as Float32Array;
   // position in x of each output element: its own coordinates, with dim d replaced by the index
   const pos = new Int32Array(iv.length);
   const coord = new Array<number>(idx.ndim).fill(0);

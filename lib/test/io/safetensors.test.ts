@@ -125,7 +125,7 @@ describe("round trip", () => {
 });
 
 describe("reading other dtypes", () => {
-  test("I64, U8, BOOL, F64, F16, BF16 convert to int32 / float32", () => {
+  test("I64 loads as int64; U8, BOOL, F64, F16, BF16 convert to int32 / float32", () => {
     const dv = (n: number) => new DataView(new ArrayBuffer(n));
     const i64 = dv(16);
     i64.setBigInt64(0, -5n, true);
@@ -151,7 +151,7 @@ describe("reading other dtypes", () => {
       at += p.length;
     }
     const t = parseSafetensors(build(header, data));
-    expect(t.i64.dtype).toBe("int32");
+    expect(t.i64.dtype).toBe("int64");
     expect(t.i64.toArray()).toEqual([-5, 2147483647]);
     expect(t.u8.toArray()).toEqual([0, 255]);
     expect(t.bool.toArray()).toEqual([1, 0]);
@@ -161,12 +161,22 @@ describe("reading other dtypes", () => {
     expect(t.bf16.toArray()).toEqual([1.5]);
   });
 
-  test("an I64 value outside int32 is an error naming the tensor and the value", () => {
+  test("I64 values beyond int32 and beyond 2^53 load exactly", () => {
+    const values = [1n << 40n, -(1n << 62n) - 3n, 9007199254740993n, -9223372036854775808n, 9223372036854775807n];
+    const dv = new DataView(new ArrayBuffer(8 * values.length));
+    values.forEach((v, i) => dv.setBigInt64(i * 8, v, true));
+    const bytes = build({ big: { dtype: "I64", shape: [values.length], data_offsets: [0, 8 * values.length] } }, new Uint8Array(dv.buffer));
+    const t = parseSafetensors(bytes, "big.safetensors").big;
+    expect(t.dtype).toBe("int64");
+    expect(t.toArray({ bigint: true })).toEqual(values);
+  });
+
+  test("U64 values outside int32 are an error naming the tensor and the value", () => {
     const dv = new DataView(new ArrayBuffer(8));
-    dv.setBigInt64(0, 1n << 40n, true);
-    const bytes = build({ big: { dtype: "I64", shape: [1], data_offsets: [0, 8] } }, new Uint8Array(dv.buffer));
+    dv.setBigUint64(0, 1n << 40n, true);
+    const bytes = build({ big: { dtype: "U64", shape: [1], data_offsets: [0, 8] } }, new Uint8Array(dv.buffer));
     expect(() => parseSafetensors(bytes, "big.safetensors")).toThrow(
-      /safetensors: big\.safetensors: tensor "big" \(I64\) holds 1099511627776 at element 0, outside the int32 range/,
+      /safetensors: big\.safetensors: tensor "big" \(U64\) holds 1099511627776 at element 0, outside the int32 range/,
     );
   });
 });
@@ -321,7 +331,7 @@ describe("interoperability with Python", () => {
     expect(t.bias.dtype).toBe("float32");
     expect(Array.from(t.bias.data)).toEqual(Array.from(new Float32Array([0.1, -2.0])));
     expect(t.ids.toArray()).toEqual([0, -7, 2147483647, -2147483648]);
-    expect(t.positions.dtype).toBe("int32");
+    expect(t.positions.dtype).toBe("int64");
     expect(t.positions.toArray()).toEqual([[0, 1], [-3, 2147483647]]);
     expect(t.half.toArray()).toEqual([1, -2.5, 65504]);
     expect(t.brain.toArray()).toEqual([1.5, -0.15625]);
@@ -330,9 +340,9 @@ describe("interoperability with Python", () => {
     expect(t.scale.shape).toEqual([]);
     expect(t.scale.item()).toBe(2);
     expect(t.empty.shape).toEqual([0, 3]);
-    expect(() => loadSafetensors(join(out, "overflow.safetensors"))).toThrow(
-      /overflow\.safetensors: tensor "big" \(I64\) holds 1099511627776 at element 1, outside the int32 range/,
-    );
+    const big = loadSafetensors(join(out, "overflow.safetensors")).big;
+    expect(big.dtype).toBe("int64");
+    expect(big.toArray()).toEqual([1, 2 ** 40]);
   });
   if (!python3) test.skip("python3 is not installed: the standard-library fixture was not checked", () => {});
 
@@ -343,6 +353,7 @@ describe("interoperability with Python", () => {
       {
         "layer.weight": tensor([[0.25, -1], [3.5, 1e-7]]),
         ids: tensor([[1, -2, 3]], { dtype: "int32" }),
+        long: tensor([5n, -(2n ** 40n), 2n ** 62n + 1n], { dtype: "int64" }),
         scalar: tensor(-0.5),
         empty: zeros([0, 2]),
       },
@@ -356,12 +367,12 @@ from safetensors.numpy import load_file, save_file
 d = load_file(sys.argv[1])
 with safe_open(sys.argv[1], framework="np") as f:
     meta = f.metadata()
-print(json.dumps({"meta": meta, "tensors": {k: {"dtype": str(v.dtype), "shape": list(v.shape), "values": v.ravel().tolist()} for k, v in d.items()}}))
+print(json.dumps({"meta": meta, "tensors": {k: {"dtype": str(v.dtype), "shape": list(v.shape), "values": [str(x) if v.dtype == np.int64 else x for x in v.ravel().tolist()]} for k, v in d.items()}}))
 save_file({
     "f32": np.array([[1.5, -2.0, 0.125]], dtype=np.float32),
     "f64": np.array([0.1], dtype=np.float64),
     "f16": np.array([0.5, -1.0], dtype=np.float16),
-    "i64": np.arange(-2, 3, dtype=np.int64),
+    "i64": np.array([-2, -1, 0, 1, 2, 2**40, -(2**62) - 3], dtype=np.int64),
     "u8": np.array([7, 255], dtype=np.uint8),
     "flag": np.array([True, False]),
 }, sys.argv[2], metadata={"made_by": "safetensors"})
@@ -372,6 +383,7 @@ save_file({
     expect(seen.meta).toEqual({ step: "42" });
     expect(seen.tensors["layer.weight"]).toEqual({ dtype: "float32", shape: [2, 2], values: Array.from(new Float32Array([0.25, -1, 3.5, 1e-7])) });
     expect(seen.tensors.ids).toEqual({ dtype: "int32", shape: [1, 3], values: [1, -2, 3] });
+    expect(seen.tensors.long).toEqual({ dtype: "int64", shape: [3], values: ["5", String(-(2n ** 40n)), String(2n ** 62n + 1n)] });
     expect(seen.tensors.scalar).toEqual({ dtype: "float32", shape: [], values: [-0.5] });
     expect(seen.tensors.empty).toEqual({ dtype: "float32", shape: [0, 2], values: [] });
 
@@ -380,8 +392,8 @@ save_file({
     expect(t.f32.toArray()).toEqual([[1.5, -2, 0.125]]);
     expect(t.f64.item()).toBeCloseTo(0.1, 7);
     expect(t.f16.toArray()).toEqual([0.5, -1]);
-    expect(t.i64.dtype).toBe("int32");
-    expect(t.i64.toArray()).toEqual([-2, -1, 0, 1, 2]);
+    expect(t.i64.dtype).toBe("int64");
+    expect(t.i64.toArray({ bigint: true })).toEqual([-2n, -1n, 0n, 1n, 2n, 2n ** 40n, -(2n ** 62n) - 3n]);
     expect(t.u8.toArray()).toEqual([7, 255]);
     expect(t.flag.toArray()).toEqual([1, 0]);
   });
