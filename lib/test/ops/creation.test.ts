@@ -124,4 +124,14 @@ describe("tensor()'s input type", () => {
     // @ts-expect-error nor is an array of strings
     expect(() => cl.tensor(["a"])).toThrow(/element at \[0\] is string/);
   });
+
+  test("Tensor.from takes what tensor() takes, typed the same", () => {
+    expect(cl.Tensor.from([[1, 2], [3, 4]], "int32").dtype).toBe("int32");
+    expect(cl.Tensor.from(new Float32Array([1, 2])).shape).toEqual([2]);
+    expect(cl.Tensor.from(3).shape).toEqual([]);
+    // @ts-expect-error a string is not NestedNumbers (Tensor.from's input was once typed unknown)
+    expect(() => cl.Tensor.from("1, 2")).toThrow(/expected a number or a nested array of numbers/);
+    // @ts-expect-error nor is an object
+    expect(() => cl.Tensor.from({ a: 1 })).toThrow(/expected a number or a nested array of numbers/);
+  });
 });
