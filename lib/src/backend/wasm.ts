@@ -32,6 +32,7 @@ const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssem
 interface Kernels {
   heapBase(): number;
   gemmScratchBytes(): number;
+  gemmMR(): number;
   runProducts(list: number, count: number, scratch: number): void;
   runShare(table: number, i: number, scratch: number): void;
   unary(op: number, x: number, out: number, n: number): void;
@@ -44,14 +45,19 @@ interface Kernels {
     weightDecay: number, decoupledDecay: number, bc1: number, bc2: number): void;
 }
 
-/** Where the build puts the module: lib/wasm, from lib/src/backend or lib/dist/backend alike. */
-export function wasmPath(): string {
-  return path.join(__dirname, "..", "..", "wasm", "chainlab.wasm");
+/**
+ * Where the build puts the module: lib/wasm, from lib/src/backend or lib/dist/backend alike.
+ * `relaxed` names the build with relaxed SIMD (fused multiply-add).
+ */
+export function wasmPath(relaxed = false): string {
+  return path.join(__dirname, "..", "..", "wasm", relaxed ? "chainlab-relaxed.wasm" : "chainlab.wasm");
 }
 
 const PAGE = 65536;
-const MR = 4;
 const NR = 8;
+// Bytes of one product-list entry: 16 i32, as runProducts in lib/wasm/assembly/gemm.ts reads them
+const ENTRY = 64;
+const GEMM = 0, GEMM_SHARED = 1, PACK_SHARED = 2;
 // Control words in a small SharedArrayBuffer. A job is a table of shares (each a list of
 // products run in order); every thread (the caller included) claims the next share with a
 // compare-and-swap on CLAIM until none is left, so a worker that the OS is slow to
@@ -107,6 +113,9 @@ const claimShares = new Function(`return ${CLAIM_LOOP}`)() as (c: Int32Array, ru
 class Runtime {
   readonly k: Kernels;
   readonly memory: WasmMemory;
+  /** Rows of the micro-kernel's block of C (6 with relaxed SIMD, else 4). */
+  readonly mr: number;
+  readonly relaxed: boolean;
   // views of a SharedArrayBuffer: typed with the default ArrayBufferLike, not ArrayBuffer
   private f32: Float32Array = new Float32Array(0);
   private i32: Int32Array = new Int32Array(0);
@@ -120,10 +129,12 @@ class Runtime {
   threadWork = 1 << 20;
   maxThreads: number;
 
-  constructor(module: WasmModule, threads: number) {
+  constructor(module: WasmModule, threads: number, relaxed: boolean) {
     const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
     this.memory = memory;
     this.k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernels;
+    this.mr = this.k.gemmMR();
+    this.relaxed = relaxed;
     const align = (x: number) => Math.ceil(x / 64) * 64;
     let at = align(this.k.heapBase());
     for (let t = 0; t < threads; t++) {
@@ -155,6 +166,12 @@ class Runtime {
   threads(): number {
     if (this.maxThreads <= 1) return 1;
     return Atomics.load(this.ctrl, C_READY) >= this.workers.length ? Math.min(this.maxThreads, this.workers.length + 1) : 1;
+  }
+
+  close(): void {
+    this.maxThreads = 1;
+    for (const w of this.workers) void w.terminate();
+    this.workers.length = 0;
   }
 
   private ensure(bytes: number): void {
@@ -253,6 +270,16 @@ export class WasmBackend extends JsBackend implements Backend {
     return this.rt.threads();
   }
 
+  /** Whether this backend runs the relaxed-SIMD build (fused multiply-add in GEMM). */
+  relaxedSimd(): boolean {
+    return this.rt.relaxed;
+  }
+
+  /** Ends the worker threads; GEMM then runs on the calling thread alone. */
+  close(): void {
+    this.rt.close();
+  }
+
   override gemm(g: GemmArgs): void {
     const { batch, m, n, k } = g;
     if (batch === 0 || m === 0 || n === 0) return;
@@ -281,6 +308,47 @@ export class WasmBackend extends JsBackend implements Backend {
       });
     }
     const threads = batch * m * n * k >= rt.threadWork ? rt.threads() : 1;
+    if (batch === 1 && threads > 1 && k > 0) this.gemmSplit(items[0], threads);
+    else this.gemmTiles(g, items, threads);
+    g.c.set(rt.floats().subarray(cPtr >> 2, (cPtr >> 2) + (cHi - cLo)), cLo);
+  }
+
+  /**
+   * One product on several threads: B is packed once (its column ranges by every thread),
+   * then the threads share out blocks of rows (and of columns, when rows are few) of C,
+   * each packing only its own rows of A.
+   */
+  private gemmSplit(p: Product, threads: number): void {
+    const rt = this.rt, mr = rt.mr;
+    const { m, n, k } = p;
+    const npad = Math.ceil(n / NR) * NR;
+    const packed = rt.alloc(npad * k * 4);
+    // column ranges of B to pack, and blocks of C to compute
+    const packCols = Math.max(NR, Math.ceil(npad / threads / NR) * NR);
+    const want = 4 * threads;
+    const rowBlock = Math.max(mr, Math.ceil(m / want / mr) * mr);
+    const rowBlocks = Math.ceil(m / rowBlock);
+    const colSplit = rowBlocks >= want ? 1 : Math.min(Math.ceil(want / rowBlocks), Math.floor(npad / (4 * NR)) || 1);
+    const colBlock = Math.ceil(npad / colSplit / NR) * NR;
+    const packs: number[][] = [];
+    for (let j = 0; j < n; j += packCols) {
+      packs.push([PACK_SHARED, 0, Math.min(packCols, n - j), k, 0, 0, 0, p.b + j * p.csB * 4, p.rsB, p.csB, packed, 0, 0, npad, j]);
+    }
+    const blocks: number[][] = [];
+    for (let r = 0; r < m; r += rowBlock) {
+      for (let j = 0; j < n; j += colBlock) {
+        blocks.push([GEMM_SHARED, Math.min(rowBlock, m - r), Math.min(colBlock, n - j), k, p.a + r * p.rsA * 4, p.rsA, p.csA,
+          packed, 0, 0, p.c + (r * p.ldc + j) * 4, p.ldc, p.acc, npad, j]);
+      }
+    }
+    this.run(packs.map((e) => [e]));
+    this.run(blocks.map((e) => [e]));
+  }
+
+  /** Products cut into tiles of C, each tile packing its own panels. */
+  private gemmTiles(g: GemmArgs, items: Product[], threads: number): void {
+    const { batch, m, n } = g;
+    const mr = this.rt.mr;
     // Shares: each product cut into tiles of C (row block x column block). Tiles are small
     // enough that a thread the OS deschedules holds up little, and large enough that
     // packing their panels of A and B costs little next to their multiply-adds. When
@@ -296,12 +364,12 @@ export class WasmBackend extends JsBackend implements Backend {
     }
     let tileM = m, tileN = n;
     if (threads > 1) {
-      tileM = Math.min(m, 128);
+      tileM = Math.min(m, 120);
       tileN = Math.min(n, 256);
       const sharesFor = (tm: number, tn: number) => (sharedC ? 1 : batch) * Math.ceil(m / tm) * Math.ceil(n / tn);
       while (sharesFor(tileM, tileN) < 4 * threads) {
         if (tileN >= tileM && tileN >= 4 * NR) tileN = Math.ceil(tileN / 2 / NR) * NR;
-        else if (tileM >= 4 * MR) tileM = Math.ceil(tileM / 2 / MR) * MR;
+        else if (tileM >= 4 * mr) tileM = Math.ceil(tileM / 2 / mr) * mr;
         else break;
       }
     }
@@ -309,38 +377,41 @@ export class WasmBackend extends JsBackend implements Backend {
     for (let r = 0; r < m; r += tileM) {
       for (let c = 0; c < n; c += tileN) tiles.push([r, Math.min(tileM, m - r), c, Math.min(tileN, n - c)]);
     }
-    const part = (it: Product, p: number): Product => {
-      const [r, tm, c, tn] = tiles[p];
-      if (tiles.length === 1) return it;
-      return { ...it, m: tm, n: tn, a: it.a + r * rsA * 4, b: it.b + c * csB * 4, c: it.c + (r * g.ldc + c) * 4 };
+    const entry = (it: Product, t: number): number[] => {
+      const [r, tm, c, tn] = tiles[t];
+      return [GEMM, tm, tn, it.k, it.a + r * it.rsA * 4, it.rsA, it.csA, it.b + c * it.csB * 4, it.rsB, it.csB,
+        it.c + (r * it.ldc + c) * 4, it.ldc, it.acc, 0, 0];
     };
     const parts = tiles.length;
-    const shares: Product[][] = [];
+    let shares: number[][][] = [];
     if (threads === 1) {
-      shares.push(items);
+      shares.push(items.map((it) => entry(it, 0)));
     } else if (sharedC) {
-      for (let p = 0; p < parts; p++) shares.push(items.map((it) => part(it, p)));
+      for (let t = 0; t < parts; t++) shares.push(items.map((it) => entry(it, t)));
     } else {
-      for (const it of items) for (let p = 0; p < parts; p++) shares.push([part(it, p)]);
+      for (const it of items) for (let t = 0; t < parts; t++) shares.push([entry(it, t)]);
     }
-    if (shares.length > MAX_SHARES) shares.splice(0, shares.length, shares.flat());
+    if (shares.length > MAX_SHARES) shares = [shares.flat()];
+    this.run(shares);
+  }
+
+  /** Lays out a share table (each share a list of product-list entries) and runs it. */
+  private run(shares: number[][][]): void {
+    const rt = this.rt;
     const total = shares.reduce((s, l) => s + l.length, 0);
-    const list = rt.alloc(total * 48);
+    const list = rt.alloc(total * ENTRY);
     const table = rt.alloc(shares.length * 8);
     const i32 = rt.ints();
     let q = list >> 2, e = table >> 2;
     for (const l of shares) {
-      i32[e++] = list + ((q - (list >> 2)) << 2);
+      i32[e++] = q << 2;
       i32[e++] = l.length;
-      for (const t of l) {
-        i32[q++] = t.m; i32[q++] = t.n; i32[q++] = t.k;
-        i32[q++] = t.a; i32[q++] = t.rsA; i32[q++] = t.csA;
-        i32[q++] = t.b; i32[q++] = t.rsB; i32[q++] = t.csB;
-        i32[q++] = t.c; i32[q++] = t.ldc; i32[q++] = t.acc;
+      for (const entry of l) {
+        for (let i = 0; i < 16; i++) i32[q + i] = entry[i] ?? 0;
+        q += 16;
       }
     }
     rt.runTable(table, shares.length);
-    g.c.set(rt.floats().subarray(cPtr >> 2, (cPtr >> 2) + (cHi - cLo)), cLo);
   }
 
   override unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void {
@@ -457,19 +528,32 @@ export class WasmBackend extends JsBackend implements Backend {
   }
 }
 
-// V8 first runs WebAssembly through its baseline compiler and optimises hot functions
-// later, per thread; a worker's first GEMMs would then run at a third of the speed.
-// Compiling this one small module optimised up front avoids that.
-function compile(bytes: Uint8Array): WasmModule {
-  let eager = false;
+// V8 compiles each WebAssembly function on its first call with its baseline compiler and
+// optimises hot ones later, per thread: a worker's first GEMMs would run at a third of the
+// speed, and the optimised code depends on when tier-up happened (once it kept the GEMM
+// micro-kernel's accumulators in memory). Compiling this one small module optimised and
+// up front, with the flags set only while it compiles (about 3 ms), avoids both. Relaxed
+// SIMD is on by default from V8 11.4 (Node 22); Node 20's V8 has it behind a flag.
+function compile(bytes: Uint8Array, relaxed: boolean): WasmModule {
+  const undo: string[] = [];
+  const flag = (on: string, off: string) => {
+    try {
+      v8.setFlagsFromString(on);
+      undo.push(off);
+    } catch { /* flags unavailable: V8's defaults */ }
+  };
+  flag("--no-wasm-dynamic-tiering", "--wasm-dynamic-tiering");
+  flag("--no-wasm-lazy-compilation", "--wasm-lazy-compilation");
   try {
-    v8.setFlagsFromString("--no-wasm-dynamic-tiering");
-    eager = true;
-  } catch { /* flags unavailable: fall back to V8's default tiering */ }
-  try {
+    try {
+      return new WebAssembly.Module(bytes);
+    } catch (e) {
+      if (!relaxed) throw e;
+    }
+    flag("--experimental-wasm-relaxed-simd", "--no-experimental-wasm-relaxed-simd");
     return new WebAssembly.Module(bytes);
   } finally {
-    if (eager) v8.setFlagsFromString("--wasm-dynamic-tiering");
+    for (const off of undo.reverse()) v8.setFlagsFromString(off);
   }
 }
 
@@ -482,18 +566,32 @@ function threadCount(): number {
   return Math.max(1, Math.min(cores, 8));
 }
 
+/**
+ * A runtime on the relaxed-SIMD build where the engine takes it (unless
+ * CHAINLAB_WASM_SIMD=plain), else on the plain SIMD build; null where neither was built.
+ */
+function createRuntime(relaxed: boolean, threads: number): Runtime | null {
+  for (const r of relaxed ? [true, false] : [false]) {
+    const file = wasmPath(r);
+    if (!fs.existsSync(file)) continue;
+    try {
+      return new Runtime(compile(fs.readFileSync(file), r), threads, r);
+    } catch { /* this build did not load here: try the next */ }
+  }
+  return null;
+}
+
 /** The WebAssembly SIMD backend, or null where it was not built. */
 export function loadWasm(): Backend | null {
-  if (runtime === undefined) {
-    runtime = null;
-    const file = wasmPath();
-    if (fs.existsSync(file)) {
-      try {
-        runtime = new Runtime(compile(fs.readFileSync(file)), threadCount());
-      } catch {
-        runtime = null;
-      }
-    }
-  }
+  if (runtime === undefined) runtime = createRuntime(process.env.CHAINLAB_WASM_SIMD !== "plain", threadCount());
   return runtime ? new WasmBackend(runtime) : null;
+}
+
+/**
+ * A backend on its own runtime and worker threads, for comparing the two builds and thread
+ * counts side by side; `close()` ends its workers.
+ */
+export function createWasmBackend(opts: { relaxed: boolean; threads: number }): WasmBackend | null {
+  const rt = createRuntime(opts.relaxed, opts.threads);
+  return rt ? new WasmBackend(rt) : null;
 }

@@ -1,0 +1,125 @@
+// The WebAssembly GEMM's own paths against the TypeScript reference: both builds (relaxed
+// SIMD with its 6x8 micro-kernel, plain SIMD with 4x8), on one thread and on two with the
+// threshold for splitting at 1, so that even tiny products take the shared-B split (B
+// packed once by column ranges, C cut into row and column blocks) and the tiled batches.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { JsBackend } from "../../src/backend/js";
+import type { GemmArgs } from "../../src/backend/types";
+import { type WasmBackend, createWasmBackend } from "../../src/backend/wasm";
+
+const ref = new JsBackend();
+
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let rnd = mulberry32(1);
+const randInt = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+function randArray(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = 2 * rnd() - 1;
+  return a;
+}
+
+interface Case {
+  batch?: number; m: number; n: number; k: number; transA: boolean; transB: boolean;
+  pad?: number; beta?: 0 | 1; sharedC?: boolean;
+}
+
+/** Runs one case on `b` and the reference; the error bound comes from |A| @ |B| (+ |C|). */
+function check(b: WasmBackend, opts: Case): void {
+  const { m, n, k, transA, transB } = opts;
+  const batch = opts.batch ?? 1, pad = opts.pad ?? 0, beta = opts.beta ?? 0;
+  const lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
+  const aSize = (transA ? k : m) * lda, bSize = (transB ? n : k) * ldb, cSize = m * ldc;
+  const aOffsets = Array.from({ length: batch }, (_, t) => 2 + t * aSize);
+  const bOffsets = Array.from({ length: batch }, (_, t) => 1 + t * bSize);
+  const cOffsets = Array.from({ length: batch }, (_, t) => 3 + (opts.sharedC ? 0 : t * cSize));
+  const a = randArray(2 + batch * aSize + 1), bb = randArray(1 + batch * bSize + 2);
+  const c0 = randArray(3 + batch * cSize + 1);
+  const args = (c: Float32Array, x = a, y = bb): GemmArgs => ({
+    batch, m, n, k, transA, transB, a: x, aOffsets, lda, b: y, bOffsets, ldb, c, cOffsets, ldc, beta,
+  });
+  const want = c0.slice(), got = c0.slice();
+  ref.gemm(args(want));
+  b.gemm(args(got));
+  const bound = beta ? c0.map(Math.abs) : new Float32Array(c0.length);
+  ref.gemm({ ...args(bound, a.map(Math.abs), bb.map(Math.abs)), beta: 1 });
+  for (let i = 0; i < want.length; i++) {
+    const tol = 1e-6 + 2e-5 * bound[i];
+    if (!(Math.abs(got[i] - want[i]) <= tol)) {
+      throw new Error(`gemm ${JSON.stringify(opts)}: [${i}] got ${got[i]}, expected ${want[i]} (tolerance ${tol})`);
+    }
+  }
+}
+
+const builds: [string, boolean, number][] = [
+  ["relaxed SIMD, 1 thread", true, 1],
+  ["relaxed SIMD, 2 threads", true, 2],
+  ["plain SIMD, 1 thread", false, 1],
+  ["plain SIMD, 2 threads", false, 2],
+];
+
+for (const [name, relaxed, threads] of builds) {
+  const b = createWasmBackend({ relaxed, threads });
+  describe.skipIf(!b)(`wasm gemm, ${name}`, () => {
+    const be = b as WasmBackend;
+
+    beforeAll(async () => {
+      for (let i = 0; i < 300 && be.threads() < threads; i++) await new Promise((r) => setTimeout(r, 10));
+      be.configureThreads(1);
+    });
+    afterAll(() => be.close());
+
+    test("threads come up and the build is the one asked for where the engine has it", () => {
+      expect(be.threads()).toBe(threads);
+      if (!relaxed) expect(be.relaxedSimd()).toBe(false);
+    });
+
+    test("edges: 1xN, Nx1, sizes around the 6x8 and 4x8 blocks, k = 0, every transpose", () => {
+      rnd = mulberry32(31);
+      const sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 16, 17, 23, 25, 49];
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          for (let trial = 0; trial < 30; trial++) {
+            const m = sizes[randInt(0, sizes.length - 1)], n = sizes[randInt(0, sizes.length - 1)];
+            const k = sizes[randInt(0, sizes.length - 1)];
+            check(be, { m, n, k, transA, transB, pad: trial % 3 === 0 ? randInt(1, 3) : 0, beta: trial % 4 === 1 ? 1 : 0 });
+          }
+          check(be, { m: 1, n: 300, k: 70, transA, transB });
+          check(be, { m: 300, n: 1, k: 70, transA, transB });
+          check(be, { m: 1, n: 1, k: 513, transA, transB, beta: 1 });
+          check(be, { m: 7, n: 9, k: 0, transA, transB, beta: 0 });
+          check(be, { m: 7, n: 9, k: 0, transA, transB, beta: 1 });
+        }
+      }
+    });
+
+    test("k past one packed block (256), accumulating, with padded leading dimensions", () => {
+      rnd = mulberry32(32);
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          check(be, { m: 61, n: 45, k: 600, transA, transB, pad: 2 });
+          check(be, { m: 130, n: 67, k: 257, transA, transB, beta: 1 });
+          check(be, { m: 6, n: 8, k: 512, transA, transB, beta: 1, pad: 1 });
+        }
+      }
+      check(be, { m: 250, n: 130, k: 300, transA: false, transB: false });
+    });
+
+    test("batched, and products accumulating into one C", () => {
+      rnd = mulberry32(33);
+      check(be, { batch: 48, m: 13, n: 17, k: 9, transA: false, transB: true });
+      check(be, { batch: 3, m: 70, n: 50, k: 300, transA: true, transB: false, pad: 1 });
+      check(be, { batch: 5, m: 30, n: 19, k: 11, transA: true, transB: true, sharedC: true, beta: 1 });
+      check(be, { batch: 2, m: 1, n: 1, k: 3, transA: false, transB: false, sharedC: true, beta: 1 });
+    });
+  });
+}
