@@ -87,7 +87,9 @@ const nodedir = fs.existsSync(path.join(prefix, "include", "node", "node_api.h")
 let simd = "";
 try {
   const flags = fs.readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
-  if (flags.includes("avx2") && flags.includes("fma")) simd = "-mavx2 -mfma";
+  const avx512 = ["avx512f", "avx512dq", "avx512bw", "avx512vl"];
+  if (avx512.every((f) => flags.includes(f))) simd = "-mavx2 -mfma -mavx512f -mavx512dq -mavx512bw -mavx512vl -mprefer-vector-width=512";
+  else if (flags.includes("avx2") && flags.includes("fma")) simd = "-mavx2 -mfma";
   else if (flags.includes("sse4_1")) simd = "-msse4.1";
 } catch { /* not Linux/x86: compiler defaults */ }
 
