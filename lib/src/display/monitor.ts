@@ -161,6 +161,14 @@ function upperMedian(values: number[]): number {
   return v.length ? v[Math.floor(v.length / 2)] : NaN;
 }
 
+/**
+ * Live training curves, and the gradient flow of a model, drawn in the notebook while the
+ * loop runs: log() values each step, and the displays update at most every redrawMs. The
+ * widget's stop, pause and learning-rate controls reach the loop through poll().
+ * @example const mon = new Monitor({ model, optimizer: opt });
+ * for (let step = 0; step < 1000 && (await mon.poll()); step++) { ...; mon.log({ loss }); }
+ * mon.close();
+ */
 export class Monitor {
   readonly id = `monitor-${process.pid}-${++nextId}`;
   readonly title: string;
@@ -265,10 +273,20 @@ export class Monitor {
     }
   }
 
+  /**
+   * What the widget's controls show: whether a stop was asked for, whether the loop is
+   * paused, and the optimiser's learning rate (null without one). Sent after every command.
+   * @example mon.command({ action: "pause" }); mon.state() // { stopRequested: false, paused: true, lr: 0.001 }
+   */
   state(): Record<string, unknown> {
     return { stopRequested: this.stopRequested, paused: this.paused, lr: this.opts.optimizer?.paramGroups[0]?.lr ?? null };
   }
 
+  /**
+   * Put the curves (and, with a model, the gradient flow) in the cell's output; later calls
+   * redraw them where they are. The constructor calls it in notebooks unless {show: false}.
+   * @example const mon = new Monitor({ show: false }); ...; mon.show();
+   */
   show(): void {
     if (this.shown) return this.redraw(true);
     this.shown = true;
@@ -319,6 +337,11 @@ export class Monitor {
     this.trailing = setTimeout(() => { this.trailing = null; this.redraw(false); }, wait);
   }
 
+  /**
+   * The curves as a MIME bundle: the logged points as an Arrow table (a long run decimated,
+   * its newest points exact) under CURVES_MIME, a line chart in SVG, and a text summary.
+   * @example display(mon.curvesBundle(), { raw: true })
+   */
   curvesBundle(): Record<string, unknown> {
     const names = [...this.series.keys()];
     const rows = new Map<string, number[]>(names.map((n) => [n, []]));
@@ -368,7 +391,9 @@ export class Monitor {
   /**
    * The gradient flow as the extension draws it. Every update resends the table, so a long
    * run sends at most about MAX_GRADFLOW_STEPS of its recorded steps (the newest exactly);
-   * `layerStats` keeps them all.
+   * `layerStats` keeps them all. Besides the table under GRADFLOW_MIME, a bar chart in SVG of
+   * the latest step marks the layers the view would flag, and a text line counts them.
+   * @example display(mon.gradflowBundle(), { raw: true })
    */
   gradflowBundle(): Record<string, unknown> {
     const layers = [...new Set(this.layerStats.map((s) => s.layer))];
