@@ -142,8 +142,9 @@ export class Compiler {
         if ("fatal" in reply) thread.fatal = reply.fatal;
       }
       if (stop()) return "stopped";
-      // Posting to a port whose other end is gone says so: the thread ended.
-      if (thread.ended || (timedOut && (thread.port.postMessage(null) as unknown) === false)) {
+      // Posting says whether the other end is still there (true), gone (false), or gone and
+      // this end closed too (undefined, once receiveMessageOnPort took the closing message).
+      if (thread.ended || (timedOut && (thread.port.postMessage(null) as unknown) !== true)) {
         thread.ended = true;
         return "ended";
       }
