@@ -28,9 +28,11 @@ const describe = {
   softmax: ([, rows, cols]) => `${rows}x${cols}`,
   softmaxBackward: ([, , rows, cols]) => `${rows}x${cols}`,
   layerNorm: ([, rows, cols]) => `${rows}x${cols}`,
+  layerNormBackward: ([, , , , rows, cols]) => `${rows}x${cols}`,
   adam: ([, n]) => `${n}`,
 };
 for (const [name, label] of Object.entries(describe)) {
+  if (typeof k[name] !== "function") continue; // a fused kernel this backend does not have
   const f = k[name].bind(k);
   k[name] = (...a) => {
     if (!recording) return f(...a);

@@ -20,6 +20,8 @@ interface NativeAddon {
   softmax(x: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void;
   softmaxBackward(y: Float32Array, g: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void;
   layerNorm(x: Float32Array, rows: number, cols: number, eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  layerNormBackward(g: Float32Array, xhat: Float32Array, weight: Float32Array | null, rstd: Float32Array, rows: number, cols: number,
+    dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null): void;
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, lr: number, beta1: number,
     beta2: number, eps: number, weightDecay: number, decoupledDecay: number, bc1: number, bc2: number): void;
   gemm(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
@@ -143,6 +145,16 @@ export class BlasBackend extends JsBackend implements Backend {
       return super.layerNorm(x, rows, cols, eps, out, mean, rstd);
     }
     this.native.layerNorm(x, rows, cols, eps, out, mean, rstd);
+  }
+
+  layerNormBackward(g: Float32Array, xhat: Float32Array, weight: Float32Array | null, rstd: Float32Array, rows: number, cols: number,
+    dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null): void {
+    const n = rows * cols;
+    if (g.length < n || xhat.length < n || dx.length < n || rstd.length < rows ||
+      (weight && weight.length < cols) || (dweight && dweight.length < cols) || (dbias && dbias.length < cols)) {
+      throw new Error(`layerNormBackward: arrays too short for ${rows} x ${cols}`);
+    }
+    this.native.layerNormBackward(g, xhat, weight, rstd, rows, cols, dx, dweight, dbias);
   }
 
   override adam(p: AdamArgs, n: number): void {

@@ -98,4 +98,14 @@ export interface Backend {
   layerNorm(x: Float32Array, rows: number, cols: number, eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
   /** One in-place Adam/AdamW update over n elements. */
   adam(args: AdamArgs, n: number): void;
+
+  // Fused kernels a backend may offer; without one, the op composes the kernels above.
+
+  /**
+   * layerNorm's backward from the forward's xhat and rstd, per row of g [rows, cols] with
+   * gh = g * weight (weight null: 1): dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)).
+   * The column sums of g * xhat and of g are added into dweight and dbias where given.
+   */
+  layerNormBackward?(g: Float32Array, xhat: Float32Array, weight: Float32Array | null, rstd: Float32Array, rows: number, cols: number,
+    dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null): void;
 }

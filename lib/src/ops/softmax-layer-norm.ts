@@ -73,6 +73,16 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
     const gv = g.values() as Float32Array;
     const n = gv.length;
     const grads: Tensor[] = [];
+    const fused = kernels().layerNormBackward;
+    if (fused) {
+      const dx = uninitialized(n);
+      const dw = weight ? new Float32Array(cols) : null, db = bias ? new Float32Array(cols) : null;
+      fused.call(kernels(), gv, xhatData, wv, rstd, rows, cols, dx, dw, db);
+      grads.push(fresh(new Tensor(dx, x.shape)));
+      if (dw) grads.push(fresh(new Tensor(dw, weight!.shape)));
+      if (db) grads.push(fresh(new Tensor(db, bias!.shape)));
+      return grads;
+    }
     const prod = scratch(0, n);
     const gh = wv ? matOp("mul", rows, cols, gv, wv, "col", scratch(1, n)) : gv;
     const mg = sumOver("cols", gh, rows, cols);
