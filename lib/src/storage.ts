@@ -42,6 +42,7 @@ let heldBytes = 0;
  */
 const registry = typeof FinalizationRegistry === "undefined" ? null
   : new FinalizationRegistry<{ a: Float32Array; gen: number }>(({ a, gen }) => {
+    if (unreported.length) unreported.length = unreportedBytes = 0; // the loop yields
     heldBytes -= a.length * 4;
     const u = uses.get(a);
     if (u && u.gen === gen && --u.views === 0) {
@@ -49,6 +50,29 @@ const registry = typeof FinalizationRegistry === "undefined" ? null
       recycle(a);
     }
   });
+
+/**
+ * Arrays registered since the registry last reported, oldest first. With native memory, a
+ * loop that does not yield keeps only the newest UNREPORTED_MAX_BYTES of them registered:
+ * older ones are unregistered, so that the collector frees them and their memory goes back
+ * to the native side, where the next array of the size finds it.
+ */
+const unreported: { a: Float32Array; u: Use }[] = [];
+let unreportedBytes = 0;
+const UNREPORTED_MAX_BYTES = 128 * 2 ** 20;
+
+function forgetOldest(): void {
+  let k = 0;
+  while (unreportedBytes > UNREPORTED_MAX_BYTES && k < unreported.length) {
+    const { a, u } = unreported[k++];
+    unreportedBytes -= a.length * 4;
+    if (uses.get(a) !== u) continue; // already back in the pool, or handed out again
+    registry!.unregister(u);
+    heldBytes -= a.length * 4 * u.views;
+    uses.delete(a);
+  }
+  unreported.splice(0, k);
+}
 
 /** Arrays made while the engine watches (during backward); only these may come back. */
 let watched: Set<Float32Array> | null = null;
@@ -112,8 +136,12 @@ export function adopt(tensor: object, a: ArrayLike<number>): void {
   if (!u || !registry) return;
   if (heldBytes + a.length * 4 > HELD_MAX_BYTES) return void uses.delete(a as Float32Array);
   heldBytes += a.length * 4;
-  u.views++;
-  registry.register(tensor, { a: a as Float32Array, gen: u.gen });
+  if (u.views++ === 0 && native) {
+    unreported.push({ a: a as Float32Array, u });
+    unreportedBytes += a.length * 4;
+    if (unreportedBytes > UNREPORTED_MAX_BYTES) forgetOldest();
+  }
+  registry.register(tensor, { a: a as Float32Array, gen: u.gen }, u);
 }
 
 export function allocate(dtype: DType, n: number): TypedArray {
