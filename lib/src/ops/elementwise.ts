@@ -226,8 +226,10 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike, name = "where"
   if (cond.dtype === "int64") cond = int64Binary("ne", cond, lift(0, cond), name);
   const int = (t: Tensor) => t.dtype !== "float32";
   const dtype: DType = int(x) && int(y) ? (x.dtype === "int64" || y.dtype === "int64" ? "int64" : "int32") : "float32";
-  // both sides in the result's dtype (int32 widened to int64; int64 against a float becomes float32)
-  const as = (t: Tensor) => (t.dtype === dtype ? t : dtype === "int64" ? toInt64(t, name) : fromInt64(t, "float32", name));
+  // int64 meets the other side's dtype: int32 widens to int64, int64 against a float becomes
+  // float32 (int32 and float32 are read as numbers alike, so they stay as they are)
+  const as = (t: Tensor) =>
+    t.dtype === "int32" && dtype === "int64" ? toInt64(t, name) : t.dtype === "int64" && dtype === "float32" ? fromInt64(t, "float32", name) : t;
   x = as(x);
   y = as(y);
   const shape = broadcastShapes(name, broadcastShapes(name, cond.shape, x.shape), y.shape);

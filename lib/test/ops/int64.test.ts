@@ -146,6 +146,12 @@ describe("index-taking ops accept int64 as they accept int32", () => {
     expect(ids.gather(1, long([[1], [0]])).toArray({ bigint: true })).toEqual([[PAST_SAFE], [30n]]);
     expect(cl.where(long([1, 0]), long([PAST_SAFE, 1n]), 0).toArray({ bigint: true })).toEqual([PAST_SAFE, 0n]);
     expect(long([1, 2, 3]).maskedFill(tensor([0, 1, 0]), -1).toArray()).toEqual([1, -1, 3]);
+    // an int64 side against a float one gives float32; a strided int32 side is read as it is
+    const w = cl.where(tensor([1, 0]), long([[5], [6]]).T.reshape(2), tensor([0.5, 0.25]));
+    expect([w.dtype, w.toArray()]).toEqual(["float32", [5, 0.25]]);
+    const ints = tensor([[1, 2], [3, 4]], { dtype: "int32" }).T;
+    expect(cl.where(tensor([[1, 0], [0, 1]]), ints, tensor(0.5)).toArray()).toEqual([[1, 0.5], [0.5, 4]]);
+    expect(cl.where(tensor([1, 0]), tensor([7, 8], { dtype: "int32" }), long([PAST_SAFE, PAST_SAFE])).toArray({ bigint: true })).toEqual([7n, PAST_SAFE]);
   });
 
   test("metrics, the DataLoader and GPT token ids", () => {
