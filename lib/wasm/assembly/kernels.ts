@@ -21,102 +21,119 @@ export function heapBase(): usize {
   return f32x4.splat(x);
 }
 
+// V8 (11.x) builds a vector constant anew at every use, loops included, in three
+// instructions; a broadcast load from static data is one. So the constants of loops come
+// from memory: kf(memory.data<f32>([c])) is c in every lane (ki for i32 lanes).
+@inline function kf(p: usize): v128 {
+  return v128.load32_splat(p);
+}
+
+@inline function ki(p: usize): v128 {
+  return v128.load32_splat(p);
+}
+
+// c + a * b, fused where relaxed SIMD is on: polynomials are chains of these
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 @inline function exp4(x: v128): v128 {
   // Clamping needs no special cases afterwards: pmax/pmin keep a NaN (it fails every
   // comparison), 89 already overflows to +inf through 2^128, and -104 underflows to 0.
-  const xc = f32x4.pmin(f32x4.pmax(x, splat(-104.0)), splat(89.0));
+  const xc = f32x4.pmin(f32x4.pmax(x, kf(memory.data<f32>([-104.0]))), kf(memory.data<f32>([89.0])));
   // round to nearest by adding 1.5 * 2^23: the integer lands in the low mantissa bits
-  const t = f32x4.add(f32x4.mul(xc, splat(1.44269504088896341)), splat(12582912.0));
-  const n = f32x4.sub(t, splat(12582912.0));
-  const ni = i32x4.sub(t, i32x4.splat(0x4b400000));
+  const t = f32x4.add(f32x4.mul(xc, kf(memory.data<f32>([1.44269504088896341]))), kf(memory.data<f32>([12582912.0])));
+  const n = f32x4.sub(t, kf(memory.data<f32>([12582912.0])));
+  const ni = i32x4.sub(t, ki(memory.data<i32>([0x4b400000])));
   // Cody-Waite: ln2 in two parts keeps the low bits of r
-  let r = f32x4.sub(xc, f32x4.mul(n, splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
-  let p = splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
-  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), splat(1));
+  let r = f32x4.sub(xc, f32x4.mul(n, kf(memory.data<f32>([0.693359375]))));
+  r = f32x4.sub(r, f32x4.mul(n, kf(memory.data<f32>([-2.12194440e-4]))));
+  let p = kf(memory.data<f32>([1.9875691500e-4]));
+  p = madd(p, r, kf(memory.data<f32>([1.3981999507e-3])));
+  p = madd(p, r, kf(memory.data<f32>([8.3334519073e-3])));
+  p = madd(p, r, kf(memory.data<f32>([4.1665795894e-2])));
+  p = madd(p, r, kf(memory.data<f32>([1.6666665459e-1])));
+  p = madd(p, r, kf(memory.data<f32>([5.0000001201e-1])));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), kf(memory.data<f32>([1])));
   // 2^n in two halves so subnormal results and n = 128 stay representable
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
-  return f32x4.mul(f32x4.mul(y, i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23)), i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23));
+  return f32x4.mul(f32x4.mul(y, i32x4.shl(i32x4.add(n1, ki(memory.data<i32>([127]))), 23)), i32x4.shl(i32x4.add(n2, ki(memory.data<i32>([127]))), 23));
 }
 
 @inline function sigmoid4(x: v128): v128 {
   const e = exp4(f32x4.neg(f32x4.abs(x)));
-  const r = f32x4.div(splat(1), f32x4.add(splat(1), e));
+  const r = f32x4.div(kf(memory.data<f32>([1])), f32x4.add(kf(memory.data<f32>([1])), e));
   const neg = v128.bitselect(x, f32x4.mul(e, r), f32x4.ne(x, x));
   return v128.bitselect(r, neg, f32x4.ge(x, splat(0)));
 }
 
 @inline function tanh4(x: v128): v128 {
   const ax = f32x4.abs(x);
-  const e = exp4(f32x4.mul(splat(-2), ax));
-  const t = f32x4.div(f32x4.sub(splat(1), e), f32x4.add(splat(1), e));
-  const signed = v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
+  const e = exp4(f32x4.mul(kf(memory.data<f32>([-2])), ax));
+  const t = f32x4.div(f32x4.sub(kf(memory.data<f32>([1])), e), f32x4.add(kf(memory.data<f32>([1])), e));
+  const signed = v128.or(t, v128.and(x, ki(memory.data<i32>([0x80000000]))));
   // near zero 1 - e cancels; the odd Taylor series is exact to float there
   const x2 = f32x4.mul(x, x);
-  const q = f32x4.add(splat(-0.333333333), f32x4.mul(x2, f32x4.add(splat(0.133333333), f32x4.mul(x2, splat(-0.0539682540)))));
+  const q = f32x4.add(kf(memory.data<f32>([-0.333333333])), f32x4.mul(x2, f32x4.add(kf(memory.data<f32>([0.133333333])), f32x4.mul(x2, kf(memory.data<f32>([-0.0539682540]))))));
   const s = f32x4.add(x, f32x4.mul(f32x4.mul(x, x2), q));
-  return v128.bitselect(s, signed, f32x4.lt(ax, splat(0.125)));
+  return v128.bitselect(s, signed, f32x4.lt(ax, kf(memory.data<f32>([0.125]))));
 }
 
 const K0: f32 = 0.7978845608028654;
 
 // ERFC_POLY of backend/js.ts: erfc(a) = t exp(P(t) - a^2), t = 1/(1 + a/2), a >= 0
 @inline function erfcPoly4(t: v128): v128 {
-  let p = splat(-1.8936745484e-01);
-  p = f32x4.add(f32x4.mul(p, t), splat(1.0502335178e+00));
-  p = f32x4.add(f32x4.mul(p, t), splat(-2.3462723810e+00));
-  p = f32x4.add(f32x4.mul(p, t), splat(2.5901291768e+00));
-  p = f32x4.add(f32x4.mul(p, t), splat(-1.3866666524e+00));
-  p = f32x4.add(f32x4.mul(p, t), splat(4.2285965011e-01));
-  p = f32x4.add(f32x4.mul(p, t), splat(-2.6409587792e-01));
-  p = f32x4.add(f32x4.mul(p, t), splat(-6.8137704179e-02));
-  p = f32x4.add(f32x4.mul(p, t), splat(8.1756791965e-02));
-  p = f32x4.add(f32x4.mul(p, t), splat(3.7507448477e-01));
-  p = f32x4.add(f32x4.mul(p, t), splat(9.9999855303e-01));
-  return f32x4.add(f32x4.mul(p, t), splat(-1.2655121185e+00));
+  let p = kf(memory.data<f32>([-1.8936745484e-01]));
+  p = madd(p, t, kf(memory.data<f32>([1.0502335178e+00])));
+  p = madd(p, t, kf(memory.data<f32>([-2.3462723810e+00])));
+  p = madd(p, t, kf(memory.data<f32>([2.5901291768e+00])));
+  p = madd(p, t, kf(memory.data<f32>([-1.3866666524e+00])));
+  p = madd(p, t, kf(memory.data<f32>([4.2285965011e-01])));
+  p = madd(p, t, kf(memory.data<f32>([-2.6409587792e-01])));
+  p = madd(p, t, kf(memory.data<f32>([-6.8137704179e-02])));
+  p = madd(p, t, kf(memory.data<f32>([8.1756791965e-02])));
+  p = madd(p, t, kf(memory.data<f32>([3.7507448477e-01])));
+  p = madd(p, t, kf(memory.data<f32>([9.9999855303e-01])));
+  return madd(p, t, kf(memory.data<f32>([-1.2655121185e+00])));
 }
 
 // Φ(x) from the tail Φ(-|x|) = erfc(|x|/√2)/2, so both tails keep their relative accuracy
 @inline function normalCdf4(x: v128, a: v128, a2: v128): v128 {
-  const t = f32x4.div(splat(1), f32x4.add(splat(1), f32x4.mul(splat(0.5), a)));
-  const tail = f32x4.mul(f32x4.mul(splat(0.5), t), exp4(f32x4.sub(erfcPoly4(t), a2)));
-  return v128.bitselect(f32x4.sub(splat(1), tail), tail, f32x4.ge(x, splat(0)));
+  const t = f32x4.div(kf(memory.data<f32>([1])), f32x4.add(kf(memory.data<f32>([1])), f32x4.mul(kf(memory.data<f32>([0.5])), a)));
+  const tail = f32x4.mul(f32x4.mul(kf(memory.data<f32>([0.5])), t), exp4(f32x4.sub(erfcPoly4(t), a2)));
+  return v128.bitselect(f32x4.sub(kf(memory.data<f32>([1])), tail), tail, f32x4.ge(x, splat(0)));
 }
 
 // the exact GELU x Φ(x)
 @inline function geluErf4(x: v128): v128 {
-  const a = f32x4.mul(f32x4.abs(x), splat(0.7071067811865476));
+  const a = f32x4.mul(f32x4.abs(x), kf(memory.data<f32>([0.7071067811865476])));
   return f32x4.mul(x, normalCdf4(x, a, f32x4.mul(a, a)));
 }
 
 // Φ(x) + x φ(x), φ(x) = exp(-x^2/2)/√(2π)
 @inline function geluErfGrad4(x: v128): v128 {
-  const a = f32x4.mul(f32x4.abs(x), splat(0.7071067811865476));
+  const a = f32x4.mul(f32x4.abs(x), kf(memory.data<f32>([0.7071067811865476])));
   const a2 = f32x4.mul(a, a);
-  const pdf = f32x4.mul(splat(0.3989422804014327), exp4(f32x4.neg(a2)));
+  const pdf = f32x4.mul(kf(memory.data<f32>([0.3989422804014327])), exp4(f32x4.neg(a2)));
   return f32x4.add(normalCdf4(x, a, a2), f32x4.mul(x, pdf));
 }
 
 // 0.5*(1 + tanh(u)) == sigmoid(2u): no cancellation for large negative x
 @inline function gelu4(x: v128): v128 {
   const x3 = f32x4.mul(f32x4.mul(x, x), x);
-  const u = f32x4.mul(splat(K0), f32x4.add(x, f32x4.mul(splat(0.044715), x3)));
+  const u = f32x4.mul(kf(memory.data<f32>([K0])), f32x4.add(x, f32x4.mul(kf(memory.data<f32>([0.044715])), x3)));
   return f32x4.mul(x, sigmoid4(f32x4.add(u, u)));
 }
 
 @inline function geluGrad4(x: v128): v128 {
   const x2 = f32x4.mul(x, x);
-  const u = f32x4.mul(splat(K0), f32x4.add(x, f32x4.mul(splat(0.044715), f32x4.mul(x2, x))));
+  const u = f32x4.mul(kf(memory.data<f32>([K0])), f32x4.add(x, f32x4.mul(kf(memory.data<f32>([0.044715])), f32x4.mul(x2, x))));
   const s = sigmoid4(f32x4.add(u, u));
   // past |x| = 10, s (1 - s) is below 1e-30; capping x^2 there keeps du finite (else 0 * inf)
-  const du = f32x4.mul(splat(K0), f32x4.add(splat(1), f32x4.mul(splat(3 * 0.044715), f32x4.pmin(x2, splat(100)))));
-  const t = f32x4.mul(f32x4.mul(f32x4.mul(splat(2), x), f32x4.mul(s, f32x4.sub(splat(1), s))), du);
+  const du = f32x4.mul(kf(memory.data<f32>([K0])), f32x4.add(kf(memory.data<f32>([1])), f32x4.mul(kf(memory.data<f32>([3 * 0.044715])), f32x4.pmin(x2, kf(memory.data<f32>([100]))))));
+  const t = f32x4.mul(f32x4.mul(f32x4.mul(kf(memory.data<f32>([2])), x), f32x4.mul(s, f32x4.sub(kf(memory.data<f32>([1])), s))), du);
   return f32x4.add(s, t);
 }
 
@@ -156,9 +173,9 @@ function scalarUnary(op: i32, x: f32): f32 {
     case 9: return geluErf4(x);
     case 14: return gelu4(x);
     case 10: return f32x4.abs(x);
-    case 11: return v128.or(v128.and(splat(1), f32x4.gt(x, splat(0))), v128.and(splat(-1), f32x4.lt(x, splat(0))));
+    case 11: return v128.or(v128.and(kf(memory.data<f32>([1])), f32x4.gt(x, splat(0))), v128.and(kf(memory.data<f32>([-1])), f32x4.lt(x, splat(0))));
     case 12: return f32x4.mul(x, x);
-    case 13: return f32x4.div(splat(1), x);
+    case 13: return f32x4.div(kf(memory.data<f32>([1])), x);
     default: return lanes(x, op);
   }
 }
@@ -207,12 +224,12 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case 3: return f32x4.div(a, b);
     case 5: return f32x4.max(a, b);
     case 6: return f32x4.min(a, b);
-    case 7: return v128.and(splat(1), f32x4.eq(a, b));
-    case 8: return v128.and(splat(1), f32x4.ne(a, b));
-    case 9: return v128.and(splat(1), f32x4.lt(a, b));
-    case 10: return v128.and(splat(1), f32x4.le(a, b));
-    case 11: return v128.and(splat(1), f32x4.gt(a, b));
-    case 12: return v128.and(splat(1), f32x4.ge(a, b));
+    case 7: return v128.and(kf(memory.data<f32>([1])), f32x4.eq(a, b));
+    case 8: return v128.and(kf(memory.data<f32>([1])), f32x4.ne(a, b));
+    case 9: return v128.and(kf(memory.data<f32>([1])), f32x4.lt(a, b));
+    case 10: return v128.and(kf(memory.data<f32>([1])), f32x4.le(a, b));
+    case 11: return v128.and(kf(memory.data<f32>([1])), f32x4.gt(a, b));
+    case 12: return v128.and(kf(memory.data<f32>([1])), f32x4.ge(a, b));
     case 13: return v128.and(b, f32x4.gt(a, splat(0)));
     case 14: return f32x4.mul(b, geluErfGrad4(a));
     case 15: return f32x4.mul(b, geluGrad4(a));
@@ -414,7 +431,7 @@ export function softmax(x: usize, rows: i32, cols: i32, out: usize, log: i32): v
     let mx: f32 = -Infinity;
     let j = 0;
     if (cols >= 4) {
-      let mv = splat(-Infinity);
+      let mv = kf(memory.data<f32>([-Infinity]));
       for (; j + 4 <= cols; j += 4) mv = f32x4.pmax(mv, v128.load(addr(xr, j)));
       mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
     }
