@@ -29,6 +29,8 @@ const describe = {
   softmaxBackward: ([, , rows, cols]) => `${rows}x${cols}`,
   layerNorm: ([, rows, cols]) => `${rows}x${cols}`,
   layerNormBackward: ([, , , , rows, cols]) => `${rows}x${cols}`,
+  causalSoftmax: ([, blocks, T]) => `${blocks}x${T}x${T}`,
+  causalSoftmaxBackward: ([, , blocks, T]) => `${blocks}x${T}x${T}`,
   adam: ([, n]) => `${n}`,
 };
 for (const [name, label] of Object.entries(describe)) {

@@ -486,6 +486,46 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// causalSoftmax(x, blocks, T, scale, out): row t of each T x T block sees entries 0..t
+Napi::Value CausalSoftmax(const Napi::CallbackInfo& info) {
+  const float* x = ptrOf<float>(info[0]);
+  int64_t blocks = i64(info[1]), T = i64(info[2]);
+  float scale = static_cast<float>(f64(info[3]));
+  float* out = ptrOf<float>(info[4]);
+  for (int64_t r = 0; r < blocks * T; r++) {
+    int64_t n = r % T + 1;
+    const float* xr = x + r * T;
+    float* yr = out + r * T;
+    for (int64_t j = 0; j < n; j++) yr[j] = xr[j] * scale;
+    float mx = maxFloat(yr, n);
+    if (mx == -std::numeric_limits<float>::infinity()) mx = 0.0f;
+    for (int64_t j = 0; j < n; j++) yr[j] = expF(yr[j] - mx);
+    float inv = static_cast<float>(1.0 / sumDouble(yr, n));
+    for (int64_t j = 0; j < n; j++) yr[j] *= inv;
+    std::memset(yr + n, 0, static_cast<size_t>(T - n) * 4);
+  }
+  return info.Env().Undefined();
+}
+
+// causalSoftmaxBackward(y, g, blocks, T, scale, out)
+Napi::Value CausalSoftmaxBackward(const Napi::CallbackInfo& info) {
+  const float* y = ptrOf<float>(info[0]);
+  const float* g = ptrOf<float>(info[1]);
+  int64_t blocks = i64(info[2]), T = i64(info[3]);
+  float scale = static_cast<float>(f64(info[4]));
+  float* out = ptrOf<float>(info[5]);
+  for (int64_t r = 0; r < blocks * T; r++) {
+    int64_t n = r % T + 1;
+    const float* yr = y + r * T;
+    const float* gr = g + r * T;
+    float* o = out + r * T;
+    float s = static_cast<float>(sumLanes(n, [gr, yr](int64_t j) { return static_cast<double>(gr[j]) * yr[j]; }));
+    for (int64_t j = 0; j < n; j++) o[j] = scale * yr[j] * (gr[j] - s);
+    std::memset(o + n, 0, static_cast<size_t>(T - n) * 4);
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   const float* x = ptrOf<float>(info[0]);
   int64_t rows = i64(info[1]), cols = i64(info[2]);
@@ -801,6 +841,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward));
+  exports.Set("causalSoftmax", Napi::Function::New(env, CausalSoftmax));
+  exports.Set("causalSoftmaxBackward", Napi::Function::New(env, CausalSoftmaxBackward));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("configure", Napi::Function::New(env, Configure));

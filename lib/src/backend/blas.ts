@@ -22,6 +22,8 @@ interface NativeAddon {
   layerNorm(x: Float32Array, rows: number, cols: number, eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
   layerNormBackward(g: Float32Array, xhat: Float32Array, weight: Float32Array | null, rstd: Float32Array, rows: number, cols: number,
     dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null): void;
+  causalSoftmax(x: Float32Array, blocks: number, T: number, scale: number, out: Float32Array): void;
+  causalSoftmaxBackward(y: Float32Array, g: Float32Array, blocks: number, T: number, scale: number, out: Float32Array): void;
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, lr: number, beta1: number,
     beta2: number, eps: number, weightDecay: number, decoupledDecay: number, bc1: number, bc2: number): void;
   gemm(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
@@ -155,6 +157,18 @@ export class BlasBackend extends JsBackend implements Backend {
       throw new Error(`layerNormBackward: arrays too short for ${rows} x ${cols}`);
     }
     this.native.layerNormBackward(g, xhat, weight, rstd, rows, cols, dx, dweight, dbias);
+  }
+
+  causalSoftmax(x: Float32Array, blocks: number, T: number, scale: number, out: Float32Array): void {
+    const n = blocks * T * T;
+    if (x.length < n || out.length < n) throw new Error(`causalSoftmax: arrays too short for ${blocks} x ${T} x ${T}`);
+    this.native.causalSoftmax(x, blocks, T, scale, out);
+  }
+
+  causalSoftmaxBackward(y: Float32Array, g: Float32Array, blocks: number, T: number, scale: number, out: Float32Array): void {
+    const n = blocks * T * T;
+    if (y.length < n || g.length < n || out.length < n) throw new Error(`causalSoftmaxBackward: arrays too short for ${blocks} x ${T} x ${T}`);
+    this.native.causalSoftmaxBackward(y, g, blocks, T, scale, out);
   }
 
   override adam(p: AdamArgs, n: number): void {

@@ -106,6 +106,13 @@ export interface Backend {
    * gh = g * weight (weight null: 1): dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)).
    * The column sums of g * xhat and of g are added into dweight and dbias where given.
    */
+  /**
+   * Softmax over the first t + 1 entries of row t of each [T, T] block of x [blocks, T, T],
+   * the entries scaled by `scale` first; the rest of the row is 0 (causal attention).
+   */
+  causalSoftmax?(x: Float32Array, blocks: number, T: number, scale: number, out: Float32Array): void;
+  /** Its backward from y = causalSoftmax(x) and dL/dy = g: scale * y * (g - sum(g * y)) per row. */
+  causalSoftmaxBackward?(y: Float32Array, g: Float32Array, blocks: number, T: number, scale: number, out: Float32Array): void;
   layerNormBackward?(g: Float32Array, xhat: Float32Array, weight: Float32Array | null, rstd: Float32Array, rows: number, cols: number,
     dx: Float32Array, dweight: Float32Array | null, dbias: Float32Array | null): void;
 }

@@ -61,20 +61,29 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
   };
 
   const n = heads * T * T;
+  const k = kernels();
   const scores = gemm(T, T, hs, qv, inQkv, C3, false, qv, inK, C3, true, scratch(0, n), inP, T); // q k^T
-  // scale, then add 0 on and below the diagonal and -inf above it (each position t sees 0..t)
-  const masked = matOp("mul", heads, T * T, scores, SCALAR(scale), "scalar", scratch(1, n));
-  matOp("add", heads, T * T, masked, causalMask(T), "col", masked);
   const p = uninitialized(n);
-  if (n) kernels().softmax(masked, heads * T, T, p, false);
+  if (n && k.causalSoftmax) {
+    k.causalSoftmax(scores, heads, T, scale, p);
+  } else if (n) {
+    // scale, then add 0 on and below the diagonal and -inf above it (each position t sees 0..t)
+    const masked = matOp("mul", heads, T * T, scores, SCALAR(scale), "scalar", scratch(1, n));
+    matOp("add", heads, T * T, masked, causalMask(T), "col", masked);
+    k.softmax(masked, heads * T, T, p, false);
+  }
   const y = gemm(T, hs, T, p, inP, T, false, qv, inV, C3, false, uninitialized(B * T * C), inY, C); // P v
 
   return record(new Tensor(y, [B, T, C]), "causalAttention", [qkv], (g) => {
     const gv = g.values() as Float32Array;
     const dp = gemm(T, T, hs, gv, inY, C, false, qv, inV, C3, true, scratch(0, n), inP, T); // dy v^T
     const ds = scratch(1, n);
-    if (n) kernels().softmaxBackward(p, dp, heads * T, T, ds, false);
-    matOp("mul", heads, T * T, ds, SCALAR(scale), "scalar", ds);
+    if (n && k.causalSoftmaxBackward) {
+      k.causalSoftmaxBackward(p, dp, heads, T, scale, ds);
+    } else if (n) {
+      k.softmaxBackward(p, dp, heads * T, T, ds, false);
+      matOp("mul", heads, T * T, ds, SCALAR(scale), "scalar", ds);
+    }
     const dqkv = uninitialized(B * T * C3); // q, k and v parts each written whole by a GEMM
     const at = shift(inQkv, -qo); // the same heads in dqkv, which starts at 0
     gemm(T, hs, T, ds, inP, T, false, qv, inK, C3, false, dqkv, at, C3); // dq = dS k
