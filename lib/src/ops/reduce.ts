@@ -61,7 +61,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
 export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
   requireFloat("mean", x);
   const dims = dimsOf("mean", x, dim);
-  const n = dims.reduce((p, d) => p * x.shape[d], 1);
+  const n = numel(dims.map((d) => x.shape[d]));
   return sum(x, dims, keepdim).div(n);
 }
 
@@ -100,7 +100,7 @@ export const argmin = (x: Tensor, dim?: number, keepdim = false) => argExtreme("
 export function variance(x: Tensor, dim: number | number[] | undefined, keepdim: boolean, correction: number): Tensor {
   requireFloat("var", x);
   const dims = dimsOf("var", x, dim);
-  const n = dims.reduce((p, d) => p * x.shape[d], 1);
+  const n = numel(dims.map((d) => x.shape[d]));
   const centred = x.sub(x.mean(dims, true));
   return centred.square().sum(dims, keepdim).div(Math.max(n - correction, 0));
 }
