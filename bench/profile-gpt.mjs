@@ -1,6 +1,7 @@
 // Where a training step's time goes: every kernel call timed by op and shape, and the rest
 // (the library's own JavaScript, allocation, GC) as what is left of the step.
-//   node bench/profile-gpt.mjs --impl chainlab-blas [--part gpt|mlp] [--steps 20] [--one-thread]
+//   node bench/profile-gpt.mjs --impl chainlab-blas [--part gpt|mlp] [--steps 20] [--one-thread] [--thread-work N]
+// (--thread-work: multiply-adds from which a GEMM runs on every core; --one-thread: never)
 // On a busy machine averages mostly measure the other processes; the "min" columns (the
 // least time a call took in any one step) are close to what a quiet machine gives.
 import { args, babyGpt, chainlab, require, root } from "./common.mjs";
@@ -15,6 +16,7 @@ const steps = Number(opts.steps ?? 20);
 const cl = await chainlab(backend);
 const k = require(join(root, "lib", "dist", "backend", "index.js")).kernels();
 if (opts["one-thread"] && typeof k.configureThreads === "function") k.configureThreads(2 ** 30, 1);
+if (opts["thread-work"] && typeof k.configureThreads === "function") k.configureThreads(Number(opts["thread-work"]), k.info().maxThreads);
 
 // one entry per kernel and shape: calls, total ms, and per-step totals for the minimum
 const stats = new Map();
