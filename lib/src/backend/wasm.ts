@@ -289,8 +289,11 @@ export class WasmBackend extends JsBackend implements Backend {
     const [aLo, aHi] = k > 0 ? span(g.transA, m, k, g.lda, g.aOffsets, batch) : [0, 0];
     const [bLo, bHi] = k > 0 ? span(g.transB, k, n, g.ldb, g.bOffsets, batch) : [0, 0];
     const [cLo, cHi] = span(false, m, n, g.ldc, g.cOffsets, batch);
-    const aPtr = rt.stage(g.a, aHi - aLo, aLo);
-    const bPtr = rt.stage(g.b, bHi - bLo, bLo);
+    // operands in one array (attention's q, k and v are views of one projection) come in once
+    const same = g.a === g.b && k > 0 && aLo < bHi && bLo < aHi;
+    const aPtr = same ? rt.stage(g.a, Math.max(aHi, bHi) - Math.min(aLo, bLo), Math.min(aLo, bLo)) + (aLo - Math.min(aLo, bLo)) * 4
+      : rt.stage(g.a, aHi - aLo, aLo);
+    const bPtr = same ? aPtr + (bLo - aLo) * 4 : rt.stage(g.b, bHi - bLo, bLo);
     // C comes in too unless every element of its span is overwritten
     let dense = g.beta === 0 && (g.ldc === n || m === 1) && cHi - cLo === batch * m * n;
     for (let t = 1; dense && t < batch; t++) dense = g.cOffsets[t] === g.cOffsets[t - 1] + m * n;

@@ -121,5 +121,30 @@ for (const [name, relaxed, threads] of builds) {
       check(be, { batch: 5, m: 30, n: 19, k: 11, transA: true, transB: true, sharedC: true, beta: 1 });
       check(be, { batch: 2, m: 1, n: 1, k: 3, transA: false, transB: false, sharedC: true, beta: 1 });
     });
+
+    test("both operands views of one array, as attention's q and k are of one projection", () => {
+      rnd = mulberry32(34);
+      // qkv [T, 3C]: heads of q at column h hs, of k at C + h hs
+      const T = 37, C = 24, heads = 3, hs = C / heads;
+      const qkv = randArray(T * 3 * C + 5);
+      // q k^T ([T, hs] @ [hs, T]) and q^T k ([hs, T] @ [T, hs])
+      for (const [transA, transB] of [[false, true], [true, false]]) {
+        const m = transA ? hs : T, n = transB ? T : hs, k = transA ? T : hs;
+        const args = (c: Float32Array, x = qkv): GemmArgs => ({
+          batch: heads, m, n, k, transA, transB,
+          a: x, aOffsets: Array.from({ length: heads }, (_, h) => 1 + h * hs), lda: 3 * C,
+          b: x, bOffsets: Array.from({ length: heads }, (_, h) => 1 + C + h * hs), ldb: 3 * C,
+          c, cOffsets: Array.from({ length: heads }, (_, h) => h * m * n), ldc: n, beta: 0,
+        });
+        const want = new Float32Array(heads * m * n), got = new Float32Array(heads * m * n);
+        ref.gemm(args(want));
+        be.gemm(args(got));
+        const bound = new Float32Array(heads * m * n);
+        ref.gemm(args(bound, qkv.map(Math.abs)));
+        for (let i = 0; i < want.length; i++) {
+          expect(Math.abs(got[i] - want[i]), `transA=${transA} transB=${transB} [${i}]`).toBeLessThanOrEqual(1e-6 + 2e-5 * bound[i]);
+        }
+      }
+    });
   });
 }
