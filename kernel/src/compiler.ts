@@ -152,6 +152,15 @@ export class Compiler {
     }
   }
 
+  /**
+   * Has a fresh thread load what the next cell needs (the earlier cells' declarations and
+   * the library's types), without waiting for it; the reply is dropped.
+   */
+  warm(prevDecl: string): void {
+    if (this.thread.ended) this.replace();
+    this.thread.port.postMessage({ method: "convert", args: [prevDecl, ""], id: ++this.nextId } satisfies CompilerRequest);
+  }
+
   convert(prevDecl: string, src: string, stop?: () => boolean): ConvertResult {
     return this.call({ method: "convert", args: [prevDecl, src] }, stop);
   }

@@ -159,12 +159,11 @@ export class Executor {
     try {
       converted = this.compiler.convert(this.prevDecl, code, this.interruptPending);
     } catch (e) {
-      if (e instanceof CompileInterrupted) {
-        this.checkEpoch();
-        return { status: "error", ...this.tracebacks.errorContent(new KeyboardInterrupt(), false) };
-      }
+      if (!(e instanceof CompileInterrupted || e instanceof CompilerCrash)) throw e;
+      this.compiler.warm(this.prevDecl);
       if (e instanceof CompilerCrash) return { status: "error", ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] };
-      throw e;
+      this.checkEpoch();
+      return { status: "error", ...this.tracebacks.errorContent(new KeyboardInterrupt(), false) };
     }
     this.cellModules.update(converted.sideOutputs ?? []);
     if (converted.diagnostics.length > 0) {
