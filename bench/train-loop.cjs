@@ -27,8 +27,9 @@ function babyGpt(cl) {
 }
 
 /**
- * Train for `steps` steps after `warm` untimed ones; the median ms a step, float32 storage
- * made new a step (MB), major GCs per 100 steps and the share of the time spent in GC.
+ * Train for `steps` steps after `warm` untimed ones; the median ms a step (wall and CPU),
+ * float32 storage made new a step (MB), major GCs per 100 steps and the share of the time
+ * spent in GC.
  */
 async function run(cl, { steps = 60, warm = 5, watch = false } = {}) {
   cl.manualSeed(0);
@@ -56,21 +57,27 @@ async function run(cl, { steps = 60, warm = 5, watch = false } = {}) {
   obs.observe({ entryTypes: ["gc"] });
   const s0 = cl.storageStats();
   const times = [];
+  const cpuTimes = [];
   let loss = 0;
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     loss = await one(warm + i);
     times.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpuTimes.push((d.user + d.system) / 1000);
   }
   const wall = performance.now() - t0;
   const s1 = cl.storageStats();
   await new Promise((r) => setTimeout(r, 20)); // the observer reports asynchronously
   obs.disconnect();
   monitor?.close();
-  times.sort((a, b) => a - b);
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return {
-    ms: times[Math.floor(times.length / 2)],
+    ms: median(times),
+    // CPU time of the whole process (all its threads), which a busy machine distorts less.
+    cpuMs: median(cpuTimes),
     meanMs: wall / steps,
     steps,
     loss,
@@ -80,6 +87,7 @@ async function run(cl, { steps = 60, warm = 5, watch = false } = {}) {
     minorGcPer100: (100 * minors) / steps,
     gcShare: gcMs / wall,
     heapMB: process.memoryUsage().heapUsed / 2 ** 20,
+    heapTotalMB: process.memoryUsage().heapTotal / 2 ** 20,
   };
 }
 
