@@ -40,7 +40,9 @@ export function declaredExports(file: string, seen = new Set<string>()): Set<str
         ts.isInterfaceDeclaration(stmt) ||
         ts.isTypeAliasDeclaration(stmt) ||
         ts.isEnumDeclaration(stmt) ||
-        ts.isModuleDeclaration(stmt)) &&
+        ts.isModuleDeclaration(stmt) ||
+        // `export import nn = nnNamespace;`, how the library's root exports its namespaces
+        ts.isImportEqualsDeclaration(stmt)) &&
       stmt.name &&
       ts.isIdentifier(stmt.name)
     ) {
