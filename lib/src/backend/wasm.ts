@@ -57,7 +57,13 @@ const PAGE = 65536;
 const NR = 8;
 // Bytes of one product-list entry: 16 i32, as runProducts in lib/wasm/assembly/gemm.ts reads them
 const ENTRY = 64;
-const GEMM = 0, GEMM_SHARED = 1, PACK_SHARED = 2;
+const GEMM = 0, GEMM_SHARED = 1, PACK_SHARED = 2, UNARY = 3, BINARY_RUN = 4, SOFTMAX = 5;
+// Elementwise ops worth a second thread: the ones that evaluate polynomials or call libm
+// (the rest are as fast as the copies in and out of wasm memory, which the caller does)
+const COSTLY_UNARY = new Set<UnaryOp>(["exp", "log", "sin", "cos", "tanh", "sigmoid", "gelu", "geluTanh"]);
+const COSTLY_BINARY = new Set<BinaryOp>(["pow", "geluGrad", "geluTanhGrad"]);
+/** Elements from which a costly elementwise op is split across threads. */
+const ELEMENTWISE_WORK = 1 << 15;
 // Control words in a small SharedArrayBuffer. A job is a table of shares (each a list of
 // products run in order); every thread (the caller included) claims the next share with a
 // compare-and-swap on CLAIM until none is left, so a worker that the OS is slow to
@@ -127,6 +133,11 @@ class Runtime {
   private job = 0;
   /** Multiply-adds from which a GEMM is split across threads. */
   threadWork = 1 << 20;
+  /**
+   * Blocks of C per thread when one product is split: a thread the OS deschedules in the
+   * middle of a block holds up the others by what is left of it, so blocks are small.
+   */
+  sharesPerThread = 8;
   maxThreads: number;
 
   constructor(module: WasmModule, threads: number, relaxed: boolean) {
@@ -233,6 +244,14 @@ class Runtime {
   }
 }
 
+/** [start, length] of `parts` nearly equal pieces of n, each (but the last) a multiple of `unit`. */
+function chunks(n: number, parts: number, unit = 16): [number, number][] {
+  const size = Math.max(unit, Math.ceil(n / parts / unit) * unit);
+  const out: [number, number][] = [];
+  for (let s = 0; s < n; s += size) out.push([s, Math.min(size, n - s)]);
+  return out;
+}
+
 /** Smallest and one-past-largest element of op(X) over all batch offsets. */
 function span(trans: boolean, rows: number, cols: number, ld: number, offs: ArrayLike<number>, batch: number): [number, number] {
   const rs = trans ? 1 : ld, cs = trans ? ld : 1;
@@ -328,7 +347,7 @@ export class WasmBackend extends JsBackend implements Backend {
     const packed = rt.alloc(npad * k * 4);
     // column ranges of B to pack, and blocks of C to compute
     const packCols = Math.max(NR, Math.ceil(npad / threads / NR) * NR);
-    const want = 4 * threads;
+    const want = rt.sharesPerThread * threads;
     const rowBlock = Math.max(mr, Math.ceil(m / want / mr) * mr);
     const rowBlocks = Math.ceil(m / rowBlock);
     const colSplit = rowBlocks >= want ? 1 : Math.min(Math.ceil(want / rowBlocks), Math.floor(npad / (4 * NR)) || 1);
@@ -422,7 +441,13 @@ export class WasmBackend extends JsBackend implements Backend {
     const rt = this.rt;
     rt.reset();
     const px = rt.stage(x, n);
-    rt.k.unary(UNARY_CODES[op], px, px, n);
+    const code = UNARY_CODES[op];
+    const threads = n >= ELEMENTWISE_WORK && COSTLY_UNARY.has(op) ? rt.threads() : 1;
+    if (threads > 1) {
+      this.run(chunks(n, 4 * threads).map(([s, len]) => [[UNARY, code, len, 0, px + s * 4, 0, 0, 0, 0, 0, px + s * 4]]));
+    } else {
+      rt.k.unary(code, px, px, n);
+    }
     out.set(rt.floats().subarray(px >> 2, (px >> 2) + n));
   }
 
@@ -455,7 +480,14 @@ export class WasmBackend extends JsBackend implements Backend {
       i32[q + nd + d] = L.strides[0][d];
       i32[q + 2 * nd + d] = L.strides[1][d];
     }
-    rt.k.binary(BINARY_CODES[op], nd, meta, meta + 4 * nd, meta + 8 * nd, pa, pb, po, meta + 12 * nd);
+    const code = BINARY_CODES[op];
+    const threads = nd === 1 && size >= ELEMENTWISE_WORK && COSTLY_BINARY.has(op) ? rt.threads() : 1;
+    if (threads > 1) {
+      const sa = L.strides[0][0], sb = L.strides[1][0];
+      this.run(chunks(size, 4 * threads).map(([s, len]) => [[BINARY_RUN, code, len, 0, pa + s * sa * 4, sa, 0, pb + s * sb * 4, sb, 0, po + s * 4]]));
+    } else {
+      rt.k.binary(code, nd, meta, meta + 4 * nd, meta + 8 * nd, pa, pb, po, meta + 12 * nd);
+    }
     out.set(rt.floats().subarray(po >> 2, (po >> 2) + size));
   }
 
@@ -486,7 +518,13 @@ export class WasmBackend extends JsBackend implements Backend {
     rt.reset();
     const px = rt.stage(x, n);
     const po = rt.alloc(n * 4);
-    rt.k.softmax(px, rows, cols, po, log ? 1 : 0);
+    const threads = n >= ELEMENTWISE_WORK && rows > 1 ? rt.threads() : 1;
+    if (threads > 1) {
+      this.run(chunks(rows, 4 * threads, 1).map(([r, len]) =>
+        [[SOFTMAX, len, cols, 0, px + r * cols * 4, 0, 0, 0, 0, 0, po + r * cols * 4, 0, log ? 1 : 0]]));
+    } else {
+      rt.k.softmax(px, rows, cols, po, log ? 1 : 0);
+    }
     out.set(rt.floats().subarray(po >> 2, (po >> 2) + n));
   }
 

@@ -4,7 +4,7 @@
 // registers, V8 keeping the last as scratch), and without, where each multiply-add needs
 // a temporary too and a 4x8 block is the largest that runs without spills.
 //
-// Work comes from the host as lists of 16-i32 entries (see `runProducts`). A product
+// Work comes from the host as lists of 16-i32 entries (runProducts in kernels.ts). A product
 // either packs its own panels of B (small and batched products) or reads a B that was
 // packed once for every thread (one large product split into row and column blocks), so
 // that threads never pack the same panel twice.
@@ -338,34 +338,4 @@ export function gemmShared(m: i32, n: i32, k: i32, a: usize, rsA: i32, csA: i32,
       macroKernel(mc, n, kc, pA, block, addr(c, ic * ldc), ldc, acc, tile);
     }
   }
-}
-
-// Entry kinds of a product list
-const GEMM: i32 = 0; // gemm(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, acc)
-const GEMM_SHARED: i32 = 1; // gemmShared(m, n, k, a, rsA, csA, b = packed B, npad, j0, c, ldc, acc)
-const PACK_SHARED: i32 = 2; // packShared(k, n, b, rsB, csB, c = destination, npad, j0)
-
-/**
- * Runs `count` entries of 16 i32 at `list`: kind, m, n, k, a, rsA, csA, b, rsB, csB, c,
- * ldc, acc, npad, j0, unused.
- */
-export function runProducts(list: usize, count: i32, scratch: usize): void {
-  for (let t = 0; t < count; t++) {
-    const p = list + <usize>(t * 64);
-    const kind = load<i32>(p);
-    const m = load<i32>(p, 4), n = load<i32>(p, 8), k = load<i32>(p, 12);
-    const a = <usize>load<u32>(p, 16), rsA = load<i32>(p, 20), csA = load<i32>(p, 24);
-    const b = <usize>load<u32>(p, 28), rsB = load<i32>(p, 32), csB = load<i32>(p, 36);
-    const c = <usize>load<u32>(p, 40), ldc = load<i32>(p, 44), acc = load<i32>(p, 48);
-    const npad = load<i32>(p, 52), j0 = load<i32>(p, 56);
-    if (kind == GEMM) gemm(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, acc, scratch);
-    else if (kind == GEMM_SHARED) gemmShared(m, n, k, a, rsA, csA, b, npad, j0, c, ldc, acc, scratch);
-    else if (kind == PACK_SHARED) packShared(k, n, b, rsB, csB, c, npad, j0);
-  }
-}
-
-/** Runs entry i of a share table: pairs (product list pointer, product count) of i32. */
-export function runShare(table: usize, i: i32, scratch: usize): void {
-  const e = table + (<usize>i << 3);
-  runProducts(<usize>load<u32>(e), load<i32>(e, 4), scratch);
 }

@@ -3,7 +3,8 @@
 // operands in, lays out work lists and scratch space, and runs GEMM pieces on several threads,
 // each with its own scratch.
 
-export { gemmScratchBytes, gemmMR, gemmKC, gemm, gemmShared, packShared, runProducts, runShare } from "./gemm";
+import { gemm, gemmShared, packShared } from "./gemm";
+export { gemmScratchBytes, gemmMR, gemmKC, gemm, gemmShared, packShared } from "./gemm";
 
 /** First byte free for the host (after this module's own static data). */
 export function heapBase(): usize {
@@ -565,4 +566,42 @@ export function adam(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, be
     store<f32>(v + o, vi);
     store<f32>(p + o, pi - sstep * mi / (Mathf.sqrt(vi) * sinv + se));
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Work lists: what the host hands every thread (the caller and the workers alike)
+
+const GEMM: i32 = 0; // gemm(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, acc)
+const GEMM_SHARED: i32 = 1; // gemmShared(m, n, k, a, rsA, csA, b = packed B, npad, j0, c, ldc, acc)
+const PACK_SHARED: i32 = 2; // packShared(k, n, b, rsB, csB, c = destination, npad, j0)
+const UNARY: i32 = 3; // unary(op = m, a, c = out, n)
+const BINARY_RUN: i32 = 4; // binaryRun(op = m, a, sa = rsA, b, sb = rsB, c = out, n)
+const SOFTMAX: i32 = 5; // softmax(a, rows = m, cols = n, c = out, log = acc)
+
+/**
+ * Runs `count` entries of 16 i32 at `list`: kind, m, n, k, a, rsA, csA, b, rsB, csB, c,
+ * ldc, acc, npad, j0, unused.
+ */
+export function runProducts(list: usize, count: i32, scratch: usize): void {
+  for (let t = 0; t < count; t++) {
+    const p = list + <usize>(t * 64);
+    const kind = load<i32>(p);
+    const m = load<i32>(p, 4), n = load<i32>(p, 8), k = load<i32>(p, 12);
+    const a = <usize>load<u32>(p, 16), rsA = load<i32>(p, 20), csA = load<i32>(p, 24);
+    const b = <usize>load<u32>(p, 28), rsB = load<i32>(p, 32), csB = load<i32>(p, 36);
+    const c = <usize>load<u32>(p, 40), ldc = load<i32>(p, 44), acc = load<i32>(p, 48);
+    const npad = load<i32>(p, 52), j0 = load<i32>(p, 56);
+    if (kind == GEMM) gemm(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, acc, scratch);
+    else if (kind == GEMM_SHARED) gemmShared(m, n, k, a, rsA, csA, b, npad, j0, c, ldc, acc, scratch);
+    else if (kind == PACK_SHARED) packShared(k, n, b, rsB, csB, c, npad, j0);
+    else if (kind == UNARY) unary(m, a, c, n);
+    else if (kind == BINARY_RUN) binaryRun(m, a, rsA, b, rsB, c, n);
+    else if (kind == SOFTMAX) softmax(a, m, n, c, acc);
+  }
+}
+
+/** Runs entry i of a share table: pairs (product list pointer, product count) of i32. */
+export function runShare(table: usize, i: i32, scratch: usize): void {
+  const e = table + (<usize>i << 3);
+  runProducts(<usize>load<u32>(e), load<i32>(e, 4), scratch);
 }
