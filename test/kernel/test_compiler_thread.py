@@ -86,3 +86,22 @@ def test_interrupt_during_a_compile_that_never_ends(k, how):
     # A fresh compiler takes the next cell; the interrupt does not hit it.
     assert k.value("kept * 6") == "42"
     assert k.value("kept + 1") == "8"
+
+
+def test_the_notebooks_own_modules_compile_and_follow_edits(tmp_path):
+    (tmp_path / "helper.ts").write_text("export const twice = (x: number): number => 2 * x;\n")
+    kernel = Kernel(cwd=str(tmp_path))
+    try:
+        assert kernel.value('import { twice } from "./helper";\ntwice(21)') == "42"
+        reply, msgs = kernel.run('twice("21")')
+        assert "not assignable to parameter of type 'number'" in of_type(msgs, "error")[0]["content"]["evalue"]
+        # The compiler thread watches the notebook's own files and rebuilds them between cells.
+        (tmp_path / "helper.ts").write_text("export const twice = (x: number): number => 3 * x;\n")
+        deadline = time.time() + 15
+        value = None
+        while time.time() < deadline and value != "63":
+            time.sleep(0.5)
+            value = kernel.value('import { twice as again } from "./helper";\nagain(21)')
+        assert value == "63"
+    finally:
+        kernel.close()
