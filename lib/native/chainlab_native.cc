@@ -726,6 +726,60 @@ Napi::Value PoolStats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// Weak references that can be tested at any moment: the collection that frees an object
+// clears its reference there and then (a FinalizationRegistry's callbacks, and a WeakRef
+// made or read in the current task, wait until the loop yields). The storage pool checks
+// with them whether every tensor viewing an array is gone. One table per environment, as
+// worker threads have their own.
+struct WeakTable {
+  std::vector<napi_ref> refs;
+  std::vector<uint32_t> unused;
+};
+
+WeakTable& weakTable(Napi::Env env) {
+  WeakTable* t = env.GetInstanceData<WeakTable>();
+  if (!t) {
+    t = new WeakTable();
+    env.SetInstanceData(t);
+  }
+  return *t;
+}
+
+// weak(object) -> id
+Napi::Value Weak(const Napi::CallbackInfo& info) {
+  WeakTable& t = weakTable(info.Env());
+  napi_ref ref;
+  napi_create_reference(info.Env(), info[0], 0, &ref);
+  uint32_t id;
+  if (!t.unused.empty()) {
+    id = t.unused.back();
+    t.unused.pop_back();
+    t.refs[id] = ref;
+  } else {
+    id = static_cast<uint32_t>(t.refs.size());
+    t.refs.push_back(ref);
+  }
+  return Napi::Number::New(info.Env(), id);
+}
+
+// alive(id) -> whether the object is still there
+Napi::Value Alive(const Napi::CallbackInfo& info) {
+  WeakTable& t = weakTable(info.Env());
+  napi_value v = nullptr;
+  napi_get_reference_value(info.Env(), t.refs[static_cast<size_t>(i64(info[0]))], &v);
+  return Napi::Boolean::New(info.Env(), v != nullptr);
+}
+
+// release(id): the id may be handed out again
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  WeakTable& t = weakTable(info.Env());
+  uint32_t id = static_cast<uint32_t>(i64(info[0]));
+  napi_delete_reference(info.Env(), t.refs[id]);
+  t.refs[id] = nullptr;
+  t.unused.push_back(id);
+  return info.Env().Undefined();
+}
+
 // ---------------------------------------------------------------------------------------
 // GEMM through OpenBLAS. Transposes and leading dimensions go to BLAS as arguments; an
 // operand is packed only when its layout is one BLAS cannot express (a broadcast row,
@@ -849,6 +903,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("alloc", Napi::Function::New(env, Alloc));
   exports.Set("trim", Napi::Function::New(env, Trim));
   exports.Set("poolStats", Napi::Function::New(env, PoolStats));
+  exports.Set("weak", Napi::Function::New(env, Weak));
+  exports.Set("alive", Napi::Function::New(env, Alive));
+  exports.Set("release", Napi::Function::New(env, Release));
   exports.Set("info", Napi::Function::New(env, Info));
   return exports;
 }

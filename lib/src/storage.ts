@@ -21,7 +21,7 @@ let pooledBytes = 0;
  * Pooled-size arrays the allocator handed out: how many tensors view each now, and which
  * hand-out this is, so that a tensor of an earlier use dying late changes nothing.
  */
-interface Use { gen: number; views: number }
+interface Use { gen: number; views: number; weak?: number[] }
 const uses = new WeakMap<Float32Array, Use>();
 let nextGen = 0;
 
@@ -42,7 +42,6 @@ let heldBytes = 0;
  */
 const registry = typeof FinalizationRegistry === "undefined" ? null
   : new FinalizationRegistry<{ a: Float32Array; gen: number }>(({ a, gen }) => {
-    if (unreported.length) unreported.length = unreportedBytes = 0; // the loop yields
     heldBytes -= a.length * 4;
     const u = uses.get(a);
     if (u && u.gen === gen && --u.views === 0) {
@@ -51,40 +50,17 @@ const registry = typeof FinalizationRegistry === "undefined" ? null
     }
   });
 
-/**
- * Arrays registered since the registry last reported, oldest first. With native memory, a
- * loop that does not yield keeps only the newest UNREPORTED_MAX_BYTES of them registered:
- * older ones are unregistered, so that the collector frees them and their memory goes back
- * to the native side, where the next array of the size finds it.
- */
-const unreported: { a: Float32Array; u: Use }[] = [];
-let unreportedBytes = 0;
-const UNREPORTED_MAX_BYTES = 128 * 2 ** 20;
-
-function forgetOldest(): void {
-  let k = 0;
-  while (unreportedBytes > UNREPORTED_MAX_BYTES && k < unreported.length) {
-    const { a, u } = unreported[k++];
-    unreportedBytes -= a.length * 4;
-    if (uses.get(a) !== u) continue; // already back in the pool, or handed out again
-    registry!.unregister(u);
-    heldBytes -= a.length * 4 * u.views;
-    uses.delete(a);
-  }
-  unreported.splice(0, k);
-}
-
 /** Arrays made while the engine watches (during backward); only these may come back. */
 let watched: Set<Float32Array> | null = null;
 
 const stats = { allocatedBytes: 0, allocations: 0, reusedBytes: 0, reuses: 0, collected: 0 };
 
 /**
- * Memory for arrays from a native allocator whose deleter V8 calls when it frees an array
- * (backend/blas.ts installs the addon's): the memory comes back at the collection that
- * finds the array dead, loop yielding or not, without faulting its pages in again. The
- * registry below still brings arrays back whole where the loop yields, which makes fewer
- * new arrays, and so fewer collections, than memory alone does.
+ * Native help (backend/blas.ts installs the addon's): memory for arrays whose deleter V8
+ * calls when it frees an array, so that the memory comes back at the collection that finds
+ * the array dead, loop yielding or not, without faulting its pages in again; and weak
+ * references the pool tests to see arrays' tensors gone (see `watching`), in place of the
+ * registry.
  */
 export interface NativeArrays {
   alloc(bytes: number, zeroed: boolean): ArrayBuffer;
@@ -92,6 +68,10 @@ export interface NativeArrays {
   trim(): void;
   /** Arrays (and bytes) made of new memory, of reused memory, and arrays V8 freed. */
   stats(): { made: number; madeBytes: number; reused: number; reusedBytes: number; returned: number; freeBytes: number };
+  /** A weak reference to o that the collection freeing o clears at once; its id. */
+  weak(o: object): number;
+  alive(id: number): boolean;
+  release(id: number): void;
 }
 let native: NativeArrays | null = null;
 
@@ -113,10 +93,54 @@ function fresh32(n: number, zeroed: boolean): Float32Array {
   return new Float32Array(n);
 }
 
+/**
+ * With native weak references, arrays whose views are all tensors are watched instead of
+ * registered: per length, oldest first, each with a weak reference to every tensor viewing
+ * it. When the pool has no array of a length, the oldest watched ones are tested, and one
+ * whose tensors the collector has all freed is handed out again, in a loop that yields or
+ * not; the array itself (old, already accounted for by V8) is reused, not only its memory.
+ */
+const watching = new Map<number, { a: Float32Array; u: Use }[]>();
+let watchingBytes = 0;
+const WATCH_MAX_BYTES = 128 * 2 ** 20;
+/** How many watched arrays one request tests at most. */
+const PROBES = 4;
+
+function unwatchUse(u: Use): void {
+  for (const id of u.weak!) native!.release(id);
+  u.weak = [];
+}
+
+/** A watched array of n floats whose tensors are all gone, taken off the watch list; or undefined. */
+function takeCollected(n: number): Float32Array | undefined {
+  const list = watching.get(n);
+  if (!list) return undefined;
+  for (let probe = 0; probe < PROBES && list.length; probe++) {
+    const e = list.shift()!;
+    const current = uses.get(e.a) === e.u;
+    if (current && e.u.weak!.some((id) => native!.alive(id))) {
+      list.push(e); // still viewed: to the back of the line
+      continue;
+    }
+    watchingBytes -= n * 4;
+    unwatchUse(e.u);
+    if (current) {
+      stats.collected++;
+      return e.a;
+    }
+    // else the engine gave it back to the pool meanwhile, or it was left to the collector
+  }
+  return undefined;
+}
+
 /** A Float32Array of n elements: from the pool when one of that length is free, else new. */
 export function takeFloat32(n: number, zeroed: boolean): Float32Array {
   const list = n >= POOL_MIN ? free.get(n) : undefined;
   let a = list?.pop();
+  if (!a && n >= POOL_MIN && watchingBytes) {
+    a = takeCollected(n);
+    if (a) pooledBytes += n * 4; // counted as taken from the pool just below
+  }
   if (a) {
     pooledBytes -= n * 4;
     stats.reuses++;
@@ -133,15 +157,24 @@ export function takeFloat32(n: number, zeroed: boolean): Float32Array {
 /** A tensor now views a (its constructor says so). @internal */
 export function adopt(tensor: object, a: ArrayLike<number>): void {
   const u = uses.get(a as Float32Array);
-  if (!u || !registry) return;
+  if (!u) return;
+  if (native) {
+    if (!u.weak) {
+      if (watchingBytes + a.length * 4 > WATCH_MAX_BYTES) return void uses.delete(a as Float32Array);
+      u.weak = [];
+      let list = watching.get(a.length);
+      if (!list) watching.set(a.length, (list = []));
+      list.push({ a: a as Float32Array, u });
+      watchingBytes += a.length * 4;
+    }
+    u.weak.push(native.weak(tensor));
+    return;
+  }
+  if (!registry) return;
   if (heldBytes + a.length * 4 > HELD_MAX_BYTES) return void uses.delete(a as Float32Array);
   heldBytes += a.length * 4;
-  if (u.views++ === 0 && native) {
-    unreported.push({ a: a as Float32Array, u });
-    unreportedBytes += a.length * 4;
-    if (unreportedBytes > UNREPORTED_MAX_BYTES) forgetOldest();
-  }
-  registry.register(tensor, { a: a as Float32Array, gen: u.gen }, u);
+  u.views++;
+  registry.register(tensor, { a: a as Float32Array, gen: u.gen });
 }
 
 export function allocate(dtype: DType, n: number): TypedArray {
@@ -186,6 +219,9 @@ export function recycle(a: Float32Array): void {
 export function emptyCache(): void {
   free.clear();
   pooledBytes = 0;
+  for (const list of watching.values()) for (const e of list) if (e.u.weak) unwatchUse(e.u);
+  watching.clear();
+  watchingBytes = 0;
   native?.trim();
 }
 

@@ -33,6 +33,9 @@ interface NativeAddon {
   alloc(bytes: number, zeroed: boolean): ArrayBuffer;
   trim(): void;
   poolStats(): { made: number; madeBytes: number; reused: number; reusedBytes: number; returned: number; freeBytes: number };
+  weak(o: object): number;
+  alive(id: number): boolean;
+  release(id: number): void;
   info(): { cores: number; config: string; threadWork: number; maxThreads: number };
 }
 
@@ -53,7 +56,10 @@ function loadAddon(): NativeAddon | null {
       // two cores pay off from about 100^3 multiply-adds on; below that one core is faster
       addon.configure(1 << 20, addon.info().maxThreads);
       const a = addon;
-      setNativeArrays({ alloc: (bytes, zeroed) => a.alloc(bytes, zeroed), trim: () => a.trim(), stats: () => a.poolStats() });
+      setNativeArrays({
+        alloc: (bytes, zeroed) => a.alloc(bytes, zeroed), trim: () => a.trim(), stats: () => a.poolStats(),
+        weak: (o) => a.weak(o), alive: (id) => a.alive(id), release: (id) => a.release(id),
+      });
     } catch {
       addon = null;
     }
