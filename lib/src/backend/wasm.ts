@@ -346,7 +346,8 @@ export class WasmBackend extends JsBackend implements Backend {
     const npad = Math.ceil(n / NR) * NR;
     const packed = rt.alloc(npad * k * 4);
     // column ranges of B to pack, and blocks of C to compute
-    const packCols = Math.max(NR, Math.ceil(npad / threads / NR) * NR);
+    // (a small B the caller packs alone: a second thread would only add a wait for it)
+    const packCols = npad * k <= 1 << 16 ? npad : Math.max(NR, Math.ceil(npad / threads / NR) * NR);
     const want = rt.sharesPerThread * threads;
     const rowBlock = Math.max(mr, Math.ceil(m / want / mr) * mr);
     const rowBlocks = Math.ceil(m / rowBlock);

@@ -109,6 +109,8 @@ for (const [name, relaxed, threads] of builds) {
           check(be, { m: 61, n: 45, k: 600, transA, transB, pad: 2 });
           check(be, { m: 130, n: 67, k: 257, transA, transB, beta: 1 });
           check(be, { m: 6, n: 8, k: 512, transA, transB, beta: 1, pad: 1 });
+          // a B large enough (past 64K floats packed) for every thread to pack part of it
+          check(be, { m: 20, n: 300, k: 257, transA, transB, beta: transA ? 1 : 0 });
         }
       }
       check(be, { m: 250, n: 130, k: 300, transA: false, transB: false });
