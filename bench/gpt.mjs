@@ -18,11 +18,12 @@ const { model, step } = babyGpt(cl);
 let loss = 0;
 for (let i = 0; i < 3; i++) step();
 // float32 storage made new per step, and the garbage collector's work, over the timed calls
-let calls = 0, majors = 0, gcMs = 0;
+let calls = 0, majors = 0, minors = 0, gcMs = 0;
 const obs = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     gcMs += e.duration;
     if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+    else minors++;
   }
 });
 obs.observe({ entryTypes: ["gc"] });
@@ -33,9 +34,11 @@ const r = timeIt(() => {
   calls++;
 }, { minMs: quick ? 1000 : 5000, warm: 1 });
 const wall = performance.now() - t0;
-const allocMBPerStep = (cl.storageStats().allocatedBytes - s0.allocatedBytes) / calls / 2 ** 20;
+const s1 = cl.storageStats();
+const allocMBPerStep = (s1.allocatedBytes - s0.allocatedBytes) / calls / 2 ** 20;
+const reusedMBPerStep = (s1.reusedBytes - s0.reusedBytes) / calls / 2 ** 20;
 await new Promise((res) => setTimeout(res, 20));
 obs.disconnect();
 const peak = peakRssMB();
 emit({ part: "gpt", impl, ms: r.ms, reps: r.reps, loss, peakRssMB: peak, peakAboveBaselineMB: peak - baseline, params: model.numParams(),
-  allocMBPerStep, majorGcPer100: (100 * majors) / calls, gcShare: gcMs / wall });
+  allocMBPerStep, reusedMBPerStep, majorGcPer100: (100 * majors) / calls, minorGcPer100: (100 * minors) / calls, gcShare: gcMs / wall });
