@@ -16,9 +16,12 @@ export class CompilerCrash extends Error {
   override name = "CompilerCrash";
 }
 
-/** A call given up because the cell was interrupted. */
+/** A call given up because of an interrupt (`bySignal`: a SIGINT, which nothing else saw). */
 export class CompileInterrupted extends Error {
   override name = "CompileInterrupted";
+  constructor(readonly bySignal: boolean) {
+    super("compile interrupted");
+  }
 }
 
 interface Thread {
@@ -101,19 +104,19 @@ export class Compiler {
     const id = ++this.nextId;
     thread.port.postMessage({ ...request, id } as CompilerRequest);
     this.pending = { thread, id, stop };
-    let reply: CompilerReply | "stopped" | "ended";
+    let reply: CompilerReply | "stopped" | "signal" | "ended";
     try {
       (globalThis as Record<string, unknown>)[waitSlot] = () => this.waitForReply();
       reply = this.waitScript.runInThisContext({ breakOnSigint: true }) as CompilerReply | "stopped" | "ended";
     } catch (e) {
       if (!(e instanceof Error && /Script execution (was )?interrupted/.test(e.message))) throw e;
-      reply = "stopped";
+      reply = "signal";
     } finally {
       this.pending = undefined;
     }
-    if (reply === "stopped") {
+    if (reply === "stopped" || reply === "signal") {
       this.replace();
-      throw new CompileInterrupted("compile interrupted");
+      throw new CompileInterrupted(reply === "signal");
     }
     if (reply === "ended") {
       const why = thread.fatal ? `: ${thread.fatal.split("\n")[0]}` : "";

@@ -144,6 +144,8 @@ export class Executor {
       return fn(this.compiler);
     } catch (e) {
       if (!(e instanceof CompilerCrash || e instanceof CompileInterrupted)) throw e;
+      // A SIGINT that broke this wait was meant for the cell that awaits meanwhile.
+      if (e instanceof CompileInterrupted && e.bySignal) this.interrupt();
       log(`${what}: ${e.message}`);
       return undefined;
     }
@@ -166,9 +168,7 @@ export class Executor {
       return { status: "error", ...this.tracebacks.errorContent(new KeyboardInterrupt(), false) };
     }
     this.cellModules.update(converted.sideOutputs ?? []);
-    if (converted.diagnostics.length > 0) {
-      return { status: "error", ...compileError(converted.diagnostics, code, label) };
-    }
+    if (converted.diagnostics.length > 0) return { status: "error", ...compileError(converted.diagnostics, code, label) };
     if (!converted.output) {
       this.prevDecl = converted.declOutput ?? "";
       return { status: "ok", hasValue: false };
