@@ -62,6 +62,8 @@ const GEMM = 0, GEMM_SHARED = 1, PACK_SHARED = 2, UNARY = 3, BINARY_RUN = 4, SOF
 // (the rest are as fast as the copies in and out of wasm memory, which the caller does)
 const COSTLY_UNARY = new Set<UnaryOp>(["exp", "log", "sin", "cos", "tanh", "sigmoid", "gelu", "geluTanh"]);
 const COSTLY_BINARY = new Set<BinaryOp>(["pow", "geluGrad", "geluTanhGrad"]);
+// kinds of call whose time on one thread and on all is kept apart (Runtime.choose)
+const KIND_GEMM = 0, KIND_UNARY = 1, KIND_BINARY = 16, KIND_SOFTMAX = 32;
 /** Elements from which a costly elementwise op is split across threads. */
 const ELEMENTWISE_WORK = 1 << 15;
 // Control words in a small SharedArrayBuffer. A job is a table of shares (each a list of
@@ -173,6 +175,40 @@ class Runtime {
     this.ensure(this.arenaBase + PAGE);
   }
 
+  // Whether the other threads pay is measured, not assumed. On a quiet machine they make a
+  // mid-sized GEMM up to half again faster; on a busy one the OS may run a worker on the
+  // caller's core or deschedule it holding a block, and the median product then ran
+  // slower than on one thread. So for each kind of call and size (a power of 2 of work)
+  // the runtime keeps the recent time per unit of work on one thread and on all of them,
+  // takes the faster, and tries the other every 16th call.
+  private readonly timing = new Map<number, [number, number, number]>();
+
+  /** Whether `choose` measures; off, it always takes every thread that is up. */
+  adaptive = true;
+
+  /** Threads for a call of this kind and work: 1 or all that are up. */
+  choose(kind: number, work: number): number {
+    const all = this.threads();
+    if (all <= 1 || !this.adaptive) return all;
+    const key = kind * 64 + Math.floor(Math.log2(work));
+    let t = this.timing.get(key);
+    if (!t) this.timing.set(key, (t = [NaN, NaN, 0]));
+    t[2]++;
+    if (Number.isNaN(t[1])) return all;
+    if (Number.isNaN(t[0])) return 1;
+    const faster = t[0] <= t[1] ? 1 : all;
+    return t[2] % 16 === 0 ? (faster === 1 ? all : 1) : faster;
+  }
+
+  /** Records how long a call chosen by `choose` took (ms), as ms per unit of work. */
+  record(kind: number, work: number, threads: number, ms: number): void {
+    const t = this.timing.get(kind * 64 + Math.floor(Math.log2(work)));
+    if (!t) return;
+    const i = threads > 1 ? 1 : 0, x = ms / work;
+    // an average that one descheduled call (ten times the usual) moves only a little
+    t[i] = Number.isNaN(t[i]) ? x : 0.8 * t[i] + 0.2 * Math.min(x, 3 * t[i]);
+  }
+
   /** Threads usable now: workers report ready a few milliseconds after loading. */
   threads(): number {
     if (this.maxThreads <= 1) return 1;
@@ -279,10 +315,14 @@ export class WasmBackend extends JsBackend implements Backend {
     super();
   }
 
-  /** Threads GEMM may use and the multiply-adds from which it splits work. */
-  configureThreads(threadWork: number, maxThreads?: number): void {
+  /**
+   * Threads GEMM may use and the multiply-adds from which it splits work; `adaptive` false
+   * makes every split call use all threads instead of whichever has been faster lately.
+   */
+  configureThreads(threadWork: number, maxThreads?: number, adaptive?: boolean): void {
     this.rt.threadWork = threadWork;
     if (maxThreads !== undefined) this.rt.maxThreads = maxThreads;
+    if (adaptive !== undefined) this.rt.adaptive = adaptive;
   }
 
   threads(): number {
@@ -304,6 +344,9 @@ export class WasmBackend extends JsBackend implements Backend {
     if (batch === 0 || m === 0 || n === 0) return;
     if (!gemmInBounds(g)) return super.gemm(g);
     const rt = this.rt;
+    const work = batch * m * n * k;
+    const threads = work >= rt.threadWork ? rt.choose(KIND_GEMM, work) : 1;
+    const start = work >= rt.threadWork ? performance.now() : 0;
     rt.reset();
     const [aLo, aHi] = k > 0 ? span(g.transA, m, k, g.lda, g.aOffsets, batch) : [0, 0];
     const [bLo, bHi] = k > 0 ? span(g.transB, k, n, g.ldb, g.bOffsets, batch) : [0, 0];
@@ -329,10 +372,10 @@ export class WasmBackend extends JsBackend implements Backend {
         c: cPtr + (g.cOffsets[t] - cLo) * 4, ldc: g.ldc, acc: g.beta,
       });
     }
-    const threads = batch * m * n * k >= rt.threadWork ? rt.threads() : 1;
     if (batch === 1 && threads > 1 && k > 0) this.gemmSplit(items[0], threads);
     else this.gemmTiles(g, items, threads);
     g.c.set(rt.floats().subarray(cPtr >> 2, (cPtr >> 2) + (cHi - cLo)), cLo);
+    if (start) rt.record(KIND_GEMM, work, threads, performance.now() - start);
   }
 
   /**
@@ -440,16 +483,18 @@ export class WasmBackend extends JsBackend implements Backend {
   override unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void {
     if (n < 32 || n > x.length || n > out.length) return super.unary(op, x, out, n);
     const rt = this.rt;
+    const code = UNARY_CODES[op];
+    const threads = n >= ELEMENTWISE_WORK && COSTLY_UNARY.has(op) ? rt.choose(KIND_UNARY + code, n) : 1;
+    const start = n >= ELEMENTWISE_WORK && COSTLY_UNARY.has(op) ? performance.now() : 0;
     rt.reset();
     const px = rt.stage(x, n);
-    const code = UNARY_CODES[op];
-    const threads = n >= ELEMENTWISE_WORK && COSTLY_UNARY.has(op) ? rt.threads() : 1;
     if (threads > 1) {
       this.run(chunks(n, 4 * threads).map(([s, len]) => [[UNARY, code, len, 0, px + s * 4, 0, 0, 0, 0, 0, px + s * 4]]));
     } else {
       rt.k.unary(code, px, px, n);
     }
     out.set(rt.floats().subarray(px >> 2, (px >> 2) + n));
+    if (start) rt.record(KIND_UNARY + code, n, threads, performance.now() - start);
   }
 
   override binary(op: BinaryOp, shape: readonly number[], a: Strided, b: Strided, out: TypedArray): void {
@@ -482,7 +527,9 @@ export class WasmBackend extends JsBackend implements Backend {
       i32[q + 2 * nd + d] = L.strides[1][d];
     }
     const code = BINARY_CODES[op];
-    const threads = nd === 1 && size >= ELEMENTWISE_WORK && COSTLY_BINARY.has(op) ? rt.threads() : 1;
+    const split = nd === 1 && size >= ELEMENTWISE_WORK && COSTLY_BINARY.has(op);
+    const threads = split ? rt.choose(KIND_BINARY + code, size) : 1;
+    const start = split ? performance.now() : 0;
     if (threads > 1) {
       const sa = L.strides[0][0], sb = L.strides[1][0];
       this.run(chunks(size, 4 * threads).map(([s, len]) => [[BINARY_RUN, code, len, 0, pa + s * sa * 4, sa, 0, pb + s * sb * 4, sb, 0, po + s * 4]]));
@@ -490,6 +537,7 @@ export class WasmBackend extends JsBackend implements Backend {
       rt.k.binary(code, nd, meta, meta + 4 * nd, meta + 8 * nd, pa, pb, po, meta + 12 * nd);
     }
     out.set(rt.floats().subarray(po >> 2, (po >> 2) + size));
+    if (start) rt.record(KIND_BINARY + code, size, threads, performance.now() - start);
   }
 
   override copy(shape: readonly number[], src: Strided, out: TypedArray): void {
@@ -519,7 +567,9 @@ export class WasmBackend extends JsBackend implements Backend {
     rt.reset();
     const px = rt.stage(x, n);
     const po = rt.alloc(n * 4);
-    const threads = n >= ELEMENTWISE_WORK && rows > 1 ? rt.threads() : 1;
+    const split = n >= ELEMENTWISE_WORK && rows > 1;
+    const threads = split ? rt.choose(KIND_SOFTMAX, n) : 1;
+    const start = split ? performance.now() : 0;
     if (threads > 1) {
       this.run(chunks(rows, 4 * threads, 1).map(([r, len]) =>
         [[SOFTMAX, len, cols, 0, px + r * cols * 4, 0, 0, 0, 0, 0, po + r * cols * 4, 0, log ? 1 : 0]]));
@@ -527,6 +577,7 @@ export class WasmBackend extends JsBackend implements Backend {
       rt.k.softmax(px, rows, cols, po, log ? 1 : 0);
     }
     out.set(rt.floats().subarray(po >> 2, (po >> 2) + n));
+    if (start) rt.record(KIND_SOFTMAX, n, threads, performance.now() - start);
   }
 
   override softmaxBackward(y: Float32Array, g: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void {

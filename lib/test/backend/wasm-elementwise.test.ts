@@ -40,6 +40,7 @@ describe.skipIf(!b)("wasm elementwise ops on two threads", () => {
   const be = b as WasmBackend;
   beforeAll(async () => {
     for (let i = 0; i < 300 && be.threads() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    be.configureThreads(1 << 20, 2, false);
   });
   afterAll(() => be.close());
 

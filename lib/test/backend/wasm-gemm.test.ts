@@ -74,7 +74,7 @@ for (const [name, relaxed, threads] of builds) {
 
     beforeAll(async () => {
       for (let i = 0; i < 300 && be.threads() < threads; i++) await new Promise((r) => setTimeout(r, 10));
-      be.configureThreads(1);
+      be.configureThreads(1, threads, false);
     });
     afterAll(() => be.close());
 
