@@ -12,6 +12,7 @@
 #endif
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -796,6 +797,33 @@ void setThreads(int t) {
   }
 }
 
+// From threadWork multiply-adds on, whether more cores pay off is measured rather than
+// assumed: they do on an idle machine, and do not when other processes hold the other
+// cores (the threads then wait for each other). Per size class (a power of two of m n k),
+// the time per multiply-add on one core and on maxThreads is kept as a moving average;
+// a call takes the faster, and every 64th call of a class tries the other, so the choice
+// follows the machine's load.
+struct ThreadChoice {
+  double nsPerMac[2] = {0, 0};  // 0: one core, 1: maxThreads
+  int samples[2] = {0, 0};
+  uint32_t calls = 0;
+};
+ThreadChoice threadChoices[64];
+
+int chooseSide(int64_t work) {
+  ThreadChoice& c = threadChoices[63 - __builtin_clzll(static_cast<uint64_t>(work))];
+  c.calls++;
+  if (c.samples[0] < 3 || c.samples[1] < 3) return static_cast<int>(c.calls & 1);
+  int best = c.nsPerMac[1] < c.nsPerMac[0] ? 1 : 0;
+  return c.calls % 64 == 0 ? 1 - best : best;
+}
+
+void recordSide(int64_t work, int side, double nsPerMac) {
+  ThreadChoice& c = threadChoices[63 - __builtin_clzll(static_cast<uint64_t>(work))];
+  c.nsPerMac[side] = c.samples[side] == 0 ? nsPerMac : 0.8 * c.nsPerMac[side] + 0.2 * nsPerMac;
+  c.samples[side]++;
+}
+
 // op(X) is rows x cols; returns a pointer and leading dimension valid for BLAS
 const float* prepare(bool trans, int64_t rows, int64_t cols, const float* p, int64_t& ld, std::vector<float>& tmp) {
   int64_t need = std::max<int64_t>(1, trans ? rows : cols);
@@ -825,7 +853,10 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   int64_t ldc = i64(info[14]);
   float beta = static_cast<float>(f64(info[15]));
   if (m == 0 || n == 0) return info.Env().Undefined();
-  setThreads(m * n * k >= threadWork ? maxThreads : 1);
+  int64_t work = m * n * k;
+  int side = work > 0 && work >= threadWork && maxThreads > 1 ? chooseSide(work) : -1;
+  setThreads(side == 1 ? maxThreads : 1);
+  auto start = std::chrono::steady_clock::now();
   std::vector<float> ta, tb;
   for (int64_t t = 0; t < batch; t++) {
     float* ct = c + static_cast<int64_t>(cOff[t]);
@@ -855,6 +886,10 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
         for (int64_t j = 0; j < n; j++) ct[i * ldc + j] = tc[i * n + j] + (beta == 0.0f ? 0.0f : ct[i * ldc + j]);
     }
   }
+  if (side >= 0) {
+    double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+    recordSide(work, side, ns / static_cast<double>(batch * work));
+  }
   return info.Env().Undefined();
 }
 
@@ -863,6 +898,7 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   threadWork = i64(info[0]);
   maxThreads = static_cast<int>(i64(info[1]));
   currentThreads = -1;
+  for (ThreadChoice& c : threadChoices) c = ThreadChoice();
   return info.Env().Undefined();
 }
 

@@ -53,7 +53,8 @@ function loadAddon(): NativeAddon | null {
   if (fs.existsSync(file)) {
     try {
       addon = require(file) as NativeAddon;
-      // two cores pay off from about 100^3 multiply-adds on; below that one core is faster
+      // below about 100^3 multiply-adds one core is faster; from there on the addon measures
+      // whether all cores pay off (they do not while other processes hold them)
       addon.configure(1 << 20, addon.info().maxThreads);
       const a = addon;
       setNativeArrays({
@@ -89,7 +90,7 @@ export class BlasBackend extends JsBackend implements Backend {
     return this.native.info();
   }
 
-  /** Multiply-adds from which GEMM uses more than one core, and how many. */
+  /** Multiply-adds from which GEMM may use more than one core (when measured faster), and how many. */
   configureThreads(threadWork: number, maxThreads: number): void {
     this.native.configure(threadWork, maxThreads);
   }
