@@ -167,6 +167,9 @@ export function adopt(tensor: object, a: ArrayLike<number>): void {
       list.push({ a: a as Float32Array, u });
       watchingBytes += a.length * 4;
     }
+    // views made again and again of a long-lived array (a parameter's reshape each step)
+    // would pile up: the ones already collected view nothing any more
+    if (u.weak.length >= 8) u.weak = u.weak.filter((id) => native!.alive(id) || void native!.release(id));
     u.weak.push(native.weak(tensor));
     return;
   }

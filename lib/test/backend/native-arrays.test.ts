@@ -80,3 +80,17 @@ test.skipIf(!blas)("the array itself is handed out again once its tensors are co
   const again = Array.from({ length: 8 }, () => noGrad(() => a.mul(3)));
   expect(again.some((t) => t.storage === storage)).toBe(true);
 });
+
+test.skipIf(!blas)("an array with many short-lived views stays its tensor's while the tensor lives", () => {
+  const gc = collector();
+  const w = noGrad(() => randn(64, 48).mul(1)); // an array from the pool
+  const values = Array.from(w.data);
+  for (let step = 0; step < 50; step++) {
+    noGrad(() => w.reshape(48, 64).sum()); // a view of w's array, dropped at once
+    if (step % 10 === 9) gc();
+  }
+  gc();
+  const others = Array.from({ length: 20 }, () => noGrad(() => randn(64, 48).add(1)));
+  expect(others.every((t) => t.storage !== w.storage)).toBe(true);
+  expect(Array.from(w.data)).toEqual(values);
+});
