@@ -11,10 +11,11 @@ import { readFileSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import type * as TS from "typescript";
 import { awaitHook, tickHook, type Completion, type ConvertResult } from "./compiler-link";
+import { loadTypeScript } from "./ts-cache";
 
 type Ts = typeof TS;
 const tslabRequire = createRequire(require.resolve("tslab/package.json"));
-export const ts: Ts = tslabRequire("@tslab/typescript-for-tslab");
+export const ts: Ts = loadTypeScript(tslabRequire.resolve("@tslab/typescript-for-tslab"));
 
 export interface Converter {
   convert(prevDecl: string, src: string): ConvertResult;

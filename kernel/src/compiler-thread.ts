@@ -8,6 +8,7 @@ import type { CompilerData, CompilerEvent, CompilerReply, CompilerRequest, Conve
 import { declaredExports } from "./declarations";
 import { log } from "./log";
 import { declaredPreludeNames, preludeCode } from "./prelude";
+import { saveTypeScriptCache } from "./ts-cache";
 
 const data = workerData as CompilerData;
 const wake = new Int32Array(data.wake);
@@ -92,6 +93,8 @@ function start(): void {
     }
   }
   post({ type: "prelude", names });
+  // Later, not on the way to the first cell.
+  setTimeout(saveTypeScriptCache, 3000).unref();
 }
 
 start();
