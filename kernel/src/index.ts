@@ -3,3 +3,4 @@ export { kernelInfo } from "./kernel-info";
 export { bundleOf } from "./bundle";
 export { installKernelSpec, kernelSpec, userDataDir, type InstallOptions } from "./install";
 export { Executor, KeyboardInterrupt } from "./executor";
+export { Compiler, CompilerCrash } from "./compiler";
