@@ -3,6 +3,9 @@
 // C++ compiler, make and Python (for node-gyp). Otherwise prints one line and exits 0, so
 // that installing chainlab never fails; the library then runs on WebAssembly or plain
 // TypeScript kernels.
+//
+//   node native/build.js             build (npm install runs this)
+//   node native/build.js --if-stale  build only when the sources or this CPU's flags changed
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -11,6 +14,8 @@ const path = require("node:path");
 
 const here = __dirname;
 const addon = path.join(here, "build", "Release", "chainlab_native.node");
+// what the addon was built from: the vector flags of the CPU it was built for
+const stamp = path.join(here, "build", "Release", "chainlab_native.flags");
 
 function skip(reason) {
   console.log(`chainlab: native BLAS backend skipped (${reason}); using WebAssembly/TypeScript kernels`);
@@ -93,6 +98,12 @@ try {
   else if (flags.includes("sse4_1")) simd = "-msse4.1";
 } catch { /* not Linux/x86: compiler defaults */ }
 
+if (process.argv.includes("--if-stale") && fs.existsSync(addon) && fs.existsSync(stamp) &&
+  fs.readFileSync(stamp, "utf8") === simd &&
+  ["chainlab_native.cc", "binding.gyp", "build.js"].every((f) => fs.statSync(path.join(here, f)).mtimeMs <= fs.statSync(addon).mtimeMs)) {
+  process.exit(0); // up to date, and built for this CPU
+}
+
 const args = [
   nodeGyp, "rebuild", "--silent",
   `--cblas_include=${path.dirname(header)}`,
@@ -116,4 +127,5 @@ if (probe.status !== 0) {
   fs.rmSync(addon, { force: true });
   skip(`the built addon does not load: ${(probe.stderr || "").trim().split("\n")[0]}`);
 }
+fs.writeFileSync(stamp, simd);
 console.log(`chainlab: native BLAS backend built against ${lib}`);
