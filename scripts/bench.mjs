@@ -179,13 +179,13 @@ function stepTable(part, title) {
   const ref = get(part, "torch") ?? get(part, "tfjs-wasm");
   const rows = impls.map((i) => {
     const r = get(part, i);
-    return [i, fmt(r?.ms), ref ? ratio(ref.ms, r?.ms) : "-", fmt(r?.loss, 3),
-      ...(part === "gpt" ? [fmt(r?.peakRssMB, 0), fmt(r?.peakAboveBaselineMB, 0), fmt(r?.allocMBPerStep),
-        fmt(r?.majorGcPer100, 0), r?.gcShare === undefined ? "-" : `${(100 * r.gcShare).toFixed(1)}%`] : [])];
+    return [i, fmt(r?.ms), ref ? ratio(r?.ms, ref.ms) : "-", ref ? ratio(ref.ms, r?.ms) : "-", fmt(r?.loss, 3),
+      ...(part === "gpt" ? [fmt(r?.peakRssMB, 0), fmt(r?.peakAboveBaselineMB, 0), fmt(r?.allocMBPerStep), fmt(r?.reusedMBPerStep),
+        fmt(r?.majorGcPer100, 0), fmt(r?.minorGcPer100, 0), r?.gcShare === undefined ? "-" : `${(100 * r.gcShare).toFixed(1)}%`] : [])];
   });
   const refName = get(part, "torch") ? "torch" : "tfjs-wasm";
-  table(title, ["impl", "ms/step", `speed vs ${refName}`, "loss",
-    ...(part === "gpt" ? ["peak RSS MB", "above baseline MB", "MB new/step", "full GCs/100", "GC share"] : [])], rows);
+  table(title, ["impl", "ms/step", `time vs ${refName}`, `speed vs ${refName}`, "loss",
+    ...(part === "gpt" ? ["peak RSS MB", "above baseline MB", "MB new/step", "MB reused/step", "full GCs/100", "young GCs/100", "GC share"] : [])], rows);
 }
 stepTable("mlp", "MLP 512-256-65, batch 256, Adam: one training step (lower ms is better)");
 stepTable("gpt", "baby GPT (4x4x128, block 64, batch 12, AdamW, clip 1.0): one training step");
