@@ -215,10 +215,11 @@ if (all.some((r) => r.part === "kernel-step")) {
   const rows = ["plain", "kernel"].map((i) => {
     const r = get("kernel-step", i);
     return [i === "plain" ? "plain node" : "chainlab kernel + Monitor", fmt(r?.ms), plain ? ratio(r?.ms, plain.ms) : "-",
-      fmt(r?.allocMBPerStep), fmt(r?.majorGcPer100, 0), r ? `${(100 * r.gcShare).toFixed(1)}%` : "-", fmt(r?.heapMB, 0)];
+      fmt(r?.cpuMs), plain?.cpuMs ? ratio(r?.cpuMs, plain.cpuMs) : "-",
+      fmt(r?.allocMBPerStep), fmt(r?.majorGcPer100, 0), r ? `${(100 * r.gcShare).toFixed(1)}%` : "-", fmt(r?.heapMB, 0), fmt(r?.heapTotalMB, 0)];
   });
   table("baby GPT step in the notebook kernel, watched (curves every step, gradient flow every 10): target <= 1.1x plain",
-    ["where", "ms/step", "vs plain", "MB new/step", "full GCs/100 steps", "GC share", "heap MB"], rows);
+    ["where", "ms/step", "vs plain", "CPU ms/step", "CPU vs plain", "MB new/step", "full GCs/100 steps", "GC share", "heap used MB", "heap total MB"], rows);
 }
 
 const outDir = join(root, "bench", "results");
