@@ -789,6 +789,7 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
 int currentThreads = -1;
 int64_t threadWork = int64_t(160) * 160 * 160;
 int maxThreads = 2;
+bool adaptive = false;
 
 void setThreads(int t) {
   if (t != currentThreads) {
@@ -797,12 +798,16 @@ void setThreads(int t) {
   }
 }
 
-// From threadWork multiply-adds on, whether more cores pay off is measured rather than
-// assumed: they do on an idle machine, and do not when other processes hold the other
-// cores (the threads then wait for each other). Per size class (a power of two of m n k),
+// From threadWork multiply-adds on, GEMM runs on maxThreads cores, as PyTorch's does. With
+// `adaptive`, whether more cores pay off is measured instead: they do on an idle machine,
+// and do not when other processes hold the other cores (the threads then wait for each
+// other); on an idle machine the measuring itself costs about a tenth of a GPT step, so it
+// is off by default. Per size class (a power of two of m n k),
 // the time per multiply-add on one core and on maxThreads is kept as a moving average;
-// a call takes the faster, and every 64th call of a class tries the other, so the choice
-// follows the machine's load.
+// a call takes the faster, and every 64 calls of a class a run of 4 tries the other, so the
+// choice follows the machine's load. Only calls on the thread count of the call before are
+// timed: the first call after a switch wakes (or leaves idle) BLAS's worker threads and
+// would make the other side look slower than it is.
 struct ThreadChoice {
   double nsPerMac[2] = {0, 0};  // 0: one core, 1: maxThreads
   int samples[2] = {0, 0};
@@ -812,10 +817,10 @@ ThreadChoice threadChoices[64];
 
 int chooseSide(int64_t work) {
   ThreadChoice& c = threadChoices[63 - __builtin_clzll(static_cast<uint64_t>(work))];
-  c.calls++;
-  if (c.samples[0] < 3 || c.samples[1] < 3) return static_cast<int>(c.calls & 1);
+  uint32_t n = c.calls++;
+  if (c.samples[0] < 3 || c.samples[1] < 3) return static_cast<int>((n / 4) & 1);
   int best = c.nsPerMac[1] < c.nsPerMac[0] ? 1 : 0;
-  return c.calls % 64 == 0 ? 1 - best : best;
+  return n % 64 < 4 ? 1 - best : best;
 }
 
 void recordSide(int64_t work, int side, double nsPerMac) {
@@ -854,7 +859,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   float beta = static_cast<float>(f64(info[15]));
   if (m == 0 || n == 0) return info.Env().Undefined();
   int64_t work = m * n * k;
-  int side = work > 0 && work >= threadWork && maxThreads > 1 ? chooseSide(work) : -1;
+  int side = work > 0 && work >= threadWork && maxThreads > 1 ? (adaptive ? chooseSide(work) : 1) : -1;
+  bool warm = (side == 1 ? maxThreads : 1) == currentThreads;
   setThreads(side == 1 ? maxThreads : 1);
   auto start = std::chrono::steady_clock::now();
   std::vector<float> ta, tb;
@@ -886,7 +892,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
         for (int64_t j = 0; j < n; j++) ct[i * ldc + j] = tc[i * n + j] + (beta == 0.0f ? 0.0f : ct[i * ldc + j]);
     }
   }
-  if (side >= 0) {
+  if (adaptive && side >= 0 && warm) {
     double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
     recordSide(work, side, ns / static_cast<double>(batch * work));
   }
@@ -897,6 +903,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
 Napi::Value Configure(const Napi::CallbackInfo& info) {
   threadWork = i64(info[0]);
   maxThreads = static_cast<int>(i64(info[1]));
+  adaptive = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   currentThreads = -1;
   for (ThreadChoice& c : threadChoices) c = ThreadChoice();
   return info.Env().Undefined();
@@ -908,6 +915,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("config", openblas_get_config());
   o.Set("threadWork", static_cast<double>(threadWork));
   o.Set("maxThreads", maxThreads);
+  o.Set("adaptive", adaptive);
   return o;
 }
 

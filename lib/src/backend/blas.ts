@@ -29,14 +29,14 @@ interface NativeAddon {
   gemm(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
     a: Float32Array, aOff: Float64Array, lda: number, b: Float32Array, bOff: Float64Array, ldb: number,
     c: Float32Array, cOff: Float64Array, ldc: number, beta: number): void;
-  configure(threadWork: number, maxThreads: number): void;
+  configure(threadWork: number, maxThreads: number, adaptive?: boolean): void;
   alloc(bytes: number, zeroed: boolean): ArrayBuffer;
   trim(): void;
   poolStats(): { made: number; madeBytes: number; reused: number; reusedBytes: number; returned: number; freeBytes: number };
   weak(o: object): number;
   alive(id: number): boolean;
   release(id: number): void;
-  info(): { cores: number; config: string; threadWork: number; maxThreads: number };
+  info(): { cores: number; config: string; threadWork: number; maxThreads: number; adaptive: boolean };
 }
 
 /** Where the addon is built: lib/native/build/Release, from lib/src/backend or lib/dist/backend alike. */
@@ -53,9 +53,9 @@ function loadAddon(): NativeAddon | null {
   if (fs.existsSync(file)) {
     try {
       addon = require(file) as NativeAddon;
-      // below about 100^3 multiply-adds one core is faster; from there on the addon measures
-      // whether all cores pay off (they do not while other processes hold them)
-      addon.configure(1 << 20, addon.info().maxThreads);
+      // below about 100^3 multiply-adds one core is faster; CHAINLAB_ADAPTIVE_THREADS=1 has the
+      // addon measure from there on whether all cores pay off (not while other processes hold them)
+      addon.configure(1 << 20, addon.info().maxThreads, process.env.CHAINLAB_ADAPTIVE_THREADS === "1");
       const a = addon;
       setNativeArrays({
         alloc: (bytes, zeroed) => a.alloc(bytes, zeroed), trim: () => a.trim(), stats: () => a.poolStats(),
@@ -90,9 +90,12 @@ export class BlasBackend extends JsBackend implements Backend {
     return this.native.info();
   }
 
-  /** Multiply-adds from which GEMM may use more than one core (when measured faster), and how many. */
-  configureThreads(threadWork: number, maxThreads: number): void {
-    this.native.configure(threadWork, maxThreads);
+  /**
+   * Multiply-adds from which GEMM uses more than one core, and how many; with `adaptive`,
+   * only when measured faster (on a machine whose other cores are busy).
+   */
+  configureThreads(threadWork: number, maxThreads: number, adaptive = false): void {
+    this.native.configure(threadWork, maxThreads, adaptive);
   }
 
   override unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void {

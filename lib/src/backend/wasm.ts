@@ -183,8 +183,11 @@ class Runtime {
   // takes the faster, and tries the other every 16th call.
   private readonly timing = new Map<number, [number, number, number]>();
 
-  /** Whether `choose` measures; off, it always takes every thread that is up. */
-  adaptive = true;
+  /**
+   * Whether `choose` measures; off (the default: on an idle machine the measuring costs more
+   * than it saves), it always takes every thread that is up. CHAINLAB_ADAPTIVE_THREADS=1 turns it on.
+   */
+  adaptive = process.env.CHAINLAB_ADAPTIVE_THREADS === "1";
 
   /** Threads for a call of this kind and work: 1 or all that are up. */
   choose(kind: number, work: number): number {
