@@ -46,12 +46,34 @@ export function addonPath(): string {
 
 let addon: NativeAddon | null | undefined;
 
+/**
+ * The OpenBLAS kernels for this CPU where OpenBLAS's own detection misses them: versions
+ * before 0.3.22 (Debian 12 ships 0.3.21) take AMD's AVX-512 CPUs (Zen 4) for Haswell and
+ * run AVX2 kernels at about half the speed the AVX-512 ones reach there. OpenBLAS reads
+ * OPENBLAS_CORETYPE when it loads, with the addon; one the user set is kept.
+ */
+export function openblasCoreType(cpuinfo: string): string | null {
+  if (!/^vendor_id\s*:\s*AuthenticAMD/m.test(cpuinfo)) return null;
+  const flags = new Set(/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].trim().split(/\s+/) ?? []);
+  if (!["avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd"].every((f) => flags.has(f))) return null;
+  return flags.has("avx512_bf16") ? "COOPERLAKE" : "SKYLAKEX";
+}
+
+function chooseCoreType(): void {
+  if (process.env.OPENBLAS_CORETYPE || process.platform !== "linux") return;
+  try {
+    const core = openblasCoreType(fs.readFileSync("/proc/cpuinfo", "utf8"));
+    if (core) process.env.OPENBLAS_CORETYPE = core;
+  } catch { /* no /proc: OpenBLAS's own choice */ }
+}
+
 function loadAddon(): NativeAddon | null {
   if (addon !== undefined) return addon;
   const file = addonPath();
   addon = null;
   if (fs.existsSync(file)) {
     try {
+      chooseCoreType();
       addon = require(file) as NativeAddon;
       // below about 100^3 multiply-adds one core is faster; CHAINLAB_ADAPTIVE_THREADS=1 has the
       // addon measure from there on whether all cores pay off (not while other processes hold them)
