@@ -6,6 +6,7 @@ import { loadBlas } from "../../src/backend/blas";
 import { JsBackend } from "../../src/backend/js";
 import type { Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "../../src/backend/types";
 import { WasmBackend, loadWasm } from "../../src/backend/wasm";
+import { mulberry32 } from "./seeded";
 
 const ref = new JsBackend();
 const fast: [string, Backend | null][] = [
@@ -13,17 +14,6 @@ const fast: [string, Backend | null][] = [
   ["wasm", loadWasm()],
 ];
 console.log(`backend kernel tests: ${fast.map(([n, b]) => `${n} ${b ? "loaded" : "did not load (skipped)"}`).join(", ")}`);
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let rnd = mulberry32(1);
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * rnd();

@@ -5,19 +5,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { JsBackend } from "../../src/backend/js";
 import type { BinaryOp, UnaryOp } from "../../src/backend/types";
 import { type WasmBackend, createWasmBackend } from "../../src/backend/wasm";
+import { mulberry32 } from "./seeded";
 
 const ref = new JsBackend();
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randArray(rnd: () => number, n: number, lo: number, hi: number): Float32Array {
   const a = new Float32Array(n);

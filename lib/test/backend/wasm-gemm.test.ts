@@ -6,19 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { JsBackend } from "../../src/backend/js";
 import type { GemmArgs } from "../../src/backend/types";
 import { type WasmBackend, createWasmBackend } from "../../src/backend/wasm";
+import { mulberry32 } from "./seeded";
 
 const ref = new JsBackend();
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let rnd = mulberry32(1);
 const randInt = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
