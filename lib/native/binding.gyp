@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "chainlab_native",
-      "sources": ["chainlab_native.cc"],
+      "sources": ["chainlab_native.cc", "gemm.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "<(cblas_include)"],
       "libraries": ["<(openblas_lib)"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],

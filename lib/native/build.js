@@ -100,7 +100,7 @@ try {
 
 if (process.argv.includes("--if-stale") && fs.existsSync(addon) && fs.existsSync(stamp) &&
   fs.readFileSync(stamp, "utf8") === simd &&
-  ["chainlab_native.cc", "binding.gyp", "build.js"].every((f) => fs.statSync(path.join(here, f)).mtimeMs <= fs.statSync(addon).mtimeMs)) {
+  ["chainlab_native.cc", "gemm.cc", "gemm.h", "binding.gyp", "build.js"].every((f) => fs.statSync(path.join(here, f)).mtimeMs <= fs.statSync(addon).mtimeMs)) {
   process.exit(0); // up to date, and built for this CPU
 }
 

@@ -7,6 +7,8 @@
 #include <napi.h>
 #include <cblas.h>
 #include <v8.h>
+
+#include "gemm.h"
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -15,7 +17,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <limits>
 #include <mutex>
 #include <unordered_map>
@@ -782,14 +786,17 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------
-// GEMM through OpenBLAS. Transposes and leading dimensions go to BLAS as arguments; an
-// operand is packed only when its layout is one BLAS cannot express (a broadcast row,
-// leading dimension 0), which the tensor code produces rarely.
+// GEMM through chainlab's own AVX-512 kernel where it is built (gemm.cc), else through
+// OpenBLAS. For OpenBLAS, transposes and leading dimensions go as arguments; an operand is
+// packed only when its layout is one BLAS cannot express (a broadcast row, leading
+// dimension 0), which the tensor code produces rarely.
 
 int currentThreads = -1;
 int64_t threadWork = int64_t(160) * 160 * 160;
 int maxThreads = 2;
 bool adaptive = false;
+// CHAINLAB_GEMM=openblas, or useGemm("openblas"), keeps every call on OpenBLAS
+bool useOwnGemm = false;
 
 void setThreads(int t) {
   if (t != currentThreads) {
@@ -858,6 +865,10 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   int64_t ldc = i64(info[14]);
   float beta = static_cast<float>(f64(info[15]));
   if (m == 0 || n == 0) return info.Env().Undefined();
+  if (useOwnGemm && k > 0 && ldc >= n) {
+    chainlab::ownGemm(batch, m, n, k, tA, tB, a, aOff, lda0, b, bOff, ldb0, c, cOff, ldc, beta, maxThreads, threadWork);
+    return info.Env().Undefined();
+  }
   int64_t work = m * n * k;
   int side = work > 0 && work >= threadWork && maxThreads > 1 ? (adaptive ? chooseSide(work) : 1) : -1;
   bool warm = (side == 1 ? maxThreads : 1) == currentThreads;
@@ -909,8 +920,15 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// useGemm("chainlab" | "openblas"): which GEMM runs (chainlab's only where it is built)
+Napi::Value UseGemm(const Napi::CallbackInfo& info) {
+  useOwnGemm = chainlab::ownGemmBuilt() && info[0].As<Napi::String>().Utf8Value() == "chainlab";
+  return info.Env().Undefined();
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("gemm", useOwnGemm ? "chainlab-avx512" : "openblas");
   o.Set("cores", openblas_get_num_procs());
   o.Set("config", openblas_get_config());
   o.Set("threadWork", static_cast<double>(threadWork));
@@ -921,6 +939,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   maxThreads = std::max(1, std::min(openblas_get_num_procs(), 64));
+  const char* gemm = std::getenv("CHAINLAB_GEMM");
+  useOwnGemm = chainlab::ownGemmBuilt() && !(gemm && std::string(gemm) == "openblas");
 #if defined(__GLIBC__)
   // Everything else the process frees stays mapped too, up to 256 MB free at the top of the
   // heap: glibc's defaults unmap any freed block from 128 KB up (then raise that threshold
@@ -944,6 +964,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("configure", Napi::Function::New(env, Configure));
+  exports.Set("useGemm", Napi::Function::New(env, UseGemm));
   exports.Set("alloc", Napi::Function::New(env, Alloc));
   exports.Set("trim", Napi::Function::New(env, Trim));
   exports.Set("poolStats", Napi::Function::New(env, PoolStats));

@@ -30,14 +30,22 @@ interface NativeAddon {
     a: Float32Array, aOff: Float64Array, lda: number, b: Float32Array, bOff: Float64Array, ldb: number,
     c: Float32Array, cOff: Float64Array, ldc: number, beta: number): void;
   configure(threadWork: number, maxThreads: number, adaptive?: boolean): void;
+  useGemm(impl: GemmImpl): void;
   alloc(bytes: number, zeroed: boolean): ArrayBuffer;
   trim(): void;
   poolStats(): { made: number; madeBytes: number; reused: number; reusedBytes: number; returned: number; freeBytes: number };
   weak(o: object): number;
   alive(id: number): boolean;
   release(id: number): void;
-  info(): { cores: number; config: string; threadWork: number; maxThreads: number; adaptive: boolean };
+  info(): { gemm: string; cores: number; config: string; threadWork: number; maxThreads: number; adaptive: boolean };
 }
+
+/**
+ * Which GEMM the blas backend runs: chainlab's own AVX-512 kernel (where the addon was built
+ * for a CPU that has AVX-512; twice OpenBLAS's speed where OpenBLAS runs its AVX2 kernels)
+ * or OpenBLAS's. The environment variable CHAINLAB_GEMM=openblas chooses OpenBLAS at load.
+ */
+export type GemmImpl = "chainlab" | "openblas";
 
 /** Where the addon is built: lib/native/build/Release, from lib/src/backend or lib/dist/backend alike. */
 export function addonPath(): string {
@@ -107,7 +115,7 @@ export class BlasBackend extends JsBackend implements Backend {
     super();
   }
 
-  /** The OpenBLAS build and threading threshold in use. */
+  /** The GEMM, the OpenBLAS build and the threading threshold in use. */
   info(): ReturnType<NativeAddon["info"]> {
     return this.native.info();
   }
@@ -118,6 +126,11 @@ export class BlasBackend extends JsBackend implements Backend {
    */
   configureThreads(threadWork: number, maxThreads: number, adaptive = false): void {
     this.native.configure(threadWork, maxThreads, adaptive);
+  }
+
+  /** Run GEMMs on chainlab's AVX-512 kernel (where it is built) or on OpenBLAS. */
+  useGemm(impl: GemmImpl): void {
+    this.native.useGemm(impl);
   }
 
   override unary(op: UnaryOp, x: Float32Array, out: Float32Array, n: number): void {

@@ -1,8 +1,8 @@
 // Every fast kernel against the TypeScript reference, on seeded random data: odd sizes,
 // 1-element dimensions, broadcasting, transposed and sliced views, batched products with
 // repeated offsets, and sizes large enough to take the multi-threaded paths.
-import { beforeAll, describe, expect, test } from "vitest";
-import { loadBlas } from "../../src/backend/blas";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { BlasBackend, loadBlas } from "../../src/backend/blas";
 import { JsBackend } from "../../src/backend/js";
 import type { Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "../../src/backend/types";
 import { WasmBackend, loadWasm } from "../../src/backend/wasm";
@@ -228,87 +228,95 @@ for (const [name, be] of fast) {
       }
     });
 
-    /** A GEMM on random operands; op(X) stored with leading dimension >= its minimum plus `pad`. */
-    function gemmCase(opts: {
-      batch?: number; m: number; n: number; k: number; transA: boolean; transB: boolean;
-      pad?: number; beta?: 0 | 1; bcastA?: boolean; bcastB?: boolean; sharedC?: boolean;
-    }): void {
-      const { m, n, k, transA, transB } = opts;
-      const batch = opts.batch ?? 1, pad = opts.pad ?? 0, beta = opts.beta ?? 0;
-      const lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
-      const aSize = (transA ? k : m) * lda, bSize = (transB ? n : k) * ldb, cSize = m * ldc;
-      const base = 3;
-      const aOffsets = Array.from({ length: batch }, (_, t) => base + (opts.bcastA ? 0 : t * aSize));
-      const bOffsets = Array.from({ length: batch }, (_, t) => base + (opts.bcastB ? 0 : t * bSize));
-      const cOffsets = Int32Array.from({ length: batch }, (_, t) => 1 + (opts.sharedC ? 0 : t * cSize));
-      const a = randArray(base + batch * aSize + 2, -1, 1), bb = randArray(base + batch * bSize + 2, -1, 1);
-      const c0 = randArray(1 + batch * cSize + 2, -1, 1);
-      const args = (c: Float32Array, x = a, y = bb): GemmArgs => ({
-        batch, m, n, k, transA, transB, a: x, aOffsets, lda, b: y, bOffsets, ldb, c, cOffsets, ldc, beta,
-      });
-      const want = c0.slice(), got = c0.slice();
-      ref.gemm(args(want));
-      b.gemm(args(got));
-      // error bound from |A| @ |B| (plus |C| when accumulating)
-      const bound = beta ? c0.map(Math.abs) : new Float32Array(c0.length);
-      ref.gemm({ ...args(bound, a.map(Math.abs), bb.map(Math.abs)), beta: 1 });
-      expectClose(got, want, `gemm ${JSON.stringify(opts)}`, 2e-5, 1e-6, bound);
-    }
+    // the blas backend has two GEMMs where the addon is built with AVX-512: test both
+    const gemms = b instanceof BlasBackend && b.info().gemm !== "openblas" ? ["chainlab", "openblas"] as const : [null];
+    for (const gemm of gemms) describe(gemm ? `gemm through ${gemm}` : "gemm", () => {
+      const initial = b instanceof BlasBackend ? b.info().gemm : "";
+      beforeAll(() => { if (gemm) (b as BlasBackend).useGemm(gemm); });
+      afterAll(() => { if (gemm) (b as BlasBackend).useGemm(initial === "openblas" ? "openblas" : "chainlab"); });
 
-    test("gemm: every transpose, odd and 1-element sizes, padded leading dimensions", () => {
-      rnd = mulberry32(18);
-      const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 33, 65];
-      for (const transA of [false, true]) {
-        for (const transB of [false, true]) {
-          for (let trial = 0; trial < 25; trial++) {
-            const m = sizes[randInt(0, sizes.length - 1)], n = sizes[randInt(0, sizes.length - 1)];
-            const k = sizes[randInt(0, sizes.length - 1)];
-            gemmCase({ m, n, k, transA, transB, pad: trial % 3 === 0 ? randInt(1, 4) : 0, beta: trial % 4 === 1 ? 1 : 0 });
+      /** A GEMM on random operands; op(X) stored with leading dimension >= its minimum plus `pad`. */
+      function gemmCase(opts: {
+        batch?: number; m: number; n: number; k: number; transA: boolean; transB: boolean;
+        pad?: number; beta?: 0 | 1; bcastA?: boolean; bcastB?: boolean; sharedC?: boolean;
+      }): void {
+        const { m, n, k, transA, transB } = opts;
+        const batch = opts.batch ?? 1, pad = opts.pad ?? 0, beta = opts.beta ?? 0;
+        const lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
+        const aSize = (transA ? k : m) * lda, bSize = (transB ? n : k) * ldb, cSize = m * ldc;
+        const base = 3;
+        const aOffsets = Array.from({ length: batch }, (_, t) => base + (opts.bcastA ? 0 : t * aSize));
+        const bOffsets = Array.from({ length: batch }, (_, t) => base + (opts.bcastB ? 0 : t * bSize));
+        const cOffsets = Int32Array.from({ length: batch }, (_, t) => 1 + (opts.sharedC ? 0 : t * cSize));
+        const a = randArray(base + batch * aSize + 2, -1, 1), bb = randArray(base + batch * bSize + 2, -1, 1);
+        const c0 = randArray(1 + batch * cSize + 2, -1, 1);
+        const args = (c: Float32Array, x = a, y = bb): GemmArgs => ({
+          batch, m, n, k, transA, transB, a: x, aOffsets, lda, b: y, bOffsets, ldb, c, cOffsets, ldc, beta,
+        });
+        const want = c0.slice(), got = c0.slice();
+        ref.gemm(args(want));
+        b.gemm(args(got));
+        // error bound from |A| @ |B| (plus |C| when accumulating)
+        const bound = beta ? c0.map(Math.abs) : new Float32Array(c0.length);
+        ref.gemm({ ...args(bound, a.map(Math.abs), bb.map(Math.abs)), beta: 1 });
+        expectClose(got, want, `gemm ${JSON.stringify(opts)}`, 2e-5, 1e-6, bound);
+      }
+
+      test("gemm: every transpose, odd and 1-element sizes, padded leading dimensions", () => {
+        rnd = mulberry32(18);
+        const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 33, 65];
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            for (let trial = 0; trial < 25; trial++) {
+              const m = sizes[randInt(0, sizes.length - 1)], n = sizes[randInt(0, sizes.length - 1)];
+              const k = sizes[randInt(0, sizes.length - 1)];
+              gemmCase({ m, n, k, transA, transB, pad: trial % 3 === 0 ? randInt(1, 4) : 0, beta: trial % 4 === 1 ? 1 : 0 });
+            }
+            gemmCase({ m: 1, n: 1, k: 1, transA, transB });
+            gemmCase({ m: 1, n: 37, k: 300, transA, transB });
+            gemmCase({ m: 37, n: 1, k: 300, transA, transB });
+            gemmCase({ m: 5, n: 6, k: 0, transA, transB, beta: 1 });
+            gemmCase({ m: 5, n: 6, k: 0, transA, transB, beta: 0 });
           }
-          gemmCase({ m: 1, n: 1, k: 1, transA, transB });
-          gemmCase({ m: 1, n: 37, k: 300, transA, transB });
-          gemmCase({ m: 37, n: 1, k: 300, transA, transB });
-          gemmCase({ m: 5, n: 6, k: 0, transA, transB, beta: 1 });
-          gemmCase({ m: 5, n: 6, k: 0, transA, transB, beta: 0 });
         }
-      }
-    });
-
-    test("gemm: big, blocked and multi-threaded (300x257x511, 1024x1024x300)", () => {
-      rnd = mulberry32(19);
-      for (const transA of [false, true]) for (const transB of [false, true]) {
-        gemmCase({ m: 300, n: 257, k: 511, transA, transB });
-      }
-      gemmCase({ m: 130, n: 2100, k: 70, transA: false, transB: true, pad: 3, beta: 1 });
-      gemmCase({ m: 1024, n: 1024, k: 300, transA: false, transB: false });
-    });
-
-    test("gemm: batched, with broadcast operands and an accumulated shared output", () => {
-      rnd = mulberry32(20);
-      // attention-like: 48 heads of [64 x 32] @ [32 x 64]
-      gemmCase({ batch: 48, m: 64, n: 64, k: 32, transA: false, transB: true });
-      gemmCase({ batch: 48, m: 64, n: 32, k: 64, transA: false, transB: false, pad: 1 });
-      gemmCase({ batch: 5, m: 7, n: 9, k: 11, transA: true, transB: false, bcastB: true });
-      gemmCase({ batch: 6, m: 100, n: 90, k: 80, transA: false, transB: true, bcastA: true });
-      // weight-gradient style: every batch element accumulates into one C
-      gemmCase({ batch: 12, m: 64, n: 65, k: 128, transA: true, transB: false, sharedC: true, beta: 1 });
-      gemmCase({ batch: 3, m: 300, n: 200, k: 100, transA: false, transB: false, sharedC: true, beta: 1 });
-      gemmCase({ batch: 1, m: 1, n: 1, k: 1000, transA: true, transB: true });
-    });
-
-    test("gemm: leading dimension BLAS cannot take (0 for a broadcast row)", () => {
-      rnd = mulberry32(21);
-      // op(A) is 4 copies of one row: lda = 0
-      const m = 4, n = 5, k = 6;
-      const a = randArray(k), bb = randArray(k * n);
-      const args = (c: Float32Array): GemmArgs => ({
-        batch: 1, m, n, k, transA: false, transB: false, a, aOffsets: [0], lda: 0, b: bb, bOffsets: [0], ldb: n,
-        c, cOffsets: [0], ldc: n, beta: 0,
       });
-      const want = new Float32Array(m * n), got = new Float32Array(m * n);
-      ref.gemm(args(want));
-      b.gemm(args(got));
-      expectClose(got, want, "gemm lda=0", 1e-5, 1e-6);
+
+      test("gemm: big, blocked and multi-threaded (300x257x511, 1024x1024x300)", () => {
+        rnd = mulberry32(19);
+        for (const transA of [false, true]) for (const transB of [false, true]) {
+          gemmCase({ m: 300, n: 257, k: 511, transA, transB });
+        }
+        gemmCase({ m: 130, n: 2100, k: 70, transA: false, transB: true, pad: 3, beta: 1 });
+        gemmCase({ m: 1024, n: 1024, k: 300, transA: false, transB: false });
+      });
+
+      test("gemm: batched, with broadcast operands and an accumulated shared output", () => {
+        rnd = mulberry32(20);
+        // attention-like: 48 heads of [64 x 32] @ [32 x 64]
+        gemmCase({ batch: 48, m: 64, n: 64, k: 32, transA: false, transB: true });
+        gemmCase({ batch: 48, m: 64, n: 32, k: 64, transA: false, transB: false, pad: 1 });
+        gemmCase({ batch: 5, m: 7, n: 9, k: 11, transA: true, transB: false, bcastB: true });
+        gemmCase({ batch: 6, m: 100, n: 90, k: 80, transA: false, transB: true, bcastA: true });
+        // weight-gradient style: every batch element accumulates into one C
+        gemmCase({ batch: 12, m: 64, n: 65, k: 128, transA: true, transB: false, sharedC: true, beta: 1 });
+        gemmCase({ batch: 3, m: 300, n: 200, k: 100, transA: false, transB: false, sharedC: true, beta: 1 });
+        gemmCase({ batch: 1, m: 1, n: 1, k: 1000, transA: true, transB: true });
+      });
+
+      test("gemm: leading dimension BLAS cannot take (0 for a broadcast row)", () => {
+        rnd = mulberry32(21);
+        // op(A) is 4 copies of one row: lda = 0
+        const m = 4, n = 5, k = 6;
+        const a = randArray(k), bb = randArray(k * n);
+        const args = (c: Float32Array): GemmArgs => ({
+          batch: 1, m, n, k, transA: false, transB: false, a, aOffsets: [0], lda: 0, b: bb, bOffsets: [0], ldb: n,
+          c, cOffsets: [0], ldc: n, beta: 0,
+        });
+        const want = new Float32Array(m * n), got = new Float32Array(m * n);
+        ref.gemm(args(want));
+        b.gemm(args(got));
+        expectClose(got, want, "gemm lda=0", 1e-5, 1e-6);
+      });
     });
 
     test("out-of-range views fall back instead of reading outside the array", () => {

@@ -1,0 +1,292 @@
+// chainlab's own GEMM, for CPUs with AVX-512. OpenBLAS picks its kernels by CPU model, and
+// a model it does not know (or OPENBLAS_CORETYPE pinned to an older one) gets its AVX2
+// kernels: on a CPU whose vector units are 512 bits wide that is half the speed. So where
+// OpenBLAS does not run AVX-512 code, GEMM runs here instead.
+//
+// The classic blocked layout: op(B) is copied, kc rows by NR columns at a time, into
+// panels that stay in cache; a micro-kernel keeps a ROWS x NR block of C in registers and
+// adds one rank-1 update per step of k, reading op(A) where it lies (it is read once per
+// panel of B, so copying it would cost as much as it saves at the sizes of a small model).
+#include "gemm.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace chainlab {
+
+#if defined(__AVX512F__)
+
+bool ownGemmBuilt() { return true; }
+
+namespace {
+
+constexpr int NR = 32;        // columns of C per micro-kernel: two 16-float registers
+constexpr int MR = 12;        // rows of C per micro-kernel: 24 accumulators
+constexpr int64_t KC = 256;   // rows of op(B) per panel: a panel is 32 KB, in L1
+constexpr int64_t NC = 1024;  // columns of op(B) packed at once: 1 MB at most, in L2
+constexpr int64_t MC = 96;    // rows of C per sweep over the packed columns
+
+// ROWS x NR block of C (+)= op(A) block x packed panel. ROWA: op(A)(r, p) = a[r * as + p];
+// else a[p * as + r]. Columns from nr on are masked off (the panel is zero there).
+template <int ROWS, bool ROWA>
+void kernel(int64_t kc, const float* a, int64_t as, const float* bp, float* c, int64_t ldc, int nr, float beta) {
+  __m512 acc[ROWS][2];
+  for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_load_ps(bp + p * NR), b1 = _mm512_load_ps(bp + p * NR + 16);
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; r++) {
+      const __m512 av = _mm512_set1_ps(ROWA ? a[r * as + p] : a[p * as + r]);
+      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+    }
+  }
+  const __mmask16 m0 = nr >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1);
+  const __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : static_cast<__mmask16>((1u << (nr - 16)) - 1);
+  const __m512 vb = _mm512_set1_ps(beta);
+  // every load before any store: rows a multiple of 4 KB apart would otherwise make each
+  // load wait for the store before it (their addresses look alike to the CPU)
+  if (beta != 0.0f) {  // never read C when beta is 0: it may hold anything, NaN included
+    for (int r = 0; r < ROWS; r++) {
+      acc[r][0] = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c + r * ldc), acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c + r * ldc + 16), acc[r][1]);
+    }
+  }
+  for (int r = 0; r < ROWS; r++) {
+    _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
+    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc[r][1]);
+  }
+}
+
+using Kernel = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, int, float);
+
+template <bool ROWA, int... R>
+constexpr std::array<Kernel, sizeof...(R)> kernels(std::integer_sequence<int, R...>) {
+  return {kernel<R + 1, ROWA>...};
+}
+constexpr auto rowKernels = kernels<true>(std::make_integer_sequence<int, MR>{});
+constexpr auto colKernels = kernels<false>(std::make_integer_sequence<int, MR>{});
+
+// Rows p0.. p0+kc of op(B), columns j0.. j0+nc, as panels of kc x NR (zero past nc).
+void packB(const float* b, int64_t ldb, bool tB, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+    float* o = out + jr * kc;
+    if (!tB) {
+      const __mmask16 m0 = nr >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1);
+      const __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : static_cast<__mmask16>((1u << (nr - 16)) - 1);
+      for (int64_t p = 0; p < kc; p++) {
+        const float* src = b + (p0 + p) * ldb + j0 + jr;
+        _mm512_store_ps(o + p * NR, _mm512_maskz_loadu_ps(m0, src));
+        _mm512_store_ps(o + p * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+      }
+    } else {
+      for (int j = 0; j < nr; j++) {
+        const float* src = b + (j0 + jr + j) * ldb + p0;
+        for (int64_t p = 0; p < kc; p++) o[p * NR + j] = src[p];
+      }
+      for (int j = nr; j < NR; j++)
+        for (int64_t p = 0; p < kc; p++) o[p * NR + j] = 0.0f;
+    }
+  }
+}
+
+// Per thread, for the life of the thread
+float* packBufferB() {
+  thread_local std::unique_ptr<float, decltype(&std::free)> buf(
+      static_cast<float*>(std::aligned_alloc(64, sizeof(float) * KC * NC)), &std::free);
+  return buf.get();
+}
+
+struct Problem {
+  int64_t m, n, k;
+  bool tA, tB;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+  float beta;
+};
+
+// Rows i0..i1 and columns j0..j1 of one C.
+void tile(const Problem& q, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  float* bp = packBufferB();
+
+  for (int64_t jc = j0; jc < j1; jc += NC) {
+    const int64_t nc = std::min(NC, j1 - jc);
+    for (int64_t pc = 0; pc < q.k; pc += KC) {
+      const int64_t kc = std::min(KC, q.k - pc);
+      packB(q.b, q.ldb, q.tB, pc, kc, jc, nc, bp);
+      const float beta = pc == 0 ? q.beta : 1.0f;
+      for (int64_t ic = i0; ic < i1; ic += MC) {
+        const int64_t mc = std::min(MC, i1 - ic);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+            const int64_t i = ic + ir;
+            float* ct = q.c + i * q.ldc + jc + jr;
+            if (q.tA) colKernels[rows - 1](kc, q.a + pc * q.lda + i, q.lda, bp + jr * kc, ct, q.ldc, nr, beta);
+            else rowKernels[rows - 1](kc, q.a + i * q.lda + pc, q.lda, bp + jr * kc, ct, q.ldc, nr, beta);
+          }
+        }
+      }
+    }
+  }
+}
+
+// A worker thread per extra core. A job is a count of tasks taken in turn from a shared
+// counter by the caller and the workers. Between jobs a worker spins for a while (the next
+// GEMM of a training step comes within microseconds), then sleeps.
+class Pool {
+ public:
+  using Fn = void (*)(void* ctx, int64_t task);
+
+  void run(int threads, int64_t tasks, Fn fn, void* ctx) {
+    const int helpers = static_cast<int>(std::min<int64_t>(threads - 1, tasks - 1));
+    // a call from a second thread while the pool works for another runs on its own thread
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (helpers <= 0 || !busy.owns_lock()) {
+      for (int64_t t = 0; t < tasks; t++) fn(ctx, t);
+      return;
+    }
+    while (static_cast<int>(workers_.size()) < helpers) {
+      const int id = static_cast<int>(workers_.size());
+      const uint64_t seen = gen_.load();  // read here: the job below must be news to it
+      workers_.emplace_back([this, id, seen] { loop(id, seen); });
+      workers_.back().detach();
+    }
+    fn_ = fn;
+    ctx_ = ctx;
+    tasks_ = tasks;
+    helpers_ = helpers;
+    next_.store(0);
+    pending_.store(helpers);
+    gen_.fetch_add(1);
+    if (sleeping_.load() > 0) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      wake_.notify_all();
+    }
+    work();
+    while (pending_.load(std::memory_order_acquire) != 0) _mm_pause();
+  }
+
+ private:
+  void work() {
+    for (int64_t t; (t = next_.fetch_add(1)) < tasks_;) fn_(ctx_, t);
+  }
+
+  void loop(int id, uint64_t seen) {
+    for (;;) {
+      // spin about a millisecond, then sleep
+      for (int spin = 0; gen_.load(std::memory_order_acquire) == seen && spin < (1 << 15); spin++) _mm_pause();
+      if (gen_.load() == seen) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        sleeping_.fetch_add(1);
+        wake_.wait(lock, [&] { return gen_.load() != seen; });
+        sleeping_.fetch_sub(1);
+      }
+      seen = gen_.load();
+      if (id < helpers_) {
+        work();
+        pending_.fetch_sub(1, std::memory_order_release);
+      }
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  Fn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  int64_t tasks_ = 0;
+  int helpers_ = 0;
+  std::atomic<int64_t> next_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> gen_{0};
+  std::atomic<int> sleeping_{0};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::mutex busy_;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // never destroyed: its threads outlive static destructors
+  return *p;
+}
+
+struct Batch {
+  Problem q;
+  const double *aOff, *bOff, *cOff;
+  int64_t parts;  // tasks per item: slices of one C
+  bool splitRows;
+};
+
+Problem item(const Batch& w, int64_t t) {
+  Problem q = w.q;
+  q.a += static_cast<int64_t>(w.aOff[t]);
+  q.b += static_cast<int64_t>(w.bOff[t]);
+  q.c += static_cast<int64_t>(w.cOff[t]);
+  return q;
+}
+
+void runTask(void* ctx, int64_t task) {
+  const Batch& w = *static_cast<const Batch*>(ctx);
+  const Problem q = item(w, task / w.parts);
+  const int64_t part = task % w.parts;
+  // slices on whole micro-kernel blocks
+  const int64_t unit = w.splitRows ? MR : NR, extent = w.splitRows ? q.m : q.n;
+  const int64_t blocks = (extent + unit - 1) / unit;
+  const int64_t lo = std::min(extent, blocks * part / w.parts * unit);
+  const int64_t hi = std::min(extent, blocks * (part + 1) / w.parts * unit);
+  if (lo >= hi) return;
+  if (w.splitRows) tile(q, lo, hi, 0, q.n);
+  else tile(q, 0, q.m, lo, hi);
+}
+
+}  // namespace
+
+void ownGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool transA, bool transB,
+             const float* a, const double* aOff, int64_t lda, const float* b, const double* bOff, int64_t ldb,
+             float* c, const double* cOff, int64_t ldc, float beta, int threads, int64_t threadWork) {
+  Batch w{{m, n, k, transA, transB, a, lda, b, ldb, c, ldc, beta}, aOff, bOff, cOff, 1, false};
+  if (batch * m * n * k < threadWork) threads = 1;
+  // items may accumulate into one C (a weight's gradient summed over a batch): those go one
+  // after another, each split over the cores
+  bool apart = true;
+  for (int64_t t = 1; t < batch && apart; t++) apart = cOff[t] >= cOff[t - 1] + static_cast<double>((m - 1) * ldc + n);
+  if (threads > 1 && (batch < threads || !apart)) {
+    // one C split over the cores, along the side with more blocks
+    const int64_t rowBlocks = (m + MR - 1) / MR, colBlocks = (n + NR - 1) / NR;
+    w.splitRows = rowBlocks >= colBlocks;
+    w.parts = std::min<int64_t>(threads, std::max(rowBlocks, colBlocks));
+  }
+  if (apart) return pool().run(threads, batch * w.parts, runTask, &w);
+  for (int64_t t = 0; t < batch; t++) {
+    w.aOff = aOff + t;
+    w.bOff = bOff + t;
+    w.cOff = cOff + t;
+    pool().run(threads, w.parts, runTask, &w);
+  }
+}
+
+#else
+
+bool ownGemmBuilt() { return false; }
+void ownGemm(int64_t, int64_t, int64_t, int64_t, bool, bool, const float*, const double*, int64_t, const float*,
+             const double*, int64_t, float*, const double*, int64_t, float, int, int64_t) {}
+
+#endif
+
+}  // namespace chainlab

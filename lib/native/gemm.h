@@ -1,0 +1,22 @@
+// chainlab's own single-precision GEMM for CPUs with AVX-512, and the worker thread it
+// splits a call over. See gemm.cc for why it exists beside OpenBLAS.
+#pragma once
+#include <cstdint>
+
+namespace chainlab {
+
+/** Whether this build has the AVX-512 kernel. */
+bool ownGemmBuilt();
+
+/**
+ * C[t] = op(A[t]) op(B[t]) + beta C[t] for t < batch, row-major; op(A) is m x k, op(B) is
+ * k x n. Element (i, p) of op(A) is a[i * lda + p], or a[p * lda + i] when transA; likewise
+ * B. Any leading dimension is allowed for A and B (0 broadcasts a row); C's must be >= n.
+ * offsets give each batch item's first element in a, b, c. From `threadWork` multiply-adds
+ * on, the call is split over `threads` cores.
+ */
+void ownGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool transA, bool transB,
+             const float* a, const double* aOff, int64_t lda, const float* b, const double* bOff, int64_t ldb,
+             float* c, const double* cOff, int64_t ldc, float beta, int threads, int64_t threadWork);
+
+}  // namespace chainlab
