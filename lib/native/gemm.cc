@@ -149,8 +149,10 @@ void tile(const Problem& q, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
 }
 
 // A worker thread per extra core. A job is a count of tasks taken in turn from a shared
-// counter by the caller and the workers. Between jobs a worker spins for a while (the next
-// GEMM of a training step comes within microseconds), then sleeps.
+// counter by the caller and the workers; the caller waits only for the workers that joined,
+// so a worker the system has not scheduled (the machine is busy) delays nothing. Between
+// jobs a worker spins for about a millisecond (the next GEMM of a training step comes
+// within microseconds), then sleeps.
 class Pool {
  public:
   using Fn = void (*)(void* ctx, int64_t task);
@@ -164,34 +166,45 @@ class Pool {
       return;
     }
     while (static_cast<int>(workers_.size()) < helpers) {
-      const int id = static_cast<int>(workers_.size());
       const uint64_t seen = gen_.load();  // read here: the job below must be news to it
-      workers_.emplace_back([this, id, seen] { loop(id, seen); });
+      workers_.emplace_back([this, seen] { loop(seen); });
       workers_.back().detach();
     }
-    fn_ = fn;
-    ctx_ = ctx;
-    tasks_ = tasks;
-    helpers_ = helpers;
-    next_.store(0);
-    pending_.store(helpers);
-    gen_.fetch_add(1);
+    // jobs alternate between two slots; a worker still in this slot from two jobs ago has
+    // seen that its job is over and is only leaving
+    const uint64_t g = gen_.load() + 1;
+    Job& j = jobs_[g & 1];
+    while (j.active.load() != 0) _mm_pause();
+    j.fn = fn;
+    j.ctx = ctx;
+    j.tasks = tasks;
+    j.seats.store(helpers);
+    j.next.store(0);
+    gen_.store(g);
     if (sleeping_.load() > 0) {
       std::lock_guard<std::mutex> lock(mutex_);
       wake_.notify_all();
     }
-    work();
-    while (pending_.load(std::memory_order_acquire) != 0) _mm_pause();
+    work(j);
+    while (j.active.load() != 0) _mm_pause();
   }
 
  private:
-  void work() {
-    for (int64_t t; (t = next_.fetch_add(1)) < tasks_;) fn_(ctx_, t);
+  struct Job {
+    Fn fn = nullptr;
+    void* ctx = nullptr;
+    int64_t tasks = 0;
+    std::atomic<int> seats{0};  // workers that may still join
+    std::atomic<int64_t> next{0};
+    std::atomic<int> active{0};  // workers inside the job
+  };
+
+  static void work(Job& j) {
+    for (int64_t t; (t = j.next.fetch_add(1)) < j.tasks;) j.fn(j.ctx, t);
   }
 
-  void loop(int id, uint64_t seen) {
+  void loop(uint64_t seen) {
     for (;;) {
-      // spin about a millisecond, then sleep
       for (int spin = 0; gen_.load(std::memory_order_acquire) == seen && spin < (1 << 15); spin++) _mm_pause();
       if (gen_.load() == seen) {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -199,21 +212,17 @@ class Pool {
         wake_.wait(lock, [&] { return gen_.load() != seen; });
         sleeping_.fetch_sub(1);
       }
-      seen = gen_.load();
-      if (id < helpers_) {
-        work();
-        pending_.fetch_sub(1, std::memory_order_release);
-      }
+      const uint64_t g = seen = gen_.load();
+      Job& j = jobs_[g & 1];
+      j.active.fetch_add(1);
+      // the job may be over and its slot about to take the next: then leave it alone
+      if (gen_.load() == g && j.seats.fetch_sub(1) > 0) work(j);
+      j.active.fetch_sub(1);
     }
   }
 
   std::vector<std::thread> workers_;
-  Fn fn_ = nullptr;
-  void* ctx_ = nullptr;
-  int64_t tasks_ = 0;
-  int helpers_ = 0;
-  std::atomic<int64_t> next_{0};
-  std::atomic<int> pending_{0};
+  Job jobs_[2];
   std::atomic<uint64_t> gen_{0};
   std::atomic<int> sleeping_{0};
   std::mutex mutex_;
