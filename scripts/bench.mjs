@@ -32,9 +32,10 @@ if (!existsSync(join(root, "lib", "dist", "index.js")) || !existsSync(join(root,
 }
 
 function probeBackends() {
-  const code = `const b=require("./lib/dist/backend");const r=[];for(const n of ["blas","wasm","js"]){try{b.setBackend(n);r.push(n)}catch{}}console.log(r.join(","))`;
+  const code = `const b=require("./lib/dist/backend");const r=[];let g="";for(const n of ["blas","wasm","js"]){try{b.setBackend(n);r.push(n);if(n==="blas")g=b.kernels().info().gemm}catch{}}console.log(r.join(",")+" "+g)`;
   const r = spawnSync(process.execPath, ["-e", code], { cwd: root, encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim().split(",").filter(Boolean) : ["js"];
+  const [list, gemm] = r.status === 0 ? r.stdout.trim().split(" ") : ["js", ""];
+  return { names: list.split(",").filter(Boolean), gemm };
 }
 
 /** A Python with PyTorch: $PYTHON, Debian's /usr/bin/python3, then python3 on PATH. */
@@ -56,7 +57,8 @@ function findJax() {
   return null;
 }
 
-const backends = probeBackends();
+const probe = probeBackends();
+const backends = probe.names;
 const torch = findTorch();
 const jax = findJax();
 const ours = backends.map((b) => `chainlab-${b}`);
@@ -75,7 +77,7 @@ const only = opt("impls", null);
 
 const load = os.loadavg()[0];
 console.log(`chainlab benchmarks: ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, Node ${process.version}, ` +
-  `backends ${backends.join("/")}, torch ${torch ? `${torch.version} (${torch.python})` : "not found"}, ` +
+  `backends ${backends.join("/")}${probe.gemm ? ` (blas GEMM: ${probe.gemm})` : ""}, torch ${torch ? `${torch.version} (${torch.python})` : "not found"}, ` +
   `jax ${jax ? `${jax.version} (${jax.python})` : "not found (pip install jax optax into .venv to add it)"}, load ${load.toFixed(2)}`);
 if (load > 0.7) console.log(`note: the machine is busy (1-minute load ${load.toFixed(2)}); numbers will be low and noisy`);
 
@@ -228,7 +230,7 @@ const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const report = {
   date: new Date().toISOString(),
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadAtStart: load },
-  backends, torch, jax, rounds, quick,
+  backends, gemm: probe.gemm, torch, jax, rounds, quick,
   best: [...best.values()],
   all,
   ...(render ? { render } : {}),
