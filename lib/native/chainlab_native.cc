@@ -192,8 +192,35 @@ void unaryKernel(int op, const float* x, float* out, int64_t n) {
   }
 }
 
+// Elementwise ops that cost tens of cycles an element (exp, tanh, GELU, ...) run on every
+// core from this many elements on; cheap ones are memory-bound and would gain nothing
+constexpr int64_t kParallelElements = 1 << 15;
+int maxThreads = 2;
+
+// [lo, hi) of n for part t of `parts`, on 16-element boundaries (whole vectors)
+inline void slice(int64_t n, int64_t parts, int64_t t, int64_t& lo, int64_t& hi) {
+  lo = std::min(n, (n * t / parts + 15) & ~int64_t(15));
+  hi = t + 1 == parts ? n : std::min(n, (n * (t + 1) / parts + 15) & ~int64_t(15));
+}
+
+bool costlyUnary(int op) { return op == 1 || op == 2 || (op >= 4 && op <= 7) || op == 9 || op == 14; }
+
 Napi::Value Unary(const Napi::CallbackInfo& info) {
-  unaryKernel(static_cast<int>(i64(info[0])), ptrOf<float>(info[1]), ptrOf<float>(info[2]), i64(info[3]));
+  struct Job { int op; const float* x; float* out; int64_t n, parts; } j{
+      static_cast<int>(i64(info[0])), ptrOf<float>(info[1]), ptrOf<float>(info[2]), i64(info[3]), 1};
+  // in place (x == out) splits as well: each part reads and writes only its own slice
+  if (j.n < kParallelElements || !costlyUnary(j.op) || maxThreads < 2 ||
+      !(j.x == j.out || j.x + j.n <= j.out || j.out + j.n <= j.x)) {
+    unaryKernel(j.op, j.x, j.out, j.n);
+    return info.Env().Undefined();
+  }
+  j.parts = maxThreads;
+  chainlab::parallelFor(maxThreads, j.parts, [](void* ctx, int64_t t) {
+    const Job& j = *static_cast<const Job*>(ctx);
+    int64_t lo, hi;
+    slice(j.n, j.parts, t, lo, hi);
+    if (hi > lo) unaryKernel(j.op, j.x + lo, j.out + lo, hi - lo);
+  }, &j);
   return info.Env().Undefined();
 }
 
@@ -318,10 +345,27 @@ void binaryKernel(int op, const Layout& L, const float* a, int64_t oa, const flo
 }
 
 // binary(op, layout, a, offA, b, offB, out)
+bool costlyBinary(int op) { return op == 4 || op == 14 || op == 15; }
+
 Napi::Value Binary(const Napi::CallbackInfo& info) {
-  Layout L = simplify(ptrOf<double>(info[1]), 2);
-  binaryKernel(static_cast<int>(i64(info[0])), L, ptrOf<float>(info[2]), i64(info[3]),
-               ptrOf<float>(info[4]), i64(info[5]), ptrOf<float>(info[6]));
+  struct Job { int op; Layout L; const float* a; int64_t oa; const float* b; int64_t ob; float* out; int64_t parts; } j{
+      static_cast<int>(i64(info[0])), simplify(ptrOf<double>(info[1]), 2), ptrOf<float>(info[2]), i64(info[3]),
+      ptrOf<float>(info[4]), i64(info[5]), ptrOf<float>(info[6]), 1};
+  // one run of n elements (any strides): parts of it are independent
+  if (j.L.nd != 1 || j.L.shape[0] < kParallelElements || !costlyBinary(j.op) || maxThreads < 2) {
+    binaryKernel(j.op, j.L, j.a, j.oa, j.b, j.ob, j.out);
+    return info.Env().Undefined();
+  }
+  j.parts = maxThreads;
+  chainlab::parallelFor(maxThreads, j.parts, [](void* ctx, int64_t t) {
+    const Job& j = *static_cast<const Job*>(ctx);
+    int64_t lo, hi;
+    slice(j.L.shape[0], j.parts, t, lo, hi);
+    if (hi <= lo) return;
+    Layout part = j.L;
+    part.shape[0] = hi - lo;
+    binaryKernel(j.op, part, j.a, j.oa + lo * j.L.stride[0][0], j.b, j.ob + lo * j.L.stride[1][0], j.out + lo);
+  }, &j);
   return info.Env().Undefined();
 }
 
@@ -793,7 +837,6 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
 
 int currentThreads = -1;
 int64_t threadWork = int64_t(160) * 160 * 160;
-int maxThreads = 2;
 bool adaptive = false;
 // CHAINLAB_GEMM=openblas, or useGemm("openblas"), keeps every call on OpenBLAS
 bool useOwnGemm = false;

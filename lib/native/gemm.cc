@@ -290,9 +290,16 @@ void ownGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool transA, bool t
   }
 }
 
+void parallelFor(int threads, int64_t tasks, void (*fn)(void* ctx, int64_t task), void* ctx) {
+  pool().run(threads, tasks, fn, ctx);
+}
+
 #else
 
 bool ownGemmBuilt() { return false; }
+void parallelFor(int, int64_t tasks, void (*fn)(void* ctx, int64_t task), void* ctx) {
+  for (int64_t t = 0; t < tasks; t++) fn(ctx, t);
+}
 void ownGemm(int64_t, int64_t, int64_t, int64_t, bool, bool, const float*, const double*, int64_t, const float*,
              const double*, int64_t, float*, const double*, int64_t, float, int, int64_t) {}
 

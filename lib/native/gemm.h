@@ -1,5 +1,6 @@
-// chainlab's own single-precision GEMM for CPUs with AVX-512, and the worker thread it
-// splits a call over. See gemm.cc for why it exists beside OpenBLAS.
+// chainlab's own single-precision GEMM for CPUs with AVX-512, and the worker threads it
+// splits a call over (which other costly kernels share). See gemm.cc for why it exists
+// beside OpenBLAS.
 #pragma once
 #include <cstdint>
 
@@ -18,5 +19,12 @@ bool ownGemmBuilt();
 void ownGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool transA, bool transB,
              const float* a, const double* aOff, int64_t lda, const float* b, const double* bOff, int64_t ldb,
              float* c, const double* cOff, int64_t ldc, float beta, int threads, int64_t threadWork);
+
+/**
+ * fn(ctx, t) for every t < tasks, on up to `threads` cores (the caller's among them) of the
+ * worker pool GEMM uses; on the caller alone where the pool is not built. Returns when all
+ * are done.
+ */
+void parallelFor(int threads, int64_t tasks, void (*fn)(void* ctx, int64_t task), void* ctx);
 
 }  // namespace chainlab

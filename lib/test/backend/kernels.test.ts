@@ -135,6 +135,34 @@ for (const [name, be] of fast) {
       }
     });
 
+    test("unary and binary over lengths that are split over the cores, in place too", () => {
+      rnd = mulberry32(17);
+      for (const n of [32768, 70001]) {
+        for (const op of UNARY) {
+          const x = randArray(n, op === "log" || op === "sqrt" ? 1e-3 : -6, 6);
+          const want = new Float32Array(n), got = new Float32Array(n).fill(7);
+          ref.unary(op, x, want, n);
+          b.unary(op, x, got, n);
+          expectClose(got, want, `${op} n=${n}`, 4e-6, 1e-6);
+          b.unary(op, x, x, n);
+          expectClose(x, want, `${op} n=${n} in place`, 4e-6, 1e-6);
+        }
+        for (const op of BINARY) {
+          // contiguous, then a strided a against a broadcast scalar b
+          const a = randomView([n], [false]), c = randomView([n], [false]);
+          const sa: Strided = { data: randArray(2 * n + 1, 0.1, 3), offset: 1, strides: [2] };
+          const sc: Strided = { data: randArray(1, 0.1, 3), offset: 0, strides: [0] };
+          if (op === "pow") a.data = a.data.map(Math.abs) as Float32Array;
+          for (const [x, y] of [[a, c], [sa, sc]]) {
+            const want = new Float32Array(n), got = new Float32Array(n);
+            ref.binary(op, [n], x, y, want);
+            b.binary(op, [n], x, y, got);
+            expectClose(got, want, `${op} n=${n} strides [${x.strides}] [${y.strides}]`, 4e-6, 1e-6);
+          }
+        }
+      }
+    });
+
     test("copy of permuted, sliced and broadcast views, float32 and int32", () => {
       rnd = mulberry32(13);
       for (let trial = 0; trial < 200; trial++) {
