@@ -203,6 +203,19 @@ inline void slice(int64_t n, int64_t parts, int64_t t, int64_t& lo, int64_t& hi)
   hi = t + 1 == parts ? n : std::min(n, (n * (t + 1) / parts + 15) & ~int64_t(15));
 }
 
+// f(r0, r1) over rows [0, rows), split over the cores when the rows hold enough elements
+// (for kernels that spend tens of cycles an element: softmax's exponentials and the like)
+template <class F>
+void forRows(int64_t rows, int64_t elements, F f) {
+  if (elements < kParallelElements || maxThreads < 2 || rows < 2) return f(0, rows);
+  struct Ctx { F* f; int64_t rows, parts; } c{&f, rows, maxThreads};
+  chainlab::parallelFor(maxThreads, c.parts, [](void* p, int64_t t) {
+    const Ctx& c = *static_cast<const Ctx*>(p);
+    const int64_t lo = c.rows * t / c.parts, hi = c.rows * (t + 1) / c.parts;
+    if (hi > lo) (*c.f)(lo, hi);
+  }, &c);
+}
+
 bool costlyUnary(int op) { return op == 1 || op == 2 || (op >= 4 && op <= 7) || op == 9 || op == 14; }
 
 Napi::Value Unary(const Napi::CallbackInfo& info) {
@@ -492,22 +505,24 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   int64_t rows = i64(info[1]), cols = i64(info[2]);
   float* out = ptrOf<float>(info[3]);
   bool log = info[4].As<Napi::Boolean>().Value();
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * cols;
-    float* yr = out + r * cols;
-    float mx = maxFloat(xr, cols);
-    if (mx == -std::numeric_limits<float>::infinity()) mx = 0.0f;
-    // exponentials first (a loop that vectorises), then their sum in double
-    for (int64_t j = 0; j < cols; j++) yr[j] = expF(xr[j] - mx);
-    double sum = sumDouble(yr, cols);
-    if (log) {
-      float lse = static_cast<float>(std::log(sum));
-      for (int64_t j = 0; j < cols; j++) yr[j] = xr[j] - mx - lse;
-    } else {
-      float inv = static_cast<float>(1.0 / sum);
-      for (int64_t j = 0; j < cols; j++) yr[j] *= inv;
+  forRows(rows, rows * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* xr = x + r * cols;
+      float* yr = out + r * cols;
+      float mx = maxFloat(xr, cols);
+      if (mx == -std::numeric_limits<float>::infinity()) mx = 0.0f;
+      // exponentials first (a loop that vectorises), then their sum in double
+      for (int64_t j = 0; j < cols; j++) yr[j] = expF(xr[j] - mx);
+      double sum = sumDouble(yr, cols);
+      if (log) {
+        float lse = static_cast<float>(std::log(sum));
+        for (int64_t j = 0; j < cols; j++) yr[j] = xr[j] - mx - lse;
+      } else {
+        float inv = static_cast<float>(1.0 / sum);
+        for (int64_t j = 0; j < cols; j++) yr[j] *= inv;
+      }
     }
-  }
+  });
   return info.Env().Undefined();
 }
 
@@ -517,21 +532,23 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   int64_t rows = i64(info[2]), cols = i64(info[3]);
   float* out = ptrOf<float>(info[4]);
   bool log = info[5].As<Napi::Boolean>().Value();
-  for (int64_t r = 0; r < rows; r++) {
-    const float* yr = y + r * cols;
-    const float* gr = g + r * cols;
-    float* o = out + r * cols;
-    double s = 0;
-    if (log) {
-      s = sumDouble(gr, cols);
-      float sf = static_cast<float>(s);
-      for (int64_t j = 0; j < cols; j++) o[j] = gr[j] - expF(yr[j]) * sf;
-    } else {
-      s = sumLanes(cols, [gr, yr](int64_t j) { return static_cast<double>(gr[j]) * yr[j]; });
-      float sf = static_cast<float>(s);
-      for (int64_t j = 0; j < cols; j++) o[j] = yr[j] * (gr[j] - sf);
+  forRows(rows, rows * cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* yr = y + r * cols;
+      const float* gr = g + r * cols;
+      float* o = out + r * cols;
+      double s = 0;
+      if (log) {
+        s = sumDouble(gr, cols);
+        float sf = static_cast<float>(s);
+        for (int64_t j = 0; j < cols; j++) o[j] = gr[j] - expF(yr[j]) * sf;
+      } else {
+        s = sumLanes(cols, [gr, yr](int64_t j) { return static_cast<double>(gr[j]) * yr[j]; });
+        float sf = static_cast<float>(s);
+        for (int64_t j = 0; j < cols; j++) o[j] = yr[j] * (gr[j] - sf);
+      }
     }
-  }
+  });
   return info.Env().Undefined();
 }
 
@@ -541,18 +558,20 @@ Napi::Value CausalSoftmax(const Napi::CallbackInfo& info) {
   int64_t blocks = i64(info[1]), T = i64(info[2]);
   float scale = static_cast<float>(f64(info[3]));
   float* out = ptrOf<float>(info[4]);
-  for (int64_t r = 0; r < blocks * T; r++) {
-    int64_t n = r % T + 1;
-    const float* xr = x + r * T;
-    float* yr = out + r * T;
-    for (int64_t j = 0; j < n; j++) yr[j] = xr[j] * scale;
-    float mx = maxFloat(yr, n);
-    if (mx == -std::numeric_limits<float>::infinity()) mx = 0.0f;
-    for (int64_t j = 0; j < n; j++) yr[j] = expF(yr[j] - mx);
-    float inv = static_cast<float>(1.0 / sumDouble(yr, n));
-    for (int64_t j = 0; j < n; j++) yr[j] *= inv;
-    std::memset(yr + n, 0, static_cast<size_t>(T - n) * 4);
-  }
+  forRows(blocks * T, blocks * T * T / 2, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      int64_t n = r % T + 1;
+      const float* xr = x + r * T;
+      float* yr = out + r * T;
+      for (int64_t j = 0; j < n; j++) yr[j] = xr[j] * scale;
+      float mx = maxFloat(yr, n);
+      if (mx == -std::numeric_limits<float>::infinity()) mx = 0.0f;
+      for (int64_t j = 0; j < n; j++) yr[j] = expF(yr[j] - mx);
+      float inv = static_cast<float>(1.0 / sumDouble(yr, n));
+      for (int64_t j = 0; j < n; j++) yr[j] *= inv;
+      std::memset(yr + n, 0, static_cast<size_t>(T - n) * 4);
+    }
+  });
   return info.Env().Undefined();
 }
 
@@ -563,15 +582,17 @@ Napi::Value CausalSoftmaxBackward(const Napi::CallbackInfo& info) {
   int64_t blocks = i64(info[2]), T = i64(info[3]);
   float scale = static_cast<float>(f64(info[4]));
   float* out = ptrOf<float>(info[5]);
-  for (int64_t r = 0; r < blocks * T; r++) {
-    int64_t n = r % T + 1;
-    const float* yr = y + r * T;
-    const float* gr = g + r * T;
-    float* o = out + r * T;
-    float s = static_cast<float>(sumLanes(n, [gr, yr](int64_t j) { return static_cast<double>(gr[j]) * yr[j]; }));
-    for (int64_t j = 0; j < n; j++) o[j] = scale * yr[j] * (gr[j] - s);
-    std::memset(o + n, 0, static_cast<size_t>(T - n) * 4);
-  }
+  forRows(blocks * T, blocks * T * T / 2, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      int64_t n = r % T + 1;
+      const float* yr = y + r * T;
+      const float* gr = g + r * T;
+      float* o = out + r * T;
+      float s = static_cast<float>(sumLanes(n, [gr, yr](int64_t j) { return static_cast<double>(gr[j]) * yr[j]; }));
+      for (int64_t j = 0; j < n; j++) o[j] = scale * yr[j] * (gr[j] - s);
+      std::memset(o + n, 0, static_cast<size_t>(T - n) * 4);
+    }
+  });
   return info.Env().Undefined();
 }
 

@@ -203,7 +203,7 @@ for (const [name, be] of fast) {
     test("softmax and log-softmax, forward and backward, with masked rows", () => {
       rnd = mulberry32(15);
       for (const log of [false, true]) {
-        for (const [rows, cols] of [[1, 1], [3, 1], [1, 5], [7, 33], [64, 64], [12, 65], [5, 1000], [2, 3]]) {
+        for (const [rows, cols] of [[1, 1], [3, 1], [1, 5], [7, 33], [64, 64], [12, 65], [5, 1000], [2, 3], [301, 257]]) {
           const x = randArray(rows * cols, -8, 8);
           // causal-attention style masks: -inf entries, and one fully masked row
           for (let r = 0; r < rows; r++) for (let c = r + 1; c < cols; c++) if (rnd() < 0.5) x[r * cols + c] = -Infinity;
@@ -220,6 +220,25 @@ for (const [name, be] of fast) {
           b.softmaxBackward(y, g, rows, cols, gg, log);
           expectClose(gg, gw, `softmaxBackward log=${log} [${rows},${cols}]`, 1e-5, 1e-5);
         }
+      }
+    });
+
+    test.skipIf(!b.causalSoftmax)("causal softmax, forward and backward, as masked softmax (one block and 48, split over the cores)", () => {
+      rnd = mulberry32(22);
+      for (const [blocks, T, scale] of [[1, 5, 1], [3, 7, 0.5], [48, 64, 0.125]]) {
+        const n = blocks * T * T;
+        const x = randArray(n, -4, 4), masked = new Float32Array(n);
+        for (let r = 0; r < blocks * T; r++) {
+          for (let j = 0; j < T; j++) masked[r * T + j] = j <= r % T ? x[r * T + j] * scale : -Infinity;
+        }
+        const want = new Float32Array(n), got = new Float32Array(n).fill(7);
+        ref.softmax(masked, blocks * T, T, want, false);
+        b.causalSoftmax!(x, blocks, T, scale, got);
+        expectClose(got, want, `causalSoftmax ${blocks}x${T}x${T}`, 1e-5, 1e-6);
+        const g = randArray(n), gw = new Float32Array(n), gg = new Float32Array(n).fill(7);
+        ref.softmaxBackward(want, g, blocks * T, T, gw, false);
+        b.causalSoftmaxBackward!(want, g, blocks, T, scale, gg);
+        expectClose(gg, gw.map((v) => v * scale), `causalSoftmaxBackward ${blocks}x${T}x${T}`, 1e-5, 1e-6);
       }
     });
 
