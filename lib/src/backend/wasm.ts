@@ -274,10 +274,11 @@ class Runtime {
     Atomics.add(c, C_WAKE, 1);
     Atomics.notify(c, C_WAKE);
     claimShares(c, this.k.runShare, this.scratch[0]);
-    // shares a worker claimed may still be running
+    // shares a worker claimed may still be running; they end within microseconds, and
+    // sleeping would add the wake-up (tens of microseconds, a third of a 128^3 product)
     let spin = 0, done: number;
     while ((done = Atomics.load(c, C_DONE)) < count) {
-      if (spin++ > 1000) Atomics.wait(c, C_DONE, done, 5);
+      if (spin++ > 50000) Atomics.wait(c, C_DONE, done, 5);
     }
     if (Atomics.exchange(c, C_ERROR, 0)) throw new Error("gemm: a WebAssembly worker thread failed");
   }
