@@ -102,7 +102,28 @@ void packB(const float* b, int64_t ldb, bool tB, int64_t p0, int64_t kc, int64_t
   }
 }
 
+// Rows i0.. i0+mc of op(A) = A (not transposed), columns p0.. p0+kc, as blocks of MR rows
+// stored column after column (the column-reading kernels take them with as = rows), one
+// gather per column.
+void packA(const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+    const __mmask16 mask = static_cast<__mmask16>((1u << rows) - 1);
+    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(static_cast<int>(lda)));
+    const float* src = a + (i0 + ir) * lda + p0;
+    float* o = out + ir * kc;
+    for (int64_t p = 0; p < kc; p++)
+      _mm512_mask_storeu_ps(o + p * rows, mask, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, idx, src + p, 4));
+  }
+}
+
 // Per thread, for the life of the thread
+float* packBufferA() {
+  thread_local std::unique_ptr<float, decltype(&std::free)> buf(
+      static_cast<float*>(std::aligned_alloc(64, sizeof(float) * MC * KC)), &std::free);
+  return buf.get();
+}
 float* packBufferB() {
   thread_local std::unique_ptr<float, decltype(&std::free)> buf(
       static_cast<float*>(std::aligned_alloc(64, sizeof(float) * KC * NC)), &std::free);
@@ -124,6 +145,11 @@ struct Problem {
 // Rows i0..i1 and columns j0..j1 of one C.
 void tile(const Problem& q, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   float* bp = packBufferB();
+  // Rows of A a multiple of 4 KB apart fall into one set of the L1 cache, whose ways the
+  // kernel's twelve rows then overflow: those are copied together first, where enough
+  // panels of B reuse the copy (rows * lda must also fit the gather's 32-bit index)
+  const bool copyA = !q.tA && q.lda % 1024 == 0 && j1 - j0 >= 8 * NR && q.lda * MR < (int64_t(1) << 31);
+  float* ap = copyA ? packBufferA() : nullptr;
 
   for (int64_t jc = j0; jc < j1; jc += NC) {
     const int64_t nc = std::min(NC, j1 - jc);
@@ -133,13 +159,15 @@ void tile(const Problem& q, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
       const float beta = pc == 0 ? q.beta : 1.0f;
       for (int64_t ic = i0; ic < i1; ic += MC) {
         const int64_t mc = std::min(MC, i1 - ic);
+        if (copyA) packA(q.a, q.lda, ic, mc, pc, kc, ap);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
             const int64_t i = ic + ir;
             float* ct = q.c + i * q.ldc + jc + jr;
-            if (q.tA) colKernels[rows - 1](kc, q.a + pc * q.lda + i, q.lda, bp + jr * kc, ct, q.ldc, nr, beta);
+            if (copyA) colKernels[rows - 1](kc, ap + ir * kc, rows, bp + jr * kc, ct, q.ldc, nr, beta);
+            else if (q.tA) colKernels[rows - 1](kc, q.a + pc * q.lda + i, q.lda, bp + jr * kc, ct, q.ldc, nr, beta);
             else rowKernels[rows - 1](kc, q.a + i * q.lda + pc, q.lda, bp + jr * kc, ct, q.ldc, nr, beta);
           }
         }
