@@ -336,8 +336,8 @@ for (const [name, be] of fast) {
         gemmCase({ m: 130, n: 2100, k: 70, transA: false, transB: true, pad: 3, beta: 1 });
         gemmCase({ m: 1024, n: 1024, k: 300, transA: false, transB: false });
         // rows of A 4 KB apart (lda 1024), which the AVX-512 kernel copies together first
-        gemmCase({ m: 40, n: 300, k: 100, transA: false, transB: false, pad: 924, beta: 1 });
-        gemmCase({ m: 29, n: 260, k: 1024, transA: false, transB: true });
+        gemmCase({ m: 50, n: 600, k: 100, transA: false, transB: false, pad: 924, beta: 1 });
+        gemmCase({ m: 29, n: 600, k: 1024, transA: false, transB: true });
       });
 
       test("gemm: batched, with broadcast operands and an accumulated shared output", () => {
