@@ -298,7 +298,10 @@ void ownGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool transA, bool t
              const float* a, const double* aOff, int64_t lda, const float* b, const double* bOff, int64_t ldb,
              float* c, const double* cOff, int64_t ldc, float beta, int threads, int64_t threadWork) {
   Batch w{{m, n, k, transA, transB, a, lda, b, ldb, c, ldc, beta}, aOff, bOff, cOff, 1, false};
-  if (batch * m * n * k < threadWork) threads = 1;
+  // every core from threadWork multiply-adds on, but no core with less than 2^18 of them
+  // (on a many-core machine a small product would otherwise wake them all for nothing)
+  const int64_t work = batch * m * n * k;
+  threads = work < threadWork ? 1 : static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, work >> 18)));
   // items may accumulate into one C (a weight's gradient summed over a batch): those go one
   // after another, each split over the cores
   bool apart = true;
