@@ -197,21 +197,16 @@ void unaryKernel(int op, const float* x, float* out, int64_t n) {
 constexpr int64_t kParallelElements = 1 << 15;
 int maxThreads = 2;
 
-// [lo, hi) of n for part t of `parts`, on 16-element boundaries (whole vectors)
-inline void slice(int64_t n, int64_t parts, int64_t t, int64_t& lo, int64_t& hi) {
-  lo = std::min(n, (n * t / parts + 15) & ~int64_t(15));
-  hi = t + 1 == parts ? n : std::min(n, (n * (t + 1) / parts + 15) & ~int64_t(15));
-}
-
-// f(r0, r1) over rows [0, rows), split over the cores when the rows hold enough elements
-// (for kernels that spend tens of cycles an element: softmax's exponentials and the like)
+// f(i0, i1) over [0, n) (elements, or rows of a row-wise kernel), split over the cores
+// when the work holds `elements` elements enough; for kernels that spend tens of cycles an
+// element (exponentials and the like)
 template <class F>
-void forRows(int64_t rows, int64_t elements, F f) {
-  if (elements < kParallelElements || maxThreads < 2 || rows < 2) return f(0, rows);
-  struct Ctx { F* f; int64_t rows, parts; } c{&f, rows, maxThreads};
+void parallelRange(int64_t n, int64_t elements, F f) {
+  if (elements < kParallelElements || maxThreads < 2 || n < 2) return f(0, n);
+  struct Ctx { F* f; int64_t n, parts; } c{&f, n, maxThreads};
   chainlab::parallelFor(maxThreads, c.parts, [](void* p, int64_t t) {
     const Ctx& c = *static_cast<const Ctx*>(p);
-    const int64_t lo = c.rows * t / c.parts, hi = c.rows * (t + 1) / c.parts;
+    const int64_t lo = c.n * t / c.parts, hi = c.n * (t + 1) / c.parts;
     if (hi > lo) (*c.f)(lo, hi);
   }, &c);
 }
@@ -219,21 +214,16 @@ void forRows(int64_t rows, int64_t elements, F f) {
 bool costlyUnary(int op) { return op == 1 || op == 2 || (op >= 4 && op <= 7) || op == 9 || op == 14; }
 
 Napi::Value Unary(const Napi::CallbackInfo& info) {
-  struct Job { int op; const float* x; float* out; int64_t n, parts; } j{
-      static_cast<int>(i64(info[0])), ptrOf<float>(info[1]), ptrOf<float>(info[2]), i64(info[3]), 1};
+  int op = static_cast<int>(i64(info[0]));
+  const float* x = ptrOf<float>(info[1]);
+  float* out = ptrOf<float>(info[2]);
+  int64_t n = i64(info[3]);
   // in place (x == out) splits as well: each part reads and writes only its own slice
-  if (j.n < kParallelElements || !costlyUnary(j.op) || maxThreads < 2 ||
-      !(j.x == j.out || j.x + j.n <= j.out || j.out + j.n <= j.x)) {
-    unaryKernel(j.op, j.x, j.out, j.n);
-    return info.Env().Undefined();
+  if (costlyUnary(op) && (x == out || x + n <= out || out + n <= x)) {
+    parallelRange(n, n, [&](int64_t lo, int64_t hi) { unaryKernel(op, x + lo, out + lo, hi - lo); });
+  } else {
+    unaryKernel(op, x, out, n);
   }
-  j.parts = maxThreads;
-  chainlab::parallelFor(maxThreads, j.parts, [](void* ctx, int64_t t) {
-    const Job& j = *static_cast<const Job*>(ctx);
-    int64_t lo, hi;
-    slice(j.n, j.parts, t, lo, hi);
-    if (hi > lo) unaryKernel(j.op, j.x + lo, j.out + lo, hi - lo);
-  }, &j);
   return info.Env().Undefined();
 }
 
@@ -357,28 +347,25 @@ void binaryKernel(int op, const Layout& L, const float* a, int64_t oa, const flo
   }
 }
 
-// binary(op, layout, a, offA, b, offB, out)
 bool costlyBinary(int op) { return op == 4 || op == 14 || op == 15; }
 
+// binary(op, layout, a, offA, b, offB, out)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
-  struct Job { int op; Layout L; const float* a; int64_t oa; const float* b; int64_t ob; float* out; int64_t parts; } j{
-      static_cast<int>(i64(info[0])), simplify(ptrOf<double>(info[1]), 2), ptrOf<float>(info[2]), i64(info[3]),
-      ptrOf<float>(info[4]), i64(info[5]), ptrOf<float>(info[6]), 1};
-  // one run of n elements (any strides): parts of it are independent
-  if (j.L.nd != 1 || j.L.shape[0] < kParallelElements || !costlyBinary(j.op) || maxThreads < 2) {
-    binaryKernel(j.op, j.L, j.a, j.oa, j.b, j.ob, j.out);
-    return info.Env().Undefined();
+  int op = static_cast<int>(i64(info[0]));
+  Layout L = simplify(ptrOf<double>(info[1]), 2);
+  const float *a = ptrOf<float>(info[2]), *b = ptrOf<float>(info[4]);
+  int64_t oa = i64(info[3]), ob = i64(info[5]);
+  float* out = ptrOf<float>(info[6]);
+  if (costlyBinary(op) && L.nd == 1) {
+    // one run of elements (any strides): its parts are independent
+    parallelRange(L.shape[0], L.shape[0], [&](int64_t lo, int64_t hi) {
+      Layout part = L;
+      part.shape[0] = hi - lo;
+      binaryKernel(op, part, a, oa + lo * L.stride[0][0], b, ob + lo * L.stride[1][0], out + lo);
+    });
+  } else {
+    binaryKernel(op, L, a, oa, b, ob, out);
   }
-  j.parts = maxThreads;
-  chainlab::parallelFor(maxThreads, j.parts, [](void* ctx, int64_t t) {
-    const Job& j = *static_cast<const Job*>(ctx);
-    int64_t lo, hi;
-    slice(j.L.shape[0], j.parts, t, lo, hi);
-    if (hi <= lo) return;
-    Layout part = j.L;
-    part.shape[0] = hi - lo;
-    binaryKernel(j.op, part, j.a, j.oa + lo * j.L.stride[0][0], j.b, j.ob + lo * j.L.stride[1][0], j.out + lo);
-  }, &j);
   return info.Env().Undefined();
 }
 
@@ -505,7 +492,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   int64_t rows = i64(info[1]), cols = i64(info[2]);
   float* out = ptrOf<float>(info[3]);
   bool log = info[4].As<Napi::Boolean>().Value();
-  forRows(rows, rows * cols, [&](int64_t r0, int64_t r1) {
+  parallelRange(rows, rows * cols, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       const float* xr = x + r * cols;
       float* yr = out + r * cols;
@@ -532,7 +519,7 @@ Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   int64_t rows = i64(info[2]), cols = i64(info[3]);
   float* out = ptrOf<float>(info[4]);
   bool log = info[5].As<Napi::Boolean>().Value();
-  forRows(rows, rows * cols, [&](int64_t r0, int64_t r1) {
+  parallelRange(rows, rows * cols, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       const float* yr = y + r * cols;
       const float* gr = g + r * cols;
@@ -558,7 +545,7 @@ Napi::Value CausalSoftmax(const Napi::CallbackInfo& info) {
   int64_t blocks = i64(info[1]), T = i64(info[2]);
   float scale = static_cast<float>(f64(info[3]));
   float* out = ptrOf<float>(info[4]);
-  forRows(blocks * T, blocks * T * T / 2, [&](int64_t r0, int64_t r1) {
+  parallelRange(blocks * T, blocks * T * T / 2, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       int64_t n = r % T + 1;
       const float* xr = x + r * T;
@@ -582,7 +569,7 @@ Napi::Value CausalSoftmaxBackward(const Napi::CallbackInfo& info) {
   int64_t blocks = i64(info[2]), T = i64(info[3]);
   float scale = static_cast<float>(f64(info[4]));
   float* out = ptrOf<float>(info[5]);
-  forRows(blocks * T, blocks * T * T / 2, [&](int64_t r0, int64_t r1) {
+  parallelRange(blocks * T, blocks * T * T / 2, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
       int64_t n = r % T + 1;
       const float* yr = y + r * T;

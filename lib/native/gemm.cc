@@ -6,7 +6,8 @@
 // The classic blocked layout: op(B) is copied, kc rows by NR columns at a time, into
 // panels that stay in cache; a micro-kernel keeps a ROWS x NR block of C in registers and
 // adds one rank-1 update per step of k, reading op(A) where it lies (it is read once per
-// panel of B, so copying it would cost as much as it saves at the sizes of a small model).
+// panel of B, so copying it would cost as much as it saves at the sizes of a small model;
+// only rows that would collide in the cache are copied, see tile()).
 #include "gemm.h"
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -37,6 +39,12 @@ constexpr int64_t KC = 256;   // rows of op(B) per panel: a panel is 32 KB, in L
 constexpr int64_t NC = 1024;  // columns of op(B) packed at once: 1 MB at most, in L2
 constexpr int64_t MC = 96;    // rows of C per sweep over the packed columns
 
+// lanes of the two registers of a row that hold the first nr <= NR columns
+inline void columnMasks(int nr, __mmask16& m0, __mmask16& m1) {
+  m0 = nr >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1);
+  m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : static_cast<__mmask16>((1u << (nr - 16)) - 1);
+}
+
 // ROWS x NR block of C (+)= op(A) block x packed panel. ROWA: op(A)(r, p) = a[r * as + p];
 // else a[p * as + r]. Columns from nr on are masked off (the panel is zero there).
 template <int ROWS, bool ROWA>
@@ -52,11 +60,11 @@ void kernel(int64_t kc, const float* a, int64_t as, const float* bp, float* c, i
       acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
     }
   }
-  const __mmask16 m0 = nr >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1);
-  const __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : static_cast<__mmask16>((1u << (nr - 16)) - 1);
+  __mmask16 m0, m1;
+  columnMasks(nr, m0, m1);
   const __m512 vb = _mm512_set1_ps(beta);
-  // every load before any store: rows a multiple of 4 KB apart would otherwise make each
-  // load wait for the store before it (their addresses look alike to the CPU)
+  // every load before any store: a load just after a store to an address 4 KB away waits
+  // for the store (the CPU compares only the low bits), and rows are often 4 KB apart
   if (beta != 0.0f) {  // never read C when beta is 0: it may hold anything, NaN included
     for (int r = 0; r < ROWS; r++) {
       acc[r][0] = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c + r * ldc), acc[r][0]);
@@ -84,8 +92,8 @@ void packB(const float* b, int64_t ldb, bool tB, int64_t p0, int64_t kc, int64_t
     const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
     float* o = out + jr * kc;
     if (!tB) {
-      const __mmask16 m0 = nr >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1);
-      const __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : static_cast<__mmask16>((1u << (nr - 16)) - 1);
+      __mmask16 m0, m1;
+      columnMasks(nr, m0, m1);
       for (int64_t p = 0; p < kc; p++) {
         const float* src = b + (p0 + p) * ldb + j0 + jr;
         _mm512_store_ps(o + p * NR, _mm512_maskz_loadu_ps(m0, src));
@@ -118,15 +126,11 @@ void packA(const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int6
   }
 }
 
-// Per thread, for the life of the thread
-float* packBufferA() {
+// Floats for packing, one buffer per thread and size, for the life of the thread
+template <int64_t FLOATS>
+float* packBuffer() {
   thread_local std::unique_ptr<float, decltype(&std::free)> buf(
-      static_cast<float*>(std::aligned_alloc(64, sizeof(float) * MC * KC)), &std::free);
-  return buf.get();
-}
-float* packBufferB() {
-  thread_local std::unique_ptr<float, decltype(&std::free)> buf(
-      static_cast<float*>(std::aligned_alloc(64, sizeof(float) * KC * NC)), &std::free);
+      static_cast<float*>(std::aligned_alloc(64, sizeof(float) * FLOATS)), &std::free);
   return buf.get();
 }
 
@@ -144,12 +148,12 @@ struct Problem {
 
 // Rows i0..i1 and columns j0..j1 of one C.
 void tile(const Problem& q, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
-  float* bp = packBufferB();
+  float* bp = packBuffer<KC * NC>();
   // Rows of A a multiple of 4 KB apart fall into one set of the L1 cache, whose ways the
   // kernel's twelve rows then overflow: those are copied together first, where enough
   // panels of B reuse the copy (rows * lda must also fit the gather's 32-bit index)
   const bool copyA = !q.tA && q.lda % 1024 == 0 && j1 - j0 >= 8 * NR && q.lda * MR < (int64_t(1) << 31);
-  float* ap = copyA ? packBufferA() : nullptr;
+  float* ap = copyA ? packBuffer<MC * KC>() : nullptr;
 
   for (int64_t jc = j0; jc < j1; jc += NC) {
     const int64_t nc = std::min(NC, j1 - jc);
