@@ -46,15 +46,17 @@ export async function tfjs(backend) {
 }
 
 /**
- * Median milliseconds per call of fn: warm-up calls, then repetitions until minMs has
- * passed (at least minReps). A call slower than `slowMs` is measured only once.
+ * Median milliseconds per call of fn: warm-up (`warm` calls, for at least warmMs), then
+ * repetitions until minMs has passed (at least minReps, at most 2000). A call slower than
+ * `slowMs` is measured only once. bench/peer_common.py times the Python peers the same way.
  */
-export function timeIt(fn, { minMs = 1500, minReps = 5, warm = 2, slowMs = 3000 } = {}) {
+export function timeIt(fn, { minMs = 1500, minReps = 5, warm = 2, warmMs = 500, slowMs = 3000 } = {}) {
   let t = performance.now();
   fn();
   const first = performance.now() - t;
   if (first > slowMs) return { ms: first, reps: 1 };
-  for (let i = 1; i < warm; i++) fn();
+  // warm up: `warm` calls, and for at least warmMs (allocators, caches and JITs settle)
+  for (let calls = 1; calls < warm || performance.now() - t < warmMs; calls++) fn();
   const times = [];
   const start = performance.now();
   while (times.length < minReps || performance.now() - start < minMs) {

@@ -16,14 +16,17 @@ MATMUL_SHAPES = [
 ]
 
 
-def time_it(fn, min_ms=1500.0, min_reps=5, warm=2, slow_ms=3000.0):
+def time_it(fn, min_ms=1500.0, min_reps=5, warm=2, warm_ms=500.0, slow_ms=3000.0):
     t = time.perf_counter()
     fn()
     first = (time.perf_counter() - t) * 1e3
     if first > slow_ms:
         return first, 1
-    for _ in range(warm - 1):
+    # warm up: `warm` calls, and for at least warm_ms (allocators, caches and JITs settle)
+    calls = 1
+    while calls < warm or (time.perf_counter() - t) * 1e3 < warm_ms:
         fn()
+        calls += 1
     times = []
     start = time.perf_counter()
     while len(times) < min_reps or (time.perf_counter() - start) * 1e3 < min_ms:
