@@ -1,7 +1,10 @@
-// chainlab's own GEMM, for CPUs with AVX-512. OpenBLAS picks its kernels by CPU model, and
-// a model it does not know (or OPENBLAS_CORETYPE pinned to an older one) gets its AVX2
-// kernels: on a CPU whose vector units are 512 bits wide that is half the speed. So where
-// OpenBLAS does not run AVX-512 code, GEMM runs here instead.
+// A worker pool for the native kernels, and chainlab's own GEMM for CPUs with AVX-512.
+//
+// OpenBLAS picks its kernels by CPU model, and a model it does not know (or one pinned
+// with OPENBLAS_CORETYPE) gets its AVX2 kernels: on a CPU whose vector units are 512 bits
+// wide that is half the speed. So where the addon is built with AVX-512, GEMM runs here
+// (on a Zen 5 this also matched or beat OpenBLAS's own AVX-512 kernels on all but one
+// shape measured); CHAINLAB_GEMM=openblas keeps OpenBLAS.
 //
 // The classic blocked layout: op(B) is copied, kc rows by NR columns at a time, into
 // panels that stay in cache; a micro-kernel keeps a ROWS x NR block of C in registers and
@@ -21,11 +24,113 @@
 #include <utility>
 #include <vector>
 
-#if defined(__AVX512F__)
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
 
 namespace chainlab {
+
+namespace {
+
+// what a spinning thread does between looks at a shared counter
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+// A worker thread per extra core. A job is a count of tasks taken in turn from a shared
+// counter by the caller and the workers; the caller waits only for the workers that joined,
+// so a worker the system has not scheduled (the machine is busy) delays nothing. Between
+// jobs a worker spins for about a millisecond (the next GEMM of a training step comes
+// within microseconds), then sleeps.
+class Pool {
+ public:
+  using Fn = void (*)(void* ctx, int64_t task);
+
+  void run(int threads, int64_t tasks, Fn fn, void* ctx) {
+    const int helpers = static_cast<int>(std::min<int64_t>(threads - 1, tasks - 1));
+    // a call from a second thread while the pool works for another runs on its own thread
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (helpers <= 0 || !busy.owns_lock()) {
+      for (int64_t t = 0; t < tasks; t++) fn(ctx, t);
+      return;
+    }
+    while (static_cast<int>(workers_.size()) < helpers) {
+      const uint64_t seen = gen_.load();  // read here: the job below must be news to it
+      workers_.emplace_back([this, seen] { loop(seen); });
+      workers_.back().detach();
+    }
+    // jobs alternate between two slots; a worker still in this slot from two jobs ago has
+    // seen that its job is over and is only leaving
+    const uint64_t g = gen_.load() + 1;
+    Job& j = jobs_[g & 1];
+    while (j.active.load() != 0) cpuRelax();
+    j.fn = fn;
+    j.ctx = ctx;
+    j.tasks = tasks;
+    j.seats.store(helpers);
+    j.next.store(0);
+    gen_.store(g);
+    if (sleeping_.load() > 0) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      wake_.notify_all();
+    }
+    work(j);
+    while (j.active.load() != 0) cpuRelax();
+  }
+
+ private:
+  struct Job {
+    Fn fn = nullptr;
+    void* ctx = nullptr;
+    int64_t tasks = 0;
+    std::atomic<int> seats{0};  // workers that may still join
+    std::atomic<int64_t> next{0};
+    std::atomic<int> active{0};  // workers inside the job
+  };
+
+  static void work(Job& j) {
+    for (int64_t t; (t = j.next.fetch_add(1)) < j.tasks;) j.fn(j.ctx, t);
+  }
+
+  void loop(uint64_t seen) {
+    for (;;) {
+      for (int spin = 0; gen_.load(std::memory_order_acquire) == seen && spin < (1 << 15); spin++) cpuRelax();
+      if (gen_.load() == seen) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        sleeping_.fetch_add(1);
+        wake_.wait(lock, [&] { return gen_.load() != seen; });
+        sleeping_.fetch_sub(1);
+      }
+      const uint64_t g = seen = gen_.load();
+      Job& j = jobs_[g & 1];
+      j.active.fetch_add(1);
+      // the job may be over and its slot about to take the next: then leave it alone
+      if (gen_.load() == g && j.seats.fetch_sub(1) > 0) work(j);
+      j.active.fetch_sub(1);
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  Job jobs_[2];
+  std::atomic<uint64_t> gen_{0};
+  std::atomic<int> sleeping_{0};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::mutex busy_;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // never destroyed: its threads outlive static destructors
+  return *p;
+}
+
+}  // namespace
+
+void parallelFor(int threads, int64_t tasks, void (*fn)(void* ctx, int64_t task), void* ctx) {
+  pool().run(threads, tasks, fn, ctx);
+}
 
 #if defined(__AVX512F__)
 
@@ -180,93 +285,6 @@ void tile(const Problem& q, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   }
 }
 
-// A worker thread per extra core. A job is a count of tasks taken in turn from a shared
-// counter by the caller and the workers; the caller waits only for the workers that joined,
-// so a worker the system has not scheduled (the machine is busy) delays nothing. Between
-// jobs a worker spins for about a millisecond (the next GEMM of a training step comes
-// within microseconds), then sleeps.
-class Pool {
- public:
-  using Fn = void (*)(void* ctx, int64_t task);
-
-  void run(int threads, int64_t tasks, Fn fn, void* ctx) {
-    const int helpers = static_cast<int>(std::min<int64_t>(threads - 1, tasks - 1));
-    // a call from a second thread while the pool works for another runs on its own thread
-    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (helpers <= 0 || !busy.owns_lock()) {
-      for (int64_t t = 0; t < tasks; t++) fn(ctx, t);
-      return;
-    }
-    while (static_cast<int>(workers_.size()) < helpers) {
-      const uint64_t seen = gen_.load();  // read here: the job below must be news to it
-      workers_.emplace_back([this, seen] { loop(seen); });
-      workers_.back().detach();
-    }
-    // jobs alternate between two slots; a worker still in this slot from two jobs ago has
-    // seen that its job is over and is only leaving
-    const uint64_t g = gen_.load() + 1;
-    Job& j = jobs_[g & 1];
-    while (j.active.load() != 0) _mm_pause();
-    j.fn = fn;
-    j.ctx = ctx;
-    j.tasks = tasks;
-    j.seats.store(helpers);
-    j.next.store(0);
-    gen_.store(g);
-    if (sleeping_.load() > 0) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      wake_.notify_all();
-    }
-    work(j);
-    while (j.active.load() != 0) _mm_pause();
-  }
-
- private:
-  struct Job {
-    Fn fn = nullptr;
-    void* ctx = nullptr;
-    int64_t tasks = 0;
-    std::atomic<int> seats{0};  // workers that may still join
-    std::atomic<int64_t> next{0};
-    std::atomic<int> active{0};  // workers inside the job
-  };
-
-  static void work(Job& j) {
-    for (int64_t t; (t = j.next.fetch_add(1)) < j.tasks;) j.fn(j.ctx, t);
-  }
-
-  void loop(uint64_t seen) {
-    for (;;) {
-      for (int spin = 0; gen_.load(std::memory_order_acquire) == seen && spin < (1 << 15); spin++) _mm_pause();
-      if (gen_.load() == seen) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        sleeping_.fetch_add(1);
-        wake_.wait(lock, [&] { return gen_.load() != seen; });
-        sleeping_.fetch_sub(1);
-      }
-      const uint64_t g = seen = gen_.load();
-      Job& j = jobs_[g & 1];
-      j.active.fetch_add(1);
-      // the job may be over and its slot about to take the next: then leave it alone
-      if (gen_.load() == g && j.seats.fetch_sub(1) > 0) work(j);
-      j.active.fetch_sub(1);
-    }
-  }
-
-  std::vector<std::thread> workers_;
-  Job jobs_[2];
-  std::atomic<uint64_t> gen_{0};
-  std::atomic<int> sleeping_{0};
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::mutex busy_;
-};
-
-Pool& pool() {
-  static Pool* p = new Pool();  // never destroyed: its threads outlive static destructors
-  return *p;
-}
-
 struct Batch {
   Problem q;
   const double *aOff, *bOff, *cOff;
@@ -325,16 +343,9 @@ void ownGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool transA, bool t
   }
 }
 
-void parallelFor(int threads, int64_t tasks, void (*fn)(void* ctx, int64_t task), void* ctx) {
-  pool().run(threads, tasks, fn, ctx);
-}
-
 #else
 
 bool ownGemmBuilt() { return false; }
-void parallelFor(int, int64_t tasks, void (*fn)(void* ctx, int64_t task), void* ctx) {
-  for (int64_t t = 0; t < tasks; t++) fn(ctx, t);
-}
 void ownGemm(int64_t, int64_t, int64_t, int64_t, bool, bool, const float*, const double*, int64_t, const float*,
              const double*, int64_t, float*, const double*, int64_t, float, int, int64_t) {}
 

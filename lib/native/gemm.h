@@ -1,6 +1,6 @@
 // chainlab's own single-precision GEMM for CPUs with AVX-512, and the worker threads it
-// splits a call over (which other costly kernels share). See gemm.cc for why it exists
-// beside OpenBLAS.
+// splits a call over, which the other costly kernels share on every CPU. See gemm.cc for
+// why the GEMM exists beside OpenBLAS.
 #pragma once
 #include <cstdint>
 
@@ -22,8 +22,7 @@ void ownGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool transA, bool t
 
 /**
  * fn(ctx, t) for every t < tasks, on up to `threads` cores (the caller's among them) of the
- * worker pool GEMM uses; on the caller alone where the pool is not built. Returns when all
- * are done.
+ * worker pool the GEMM uses (built everywhere, AVX-512 or not). Returns when all are done.
  */
 void parallelFor(int threads, int64_t tasks, void (*fn)(void* ctx, int64_t task), void* ctx);
 
