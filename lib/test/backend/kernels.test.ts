@@ -6,6 +6,7 @@ import { BlasBackend, loadBlas } from "../../src/backend/blas";
 import { JsBackend } from "../../src/backend/js";
 import type { Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "../../src/backend/types";
 import { WasmBackend, loadWasm } from "../../src/backend/wasm";
+import { type GemmCase, checkGemm } from "./gemm-check";
 import { mulberry32 } from "./seeded";
 
 const ref = new JsBackend();
@@ -282,32 +283,7 @@ for (const [name, be] of fast) {
       beforeAll(() => { if (gemm) (b as BlasBackend).useGemm(gemm); });
       afterAll(() => { if (gemm) (b as BlasBackend).useGemm(initial === "openblas" ? "openblas" : "chainlab"); });
 
-      /** A GEMM on random operands; op(X) stored with leading dimension >= its minimum plus `pad`. */
-      function gemmCase(opts: {
-        batch?: number; m: number; n: number; k: number; transA: boolean; transB: boolean;
-        pad?: number; beta?: 0 | 1; bcastA?: boolean; bcastB?: boolean; sharedC?: boolean;
-      }): void {
-        const { m, n, k, transA, transB } = opts;
-        const batch = opts.batch ?? 1, pad = opts.pad ?? 0, beta = opts.beta ?? 0;
-        const lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
-        const aSize = (transA ? k : m) * lda, bSize = (transB ? n : k) * ldb, cSize = m * ldc;
-        const base = 3;
-        const aOffsets = Array.from({ length: batch }, (_, t) => base + (opts.bcastA ? 0 : t * aSize));
-        const bOffsets = Array.from({ length: batch }, (_, t) => base + (opts.bcastB ? 0 : t * bSize));
-        const cOffsets = Int32Array.from({ length: batch }, (_, t) => 1 + (opts.sharedC ? 0 : t * cSize));
-        const a = randArray(base + batch * aSize + 2, -1, 1), bb = randArray(base + batch * bSize + 2, -1, 1);
-        const c0 = randArray(1 + batch * cSize + 2, -1, 1);
-        const args = (c: Float32Array, x = a, y = bb): GemmArgs => ({
-          batch, m, n, k, transA, transB, a: x, aOffsets, lda, b: y, bOffsets, ldb, c, cOffsets, ldc, beta,
-        });
-        const want = c0.slice(), got = c0.slice();
-        ref.gemm(args(want));
-        b.gemm(args(got));
-        // error bound from |A| @ |B| (plus |C| when accumulating)
-        const bound = beta ? c0.map(Math.abs) : new Float32Array(c0.length);
-        ref.gemm({ ...args(bound, a.map(Math.abs), bb.map(Math.abs)), beta: 1 });
-        expectClose(got, want, `gemm ${JSON.stringify(opts)}`, 2e-5, 1e-6, bound);
-      }
+      const gemmCase = (opts: GemmCase) => checkGemm(b, opts, rnd);
 
       test("gemm: every transpose, odd and 1-element sizes, padded leading dimensions", () => {
         rnd = mulberry32(18);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { JsBackend } from "../../src/backend/js";
 import type { GemmArgs } from "../../src/backend/types";
 import { type WasmBackend, createWasmBackend } from "../../src/backend/wasm";
+import { type GemmCase, checkGemm } from "./gemm-check";
 import { mulberry32 } from "./seeded";
 
 const ref = new JsBackend();
@@ -17,38 +18,7 @@ function randArray(n: number): Float32Array {
   for (let i = 0; i < n; i++) a[i] = 2 * rnd() - 1;
   return a;
 }
-
-interface Case {
-  batch?: number; m: number; n: number; k: number; transA: boolean; transB: boolean;
-  pad?: number; beta?: 0 | 1; sharedC?: boolean;
-}
-
-/** Runs one case on `b` and the reference; the error bound comes from |A| @ |B| (+ |C|). */
-function check(b: WasmBackend, opts: Case): void {
-  const { m, n, k, transA, transB } = opts;
-  const batch = opts.batch ?? 1, pad = opts.pad ?? 0, beta = opts.beta ?? 0;
-  const lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
-  const aSize = (transA ? k : m) * lda, bSize = (transB ? n : k) * ldb, cSize = m * ldc;
-  const aOffsets = Array.from({ length: batch }, (_, t) => 2 + t * aSize);
-  const bOffsets = Array.from({ length: batch }, (_, t) => 1 + t * bSize);
-  const cOffsets = Array.from({ length: batch }, (_, t) => 3 + (opts.sharedC ? 0 : t * cSize));
-  const a = randArray(2 + batch * aSize + 1), bb = randArray(1 + batch * bSize + 2);
-  const c0 = randArray(3 + batch * cSize + 1);
-  const args = (c: Float32Array, x = a, y = bb): GemmArgs => ({
-    batch, m, n, k, transA, transB, a: x, aOffsets, lda, b: y, bOffsets, ldb, c, cOffsets, ldc, beta,
-  });
-  const want = c0.slice(), got = c0.slice();
-  ref.gemm(args(want));
-  b.gemm(args(got));
-  const bound = beta ? c0.map(Math.abs) : new Float32Array(c0.length);
-  ref.gemm({ ...args(bound, a.map(Math.abs), bb.map(Math.abs)), beta: 1 });
-  for (let i = 0; i < want.length; i++) {
-    const tol = 1e-6 + 2e-5 * bound[i];
-    if (!(Math.abs(got[i] - want[i]) <= tol)) {
-      throw new Error(`gemm ${JSON.stringify(opts)}: [${i}] got ${got[i]}, expected ${want[i]} (tolerance ${tol})`);
-    }
-  }
-}
+const check = (b: WasmBackend, opts: GemmCase) => checkGemm(b, opts, rnd);
 
 const builds: [string, boolean, number][] = [
   ["relaxed SIMD, 1 thread", true, 1],
