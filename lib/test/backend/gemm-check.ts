@@ -2,6 +2,7 @@
 // files of both fast backends' GEMMs share it.
 import { JsBackend } from "../../src/backend/js";
 import type { Backend, GemmArgs } from "../../src/backend/types";
+import { uniformArray } from "./seeded";
 
 const ref = new JsBackend();
 
@@ -28,8 +29,8 @@ export function checkGemm(b: Backend, opts: GemmCase, rnd: () => number): void {
   const aOffsets = Array.from({ length: batch }, (_, t) => 3 + (opts.bcastA ? 0 : t * aSize));
   const bOffsets = Array.from({ length: batch }, (_, t) => 2 + (opts.bcastB ? 0 : t * bSize));
   const cOffsets = Int32Array.from({ length: batch }, (_, t) => 1 + (opts.sharedC ? 0 : t * cSize));
-  const random = (len: number) => Float32Array.from({ length: len }, () => 2 * rnd() - 1);
-  const a = random(3 + batch * aSize + 2), bb = random(2 + batch * bSize + 2), c0 = random(1 + batch * cSize + 2);
+  const a = uniformArray(rnd, 3 + batch * aSize + 2), bb = uniformArray(rnd, 2 + batch * bSize + 2);
+  const c0 = uniformArray(rnd, 1 + batch * cSize + 2);
   const args = (c: Float32Array, x = a, y = bb): GemmArgs => ({
     batch, m, n, k, transA, transB, a: x, aOffsets, lda, b: y, bOffsets, ldb, c, cOffsets, ldc, beta,
   });

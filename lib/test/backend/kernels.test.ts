@@ -7,7 +7,7 @@ import { JsBackend } from "../../src/backend/js";
 import type { Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "../../src/backend/types";
 import { WasmBackend, loadWasm } from "../../src/backend/wasm";
 import { type GemmCase, checkGemm } from "./gemm-check";
-import { mulberry32 } from "./seeded";
+import { mulberry32, uniformArray } from "./seeded";
 
 const ref = new JsBackend();
 const fast: [string, Backend | null][] = [
@@ -20,11 +20,7 @@ let rnd = mulberry32(1);
 const uniform = (lo: number, hi: number) => lo + (hi - lo) * rnd();
 const randInt = (lo: number, hi: number) => Math.floor(uniform(lo, hi + 1));
 
-function randArray(n: number, lo = -3, hi = 3): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = uniform(lo, hi);
-  return a;
-}
+const randArray = (n: number, lo = -3, hi = 3) => uniformArray(rnd, n, lo, hi);
 
 /** |actual - expected| <= atol + rtol*|expected| everywhere; NaN must match NaN, infinities exactly. */
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6, bound?: ArrayLike<number>): void {

@@ -10,3 +10,10 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** n floats drawn uniformly from [lo, hi) by rnd. */
+export function uniformArray(rnd: () => number, n: number, lo = -1, hi = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rnd();
+  return a;
+}

@@ -5,15 +5,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { JsBackend } from "../../src/backend/js";
 import type { BinaryOp, UnaryOp } from "../../src/backend/types";
 import { type WasmBackend, createWasmBackend } from "../../src/backend/wasm";
-import { mulberry32 } from "./seeded";
+import { mulberry32, uniformArray } from "./seeded";
 
 const ref = new JsBackend();
-
-function randArray(rnd: () => number, n: number, lo: number, hi: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rnd();
-  return a;
-}
 
 function expectClose(got: Float32Array, want: Float32Array, what: string, rtol: number, atol: number): void {
   for (let i = 0; i < want.length; i++) {
@@ -42,7 +36,7 @@ describe.skipIf(!b)("wasm elementwise ops on two threads", () => {
     const rnd = mulberry32(41);
     for (const op of UNARY) {
       for (const n of [32768, 40001, 100003]) {
-        const x = randArray(rnd, n, op === "log" ? 1e-3 : -9, 9);
+        const x = uniformArray(rnd, n, op === "log" ? 1e-3 : -9, 9);
         const want = new Float32Array(n), got = new Float32Array(n);
         ref.unary(op, x, want, n);
         be.unary(op, x, got, n);
@@ -55,7 +49,7 @@ describe.skipIf(!b)("wasm elementwise ops on two threads", () => {
     const rnd = mulberry32(42);
     for (const op of BINARY) {
       for (const n of [32768, 65541]) {
-        const x = randArray(rnd, n + 3, op === "pow" ? 0.1 : -6, 6), y = randArray(rnd, n + 1, -2, 2);
+        const x = uniformArray(rnd, n + 3, op === "pow" ? 0.1 : -6, 6), y = uniformArray(rnd, n + 1, -2, 2);
         for (const sb of [1, 0]) {
           const a = { data: x, offset: 3, strides: [1] }, c = { data: y, offset: 1, strides: [sb] };
           const want = new Float32Array(n), got = new Float32Array(n);
@@ -71,7 +65,7 @@ describe.skipIf(!b)("wasm elementwise ops on two threads", () => {
     const rnd = mulberry32(43);
     for (const log of [false, true]) {
       for (const [rows, cols] of [[3072, 64], [517, 65], [2, 20000]]) {
-        const x = randArray(rnd, rows * cols, -8, 8);
+        const x = uniformArray(rnd, rows * cols, -8, 8);
         const want = new Float32Array(rows * cols), got = new Float32Array(rows * cols);
         ref.softmax(x, rows, cols, want, log);
         be.softmax(x, rows, cols, got, log);

@@ -7,17 +7,12 @@ import { JsBackend } from "../../src/backend/js";
 import type { GemmArgs } from "../../src/backend/types";
 import { type WasmBackend, createWasmBackend } from "../../src/backend/wasm";
 import { type GemmCase, checkGemm } from "./gemm-check";
-import { mulberry32 } from "./seeded";
+import { mulberry32, uniformArray } from "./seeded";
 
 const ref = new JsBackend();
 
 let rnd = mulberry32(1);
 const randInt = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-function randArray(n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = 2 * rnd() - 1;
-  return a;
-}
 const check = (b: WasmBackend, opts: GemmCase) => checkGemm(b, opts, rnd);
 
 const builds: [string, boolean, number][] = [
@@ -88,7 +83,7 @@ for (const [name, relaxed, threads] of builds) {
       rnd = mulberry32(34);
       // qkv [T, 3C]: heads of q at column h hs, of k at C + h hs
       const T = 37, C = 24, heads = 3, hs = C / heads;
-      const qkv = randArray(T * 3 * C + 5);
+      const qkv = uniformArray(rnd, T * 3 * C + 5);
       // q k^T ([T, hs] @ [hs, T]) and q^T k ([hs, T] @ [T, hs])
       for (const [transA, transB] of [[false, true], [true, false]]) {
         const m = transA ? hs : T, n = transB ? T : hs, k = transA ? T : hs;
