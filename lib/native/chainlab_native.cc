@@ -19,9 +19,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <limits>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -195,6 +195,7 @@ void unaryKernel(int op, const float* x, float* out, int64_t n) {
 // Elementwise ops that cost tens of cycles an element (exp, tanh, GELU, ...) run on every
 // core from this many elements on; cheap ones are memory-bound and would gain nothing
 constexpr int64_t kParallelElements = 1 << 15;
+// cores that these kernels and GEMM use (Init sets every core, configure() may lower it)
 int maxThreads = 2;
 
 // f(i0, i1) over [0, n) (elements, or rows of a row-wise kernel), split over the cores
