@@ -21,7 +21,7 @@ let pooledBytes = 0;
  * Pooled-size arrays the allocator handed out: how many tensors view each now, and which
  * hand-out this is, so that a tensor of an earlier use dying late changes nothing.
  */
-interface Use { gen: number; views: number; weak?: number[] }
+interface Use { gen: number; views: number; watched?: Watched }
 const uses = new WeakMap<Float32Array, Use>();
 let nextGen = 0;
 
@@ -53,7 +53,7 @@ const registry = typeof FinalizationRegistry === "undefined" ? null
 /** Arrays made while the engine watches (during backward); only these may come back. */
 let watched: Set<Float32Array> | null = null;
 
-const stats = { allocatedBytes: 0, allocations: 0, reusedBytes: 0, reuses: 0, collected: 0 };
+const stats = { allocatedBytes: 0, allocations: 0, reusedBytes: 0, reuses: 0, collected: 0, youngCollections: 0 };
 
 /**
  * Native help (backend/blas.ts installs the addon's): memory for arrays whose deleter V8
@@ -72,6 +72,8 @@ export interface NativeArrays {
   weak(o: object): number;
   alive(id: number): boolean;
   release(id: number): void;
+  /** A young-generation collection (a scavenge) now, where the runtime allows one. */
+  collectYoung?(): void;
 }
 let native: NativeArrays | null = null;
 
@@ -95,42 +97,96 @@ function fresh32(n: number, zeroed: boolean): Float32Array {
 
 /**
  * With native weak references, arrays whose views are all tensors are watched instead of
- * registered: per length, oldest first, each with a weak reference to every tensor viewing
- * it. When the pool has no array of a length, the oldest watched ones are tested, and one
- * whose tensors the collector has all freed is handed out again, in a loop that yields or
- * not; the array itself (old, already accounted for by V8) is reused, not only its memory.
+ * registered: per length, each with a weak reference to every tensor viewing it. When the
+ * pool has no array of a length, the watched ones are tested, and one whose tensors the
+ * collector has all freed is handed out again, in a loop that yields or not; the array
+ * itself (old, already accounted for by V8) is reused, not only its memory. A tensor can
+ * only be found gone by a collection, so between two collections each entry is tested
+ * once: the first `checked` entries of a list were still viewed when tested.
  */
-const watching = new Map<number, { a: Float32Array; u: Use }[]>();
+interface Watched { a: Float32Array; weak: number[]; slot: number }
+interface WatchList { entries: Watched[]; checked: number; epoch: number }
+const watching = new Map<number, WatchList>();
 let watchingBytes = 0;
 const WATCH_MAX_BYTES = 128 * 2 ** 20;
-/** How many watched arrays one request tests at most. */
-const PROBES = 4;
+/**
+ * Past this many bytes handed out since the last collection, a request no dead array can
+ * serve asks for a young collection rather than new memory. Tensors of a training step die
+ * young, so a scavenge (a millisecond or less) finds them; new memory instead would grow
+ * V8's external memory until it runs a full mark-compact. A step hands out tens of MB, so
+ * this is about one scavenge a step: rarer would pile up steps, more often would keep the
+ * current step's tensors alive over two collections, which moves them to the old space.
+ */
+const YOUNG_GC_AFTER_BYTES = 32 * 2 ** 20;
+let takenSinceGc = 0;
 
-function unwatchUse(u: Use): void {
-  for (const id of u.weak!) native!.release(id);
-  u.weak = [];
+/** Counts collections: a weak reference to a new object, which the next collection clears. */
+let epoch = 0;
+let sentinel = -1;
+/** The epoch takenSinceGc counts from. */
+let gcEpoch = 0;
+function currentEpoch(): number {
+  if (sentinel < 0 || !native!.alive(sentinel)) {
+    if (sentinel >= 0) native!.release(sentinel);
+    sentinel = native!.weak({});
+    epoch++;
+  }
+  return epoch;
 }
 
-/** A watched array of n floats whose tensors are all gone, taken off the watch list; or undefined. */
+function moveEntry(entries: Watched[], from: number, to: number): void {
+  if (from === to) return;
+  entries[to] = entries[from];
+  entries[to].slot = to;
+}
+
+/** Stop watching u's array: drop its entry and its weak references. */
+function stopWatching(u: Use): void {
+  const w = u.watched!;
+  u.watched = undefined;
+  for (const id of w.weak) native!.release(id);
+  watchingBytes -= w.a.length * 4;
+  const list = watching.get(w.a.length)!;
+  const { entries } = list;
+  let k = w.slot;
+  if (k < list.checked) {
+    // keep the tested entries together: the last tested one fills the hole
+    moveEntry(entries, --list.checked, k);
+    k = list.checked;
+  }
+  moveEntry(entries, entries.length - 1, k);
+  entries.pop();
+}
+
+/** A watched array of n floats whose tensors are all gone, no longer watched; or undefined. */
 function takeCollected(n: number): Float32Array | undefined {
   const list = watching.get(n);
   if (!list) return undefined;
-  for (let probe = 0; probe < PROBES && list.length; probe++) {
-    const e = list.shift()!;
-    const current = uses.get(e.a) === e.u;
-    if (current && e.u.weak!.some((id) => native!.alive(id))) {
-      list.push(e); // still viewed: to the back of the line
+  const now = currentEpoch();
+  if (list.epoch !== now) {
+    list.epoch = now;
+    list.checked = 0;
+  }
+  if (gcEpoch !== now) {
+    gcEpoch = now;
+    takenSinceGc = 0;
+  }
+  const { entries } = list;
+  while (list.checked < entries.length) {
+    const w = entries[list.checked];
+    if (w.weak.some((id) => native!.alive(id))) {
+      list.checked++;
       continue;
     }
-    watchingBytes -= n * 4;
-    unwatchUse(e.u);
-    if (current) {
-      stats.collected++;
-      return e.a;
-    }
-    // else the engine gave it back to the pool meanwhile, or it was left to the collector
+    stopWatching(uses.get(w.a)!);
+    stats.collected++;
+    return w.a;
   }
-  return undefined;
+  if (takenSinceGc < YOUNG_GC_AFTER_BYTES || !native!.collectYoung) return undefined;
+  takenSinceGc = 0;
+  native!.collectYoung();
+  stats.youngCollections++;
+  return takeCollected(n);
 }
 
 /** A Float32Array of n elements: from the pool when one of that length is free, else new. */
@@ -149,7 +205,10 @@ export function takeFloat32(n: number, zeroed: boolean): Float32Array {
   } else {
     a = fresh32(n, zeroed);
   }
-  if (n >= POOL_MIN) uses.set(a, { gen: nextGen++, views: 0 });
+  if (n >= POOL_MIN) {
+    uses.set(a, { gen: nextGen++, views: 0 });
+    takenSinceGc += n * 4;
+  }
   watched?.add(a);
   return a;
 }
@@ -159,18 +218,19 @@ export function adopt(tensor: object, a: ArrayLike<number>): void {
   const u = uses.get(a as Float32Array);
   if (!u) return;
   if (native) {
-    if (!u.weak) {
+    let w = u.watched;
+    if (!w) {
       if (watchingBytes + a.length * 4 > WATCH_MAX_BYTES) return void uses.delete(a as Float32Array);
-      u.weak = [];
       let list = watching.get(a.length);
-      if (!list) watching.set(a.length, (list = []));
-      list.push({ a: a as Float32Array, u });
+      if (!list) watching.set(a.length, (list = { entries: [], checked: 0, epoch: 0 }));
+      w = u.watched = { a: a as Float32Array, weak: [], slot: list.entries.length };
+      list.entries.push(w);
       watchingBytes += a.length * 4;
     }
     // views made again and again of a long-lived array (a parameter's reshape each step)
     // would pile up: the ones already collected view nothing any more
-    if (u.weak.length >= 8) u.weak = u.weak.filter((id) => native!.alive(id) || void native!.release(id));
-    u.weak.push(native.weak(tensor));
+    if (w.weak.length >= 8) w.weak = w.weak.filter((id) => native!.alive(id) || void native!.release(id));
+    w.weak.push(native.weak(tensor));
     return;
   }
   if (!registry) return;
@@ -210,6 +270,8 @@ export function unwatch(): void {
  */
 export function recycle(a: Float32Array): void {
   const n = a.length;
+  const u = uses.get(a);
+  if (u?.watched) stopWatching(u);
   uses.delete(a); // tensors of this use that die later must not give it back a second time
   if (n < POOL_MIN || a.byteOffset % 4 !== 0 || pooledBytes + n * 4 > POOL_MAX_BYTES) return;
   let list = free.get(n);
@@ -222,7 +284,12 @@ export function recycle(a: Float32Array): void {
 export function emptyCache(): void {
   free.clear();
   pooledBytes = 0;
-  for (const list of watching.values()) for (const e of list) if (e.u.weak) unwatchUse(e.u);
+  for (const { entries } of watching.values()) {
+    for (const w of entries) {
+      for (const id of w.weak) native!.release(id);
+      uses.delete(w.a); // left to the collector: it never comes back
+    }
+  }
   watching.clear();
   watchingBytes = 0;
   native?.trim();
@@ -232,10 +299,11 @@ export function emptyCache(): void {
  * Counters since the process started: float32 storage made of new memory (allocations,
  * bytes), storage handed out again (reuses, bytes: from the pool, or memory of a native
  * array the collector freed), arrays that came back because all their tensors were
- * collected, and what the pool holds now (the native side's free blocks included).
+ * collected, the young collections the pool asked for, and what the pool holds now (the native side's free blocks included).
  */
 export function storageStats(): {
-  allocatedBytes: number; allocations: number; reusedBytes: number; reuses: number; collected: number; pooledBytes: number;
+  allocatedBytes: number; allocations: number; reusedBytes: number; reuses: number; collected: number;
+  youngCollections: number; pooledBytes: number;
 } {
   const n = native?.stats();
   if (!n) return { ...stats, pooledBytes };
@@ -245,6 +313,7 @@ export function storageStats(): {
     reusedBytes: stats.reusedBytes + n.reusedBytes,
     reuses: stats.reuses + n.reused,
     collected: stats.collected + n.returned,
+    youngCollections: stats.youngCollections,
     pooledBytes: pooledBytes + n.freeBytes,
   };
 }
