@@ -6,6 +6,7 @@
 // only a released backward read), and the garbage collector reports arrays whose tensors
 // are all gone. The next request of the same length takes one instead of a new array.
 import type { DType, TypedArray } from "./backend/types";
+import { collectYoung } from "./collect-young";
 
 /** From this many floats (64 KB) on, Node gives a Buffer an ArrayBuffer of its own. */
 const UNZEROED_MIN = 1 << 14;
@@ -13,6 +14,17 @@ const UNZEROED_MIN = 1 << 14;
 const POOL_MIN = 1 << 10;
 /** The pool keeps at most this many bytes; what does not fit is left to the garbage collector. */
 const POOL_MAX_BYTES = 256 * 2 ** 20;
+
+/**
+ * Past this many bytes handed out since the last collection, a request that no free or
+ * watched array serves asks for a young collection rather than new memory. Tensors of a training step die
+ * young, so a scavenge (a millisecond or less) finds them; new memory instead would grow
+ * V8's external memory until it runs a full mark-compact. A step hands out tens of MB, so
+ * this is about one scavenge a step: rarer would pile up steps, more often would keep the
+ * current step's tensors alive over two collections, which moves them to the old space.
+ */
+const YOUNG_GC_AFTER_BYTES = 32 * 2 ** 20;
+let takenSinceGc = 0;
 
 const free = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
@@ -72,8 +84,6 @@ export interface NativeArrays {
   weak(o: object): number;
   alive(id: number): boolean;
   release(id: number): void;
-  /** A young-generation collection (a scavenge) now, where the runtime allows one. */
-  collectYoung?(): void;
 }
 let native: NativeArrays | null = null;
 
@@ -109,16 +119,6 @@ interface WatchList { entries: Watched[]; checked: number; epoch: number }
 const watching = new Map<number, WatchList>();
 let watchingBytes = 0;
 const WATCH_MAX_BYTES = 128 * 2 ** 20;
-/**
- * Past this many bytes handed out since the last collection, a request no dead array can
- * serve asks for a young collection rather than new memory. Tensors of a training step die
- * young, so a scavenge (a millisecond or less) finds them; new memory instead would grow
- * V8's external memory until it runs a full mark-compact. A step hands out tens of MB, so
- * this is about one scavenge a step: rarer would pile up steps, more often would keep the
- * current step's tensors alive over two collections, which moves them to the old space.
- */
-const YOUNG_GC_AFTER_BYTES = 32 * 2 ** 20;
-let takenSinceGc = 0;
 
 /** Counts collections: a weak reference to a new object, which the next collection clears. */
 let epoch = 0;
@@ -167,10 +167,6 @@ function takeCollected(n: number): Float32Array | undefined {
     list.epoch = now;
     list.checked = 0;
   }
-  if (gcEpoch !== now) {
-    gcEpoch = now;
-    takenSinceGc = 0;
-  }
   const { entries } = list;
   while (list.checked < entries.length) {
     const w = entries[list.checked];
@@ -182,33 +178,47 @@ function takeCollected(n: number): Float32Array | undefined {
     stats.collected++;
     return w.a;
   }
-  if (takenSinceGc < YOUNG_GC_AFTER_BYTES || !native!.collectYoung) return undefined;
-  takenSinceGc = 0;
-  native!.collectYoung();
-  stats.youngCollections++;
+  return undefined;
+}
+
+/** An array of n floats that nothing uses any more, from the pool or the watch list; or undefined. */
+function takePooled(n: number): Float32Array | undefined {
+  const a = free.get(n)?.pop();
+  if (a) {
+    pooledBytes -= n * 4;
+    return a;
+  }
+  if (!native) return undefined;
+  if (gcEpoch !== currentEpoch()) {
+    gcEpoch = epoch;
+    takenSinceGc = 0;
+  }
   return takeCollected(n);
 }
 
 /** A Float32Array of n elements: from the pool when one of that length is free, else new. */
 export function takeFloat32(n: number, zeroed: boolean): Float32Array {
-  const list = n >= POOL_MIN ? free.get(n) : undefined;
-  let a = list?.pop();
-  if (!a && n >= POOL_MIN && watchingBytes) {
-    a = takeCollected(n);
-    if (a) pooledBytes += n * 4; // counted as taken from the pool just below
+  let a: Float32Array | undefined;
+  if (n >= POOL_MIN) {
+    a = takePooled(n);
+    // only the watch list sees at once what a scavenge found; the registry's callbacks wait
+    // for the loop to yield (measured: asking for one there saved nothing)
+    if (!a && native && takenSinceGc >= YOUNG_GC_AFTER_BYTES) {
+      takenSinceGc = 0;
+      collectYoung();
+      stats.youngCollections++;
+      a = takeCollected(n);
+    }
+    takenSinceGc += n * 4;
   }
   if (a) {
-    pooledBytes -= n * 4;
     stats.reuses++;
     stats.reusedBytes += n * 4;
     if (zeroed) a.fill(0);
   } else {
     a = fresh32(n, zeroed);
   }
-  if (n >= POOL_MIN) {
-    uses.set(a, { gen: nextGen++, views: 0 });
-    takenSinceGc += n * 4;
-  }
+  if (n >= POOL_MIN) uses.set(a, { gen: nextGen++, views: 0 });
   watched?.add(a);
   return a;
 }

@@ -4,8 +4,6 @@
 // TypeScript reference, which this class extends.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
 import { JsBackend } from "./js";
 import {
   BINARY_CODES, MAX_DIMS, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, packLayout,
@@ -92,31 +90,12 @@ function loadAddon(): NativeAddon | null {
       setNativeArrays({
         alloc: (bytes, zeroed) => a.alloc(bytes, zeroed), trim: () => a.trim(), stats: () => a.poolStats(),
         weak: (o) => a.weak(o), alive: (id) => a.alive(id), release: (id) => a.release(id),
-        collectYoung: youngCollector(),
       });
     } catch {
       addon = null;
     }
   }
   return addon;
-}
-
-/**
- * A scavenge on request. Node offers V8's collector only behind --expose-gc; set at run time,
- * the flag gives the next new context a global `gc`, and it is unset at once after, so that
- * no other context gets one.
- */
-function youngCollector(): () => void {
-  type Gc = (options: { type: "minor" }) => void;
-  let gc = (globalThis as { gc?: Gc }).gc;
-  return () => {
-    if (!gc) {
-      v8.setFlagsFromString("--expose-gc");
-      gc = vm.runInNewContext("gc") as Gc;
-      v8.setFlagsFromString("--no-expose-gc");
-    }
-    gc({ type: "minor" });
-  };
 }
 
 const f64Cache: Float64Array[] = [new Float64Array(64), new Float64Array(64), new Float64Array(64)];
