@@ -41,4 +41,4 @@ await new Promise((res) => setTimeout(res, 20));
 obs.disconnect();
 const peak = peakRssMB();
 emit({ part: "gpt", impl, ms: r.ms, reps: r.reps, loss, peakRssMB: peak, peakAboveBaselineMB: peak - baseline, params: model.numParams(),
-  allocMBPerStep, reusedMBPerStep, majorGcPer100: (100 * majors) / calls, minorGcPer100: (100 * minors) / calls, gcShare: gcMs / wall });
+  allocMBPerStep, reusedMBPerStep, youngAskedPer100: (100 * (s1.youngCollections - s0.youngCollections)) / calls, majorGcPer100: (100 * majors) / calls, minorGcPer100: (100 * minors) / calls, gcShare: gcMs / wall });

@@ -183,11 +183,12 @@ function stepTable(part, title) {
     const r = get(part, i);
     return [i, fmt(r?.ms), ref ? ratio(r?.ms, ref.ms) : "-", ref ? ratio(ref.ms, r?.ms) : "-", fmt(r?.loss, 3),
       ...(part === "gpt" ? [fmt(r?.peakRssMB, 0), fmt(r?.peakAboveBaselineMB, 0), fmt(r?.allocMBPerStep), fmt(r?.reusedMBPerStep),
-        fmt(r?.majorGcPer100, 0), fmt(r?.minorGcPer100, 0), r?.gcShare === undefined ? "-" : `${(100 * r.gcShare).toFixed(1)}%`] : [])];
+        fmt(r?.majorGcPer100, 1), r?.youngAskedPer100 === undefined ? fmt(r?.minorGcPer100, 0) : `${fmt(r.minorGcPer100, 0)} (${fmt(r.youngAskedPer100, 0)})`,
+        r?.gcShare === undefined ? "-" : `${(100 * r.gcShare).toFixed(1)}%`] : [])];
   });
   const refName = get(part, "torch") ? "torch" : "tfjs-wasm";
   table(title, ["impl", "ms/step", `time vs ${refName}`, `speed vs ${refName}`, "loss",
-    ...(part === "gpt" ? ["peak RSS MB", "above baseline MB", "MB new/step", "MB reused/step", "full GCs/100", "young GCs/100", "GC share"] : [])], rows);
+    ...(part === "gpt" ? ["peak RSS MB", "above baseline MB", "MB new/step", "MB reused/step", "full GCs/100", "young GCs/100 (asked by the pool)", "GC share"] : [])], rows);
 }
 stepTable("mlp", "MLP 512-256-65, batch 256, Adam: one training step (lower ms is better)");
 stepTable("gpt", "baby GPT (4x4x128, block 64, batch 12, AdamW, clip 1.0): one training step");
