@@ -98,17 +98,45 @@ function threadsFor(part, impl) {
   return String(won ?? [...new Set([1, os.cpus().length])].join(","));
 }
 
+/**
+ * OpenBLAS kernels for PyTorch to try: its own choice, and where the CPU has AVX-512 the
+ * AVX-512 ones too (OpenBLAS 0.3.21 falls back to SSE3 kernels on CPUs newer than it, and
+ * to AVX2 ones on AMD's). Unless OPENBLAS_CORETYPE is set: then that alone.
+ */
+function torchCoreTypes() {
+  if (process.env.OPENBLAS_CORETYPE) return [process.env.OPENBLAS_CORETYPE];
+  let flags = new Set();
+  try {
+    flags = new Set(/^flags\s*:(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1].trim().split(/\s+/) ?? []);
+  } catch { /* not Linux */ }
+  const avx512 = ["avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd"].every((f) => flags.has(f));
+  return [null, ...(avx512 ? [flags.has("avx512_bf16") ? "COOPERLAKE" : "SKYLAKEX"] : [])];
+}
+const ownChoice = "OpenBLAS's own choice";
+
 function runOne(part, impl) {
   const python = { torch, jax }[impl];
   const extra = [...(quick ? ["--quick"] : []), ...(python && part === "time-to-loss" ? ["--text", corpusFile()] : [])];
   const [cmd, args] = python
     ? [python.python, [join(root, "bench", `${impl}_bench.py`), "--part", part, "--threads", threadsFor(part, impl), ...extra]]
     : [process.execPath, [join(root, "bench", `${part}.mjs`), "--impl", impl, ...extra]];
-  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 30 * 60 * 1000 });
-  const results = (r.stdout || "").split("\n").filter((l) => l.startsWith("RESULT ")).map((l) => JSON.parse(l.slice(7)));
-  if (r.status !== 0) {
-    const why = (r.stderr || String(r.error || "")).trim().split("\n").slice(-3).join(" | ");
-    console.log(`  ${part}/${impl} failed: ${why}`);
+  // PyTorch at its best: each OpenBLAS core type (the GPT step's winner for a whole run)
+  const won = part === "time-to-loss" ? get("gpt", impl)?.openblasCore : undefined;
+  const cores = impl !== "torch" ? [undefined] : won ? [won === ownChoice ? null : won] : torchCoreTypes();
+  const results = [];
+  for (const core of cores) {
+    const env = core ? { ...process.env, OPENBLAS_CORETYPE: core } : process.env;
+    const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 30 * 60 * 1000, env });
+    for (const l of (r.stdout || "").split("\n")) {
+      if (!l.startsWith("RESULT ")) continue;
+      const res = JSON.parse(l.slice(7));
+      if (core !== undefined) res.openblasCore = core ?? ownChoice;
+      results.push(res);
+    }
+    if (r.status !== 0) {
+      const why = (r.stderr || String(r.error || "")).trim().split("\n").slice(-3).join(" | ");
+      console.log(`  ${part}/${impl}${core ? ` (OPENBLAS_CORETYPE=${core})` : ""} failed: ${why}`);
+    }
   }
   return results;
 }
@@ -197,7 +225,9 @@ for (const peer of ["torch", "jax"]) {
     const t = [...best.values()].filter((r) => r.part === part && r.impl === peer && r.threads !== undefined);
     if (t.length) {
       const won = [...new Set(t.map((r) => r.threads))].join("/");
-      console.log(`${peer} ${part}: fastest with ${won} intra-op thread(s) (tried ${Object.keys(t[0].threadsTried ?? {}).join(", ")})`);
+      const cores = [...new Set(t.map((r) => r.openblasCore).filter(Boolean))].join("/");
+      console.log(`${peer} ${part}: fastest with ${won} intra-op thread(s) (tried ${Object.keys(t[0].threadsTried ?? {}).join(", ")})` +
+        (cores ? `, OpenBLAS kernels: ${cores}` : ""));
     }
   }
 }
