@@ -5,16 +5,27 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
 type Gc = (options: { type: "minor" }) => void;
-let gc: Gc | undefined;
+/** null: this runtime gave no collector */
+let gc: Gc | null | undefined;
 
-export function collectYoung(): void {
-  if (!gc) {
-    gc = (globalThis as { gc?: Gc }).gc;
-    if (!gc) {
-      setFlagsFromString("--expose-gc");
-      gc = runInNewContext("gc") as Gc;
-      setFlagsFromString("--no-expose-gc");
-    }
+function findCollector(): Gc | null {
+  const exposed = (globalThis as { gc?: unknown }).gc;
+  if (typeof exposed === "function") return exposed as Gc;
+  try {
+    setFlagsFromString("--expose-gc");
+    const fn: unknown = runInNewContext("gc");
+    return typeof fn === "function" ? (fn as Gc) : null;
+  } catch {
+    return null;
+  } finally {
+    setFlagsFromString("--no-expose-gc");
   }
+}
+
+/** Run a scavenge; false where the runtime offers none. */
+export function collectYoung(): boolean {
+  if (gc === undefined) gc = findCollector();
+  if (!gc) return false;
   gc({ type: "minor" });
+  return true;
 }

@@ -17,11 +17,12 @@ const POOL_MAX_BYTES = 256 * 2 ** 20;
 
 /**
  * Past this many bytes handed out since the last collection, a request that no free or
- * watched array serves asks for a young collection rather than new memory. Tensors of a training step die
- * young, so a scavenge (a millisecond or less) finds them; new memory instead would grow
- * V8's external memory until it runs a full mark-compact. A step hands out tens of MB, so
- * this is about one scavenge a step: rarer would pile up steps, more often would keep the
- * current step's tensors alive over two collections, which moves them to the old space.
+ * watched array serves asks for a young collection rather than new memory. The tensors of
+ * a training step die young, so a scavenge (a millisecond or less) finds them; new memory
+ * instead would grow V8's external memory until it runs a full mark-compact. A step hands
+ * out tens of MB, so this is about one scavenge a step: rarer would pile up steps, more
+ * often would find the current step's tensors alive twice, which moves them to the old
+ * space, where only a full collection finds them dead.
  */
 const YOUNG_GC_AFTER_BYTES = 32 * 2 ** 20;
 let takenSinceGc = 0;
@@ -123,13 +124,12 @@ const WATCH_MAX_BYTES = 128 * 2 ** 20;
 /** Counts collections: a weak reference to a new object, which the next collection clears. */
 let epoch = 0;
 let sentinel = -1;
-/** The epoch takenSinceGc counts from. */
-let gcEpoch = 0;
 function currentEpoch(): number {
   if (sentinel < 0 || !native!.alive(sentinel)) {
     if (sentinel >= 0) native!.release(sentinel);
     sentinel = native!.weak({});
     epoch++;
+    takenSinceGc = 0;
   }
   return epoch;
 }
@@ -160,9 +160,9 @@ function stopWatching(u: Use): void {
 
 /** A watched array of n floats whose tensors are all gone, no longer watched; or undefined. */
 function takeCollected(n: number): Float32Array | undefined {
+  const now = currentEpoch();
   const list = watching.get(n);
   if (!list) return undefined;
-  const now = currentEpoch();
   if (list.epoch !== now) {
     list.epoch = now;
     list.checked = 0;
@@ -188,12 +188,7 @@ function takePooled(n: number): Float32Array | undefined {
     pooledBytes -= n * 4;
     return a;
   }
-  if (!native) return undefined;
-  if (gcEpoch !== currentEpoch()) {
-    gcEpoch = epoch;
-    takenSinceGc = 0;
-  }
-  return takeCollected(n);
+  return native ? takeCollected(n) : undefined;
 }
 
 /** A Float32Array of n elements: from the pool when one of that length is free, else new. */
@@ -205,9 +200,10 @@ export function takeFloat32(n: number, zeroed: boolean): Float32Array {
     // for the loop to yield (measured: asking for one there saved nothing)
     if (!a && native && takenSinceGc >= YOUNG_GC_AFTER_BYTES) {
       takenSinceGc = 0;
-      collectYoung();
-      stats.youngCollections++;
-      a = takeCollected(n);
+      if (collectYoung()) {
+        stats.youngCollections++;
+        a = takeCollected(n);
+      }
     }
     takenSinceGc += n * 4;
   }
@@ -309,7 +305,8 @@ export function emptyCache(): void {
  * Counters since the process started: float32 storage made of new memory (allocations,
  * bytes), storage handed out again (reuses, bytes: from the pool, or memory of a native
  * array the collector freed), arrays that came back because all their tensors were
- * collected, the young collections the pool asked for, and what the pool holds now (the native side's free blocks included).
+ * collected, the young collections the pool asked for, and what the pool holds now (the
+ * native side's free blocks included).
  */
 export function storageStats(): {
   allocatedBytes: number; allocations: number; reusedBytes: number; reuses: number; collected: number;
