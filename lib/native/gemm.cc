@@ -275,6 +275,13 @@ void tile(const Problem& q, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
             const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
             const int64_t i = ic + ir;
             float* ct = q.c + i * q.ldc + jc + jr;
+            // when k takes several passes, C has left the cache since the last one (a 1024^3
+            // product lost 8% to it): ask for the block now, it is needed when the k loop ends
+            if (q.k > KC)
+              for (int r = 0; r < rows; r++) {
+                __builtin_prefetch(ct + r * q.ldc, 1, 3);
+                __builtin_prefetch(ct + r * q.ldc + 16, 1, 3);
+              }
             if (copyA) colKernels[rows - 1](kc, ap + ir * kc, rows, bp + jr * kc, ct, q.ldc, nr, beta);
             else if (q.tA) colKernels[rows - 1](kc, q.a + pc * q.lda + i, q.lda, bp + jr * kc, ct, q.ldc, nr, beta);
             else rowKernels[rows - 1](kc, q.a + i * q.lda + pc, q.lda, bp + jr * kc, ct, q.ldc, nr, beta);
