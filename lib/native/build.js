@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// Builds the native OpenBLAS addon when this machine can: OpenBLAS headers and library, a
-// C++ compiler, make and Python (for node-gyp). Otherwise prints one line and exits 0, so
-// that installing chainlab never fails; the library then runs on WebAssembly or plain
-// TypeScript kernels.
+// Builds the native addon when this machine can: a C++ compiler, make and Python (for
+// node-gyp), and OpenBLAS's headers and library if they are there (without them, chainlab's
+// own GEMM runs every product). Otherwise prints one line and exits 0, so that installing
+// chainlab never fails; the library then runs on WebAssembly or plain TypeScript kernels.
 //
 //   node native/build.js             build (npm install runs this)
-//   node native/build.js --if-stale  build only when the sources or this CPU's flags changed
+//   node native/build.js --if-stale  build only when the sources, this CPU's flags or the
+//                                    OpenBLAS found changed
+//
+// CHAINLAB_NO_OPENBLAS=1 builds without OpenBLAS where it is installed; CHAINLAB_NATIVE_SIMD
+// (avx512, avx2 or portable) builds for a vector unit below this CPU's, for a machine that has less.
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -18,7 +22,7 @@ const addon = path.join(here, "build", "Release", "chainlab_native.node");
 const stamp = path.join(here, "build", "Release", "chainlab_native.flags");
 
 function skip(reason) {
-  console.log(`chainlab: native BLAS backend skipped (${reason}); using WebAssembly/TypeScript kernels`);
+  console.log(`chainlab: native backend skipped (${reason}); using WebAssembly/TypeScript kernels`);
   process.exit(0);
 }
 
@@ -62,11 +66,12 @@ const incRoots = [home && path.join(home, "include"), "/usr/include", "/usr/loca
 const libRoots = [home && path.join(home, "lib"), "/usr/lib", "/usr/lib64", "/usr/local/lib", "/opt/OpenBLAS/lib", "/opt/homebrew/opt/openblas/lib", "/usr/local/opt/openblas/lib"];
 
 // OpenBLAS's own cblas.h sits beside openblas_config.h and declares openblas_set_num_threads
-const header = findBelow(incRoots, "cblas.h").find((h) => fs.existsSync(path.join(path.dirname(h), "openblas_config.h")));
-if (!header) skip("OpenBLAS headers not found; e.g. apt-get install libopenblas-dev");
 const libName = process.platform === "darwin" ? "libopenblas.dylib" : "libopenblas.so";
-const lib = findBelow(libRoots, libName)[0];
-if (!lib) skip(`${libName} not found`);
+const header = process.env.CHAINLAB_NO_OPENBLAS ? undefined
+  : findBelow(incRoots, "cblas.h").find((h) => fs.existsSync(path.join(path.dirname(h), "openblas_config.h")));
+const lib = header ? findBelow(libRoots, libName)[0] : undefined;
+const withoutOpenblas = process.env.CHAINLAB_NO_OPENBLAS ? "CHAINLAB_NO_OPENBLAS is set"
+  : !header ? "OpenBLAS headers not found; e.g. apt-get install libopenblas-dev" : !lib ? `${libName} not found` : null;
 const cxx = process.env.CXX || (has("c++") ? "c++" : has("g++") ? "g++" : has("clang++") ? "clang++" : null);
 if (!cxx) skip("no C++ compiler");
 if (!has("make")) skip("make not found");
@@ -89,28 +94,36 @@ const prefix = path.resolve(path.dirname(process.execPath), "..");
 const nodedir = fs.existsSync(path.join(prefix, "include", "node", "node_api.h")) ? prefix : null;
 
 // The addon is built on the machine that runs it, so it may use that CPU's vector units
-let simd = "";
+const SIMD = {
+  avx512: "-mavx2 -mfma -mavx512f -mavx512dq -mavx512bw -mavx512vl -mprefer-vector-width=512",
+  avx2: "-mavx2 -mfma",
+  portable: "",
+};
+let level = "portable";
 try {
   const flags = fs.readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
-  const avx512 = ["avx512f", "avx512dq", "avx512bw", "avx512vl"];
-  if (avx512.every((f) => flags.includes(f))) simd = "-mavx2 -mfma -mavx512f -mavx512dq -mavx512bw -mavx512vl -mprefer-vector-width=512";
-  else if (flags.includes("avx2") && flags.includes("fma")) simd = "-mavx2 -mfma";
-  else if (flags.includes("sse4_1")) simd = "-msse4.1";
+  if (["avx512f", "avx512dq", "avx512bw", "avx512vl"].every((f) => flags.includes(f))) level = "avx512";
+  else if (flags.includes("avx2") && flags.includes("fma")) level = "avx2";
 } catch { /* not Linux/x86: compiler defaults */ }
+const asked = process.env.CHAINLAB_NATIVE_SIMD;
+if (asked) {
+  const levels = Object.keys(SIMD);
+  if (!levels.includes(asked)) skip(`CHAINLAB_NATIVE_SIMD must be one of ${levels.join(", ")}, not "${asked}"`);
+  if (levels.indexOf(asked) > levels.indexOf(level)) level = asked;
+}
+const simd = SIMD[level];
+const stampText = `${simd}\n${lib ?? "no OpenBLAS"}`;
 
 if (process.argv.includes("--if-stale") && fs.existsSync(addon) && fs.existsSync(stamp) &&
-  fs.readFileSync(stamp, "utf8") === simd &&
+  fs.readFileSync(stamp, "utf8") === stampText &&
   ["chainlab_native.cc", "gemm.cc", "gemm.h", "binding.gyp", "build.js"].every((f) => fs.statSync(path.join(here, f)).mtimeMs <= fs.statSync(addon).mtimeMs)) {
   process.exit(0); // up to date, and built for this CPU
 }
 
-const args = [
-  nodeGyp, "rebuild", "--silent",
-  `--cblas_include=${path.dirname(header)}`,
-  `--openblas_lib=${lib}`,
-  `--openblas_rpath=${path.dirname(fs.realpathSync(lib))}`,
-  `--simd_flags=${simd}`,
-];
+const args = [nodeGyp, "rebuild", "--silent", `--simd_flags=${simd}`];
+if (!withoutOpenblas) {
+  args.push(`--cblas_include=${path.dirname(header)}`, `--openblas_lib=${lib}`, `--openblas_rpath=${path.dirname(fs.realpathSync(lib))}`);
+}
 if (nodedir) args.push(`--nodedir=${nodedir}`);
 const r = spawnSync(process.execPath, args, {
   cwd: here,
@@ -127,5 +140,7 @@ if (probe.status !== 0) {
   fs.rmSync(addon, { force: true });
   skip(`the built addon does not load: ${(probe.stderr || "").trim().split("\n")[0]}`);
 }
-fs.writeFileSync(stamp, simd);
-console.log(`chainlab: native BLAS backend built against ${lib}`);
+fs.writeFileSync(stamp, stampText);
+console.log(withoutOpenblas
+  ? `chainlab: native backend built with chainlab's own GEMM (${level}) and without OpenBLAS (${withoutOpenblas})`
+  : `chainlab: native backend built for ${level} against ${lib}`);

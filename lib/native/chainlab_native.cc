@@ -1,12 +1,14 @@
-// Native kernels for chainlab: OpenBLAS for matrix products, and plain loops the compiler
-// vectorises for everything else. Every function works in place on the caller's typed
+// Native kernels for chainlab: chainlab's own GEMM or OpenBLAS's for matrix products, and
+// plain loops the compiler vectorises for everything else. Every function works in place on the caller's typed
 // arrays, so nothing is copied between JavaScript and C++.
 //
 // Arguments are checked by the TypeScript wrapper (lib/src/backend/blas.ts); this file
 // trusts them, which keeps each call down to a few hundred nanoseconds of overhead.
 #include <napi.h>
-#include <cblas.h>
 #include <v8.h>
+#if defined(CHAINLAB_OPENBLAS)
+#include <cblas.h>
+#endif
 
 #include "gemm.h"
 #if defined(__GLIBC__)
@@ -22,6 +24,7 @@
 #include <limits>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -839,16 +842,19 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------
-// GEMM through chainlab's own AVX-512 kernel where it is built (gemm.cc), else through
-// OpenBLAS. For OpenBLAS, transposes and leading dimensions go as arguments; an operand is
-// packed only when its layout is one BLAS cannot express (a broadcast row, leading
-// dimension 0), which the tensor code produces rarely.
+// GEMM through chainlab's own kernel (gemm.cc) or OpenBLAS. The own kernel runs by default
+// where it is the AVX-512 one, or where the addon is built without OpenBLAS; for OpenBLAS,
+// transposes and leading dimensions go as arguments, and an operand is packed only when its
+// layout is one BLAS cannot express (a broadcast row, leading dimension 0), which the tensor
+// code produces rarely.
 
-int currentThreads = -1;
 int64_t threadWork = int64_t(160) * 160 * 160;
 bool adaptive = false;
-// CHAINLAB_GEMM=openblas, or useGemm("openblas"), keeps every call on OpenBLAS
-bool useOwnGemm = false;
+bool useOwnGemm = true;
+
+#if defined(CHAINLAB_OPENBLAS)
+constexpr bool kOpenblas = true;
+int currentThreads = -1;
 
 void setThreads(int t) {
   if (t != currentThreads) {
@@ -902,38 +908,17 @@ const float* prepare(bool trans, int64_t rows, int64_t cols, const float* p, int
   return nullptr;  // caller uses tmp, untransposed
 }
 
-// gemm(batch, m, n, k, transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta)
-Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  int64_t batch = i64(info[0]), m = i64(info[1]), n = i64(info[2]), k = i64(info[3]);
-  bool tA = info[4].As<Napi::Boolean>().Value(), tB = info[5].As<Napi::Boolean>().Value();
-  const float* a = ptrOf<float>(info[6]);
-  const double* aOff = ptrOf<double>(info[7]);
-  int64_t lda0 = i64(info[8]);
-  const float* b = ptrOf<float>(info[9]);
-  const double* bOff = ptrOf<double>(info[10]);
-  int64_t ldb0 = i64(info[11]);
-  float* c = ptrOf<float>(info[12]);
-  const double* cOff = ptrOf<double>(info[13]);
-  int64_t ldc = i64(info[14]);
-  float beta = static_cast<float>(f64(info[15]));
-  if (m == 0 || n == 0) return info.Env().Undefined();
-  if (useOwnGemm && k > 0 && ldc >= n) {
-    chainlab::ownGemm(batch, m, n, k, tA, tB, a, aOff, lda0, b, bOff, ldb0, c, cOff, ldc, beta, maxThreads, threadWork);
-    return info.Env().Undefined();
-  }
+// C[t] = op(A[t]) op(B[t]) + beta C[t] through OpenBLAS; C's leading dimension >= n, or m == 1
+void openblasGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool tA, bool tB, const float* a, const double* aOff,
+                  int64_t lda0, const float* b, const double* bOff, int64_t ldb0, float* c, const double* cOff,
+                  int64_t ldc, float beta) {
   int64_t work = m * n * k;
-  int side = work > 0 && work >= threadWork && maxThreads > 1 ? (adaptive ? chooseSide(work) : 1) : -1;
+  int side = work >= threadWork && maxThreads > 1 ? (adaptive ? chooseSide(work) : 1) : -1;
   bool warm = (side == 1 ? maxThreads : 1) == currentThreads;
   setThreads(side == 1 ? maxThreads : 1);
   auto start = std::chrono::steady_clock::now();
   std::vector<float> ta, tb;
   for (int64_t t = 0; t < batch; t++) {
-    float* ct = c + static_cast<int64_t>(cOff[t]);
-    if (k == 0) {
-      for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < n; j++) ct[i * ldc + j] = beta == 0.0f ? 0.0f : ct[i * ldc + j];
-      continue;
-    }
     int64_t lda = lda0, ldb = ldb0;
     const float* at = prepare(tA, m, k, a + static_cast<int64_t>(aOff[t]), lda, ta);
     bool ta2 = tA;
@@ -941,48 +926,95 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     const float* bt = prepare(tB, k, n, b + static_cast<int64_t>(bOff[t]), ldb, tb);
     bool tb2 = tB;
     if (!bt) { bt = tb.data(); tb2 = false; }
-    if (ldc >= std::max<int64_t>(1, n) || m == 1) {
-      cblas_sgemm(CblasRowMajor, ta2 ? CblasTrans : CblasNoTrans, tb2 ? CblasTrans : CblasNoTrans,
-                  static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, at, static_cast<int>(lda),
-                  bt, static_cast<int>(ldb), beta, ct, static_cast<int>(std::max<int64_t>(ldc, n)));
-    } else {
-      // rows of C overlap; write them in order as the reference does
-      std::vector<float> tc(static_cast<size_t>(m * n));
-      cblas_sgemm(CblasRowMajor, ta2 ? CblasTrans : CblasNoTrans, tb2 ? CblasTrans : CblasNoTrans,
-                  static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, at, static_cast<int>(lda),
-                  bt, static_cast<int>(ldb), 0.0f, tc.data(), static_cast<int>(n));
-      for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < n; j++) ct[i * ldc + j] = tc[i * n + j] + (beta == 0.0f ? 0.0f : ct[i * ldc + j]);
-    }
+    cblas_sgemm(CblasRowMajor, ta2 ? CblasTrans : CblasNoTrans, tb2 ? CblasTrans : CblasNoTrans,
+                static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, at, static_cast<int>(lda),
+                bt, static_cast<int>(ldb), beta, c + static_cast<int64_t>(cOff[t]), static_cast<int>(std::max<int64_t>(ldc, n)));
   }
   if (adaptive && side >= 0 && warm) {
     double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
     recordSide(work, side, ns / static_cast<double>(batch * work));
   }
+}
+#else
+constexpr bool kOpenblas = false;
+#endif
+
+void gemmInto(int64_t batch, int64_t m, int64_t n, int64_t k, bool tA, bool tB, const float* a, const double* aOff,
+              int64_t lda, const float* b, const double* bOff, int64_t ldb, float* c, const double* cOff,
+              int64_t ldc, float beta) {
+#if defined(CHAINLAB_OPENBLAS)
+  if (!useOwnGemm) return openblasGemm(batch, m, n, k, tA, tB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta);
+#endif
+  chainlab::ownGemm(batch, m, n, k, tA, tB, a, aOff, lda, b, bOff, ldb, c, cOff, std::max(ldc, n), beta, maxThreads,
+                    threadWork);
+}
+
+// gemm(batch, m, n, k, transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta)
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  int64_t batch = i64(info[0]), m = i64(info[1]), n = i64(info[2]), k = i64(info[3]);
+  bool tA = info[4].As<Napi::Boolean>().Value(), tB = info[5].As<Napi::Boolean>().Value();
+  const float* a = ptrOf<float>(info[6]);
+  const double* aOff = ptrOf<double>(info[7]);
+  int64_t lda = i64(info[8]);
+  const float* b = ptrOf<float>(info[9]);
+  const double* bOff = ptrOf<double>(info[10]);
+  int64_t ldb = i64(info[11]);
+  float* c = ptrOf<float>(info[12]);
+  const double* cOff = ptrOf<double>(info[13]);
+  int64_t ldc = i64(info[14]);
+  float beta = static_cast<float>(f64(info[15]));
+  if (m == 0 || n == 0) return info.Env().Undefined();
+  if (k == 0) {
+    for (int64_t t = 0; t < batch; t++) {
+      float* ct = c + static_cast<int64_t>(cOff[t]);
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) ct[i * ldc + j] = beta == 0.0f ? 0.0f : beta * ct[i * ldc + j];
+    }
+  } else if (ldc >= n || m == 1) {
+    gemmInto(batch, m, n, k, tA, tB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta);
+  } else {
+    // rows of C overlap: each product apart, then added in order as the reference does
+    std::vector<float> tc(static_cast<size_t>(m * n));
+    const double zero = 0;
+    for (int64_t t = 0; t < batch; t++) {
+      gemmInto(1, m, n, k, tA, tB, a, aOff + t, lda, b, bOff + t, ldb, tc.data(), &zero, n, 0.0f);
+      float* ct = c + static_cast<int64_t>(cOff[t]);
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) ct[i * ldc + j] = tc[i * n + j] + (beta == 0.0f ? 0.0f : beta * ct[i * ldc + j]);
+    }
+  }
   return info.Env().Undefined();
 }
 
-// configure({threadWork, maxThreads}) tunes when BLAS runs on more than one core
+// configure({threadWork, maxThreads}) tunes when GEMM runs on more than one core
 Napi::Value Configure(const Napi::CallbackInfo& info) {
   threadWork = i64(info[0]);
   maxThreads = static_cast<int>(i64(info[1]));
   adaptive = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+#if defined(CHAINLAB_OPENBLAS)
   currentThreads = -1;
   for (ThreadChoice& c : threadChoices) c = ThreadChoice();
+#endif
   return info.Env().Undefined();
 }
 
-// useGemm("chainlab" | "openblas"): which GEMM runs (chainlab's only where it is built)
+// useGemm("chainlab" | "openblas"): which GEMM runs (chainlab's only where OpenBLAS is not built in)
 Napi::Value UseGemm(const Napi::CallbackInfo& info) {
-  useOwnGemm = chainlab::ownGemmBuilt() && info[0].As<Napi::String>().Utf8Value() == "chainlab";
+  useOwnGemm = !kOpenblas || info[0].As<Napi::String>().Utf8Value() == "chainlab";
   return info.Env().Undefined();
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
-  o.Set("gemm", useOwnGemm ? "chainlab-avx512" : "openblas");
+  o.Set("gemm", useOwnGemm ? std::string("chainlab-") + chainlab::ownGemmKind() : std::string("openblas"));
+  o.Set("openblas", kOpenblas);
+#if defined(CHAINLAB_OPENBLAS)
   o.Set("cores", openblas_get_num_procs());
   o.Set("config", openblas_get_config());
+#else
+  o.Set("cores", static_cast<double>(std::max(1u, std::thread::hardware_concurrency())));
+  o.Set("config", "");
+#endif
   o.Set("threadWork", static_cast<double>(threadWork));
   o.Set("maxThreads", maxThreads);
   o.Set("adaptive", adaptive);
@@ -990,9 +1022,13 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#if defined(CHAINLAB_OPENBLAS)
   maxThreads = std::max(1, std::min(openblas_get_num_procs(), 64));
   const char* gemm = std::getenv("CHAINLAB_GEMM");
-  useOwnGemm = chainlab::ownGemmBuilt() && !(gemm && std::string(gemm) == "openblas");
+  useOwnGemm = std::string(chainlab::ownGemmKind()) == "avx512" && !(gemm && std::string(gemm) == "openblas");
+#else
+  maxThreads = static_cast<int>(std::max(1u, std::min(std::thread::hardware_concurrency(), 64u)));
+#endif
 #if defined(__GLIBC__)
   // Everything else the process frees stays mapped too, up to 256 MB free at the top of the
   // heap: glibc's defaults unmap any freed block from 128 KB up (then raise that threshold

@@ -1,10 +1,12 @@
-// A worker pool for the native kernels, and chainlab's own GEMM for CPUs with AVX-512.
+// A worker pool for the native kernels, and chainlab's own GEMM.
 //
 // OpenBLAS picks its kernels by CPU model, and a model it does not know (or one pinned
 // with OPENBLAS_CORETYPE) gets its AVX2 kernels: on a CPU whose vector units are 512 bits
 // wide that is half the speed. So where the addon is built with AVX-512, GEMM runs here
 // (on a Zen 5 this also matched or beat OpenBLAS's own AVX-512 kernels on all but one
-// shape measured); CHAINLAB_GEMM=openblas keeps OpenBLAS.
+// shape measured); CHAINLAB_GEMM=openblas keeps OpenBLAS. Elsewhere a portable kernel,
+// written with the compiler's vector types for the build's vector width, runs GEMM where
+// the addon is built without OpenBLAS.
 //
 // The classic blocked layout: op(B) is copied, kc rows by NR columns at a time, into
 // panels that stay in cache; a micro-kernel keeps a ROWS x NR block of C in registers and
@@ -18,6 +20,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -132,12 +135,12 @@ void parallelFor(int threads, int64_t tasks, void (*fn)(void* ctx, int64_t task)
   pool().run(threads, tasks, fn, ctx);
 }
 
-#if defined(__AVX512F__)
-
-bool ownGemmBuilt() { return true; }
-
 namespace {
 
+#if defined(__AVX512F__)
+
+constexpr const char* kKind = "avx512";
+constexpr bool kPacksA = true;  // the gather packA below
 constexpr int NR = 32;        // columns of C per micro-kernel: two 16-float registers
 constexpr int MR = 12;        // rows of C per micro-kernel: 24 accumulators
 constexpr int64_t KC = 256;   // rows of op(B) per panel: a panel is 32 KB, in L1
@@ -182,6 +185,89 @@ void kernel(int64_t kc, const float* a, int64_t as, const float* bp, float* c, i
   }
 }
 
+// Rows i0.. i0+mc of op(A) = A (not transposed), columns p0.. p0+kc, as blocks of MR rows
+// stored column after column (the column-reading kernels take them with as = rows), one
+// gather per column.
+void packA(const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+    const __mmask16 mask = static_cast<__mmask16>((1u << rows) - 1);
+    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(static_cast<int>(lda)));
+    const float* src = a + (i0 + ir) * lda + p0;
+    float* o = out + ir * kc;
+    for (int64_t p = 0; p < kc; p++)
+      _mm512_mask_storeu_ps(o + p * rows, mask, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, idx, src + p, 4));
+  }
+}
+
+#else
+
+// The compiler's vector types at the build's width; two vectors per row of the block and
+// six rows keep 12 accumulators, two vectors of B and a broadcast in 16 registers.
+#if defined(__AVX__)
+constexpr int W = 8;
+constexpr const char* kKind = "avx2";
+#else
+constexpr int W = 4;
+constexpr const char* kKind = "portable";
+#endif
+typedef float Vec __attribute__((vector_size(W * sizeof(float))));
+constexpr bool kPacksA = false;
+
+constexpr int NR = 2 * W;
+constexpr int MR = 6;
+constexpr int64_t KC = 256;   // a panel of B is 16 KB (AVX2), in L1
+constexpr int64_t NC = 512;   // 512 KB of packed B, in the L2 of most CPUs
+constexpr int64_t MC = 96;
+
+inline Vec loadVec(const float* p) { Vec v; std::memcpy(&v, p, sizeof v); return v; }
+inline void storeVec(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+
+// c + a b, fused where the build has FMA (GCC contracts nothing itself in ISO C++ mode)
+inline Vec madd(float a, Vec b, Vec c) {
+#if defined(__FMA__) && defined(__AVX__)
+  return reinterpret_cast<Vec>(_mm256_fmadd_ps(_mm256_set1_ps(a), reinterpret_cast<__m256>(b), reinterpret_cast<__m256>(c)));
+#else
+  return c + a * b;
+#endif
+}
+
+template <int ROWS, bool ROWA>
+void kernel(int64_t kc, const float* a, int64_t as, const float* bp, float* c, int64_t ldc, int nr, float beta) {
+  Vec acc[ROWS][2] = {};
+  for (int64_t p = 0; p < kc; p++) {
+    const Vec b0 = loadVec(bp + p * NR), b1 = loadVec(bp + p * NR + W);
+#pragma GCC unroll 8
+    for (int r = 0; r < ROWS; r++) {
+      const float av = ROWA ? a[r * as + p] : a[p * as + r];
+      acc[r][0] = madd(av, b0, acc[r][0]);
+      acc[r][1] = madd(av, b1, acc[r][1]);
+    }
+  }
+  if (nr == NR) {
+    if (beta != 0.0f) {  // never read C when beta is 0: it may hold anything, NaN included
+      for (int r = 0; r < ROWS; r++) {
+        acc[r][0] += beta * loadVec(c + r * ldc);
+        acc[r][1] += beta * loadVec(c + r * ldc + W);
+      }
+    }
+    for (int r = 0; r < ROWS; r++) {
+      storeVec(c + r * ldc, acc[r][0]);
+      storeVec(c + r * ldc + W, acc[r][1]);
+    }
+    return;
+  }
+  float block[ROWS][NR];
+  std::memcpy(block, acc, sizeof block);
+  for (int r = 0; r < ROWS; r++)
+    for (int j = 0; j < nr; j++) c[r * ldc + j] = block[r][j] + (beta != 0.0f ? beta * c[r * ldc + j] : 0.0f);
+}
+
+void packA(const float*, int64_t, int64_t, int64_t, int64_t, int64_t, float*) {}
+
+#endif
+
 using Kernel = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, int, float);
 
 template <bool ROWA, int... R>
@@ -197,12 +283,14 @@ void packB(const float* b, int64_t ldb, bool tB, int64_t p0, int64_t kc, int64_t
     const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
     float* o = out + jr * kc;
     if (!tB) {
-      __mmask16 m0, m1;
-      columnMasks(nr, m0, m1);
       for (int64_t p = 0; p < kc; p++) {
         const float* src = b + (p0 + p) * ldb + j0 + jr;
-        _mm512_store_ps(o + p * NR, _mm512_maskz_loadu_ps(m0, src));
-        _mm512_store_ps(o + p * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+        if (nr == NR) {
+          std::memcpy(o + p * NR, src, sizeof(float) * NR);
+        } else {
+          std::memcpy(o + p * NR, src, sizeof(float) * nr);
+          std::memset(o + p * NR + nr, 0, sizeof(float) * (NR - nr));
+        }
       }
     } else {
       for (int j = 0; j < nr; j++) {
@@ -212,22 +300,6 @@ void packB(const float* b, int64_t ldb, bool tB, int64_t p0, int64_t kc, int64_t
       for (int j = nr; j < NR; j++)
         for (int64_t p = 0; p < kc; p++) o[p * NR + j] = 0.0f;
     }
-  }
-}
-
-// Rows i0.. i0+mc of op(A) = A (not transposed), columns p0.. p0+kc, as blocks of MR rows
-// stored column after column (the column-reading kernels take them with as = rows), one
-// gather per column.
-void packA(const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
-  for (int64_t ir = 0; ir < mc; ir += MR) {
-    const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-    const __mmask16 mask = static_cast<__mmask16>((1u << rows) - 1);
-    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                           _mm512_set1_epi32(static_cast<int>(lda)));
-    const float* src = a + (i0 + ir) * lda + p0;
-    float* o = out + ir * kc;
-    for (int64_t p = 0; p < kc; p++)
-      _mm512_mask_storeu_ps(o + p * rows, mask, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, idx, src + p, 4));
   }
 }
 
@@ -257,7 +329,7 @@ void tile(const Problem& q, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
   // Rows of A a multiple of 4 KB apart fall into one set of the L1 cache, whose ways the
   // kernel's twelve rows then overflow: those are copied together first, where enough
   // panels of B reuse the copy (rows * lda must also fit the gather's 32-bit index)
-  const bool copyA = !q.tA && q.lda % 1024 == 0 && j1 - j0 >= 8 * NR && q.lda * MR < (int64_t(1) << 31);
+  const bool copyA = kPacksA && !q.tA && q.lda % 1024 == 0 && j1 - j0 >= 8 * NR && q.lda * MR < (int64_t(1) << 31);
   float* ap = copyA ? packBuffer<MC * KC>() : nullptr;
 
   for (int64_t jc = j0; jc < j1; jc += NC) {
@@ -323,6 +395,8 @@ void runTask(void* ctx, int64_t task) {
 
 }  // namespace
 
+const char* ownGemmKind() { return kKind; }
+
 void ownGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool transA, bool transB,
              const float* a, const double* aOff, int64_t lda, const float* b, const double* bOff, int64_t ldb,
              float* c, const double* cOff, int64_t ldc, float beta, int threads, int64_t threadWork) {
@@ -349,13 +423,5 @@ void ownGemm(int64_t batch, int64_t m, int64_t n, int64_t k, bool transA, bool t
     pool().run(threads, w.parts, runTask, &w);
   }
 }
-
-#else
-
-bool ownGemmBuilt() { return false; }
-void ownGemm(int64_t, int64_t, int64_t, int64_t, bool, bool, const float*, const double*, int64_t, const float*,
-             const double*, int64_t, float*, const double*, int64_t, float, int, int64_t) {}
-
-#endif
 
 }  // namespace chainlab

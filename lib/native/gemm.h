@@ -1,13 +1,13 @@
-// chainlab's own single-precision GEMM for CPUs with AVX-512, and the worker threads it
-// splits a call over, which the other costly kernels share on every CPU. See gemm.cc for
-// why the GEMM exists beside OpenBLAS.
+// chainlab's own single-precision GEMM (an AVX-512 kernel, or a portable one at the build's
+// vector width), and the worker threads it splits a call over, which the other costly
+// kernels share. See gemm.cc for why the GEMM exists beside OpenBLAS.
 #pragma once
 #include <cstdint>
 
 namespace chainlab {
 
-/** Whether this build has the AVX-512 kernel. */
-bool ownGemmBuilt();
+/** The kernel this build has: "avx512", "avx2" or "portable". */
+const char* ownGemmKind();
 
 /**
  * C[t] = op(A[t]) op(B[t]) + beta C[t] for t < batch, row-major; op(A) is m x k, op(B) is

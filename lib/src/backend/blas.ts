@@ -1,7 +1,7 @@
-// The native backend: OpenBLAS for GEMM, C++ loops for everything else, all working in
-// place on the tensors' own Float32Arrays. Cases the native side does not take (int32
-// data, more than 16 dimensions, views that reach outside their arrays) go to the
-// TypeScript reference, which this class extends.
+// The native backend: chainlab's own GEMM or OpenBLAS's, and C++ loops for everything else,
+// all working in place on the tensors' own Float32Arrays. Cases the native side does not
+// take (int32 data, more than 16 dimensions, views that reach outside their arrays) go to
+// the TypeScript reference, which this class extends.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { JsBackend } from "./js";
@@ -37,13 +37,15 @@ interface NativeAddon {
   weak(o: object): number;
   alive(id: number): boolean;
   release(id: number): void;
-  info(): { gemm: string; cores: number; config: string; threadWork: number; maxThreads: number; adaptive: boolean };
+  info(): { gemm: string; openblas: boolean; cores: number; config: string; threadWork: number; maxThreads: number; adaptive: boolean };
 }
 
 /**
- * Which GEMM the blas backend runs: chainlab's own AVX-512 kernel (where the addon was built
- * for a CPU that has AVX-512; twice OpenBLAS's speed where OpenBLAS runs its AVX2 kernels)
- * or OpenBLAS's. The environment variable CHAINLAB_GEMM=openblas chooses OpenBLAS at load.
+ * Which GEMM the blas backend runs: chainlab's own (`native/gemm.cc`: an AVX-512 kernel, or a
+ * portable one at the build's vector width) or OpenBLAS's. By default the AVX-512 kernel where
+ * the addon was built with it (twice OpenBLAS's speed where OpenBLAS runs its AVX2 kernels),
+ * else OpenBLAS; an addon built without OpenBLAS runs its own everywhere. The environment
+ * variable CHAINLAB_GEMM=openblas chooses OpenBLAS at load.
  */
 export type GemmImpl = "chainlab" | "openblas";
 
@@ -115,7 +117,7 @@ export class BlasBackend extends JsBackend implements Backend {
     super();
   }
 
-  /** The GEMM, the OpenBLAS build and the threading threshold in use. */
+  /** The GEMM in use, whether OpenBLAS is built in (and which), and the threading threshold. */
   info(): ReturnType<NativeAddon["info"]> {
     return this.native.info();
   }
@@ -128,7 +130,7 @@ export class BlasBackend extends JsBackend implements Backend {
     this.native.configure(threadWork, maxThreads, adaptive);
   }
 
-  /** Run GEMMs on chainlab's AVX-512 kernel (where it is built) or on OpenBLAS. */
+  /** Run GEMMs on chainlab's own kernel or on OpenBLAS (where the addon is built with it). */
   useGemm(impl: GemmImpl): void {
     this.native.useGemm(impl);
   }
@@ -222,7 +224,7 @@ export class BlasBackend extends JsBackend implements Backend {
   }
 }
 
-/** The native OpenBLAS backend, or null where the addon was not built. */
+/** The native backend, or null where the addon was not built. */
 export function loadBlas(): Backend | null {
   const a = loadAddon();
   return a ? new BlasBackend(a) : null;

@@ -7,12 +7,15 @@ import { JsBackend } from "../../src/backend/js";
 import type { Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "../../src/backend/types";
 import { WasmBackend, loadWasm } from "../../src/backend/wasm";
 import { type GemmCase, checkGemm } from "./gemm-check";
+import { nativeVariants } from "./native-variants";
 import { mulberry32, uniformArray } from "./seeded";
 
 const ref = new JsBackend();
+const variants = nativeVariants();
 const fast: [string, Backend | null][] = [
   ["blas", loadBlas()],
   ["wasm", loadWasm()],
+  ...variants.map((v): [string, Backend] => [v.name, v.backend]),
 ];
 console.log(`backend kernel tests: ${fast.map(([n, b]) => `${n} ${b ? "loaded" : "did not load (skipped)"}`).join(", ")}`);
 
@@ -272,8 +275,8 @@ for (const [name, be] of fast) {
       }
     });
 
-    // the blas backend has two GEMMs where the addon is built with AVX-512: test both
-    const gemms = b instanceof BlasBackend && b.info().gemm !== "openblas" ? ["chainlab", "openblas"] as const : [null];
+    // the blas backend has two GEMMs where the addon is built with OpenBLAS: test both
+    const gemms = b instanceof BlasBackend && b.info().openblas ? ["chainlab", "openblas"] as const : [null];
     for (const gemm of gemms) describe(gemm ? `gemm through ${gemm}` : "gemm", () => {
       const initial = b instanceof BlasBackend ? b.info().gemm : "";
       beforeAll(() => { if (gemm) (b as BlasBackend).useGemm(gemm); });
@@ -353,3 +356,17 @@ for (const [name, be] of fast) {
     });
   });
 }
+
+// what a machine without OpenBLAS, or with a smaller vector unit, builds and runs
+describe.skipIf(variants.length === 0)("native addon variants", () => {
+  test("each runs its own GEMM at the width it was built for, with no OpenBLAS", () => {
+    for (const v of variants) {
+      const info = v.backend.info();
+      expect(info.openblas, v.name).toBe(false);
+      expect(info.gemm, v.name).toBe(v.gemm);
+      // asking for OpenBLAS where it is not built in keeps the own GEMM
+      v.backend.useGemm("openblas");
+      expect(v.backend.info().gemm, v.name).toBe(v.gemm);
+    }
+  });
+});
