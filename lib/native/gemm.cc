@@ -224,14 +224,14 @@ constexpr int64_t MC = 96;
 inline Vec loadVec(const float* p) { Vec v; std::memcpy(&v, p, sizeof v); return v; }
 inline void storeVec(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
-// c + a b, fused where the build has FMA (GCC contracts nothing itself in ISO C++ mode)
-inline Vec madd(float a, Vec b, Vec c) {
-#if defined(__FMA__) && defined(__AVX__)
-  return reinterpret_cast<Vec>(_mm256_fmadd_ps(_mm256_set1_ps(a), reinterpret_cast<__m256>(b), reinterpret_cast<__m256>(c)));
-#else
-  return c + a * b;
+// c + a b, fused into one instruction where the target has FMA (AVX2, NEON): in ISO C++
+// mode GCC fuses nothing unless told to, clang only within an expression
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=fast")
 #endif
-}
+inline Vec madd(float a, Vec b, Vec c) { return c + a * b; }
 
 template <int ROWS, bool ROWA>
 void kernel(int64_t kc, const float* a, int64_t as, const float* bp, float* c, int64_t ldc, int nr, float beta) {
