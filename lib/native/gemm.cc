@@ -158,6 +158,7 @@ inline void columnMasks(int nr, __mmask16& m0, __mmask16& m1) {
 template <int ROWS, bool ROWA>
 void kernel(int64_t kc, const float* a, int64_t as, const float* bp, float* c, int64_t ldc, int nr, float beta) {
   __m512 acc[ROWS][2];
+#pragma GCC unroll 16
   for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   for (int64_t p = 0; p < kc; p++) {
     const __m512 b0 = _mm512_load_ps(bp + p * NR), b1 = _mm512_load_ps(bp + p * NR + 16);
@@ -174,11 +175,13 @@ void kernel(int64_t kc, const float* a, int64_t as, const float* bp, float* c, i
   // every load before any store: a load just after a store to an address 4 KB away waits
   // for the store (the CPU compares only the low bits), and rows are often 4 KB apart
   if (beta != 0.0f) {  // never read C when beta is 0: it may hold anything, NaN included
+#pragma GCC unroll 16
     for (int r = 0; r < ROWS; r++) {
       acc[r][0] = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c + r * ldc), acc[r][0]);
       acc[r][1] = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c + r * ldc + 16), acc[r][1]);
     }
   }
+#pragma GCC unroll 16
   for (int r = 0; r < ROWS; r++) {
     _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
     _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc[r][1]);
