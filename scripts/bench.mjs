@@ -114,6 +114,19 @@ function torchCoreTypes() {
 }
 const ownChoice = "OpenBLAS's own choice";
 
+/**
+ * Measurements a Python peer takes of each matrix product in a round: one per thread count
+ * and OpenBLAS kernel set it tries, keeping the fastest. The fast JavaScript implementations
+ * (ours and tfjs-wasm) get as many, each in a fresh process, so that no side's ratio comes
+ * from drawing more samples of the machine's noise; the slow references (chainlab-js,
+ * tfjs-cpu) take one.
+ */
+function samplesFor(part, impl) {
+  if (part !== "matmul" || pythons.includes(impl) || ["chainlab-js", "tfjs-cpu"].includes(impl)) return 1;
+  const counts = pythons.map((p) => threadsFor(part, p).split(",").length * (p === "torch" ? torchCoreTypes().length : 1));
+  return Math.max(1, ...counts);
+}
+
 function runOne(part, impl) {
   const python = { torch, jax }[impl];
   const extra = [...(quick ? ["--quick"] : []), ...(python && part === "time-to-loss" ? ["--text", corpusFile()] : [])];
@@ -162,9 +175,10 @@ for (let round = 1; round <= rounds; round++) {
   for (const part of parts.filter((p) => p !== "render" && (p !== "time-to-loss" || round === 1))) {
     const impls = only ? String(only).split(",") : defaultImpls[part] ?? [];
     for (const impl of impls) {
-      process.stdout.write(`  round ${round}/${rounds} ${part} ${impl} ...`);
+      const samples = samplesFor(part, impl);
+      process.stdout.write(`  round ${round}/${rounds} ${part} ${impl}${samples > 1 ? ` (x${samples})` : ""} ...`);
       const t = Date.now();
-      const res = runOne(part, impl);
+      const res = Array.from({ length: samples }, () => runOne(part, impl)).flat();
       process.stdout.write(` ${((Date.now() - t) / 1000).toFixed(1)}s\n`);
       for (const r of res) {
         r.round = round;
