@@ -48,10 +48,15 @@ function prepare(kind: (typeof KINDS)[number]): { dir: string; file: string } {
 export function nativeVariants(): Variant[] {
   if (!fs.existsSync(addonPath())) return [];
   const dirs = KINDS.map(prepare);
-  // one shell starts every build in the background and waits for them all
-  const script = KINDS.map((k, i) =>
-    `CHAINLAB_NO_OPENBLAS=1 CHAINLAB_NATIVE_SIMD=${k.simd} "${process.execPath}" "${path.join(dirs[i].dir, "build.js")}" --if-stale > "${dirs[i].dir}/build.log" 2>&1 &`).join("\n");
-  spawnSync("sh", ["-c", `${script}\nwait`], { stdio: "ignore" });
+  // one shell starts every build in the background and waits for them all; the paths go in
+  // as arguments, never into the script's text
+  const script = `while [ $# -gt 0 ]; do
+    CHAINLAB_NO_OPENBLAS=1 CHAINLAB_NATIVE_SIMD="$1" "$NODE" "$2/build.js" --if-stale > "$2/build.log" 2>&1 &
+    shift 2
+  done
+  wait`;
+  spawnSync("sh", ["-c", script, "sh", ...KINDS.flatMap((k, i) => [k.simd, dirs[i].dir])],
+    { stdio: "ignore", env: { ...process.env, NODE: process.execPath } });
   return KINDS.map((k, i) => {
     const { dir, file } = dirs[i];
     if (!fs.existsSync(file)) {
