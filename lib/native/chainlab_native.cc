@@ -1,6 +1,6 @@
 // Native kernels for chainlab: chainlab's own GEMM or OpenBLAS's for matrix products, and
-// plain loops the compiler vectorises for everything else. Every function works in place on the caller's typed
-// arrays, so nothing is copied between JavaScript and C++.
+// plain loops the compiler vectorises for everything else. Every function works in place on
+// the caller's typed arrays, so nothing is copied between JavaScript and C++.
 //
 // Arguments are checked by the TypeScript wrapper (lib/src/backend/blas.ts); this file
 // trusts them, which keeps each call down to a few hundred nanoseconds of overhead.
