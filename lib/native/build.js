@@ -99,19 +99,20 @@ const SIMD = {
   avx2: "-mavx2 -mfma",
   portable: "",
 };
-let level = "portable";
+let flags = [];
 try {
-  const flags = fs.readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
-  if (["avx512f", "avx512dq", "avx512bw", "avx512vl"].every((f) => flags.includes(f))) level = "avx512";
-  else if (flags.includes("avx2") && flags.includes("fma")) level = "avx2";
+  flags = fs.readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
 } catch { /* not Linux/x86: compiler defaults */ }
+let level = ["avx512f", "avx512dq", "avx512bw", "avx512vl"].every((f) => flags.includes(f)) ? "avx512"
+  : flags.includes("avx2") && flags.includes("fma") ? "avx2" : "portable";
 const asked = process.env.CHAINLAB_NATIVE_SIMD;
 if (asked) {
   const levels = Object.keys(SIMD);
   if (!levels.includes(asked)) skip(`CHAINLAB_NATIVE_SIMD must be one of ${levels.join(", ")}, not "${asked}"`);
   if (levels.indexOf(asked) > levels.indexOf(level)) level = asked;
 }
-const simd = SIMD[level];
+// a portable build asked for runs on any CPU of this architecture; one found here may use SSE4.1
+const simd = level === "portable" && !asked && flags.includes("sse4_1") ? "-msse4.1" : SIMD[level];
 const stampText = `${simd}\n${lib ?? "no OpenBLAS"}`;
 
 if (process.argv.includes("--if-stale") && fs.existsSync(addon) && fs.existsSync(stamp) &&
