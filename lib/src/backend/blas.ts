@@ -56,6 +56,11 @@ export function addonPath(): string {
 
 let addon: NativeAddon | null | undefined;
 
+/** The feature flags of the first CPU in a /proc/cpuinfo text (none where it has no flags line). */
+export function cpuFlags(cpuinfo: string): Set<string> {
+  return new Set(/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].trim().split(/\s+/) ?? []);
+}
+
 /**
  * The OpenBLAS kernels for this CPU where OpenBLAS's own detection misses them: versions
  * before 0.3.22 (Debian 12 ships 0.3.21) take AMD's AVX-512 CPUs (Zen 4) for Haswell and
@@ -64,7 +69,7 @@ let addon: NativeAddon | null | undefined;
  */
 export function openblasCoreType(cpuinfo: string): string | null {
   if (!/^vendor_id\s*:\s*AuthenticAMD/m.test(cpuinfo)) return null;
-  const flags = new Set(/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].trim().split(/\s+/) ?? []);
+  const flags = cpuFlags(cpuinfo);
   if (!["avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd"].every((f) => flags.has(f))) return null;
   return flags.has("avx512_bf16") ? "COOPERLAKE" : "SKYLAKEX";
 }

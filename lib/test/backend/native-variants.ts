@@ -4,10 +4,9 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BlasBackend, addonPath } from "../../src/backend/blas";
+import { BlasBackend, addonPath, cpuFlags } from "../../src/backend/blas";
 
 const native = path.join(__dirname, "..", "..", "native");
-const SOURCES = ["binding.gyp", "build.js", "chainlab_native.cc", "gemm.cc", "gemm.h"];
 
 export interface Variant {
   name: string;
@@ -18,8 +17,8 @@ export interface Variant {
 
 function hasAvx2(): boolean {
   try {
-    const flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync("/proc/cpuinfo", "utf8"))?.[1].split(/\s+/) ?? [];
-    return flags.includes("avx2") && flags.includes("fma");
+    const flags = cpuFlags(fs.readFileSync("/proc/cpuinfo", "utf8"));
+    return flags.has("avx2") && flags.has("fma");
   } catch {
     return false;
   }
@@ -33,7 +32,9 @@ const KINDS = [
 function prepare(kind: (typeof KINDS)[number]): { dir: string; file: string } {
   const dir = path.join(native, "build", "variants", kind.dir);
   fs.mkdirSync(dir, { recursive: true });
-  for (const f of SOURCES) {
+  // every file beside build.js is a source of the addon (its build output is a folder)
+  const sources = fs.readdirSync(native, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  for (const f of sources) {
     const src = path.join(native, f), dst = path.join(dir, f);
     if (!fs.existsSync(dst) || !fs.readFileSync(src).equals(fs.readFileSync(dst))) fs.copyFileSync(src, dst);
   }
