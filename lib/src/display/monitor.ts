@@ -6,7 +6,10 @@ import { comms, display, updateDisplay, inNotebook } from "../notebook";
 import type { CommChannel } from "../notebook";
 import type { Tensor } from "../tensor";
 import { arrowBase64 } from "./arrow";
-import { barChartSvg, lineChartSvg } from "./svg";
+import { barChartSvg } from "./svg";
+import { CurveLog } from "./monitor-curves";
+
+export { keptIndices, MAX_CURVE_POINTS } from "./monitor-curves";
 
 export const CURVES_MIME = "application/vnd.chainlab.curves+json";
 export const GRADFLOW_MIME = "application/vnd.chainlab.gradflow+json";
@@ -83,40 +86,6 @@ ensureCommTarget.done = false;
  */
 export const GRADFLOW_REDRAW_MS = 1000;
 
-/** At most about this many points of one series go into a curves bundle. */
-export const MAX_CURVE_POINTS = 2000;
-
-/**
- * Which of `values` to send so that at most about `budget` remain and the curve keeps its
- * shape: the newest eighth exactly, and before it, per bucket of consecutive points, the
- * first, the smallest, the largest and the last (so a spike survives). Buckets are a power
- * of two long and start at multiples of it, so they stay put while the run grows.
- */
-export function keptIndices(values: ArrayLike<number>, budget = MAX_CURVE_POINTS): number[] {
-  const n = values.length;
-  budget = Math.max(16, Math.floor(budget));
-  if (n <= budget) return Array.from({ length: n }, (_, i) => i);
-  const tail = Math.floor(budget / 8);
-  const head = n - tail;
-  let size = 1;
-  while (Math.ceil(head / size) * 4 > budget - tail) size *= 2;
-  const out: number[] = [];
-  for (let b = 0; b < head; b += size) {
-    const e = Math.min(b + size, head);
-    let lo = -1, hi = -1;
-    for (let i = b; i < e; i++) {
-      const v = values[i];
-      if (!Number.isFinite(v)) continue;
-      if (lo < 0 || v < values[lo]) lo = i;
-      if (hi < 0 || v > values[hi]) hi = i;
-    }
-    const picks = [b, lo, hi, e - 1].filter((i) => i >= 0).sort((x, y) => x - y);
-    for (let k = 0; k < picks.length; k++) if (k === 0 || picks[k] !== picks[k - 1]) out.push(picks[k]);
-  }
-  for (let i = head; i < n; i++) out.push(i);
-  return out;
-}
-
 /** At most about this many recorded steps go into a gradient-flow bundle... */
 export const MAX_GRADFLOW_STEPS = 200;
 /** ...of which the newest this many are every recorded step. */
@@ -173,16 +142,17 @@ export class Monitor {
   readonly id = `monitor-${process.pid}-${++nextId}`;
   readonly title: string;
   readonly xLabel: string;
+  /** The logged curves (monitor-curves.ts). */
+  private readonly curves = new CurveLog();
   /** (step, series, value) rows, in logging order. */
-  readonly points: { step: number; series: string; value: number }[] = [];
+  get points(): { step: number; series: string; value: number }[] { return this.curves.points; }
   readonly layerStats: LayerStat[] = [];
   stopRequested = false;
   paused = false;
-  private series = new Map<string, string | undefined>();
   private opts: MonitorOptions;
   private prevWeights = new Map<string, { step: number; values: Float32Array }>();
   private logCalls = 0;
-  private lastStep = -1;
+  private get lastStep(): number { return this.curves.lastStep; }
   private lastGradStep = -1;
   private lastDraw = 0;
   private lastGradDraw = 0;
@@ -207,12 +177,7 @@ export class Monitor {
    * a name starting with "val" is drawn as a validation curve.
    */
   log(values: Record<string, number | Tensor>, step = this.lastStep + 1): void {
-    this.lastStep = Math.max(this.lastStep, step);
-    for (const [name, v] of Object.entries(values)) {
-      const value = typeof v === "number" ? v : v.item();
-      if (!this.series.has(name)) this.series.set(name, /^val/i.test(name) ? "val" : /^train/i.test(name) ? "train" : undefined);
-      this.points.push({ step, series: name, value });
-    }
+    this.curves.record(values, step);
     // gradients belong to training steps: a second log at the same step (validation) adds none
     if (this.opts.model && step > this.lastGradStep && this.logCalls++ % (this.opts.gradEvery ?? 1) === 0) {
       this.recordGradients(step);
@@ -343,49 +308,7 @@ export class Monitor {
    * @example display(mon.curvesBundle(), { raw: true })
    */
   curvesBundle(): Record<string, unknown> {
-    const names = [...this.series.keys()];
-    const rows = new Map<string, number[]>(names.map((n) => [n, []]));
-    this.points.forEach((p, i) => rows.get(p.series)?.push(i));
-    // every update resends the table: a long run is sent decimated, its newest points exact
-    const kept = new Uint8Array(this.points.length);
-    let downsampled = false;
-    for (const idx of rows.values()) {
-      const values = idx.map((i) => this.points[i].value);
-      const keep = keptIndices(values, MAX_CURVE_POINTS);
-      if (keep.length < idx.length) downsampled = true;
-      for (const k of keep) kept[idx[k]] = 1;
-    }
-    const shown = this.points.filter((_, i) => kept[i] === 1);
-    const last = names.map((n) => {
-      const idx = rows.get(n)!;
-      const p = idx.length ? this.points[idx[idx.length - 1]] : undefined;
-      return `${n} ${p ? Number(p.value.toPrecision(4)) : "-"}`;
-    });
-    return {
-      "text/plain": `${this.title}: step ${this.lastStep}${last.length ? ", " + last.join(", ") : ""}`,
-      [CURVES_MIME]: {
-        version: 1,
-        title: this.title,
-        xLabel: this.xLabel,
-        monitorId: this.id,
-        running: live.has(this.id),
-        downsampled,
-        series: names.map((name) => ({
-          name,
-          ...(this.series.get(name) ? { split: this.series.get(name) } : {}),
-          count: rows.get(name)!.length,
-        })),
-        data: arrowBase64({
-          step: Float64Array.from(shown, (p) => p.step),
-          series: shown.map((p) => p.series),
-          value: Float64Array.from(shown, (p) => p.value),
-        }),
-      },
-      "image/svg+xml": lineChartSvg(
-        this.title, this.xLabel,
-        names.map((name) => ({ name, points: shown.filter((p) => p.series === name).map((p) => [p.step, p.value] as [number, number]) })),
-      ),
-    };
+    return this.curves.bundle({ title: this.title, xLabel: this.xLabel, monitorId: this.id, running: live.has(this.id) });
   }
 
   /**
