@@ -1,12 +1,14 @@
 // Monitor: records a training run — loss curves and per-layer gradient statistics — and
 // keeps its two displays live while the loop runs. A widget can steer the loop through a
 // comm (stop, pause, learning rate); the loop sees that at `await monitor.poll()`.
-import { noGrad } from "../autograd";
 import { comms, display, updateDisplay, inNotebook } from "../notebook";
 import type { CommChannel } from "../notebook";
 import type { Tensor } from "../tensor";
 import { arrowBase64 } from "./arrow";
-import { barChartSvg } from "./svg";
+import { gradflowBundle, recordGradientStats } from "./monitor-gradflow";
+import type { LayerStat, NamedParams } from "./monitor-gradflow";
+
+export { gradFlag, keptSteps, MAX_GRADFLOW_STEPS } from "./monitor-gradflow";
 import { CurveLog } from "./monitor-curves";
 
 export { keptIndices, MAX_CURVE_POINTS } from "./monitor-curves";
@@ -14,8 +16,6 @@ export { keptIndices, MAX_CURVE_POINTS } from "./monitor-curves";
 export const CURVES_MIME = "application/vnd.chainlab.curves+json";
 export const GRADFLOW_MIME = "application/vnd.chainlab.gradflow+json";
 export const MONITOR_COMM_TARGET = "chainlab.monitor";
-
-type NamedParams = Iterable<[string, Tensor]> | Map<string, Tensor> | Record<string, Tensor>;
 
 export interface MonitorOptions {
   title?: string;
@@ -32,21 +32,6 @@ export interface MonitorOptions {
   redrawMs?: number;
   /** Show the displays at construction (default: in notebooks). */
   show?: boolean;
-}
-
-interface LayerStat {
-  step: number;
-  layer: string;
-  gradMean: number;
-  gradMax: number;
-  weightNorm: number;
-  updateRatio: number;
-}
-
-function entries(p: NamedParams): [string, Tensor][] {
-  if (p instanceof Map) return [...p.entries()];
-  if (Symbol.iterator in (p as object)) return [...(p as Iterable<[string, Tensor]>)];
-  return Object.entries(p as Record<string, Tensor>);
 }
 
 let nextId = 0;
@@ -85,50 +70,6 @@ ensureCommTarget.done = false;
  * budget from them, or (once bigger than the budget) waited behind them for the whole run.
  */
 export const GRADFLOW_REDRAW_MS = 1000;
-
-/** At most about this many recorded steps go into a gradient-flow bundle... */
-export const MAX_GRADFLOW_STEPS = 200;
-/** ...of which the newest this many are every recorded step. */
-const GRADFLOW_TAIL = 50;
-
-/**
- * Which of `n` recorded steps (by position, ascending) to send: all while there are at most
- * `budget`; beyond that the newest `GRADFLOW_TAIL` and, before them, every k-th from the
- * first, k a power of two so the kept steps stay put while the run grows.
- */
-export function keptSteps(n: number, budget = MAX_GRADFLOW_STEPS): number[] {
-  budget = Math.max(GRADFLOW_TAIL + 2, Math.floor(budget));
-  if (n <= budget) return Array.from({ length: n }, (_, i) => i);
-  const head = n - GRADFLOW_TAIL;
-  let stride = 1;
-  while (Math.ceil(head / stride) > budget - GRADFLOW_TAIL) stride *= 2;
-  const out: number[] = [];
-  for (let i = 0; i < head; i += stride) out.push(i);
-  for (let i = head; i < n; i++) out.push(i);
-  return out;
-}
-
-// The rule the extension's gradient-flow view flags layers by (gradflow-data.ts), so the
-// static picture and the live one mark the same layers.
-const FLAG_FACTOR = 1000;
-const VANISHING_ABS = 1e-7;
-const EXPLODING_ABS = 1e3;
-
-/** "exploding", "vanishing" or null for a layer at a step, given the median over the layers. */
-export function gradFlag(mean: number, max: number, median: number): "exploding" | "vanishing" | null {
-  const relative = median > 0;
-  if (!Number.isFinite(max) || !Number.isFinite(mean) || max > EXPLODING_ABS) return "exploding";
-  if (relative && mean > median * FLAG_FACTOR) return "exploding";
-  if (relative && mean < median / FLAG_FACTOR) return "vanishing";
-  if (mean < VANISHING_ABS) return "vanishing";
-  return null;
-}
-
-/** The upper median of the finite values, as the extension computes it. */
-function upperMedian(values: number[]): number {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return v.length ? v[Math.floor(v.length / 2)] : NaN;
-}
 
 /**
  * Live training curves, and the gradient flow of a model, drawn in the notebook while the
@@ -191,30 +132,8 @@ export class Monitor {
     const model = this.opts.model;
     if (!model) return;
     this.lastGradStep = step;
-    noGrad(() => {
-      for (const [name, p] of entries(model.namedParameters())) {
-        if (!p.grad || (!this.opts.allParameters && p.ndim < 2)) continue;
-        const g = p.grad.values();
-        const w = p.values();
-        let gs = 0, gm = 0, ws = 0, ds = 0;
-        const prev = this.prevWeights.get(name);
-        for (let i = 0; i < g.length; i++) {
-          const a = Math.abs(g[i]);
-          gs += a;
-          if (a > gm) gm = a;
-          ws += w[i] * w[i];
-          if (prev) { const d = w[i] - prev.values[i]; ds += d * d; }
-        }
-        const weightNorm = Math.sqrt(ws);
-        const steps = prev ? Math.max(step - prev.step, 1) : 1;
-        this.layerStats.push({
-          step, layer: name, gradMean: gs / Math.max(g.length, 1), gradMax: gm, weightNorm,
-          updateRatio: prev && weightNorm ? Math.sqrt(ds) / weightNorm / steps : NaN,
-        });
-        this.prevWeights.set(name, { step, values: Float32Array.from(w) });
-        this.gradDirty = true;
-      }
-    });
+    const n = recordGradientStats(model.namedParameters(), step, !!this.opts.allParameters, this.prevWeights, this.layerStats);
+    if (n > 0) this.gradDirty = true;
   }
 
   /** Let widget commands in and wait while paused; false once a stop was requested. */
@@ -312,42 +231,11 @@ export class Monitor {
   }
 
   /**
-   * The gradient flow as the extension draws it. Every update resends the table, so a long
-   * run sends at most about MAX_GRADFLOW_STEPS of its recorded steps (the newest exactly);
-   * `layerStats` keeps them all. Besides the table under GRADFLOW_MIME, a bar chart in SVG of
-   * the latest step marks the layers the view would flag, and a text line counts them.
+   * The gradient flow as the extension draws it (see monitor-gradflow.ts).
    * @example display(mon.gradflowBundle(), { raw: true })
    */
   gradflowBundle(): Record<string, unknown> {
-    const layers = [...new Set(this.layerStats.map((s) => s.layer))];
-    const recorded = [...new Set(this.layerStats.map((s) => s.step))].sort((a, b) => a - b);
-    const keep = new Set(keptSteps(recorded.length).map((i) => recorded[i]));
-    const rows = keep.size === recorded.length ? this.layerStats : this.layerStats.filter((s) => keep.has(s.step));
-    const lastStep = this.layerStats.length ? this.layerStats[this.layerStats.length - 1].step : 0;
-    const latest = this.layerStats.filter((s) => s.step === lastStep);
-    const median = upperMedian(latest.map((s) => s.gradMean));
-    return {
-      "text/plain": `gradient flow at step ${lastStep}: ${latest.length} layers`,
-      [GRADFLOW_MIME]: {
-        version: 1,
-        layers,
-        steps: recorded.length,
-        data: arrowBase64({
-          step: Float64Array.from(rows, (s) => s.step),
-          layer: rows.map((s) => s.layer),
-          gradMean: Float64Array.from(rows, (s) => s.gradMean),
-          gradMax: Float64Array.from(rows, (s) => s.gradMax),
-          weightNorm: Float64Array.from(rows, (s) => s.weightNorm),
-          updateRatio: Float64Array.from(rows, (s) => s.updateRatio),
-        }),
-      },
-      "image/svg+xml": barChartSvg(
-        `step ${lastStep}: mean |grad| per layer; red if max > ${EXPLODING_ABS} or not finite, ` +
-          `mean > ${FLAG_FACTOR}x or < 1/${FLAG_FACTOR} of the median, or mean < ${VANISHING_ABS}`,
-        latest.map((s) => ({ label: s.layer, value: s.gradMean, marked: gradFlag(s.gradMean, s.gradMax, median) !== null })),
-        720,
-      ),
-    };
+    return gradflowBundle(this.layerStats);
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
