@@ -1,7 +1,8 @@
 // The curves side of Monitor: a long run's bundle stays small and keeps its shape, a closed
 // run says it ended, and the widget's comm gets the loop's state after every command.
 import { tableFromIPC } from "apache-arrow";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
+import { BUDGETS } from "../src/display/contract";
 import { Monitor, installSink, CURVES_MIME } from "../src";
 import { keptIndices, MAX_CURVE_POINTS } from "../src/display/monitor";
 
@@ -107,5 +108,99 @@ describe("monitor comm", () => {
     } finally {
       installSink(undefined);
     }
+  });
+});
+
+describe("runs, budgets and the chart's labels", () => {
+  const rowsOf = (c: Record<string, any>) => {
+    const t = table(c.data);
+    return Array.from({ length: t.numRows }, (_, i) => ({
+      step: Number(t.getChild("step")!.get(i)), series: String(t.getChild("series")!.get(i)),
+      value: Number(t.getChild("value")!.get(i)), run: t.getChild("run") ? String(t.getChild("run")!.get(i)) : undefined,
+    }));
+  };
+
+  test("runs logged into one monitor are series of their own, and the table names each row's run", () => {
+    const m = new Monitor({ show: false, yLabel: "cross-entropy", logY: true });
+    for (let step = 0; step < 3; step++) {
+      m.log({ train: 1 / (step + 1) }, step, { run: "sigmoid" });
+      m.log({ train: 2 / (step + 1) }, step, { run: "relu" });
+    }
+    m.log({ val: 0.4 }, 2, { run: "relu" });
+    const c = m.curvesBundle()[CURVES_MIME] as Record<string, any>;
+    expect(c.series).toEqual([
+      { name: "train", run: "sigmoid", split: "train", count: 3 },
+      { name: "train", run: "relu", split: "train", count: 3 },
+      { name: "val", run: "relu", split: "val", count: 1 },
+    ]);
+    expect(c.yLabel).toBe("cross-entropy");
+    expect(c.logY).toBe(true);
+    const rows = rowsOf(c);
+    expect(rows.filter((r) => r.run === "relu" && r.series === "train").map((r) => r.value)).toEqual([2, 1, 2 / 3]);
+    expect(rows.filter((r) => r.run === "sigmoid").map((r) => r.step)).toEqual([0, 1, 2]);
+    expect(m.curvesBundle()["text/plain"]).toContain("relu val 0.4");
+    m.close();
+  });
+
+  test("a monitor without runs sends no run column, and says 'loss' on its y axis", () => {
+    const m = new Monitor({ show: false });
+    m.log({ loss: 1 });
+    const c = m.curvesBundle()[CURVES_MIME] as Record<string, any>;
+    expect(table(c.data).getChild("run")).toBeNull();
+    expect(c.yLabel).toBe("loss");
+    expect(c.logY).toBeUndefined();
+    expect(c.series).toEqual([{ name: "loss", count: 1 }]);
+    m.close();
+  });
+
+  test(`at most BUDGETS.curveSeries series are sent; the rest are counted, and one warning says so`, () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const m = new Monitor({ show: false });
+      const t0 = performance.now();
+      for (let i = 0; i < 20_000; i++) m.log({ ["s" + i]: i }, 0);
+      const bundle = m.curvesBundle();
+      const c = bundle[CURVES_MIME] as Record<string, any>;
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(c.series).toHaveLength(BUDGETS.curveSeries);
+      expect(c.seriesTotal).toBe(20_000);
+      expect(rowsOf(c)).toHaveLength(BUDGETS.curveSeries);
+      expect(String(bundle["text/plain"])).toContain(`20000 series, ${BUDGETS.curveSeries} drawn`);
+      expect(m.points).toHaveLength(20_000); // recorded all the same
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/more than 64 series/);
+      m.close();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test("the linked optimizer's learning rate is noted where it changes, per run", () => {
+    const optimizer = { paramGroups: [{ lr: 0.1 }] };
+    const m = new Monitor({ show: false, optimizer });
+    for (let step = 0; step < 6; step++) {
+      if (step === 3) optimizer.paramGroups[0].lr = 0.01;
+      m.log({ train: 1 }, step);
+    }
+    m.log({ train: 1 }, 0, { run: "b", lr: 0.5 });
+    const c = m.curvesBundle()[CURVES_MIME] as Record<string, any>;
+    expect(c.lr).toEqual([{ step: 0, lr: 0.1 }, { step: 3, lr: 0.01 }, { step: 0, lr: 0.5, run: "b" }]);
+    m.close();
+
+    // a schedule that changes it every step sends the first and the newest changes
+    const sched = new Monitor({ show: false });
+    for (let step = 0; step < 1000; step++) sched.log({ train: 1 }, step, { lr: 1 / (step + 1) });
+    const s = sched.curvesBundle()[CURVES_MIME] as Record<string, any>;
+    expect(s.lr).toHaveLength(200);
+    expect(s.lrTotal).toBe(1000);
+    expect(s.lr[199]).toEqual({ step: 999, lr: 1 / 1000 });
+    sched.close();
+  });
+
+  test("a step that is not a number is refused naming the argument", () => {
+    const m = new Monitor({ show: false });
+    expect(() => m.log({ train: 1 }, NaN)).toThrow(/step must be a number/);
+    expect(() => m.log({ train: 1 }, 0, { run: 3 as never })).toThrow(/run must be a string/);
+    m.close();
   });
 });

@@ -2,7 +2,7 @@
 // extension draws them from. Kept apart from monitor.ts, which runs the loop's controls and
 // the gradient flow.
 import type { Tensor } from "../tensor";
-import { MIME } from "./contract";
+import { BUDGETS, MIME } from "./contract";
 import { arrowBase64 } from "./arrow";
 import { lineChartSvg } from "./svg";
 
@@ -44,32 +44,88 @@ export function keptIndices(values: ArrayLike<number>, budget = MAX_CURVE_POINTS
 export interface CurvesMeta {
   title: string;
   xLabel: string;
+  /** The y axis' title: what was logged, e.g. "cross-entropy". */
+  yLabel: string;
+  /** Draw the y axis on a log scale at first (the reader can switch). */
+  logY?: boolean;
   monitorId: string;
   running: boolean;
 }
 
-/** The logged rows of a run and the series they belong to. */
+/** Where a value goes: a run's name, when several runs share one chart. */
+export interface LogOptions {
+  run?: string;
+  /** The learning rate at this step, when no optimizer is linked to the monitor. */
+  lr?: number;
+}
+
+interface SeriesInfo {
+  name: string;
+  run?: string;
+  split?: string;
+  count: number;
+}
+
+/** At most this many learning-rate changes are sent (a schedule changes it every step). */
+export const MAX_LR_CHANGES = 200;
+
+const key = (run: string | undefined, name: string) => `${run ?? ""}\u0000${name}`;
+
+/**
+ * The logged rows of a run, or of several runs drawn on one chart: each (run, name) pair is
+ * a series. At most BUDGETS.curveSeries series go into a bundle (the first logged); the rest
+ * are recorded but not sent, and the bundle says how many there were.
+ */
 export class CurveLog {
-  /** (step, series, value) rows, in logging order. */
-  readonly points: { step: number; series: string; value: number }[] = [];
+  /** (step, series, value, run) rows, in logging order. */
+  readonly points: { step: number; series: string; value: number; run?: string }[] = [];
   lastStep = -1;
-  private series = new Map<string, string | undefined>();
+  /** The learning rate where it changed, per run: the first value, then each change. */
+  readonly lrChanges: { step: number; lr: number; run?: string }[] = [];
+  private series = new Map<string, SeriesInfo>();
+  private lastLr = new Map<string, number>();
+  private warned = false;
+
+  constructor(private readonly maxSeries: number = BUDGETS.curveSeries) {}
 
   /** Record values at a step; a name starting with "val" is a validation curve. */
-  record(values: Record<string, number | Tensor>, step: number): void {
+  record(values: Record<string, number | Tensor>, step: number, opts: LogOptions = {}): void {
+    if (typeof step !== "number" || Number.isNaN(step)) throw new TypeError(`Monitor.log: step must be a number, got ${String(step)}`);
+    if (opts.run !== undefined && typeof opts.run !== "string") throw new TypeError(`Monitor.log: run must be a string, got ${typeof opts.run}`);
     this.lastStep = Math.max(this.lastStep, step);
+    const run = opts.run;
     for (const [name, v] of Object.entries(values)) {
       const value = typeof v === "number" ? v : v.item();
-      if (!this.series.has(name)) this.series.set(name, /^val/i.test(name) ? "val" : /^train/i.test(name) ? "train" : undefined);
-      this.points.push({ step, series: name, value });
+      const k = key(run, name);
+      let info = this.series.get(k);
+      if (!info) {
+        const split = /^val/i.test(name) ? "val" : /^train/i.test(name) ? "train" : undefined;
+        info = { name, ...(run !== undefined ? { run } : {}), ...(split ? { split } : {}), count: 0 };
+        this.series.set(k, info);
+        if (this.series.size > this.maxSeries && !this.warned) {
+          this.warned = true;
+          console.warn(`Monitor: more than ${this.maxSeries} series (runs x names); the chart shows the first ${this.maxSeries}, the rest are recorded but not drawn`);
+        }
+      }
+      info.count++;
+      this.points.push(run !== undefined ? { step, series: name, value, run } : { step, series: name, value });
     }
+    if (opts.lr !== undefined) this.recordLr(step, opts.lr, run);
+  }
+
+  /** Note the learning rate at a step; only changes are kept. */
+  recordLr(step: number, lr: number, run?: string): void {
+    if (typeof lr !== "number" || this.lastLr.get(run ?? "") === lr) return;
+    this.lastLr.set(run ?? "", lr);
+    this.lrChanges.push(run !== undefined ? { step, lr, run } : { step, lr });
   }
 
   /** The curves as a MIME bundle (see Monitor.curvesBundle). */
   bundle(meta: CurvesMeta): Record<string, unknown> {
-    const names = [...this.series.keys()];
-    const rows = new Map<string, number[]>(names.map((n) => [n, []]));
-    this.points.forEach((p, i) => rows.get(p.series)?.push(i));
+    const all = [...this.series.entries()];
+    const sent = all.slice(0, this.maxSeries);
+    const rows = new Map<string, number[]>(sent.map(([k]) => [k, []]));
+    this.points.forEach((p, i) => rows.get(key(p.run, p.series))?.push(i));
     // every update resends the table: a long run is sent decimated, its newest points exact
     const kept = new Uint8Array(this.points.length);
     let downsampled = false;
@@ -80,34 +136,47 @@ export class CurveLog {
       for (const k of keep) kept[idx[k]] = 1;
     }
     const shown = this.points.filter((_, i) => kept[i] === 1);
-    const last = names.map((n) => {
-      const idx = rows.get(n)!;
+    const label = (s: SeriesInfo) => (s.run !== undefined ? `${s.run} ${s.name}` : s.name);
+    const last = sent.slice(0, 12).map(([k, s]) => {
+      const idx = rows.get(k)!;
       const p = idx.length ? this.points[idx[idx.length - 1]] : undefined;
-      return `${n} ${p ? Number(p.value.toPrecision(4)) : "-"}`;
+      return `${label(s)} ${p ? Number(p.value.toPrecision(4)) : "-"}`;
     });
+    const more = all.length > 12 ? `, ... (${all.length} series${all.length > sent.length ? `, ${sent.length} drawn` : ""})` : "";
+    const runs = sent.some(([, s]) => s.run !== undefined);
+    // a schedule changes the rate every step: the first changes and the newest are sent
+    const lr = this.lrChanges.length > MAX_LR_CHANGES
+      ? [...this.lrChanges.slice(0, MAX_LR_CHANGES / 2), ...this.lrChanges.slice(-MAX_LR_CHANGES / 2)]
+      : this.lrChanges;
     return {
-      "text/plain": `${meta.title}: step ${this.lastStep}${last.length ? ", " + last.join(", ") : ""}`,
+      "text/plain": `${meta.title}: step ${this.lastStep}${last.length ? ", " + last.join(", ") : ""}${more}`,
       [MIME.curves]: {
         version: 1,
         title: meta.title,
         xLabel: meta.xLabel,
+        yLabel: meta.yLabel,
+        ...(meta.logY ? { logY: true } : {}),
         monitorId: meta.monitorId,
         running: meta.running,
         downsampled,
-        series: names.map((name) => ({
-          name,
-          ...(this.series.get(name) ? { split: this.series.get(name) } : {}),
-          count: rows.get(name)!.length,
+        series: sent.map(([, s]) => ({
+          name: s.name,
+          ...(s.run !== undefined ? { run: s.run } : {}),
+          ...(s.split ? { split: s.split } : {}),
+          count: s.count,
         })),
+        ...(all.length > sent.length ? { seriesTotal: all.length } : {}),
+        ...(lr.length ? { lr: lr.map((c) => ({ ...c })), ...(lr.length < this.lrChanges.length ? { lrTotal: this.lrChanges.length } : {}) } : {}),
         data: arrowBase64({
           step: Float64Array.from(shown, (p) => p.step),
           series: shown.map((p) => p.series),
           value: Float64Array.from(shown, (p) => p.value),
+          ...(runs ? { run: shown.map((p) => p.run ?? "") } : {}),
         }),
       },
       "image/svg+xml": lineChartSvg(
         meta.title, meta.xLabel,
-        names.map((name) => ({ name, points: shown.filter((p) => p.series === name).map((p) => [p.step, p.value] as [number, number]) })),
+        sent.slice(0, 12).map(([k, s]) => ({ name: label(s), points: rows.get(k)!.filter((i) => kept[i]).map((i) => [this.points[i].step, this.points[i].value] as [number, number]) })),
       ),
     };
   }

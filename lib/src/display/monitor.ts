@@ -9,9 +9,10 @@ import { gradflowBundle, recordGradientStats } from "./monitor-gradflow";
 import type { LayerStat, NamedParams } from "./monitor-gradflow";
 
 export { gradFlag, keptSteps, MAX_GRADFLOW_STEPS } from "./monitor-gradflow";
-import { CurveLog } from "./monitor-curves";
+import { CurveLog, type LogOptions } from "./monitor-curves";
 
 export { keptIndices, MAX_CURVE_POINTS } from "./monitor-curves";
+export type { LogOptions } from "./monitor-curves";
 
 export const CURVES_MIME = "application/vnd.chainlab.curves+json";
 export const GRADFLOW_MIME = "application/vnd.chainlab.gradflow+json";
@@ -20,6 +21,10 @@ export const MONITOR_COMM_TARGET = "chainlab.monitor";
 export interface MonitorOptions {
   title?: string;
   xLabel?: string;
+  /** The y axis' title: what is logged, e.g. "cross-entropy" (default "loss"). */
+  yLabel?: string;
+  /** Draw the curves on a log y axis at first (the chart's "log y" box switches it). */
+  logY?: boolean;
   /** Whose gradients to watch: anything with namedParameters(). */
   model?: { namedParameters(): NamedParams };
   /** Its learning rate follows the widget's control. */
@@ -86,7 +91,7 @@ export class Monitor {
   /** The logged curves (monitor-curves.ts). */
   private readonly curves = new CurveLog();
   /** (step, series, value) rows, in logging order. */
-  get points(): { step: number; series: string; value: number }[] { return this.curves.points; }
+  get points(): { step: number; series: string; value: number; run?: string }[] { return this.curves.points; }
   readonly layerStats: LayerStat[] = [];
   stopRequested = false;
   paused = false;
@@ -115,10 +120,15 @@ export class Monitor {
 
   /**
    * Record values at a step (default: one past the last). Numbers or scalar tensors;
-   * a name starting with "val" is drawn as a validation curve.
+   * a name starting with "val" is drawn as a validation curve. `{run}` puts the values in a
+   * run of their own, so several runs share one chart, each in its colour; the linked
+   * optimizer's learning rate (or `{lr}`) is noted where it changes.
+   * @example mon.log({ train: loss }, step, { run: "relu" })
    */
-  log(values: Record<string, number | Tensor>, step = this.lastStep + 1): void {
-    this.curves.record(values, step);
+  log(values: Record<string, number | Tensor>, step = this.lastStep + 1, opts: LogOptions = {}): void {
+    this.curves.record(values, step, opts);
+    const lr = this.opts.optimizer?.paramGroups[0]?.lr;
+    if (opts.lr === undefined && typeof lr === "number") this.curves.recordLr(step, lr, opts.run);
     // gradients belong to training steps: a second log at the same step (validation) adds none
     if (this.opts.model && step > this.lastGradStep && this.logCalls++ % (this.opts.gradEvery ?? 1) === 0) {
       this.recordGradients(step);
@@ -227,7 +237,10 @@ export class Monitor {
    * @example display(mon.curvesBundle(), { raw: true })
    */
   curvesBundle(): Record<string, unknown> {
-    return this.curves.bundle({ title: this.title, xLabel: this.xLabel, monitorId: this.id, running: live.has(this.id) });
+    return this.curves.bundle({
+      title: this.title, xLabel: this.xLabel, yLabel: this.opts.yLabel ?? "loss", logY: this.opts.logY,
+      monitorId: this.id, running: live.has(this.id),
+    });
   }
 
   /**
