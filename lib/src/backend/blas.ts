@@ -82,11 +82,50 @@ function chooseCoreType(): void {
   } catch { /* no /proc: OpenBLAS's own choice */ }
 }
 
+/**
+ * The CPU features an addon compiled with these flags executes (`-mavx512f` needs avx512f,
+ * `-msse4.1` sse4_1, as /proc/cpuinfo names them); tuning flags such as
+ * `-mprefer-vector-width=512` need none.
+ */
+export function requiredCpuFlags(compilerFlags: string): string[] {
+  return compilerFlags.split(/\s+/).filter((f) => /^-m[a-z0-9.]+$/.test(f)).map((f) => f.slice(2).replace(/\./g, "_"));
+}
+
+/**
+ * What this CPU lacks of what the addon was compiled for, from the build's stamp file (its first
+ * line holds the compiler's vector flags) and a /proc/cpuinfo text: empty when the addon runs
+ * here. An addon built on another machine (a Docker image made on a newer host) would otherwise
+ * die with SIGILL at its first vector instruction, taking the notebook's kernel with it.
+ */
+export function missingCpuFlags(stampText: string, cpuinfo: string): string[] {
+  const have = cpuFlags(cpuinfo);
+  return requiredCpuFlags(stampText.split("\n")[0] ?? "").filter((f) => !have.has(f));
+}
+
+/** Why the native addon was not loaded, when it is there but does not suit this CPU. */
+export let nativeSkipped: string | null = null;
+
+/** False, with the reason kept and printed once, when the addon needs features this CPU lacks. */
+function suitsThisCpu(file: string): boolean {
+  if (process.platform !== "linux") return true;
+  const stamp = path.join(path.dirname(file), "chainlab_native.flags");
+  let missing: string[];
+  try {
+    missing = missingCpuFlags(fs.readFileSync(stamp, "utf8"), fs.readFileSync("/proc/cpuinfo", "utf8"));
+  } catch {
+    return true; // no stamp (an older build) or no /proc: nothing to check against
+  }
+  if (missing.length === 0) return true;
+  nativeSkipped = `the native addon was compiled for CPU features this CPU lacks (${missing.join(", ")})`;
+  console.warn(`chainlab: ${nativeSkipped}; using the WebAssembly kernels. Rebuild it for this machine with \`npm rebuild chainlab\`.`);
+  return false;
+}
+
 function loadAddon(): NativeAddon | null {
   if (addon !== undefined) return addon;
   const file = addonPath();
   addon = null;
-  if (fs.existsSync(file)) {
+  if (fs.existsSync(file) && suitsThisCpu(file)) {
     try {
       chooseCoreType();
       addon = require(file) as NativeAddon;
