@@ -8,6 +8,7 @@
 //              tensor is {"__tensor__": "<stored name>"} and a non-finite number
 //              {"__number__": "NaN" | "Infinity" | "-Infinity"}, which JSON cannot spell.
 import { Tensor } from "../tensor";
+import { checkOptimizerState, checkSchedulerState, looksLikeOptimizerState, looksLikeSchedulerState } from "../optim/state-check";
 import { writeFileAtomic } from "./atomic";
 import { SafetensorsError, loadSafetensorsWithMetadata, serializeSafetensors, setOwn } from "./safetensors";
 
@@ -39,6 +40,19 @@ export interface LoadedCheckpoint {
 const format = "chainlab.checkpoint";
 const version = "1";
 
+/**
+ * The deepest nesting of arrays and objects a checkpoint's metadata may hold. Configs and
+ * optimizer states are a few levels deep; the limit keeps a hostile file from overflowing
+ * the stack while it is decoded.
+ */
+export const MAX_METADATA_DEPTH = 100;
+
+/** A path for an error message: the start of a deep one is enough to find it. */
+function pathText(path: string[]): string {
+  const shown = path.length > 8 ? [...path.slice(0, 8), `… (${path.length - 8} more levels)`] : path;
+  return shown.join(".");
+}
+
 /** Every JSON value a checkpoint can hold besides tensors. */
 function encodeValue(
   value: unknown,
@@ -47,6 +61,9 @@ function encodeValue(
   tensors: Map<string, Tensor>,
 ): unknown {
   const where = () => [root, ...path].join(".");
+  if (path.length > MAX_METADATA_DEPTH && typeof value === "object" && value !== null && !(value instanceof Tensor)) {
+    throw new Error(`saveCheckpoint(): ${pathText([root, ...path])} nests deeper than ${MAX_METADATA_DEPTH} levels of arrays and objects`);
+  }
   if (value instanceof Tensor) {
     let name = where();
     for (let k = 1; tensors.has(name); k++) name = `${where()}#${k}`;
@@ -71,8 +88,11 @@ function encodeValue(
   );
 }
 
-function decodeValue(value: unknown, tensors: Record<string, Tensor>, fail: (problem: string) => never): unknown {
-  if (Array.isArray(value)) return value.map((v) => decodeValue(v, tensors, fail));
+function decodeValue(value: unknown, tensors: Record<string, Tensor>, fail: (problem: string) => never, path: string[]): unknown {
+  if (value !== null && typeof value === "object" && path.length > MAX_METADATA_DEPTH) {
+    fail(`${pathText(path)} nests deeper than ${MAX_METADATA_DEPTH} levels of arrays and objects`);
+  }
+  if (Array.isArray(value)) return value.map((v, i) => decodeValue(v, tensors, fail, [...path, String(i)]));
   if (value !== null && typeof value === "object") {
     const obj = value as Record<string, unknown>;
     const keys = Object.keys(obj);
@@ -85,10 +105,27 @@ function decodeValue(value: unknown, tensors: Record<string, Tensor>, fail: (pro
     }
     if (keys.length === 1 && keys[0] === "__number__") return Number(obj.__number__);
     const out: Record<string, unknown> = {};
-    for (const k of keys) setOwn(out, k, decodeValue(obj[k], tensors, fail));
+    for (const k of keys) setOwn(out, k, decodeValue(obj[k], tensors, fail, [...path, k]));
     return out;
   }
   return value;
+}
+
+/**
+ * An optimizer's state, or an object of several (an optimizer's and its scheduler's), is
+ * checked as the optimizers' loadStateDict() would, so a damaged file is refused here,
+ * naming the file and field, not at the first step().
+ */
+function checkTrainingState(value: unknown, fail: (problem: string) => never): void {
+  const check = (v: unknown, at: string) => {
+    const failAt = (field: string, problem: string): never => fail(`${at}.${field} ${problem}`);
+    if (looksLikeOptimizerState(v)) checkOptimizerState(v, failAt);
+    else if (looksLikeSchedulerState(v)) checkSchedulerState(v, failAt);
+  };
+  if (looksLikeOptimizerState(value) || looksLikeSchedulerState(value)) return check(value, "optimizer");
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) check(v, `optimizer.${k}`);
+  }
 }
 
 /** The bytes of a checkpoint file (what saveCheckpoint writes). */
@@ -108,7 +145,9 @@ export function serializeCheckpoint(ckpt: Checkpoint): Uint8Array {
   }
   if (ckpt.extra !== undefined) metadata.extra = JSON.stringify(encodeValue(ckpt.extra, [], "extra", tensors));
   if (ckpt.step !== undefined) {
-    if (typeof ckpt.step !== "number" || !Number.isFinite(ckpt.step)) throw new Error(`saveCheckpoint(): step must be a finite number, got ${ckpt.step}`);
+    if (typeof ckpt.step !== "number" || !Number.isFinite(ckpt.step) || ckpt.step < 0) {
+      throw new Error(`saveCheckpoint(): step must be a finite number >= 0, got ${ckpt.step}`);
+    }
     metadata.step = String(ckpt.step);
   }
   return serializeSafetensors(tensors, metadata);
@@ -153,11 +192,15 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
     }
     out.model = model;
   }
-  if (metadata.optimizer !== undefined) out.optimizer = decodeValue(parse("optimizer"), tensors, fail) as OptimizerStateDict;
-  if (metadata.extra !== undefined) out.extra = decodeValue(parse("extra"), tensors, fail);
+  if (metadata.optimizer !== undefined) {
+    const optimizer = decodeValue(parse("optimizer"), tensors, fail, ["optimizer"]);
+    checkTrainingState(optimizer, fail);
+    out.optimizer = optimizer as OptimizerStateDict;
+  }
+  if (metadata.extra !== undefined) out.extra = decodeValue(parse("extra"), tensors, fail, ["extra"]);
   if (metadata.step !== undefined) {
     const step = Number(metadata.step);
-    if (!Number.isFinite(step)) fail(`the checkpoint's step ${JSON.stringify(metadata.step)} is not a number`);
+    if (!Number.isFinite(step) || step < 0) fail(`the checkpoint's step ${JSON.stringify(metadata.step)} is not a number >= 0`);
     out.step = step;
   }
   return out;

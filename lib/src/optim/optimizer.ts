@@ -3,6 +3,7 @@
 import { Tensor } from "../tensor";
 import { fmt } from "../shape";
 import { bumpVersion } from "../version";
+import { checkOptimizerState } from "./state-check";
 
 /** A group as passed in: its own params and any hyperparameters that differ from the defaults. */
 export type ParamGroupInput<O> = { params: Iterable<Tensor> } & Partial<O>;
@@ -120,6 +121,10 @@ export abstract class Optimizer<O extends { lr: number }, S extends Record<strin
    * @example opt.loadStateDict(saved);
    */
   loadStateDict(sd: OptimizerStateDict): void {
+    // hyperparameters are checked before any is applied: a bad one leaves the optimizer as it was
+    checkOptimizerState(sd, (field, problem) => {
+      throw new Error(`${this.constructor.name}.loadStateDict(): ${field} ${problem}`);
+    });
     if (sd.paramGroups.length !== this.paramGroups.length) {
       throw new Error(`${this.constructor.name}.loadStateDict(): ${sd.paramGroups.length} groups in the state dict, ${this.paramGroups.length} here`);
     }

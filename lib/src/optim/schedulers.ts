@@ -2,6 +2,8 @@
 // that group's initial lr; step() advances one step (or epoch) and applies the new value.
 // Like PyTorch, constructing a scheduler already applies the value for step 0 (each
 // subclass calls start() once its own settings are in place).
+import { checkSchedulerState } from "./state-check";
+
 type Group = { lr: number; initialLr?: number };
 interface HasGroups {
   paramGroups: Group[];
@@ -61,6 +63,9 @@ export abstract class LRScheduler {
    * @example sched.loadStateDict(saved);
    */
   loadStateDict(sd: { lastEpoch: number; baseLrs?: number[] }): void {
+    checkSchedulerState(sd, (field, problem) => {
+      throw new Error(`${this.constructor.name}.loadStateDict(): ${field} ${problem}`);
+    });
     this.lastEpoch = sd.lastEpoch;
     if (sd.baseLrs) sd.baseLrs.forEach((v, i) => (this.baseLrs[i] = v));
     this.apply();
