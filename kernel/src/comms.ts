@@ -3,6 +3,7 @@
 // awaits, so a widget can steer a training loop that is still running.
 import { randomUUID } from "node:crypto";
 import type { CommChannel, CommMessage, CommTargetHandler } from "chainlab";
+import { log } from "./log";
 import type { Message } from "./wire";
 
 type Publish = (msgType: string, content: Record<string, unknown>, metadata?: Record<string, unknown>, buffers?: Uint8Array[]) => void;
@@ -77,12 +78,16 @@ export class Comms {
 
   /** comm_open from the frontend. */
   onOpen(msg: Message): void {
-    const c = msg.content;
-    const target = this.targets.get(String(c.target_name));
-    const comm = new KernelComm(this, String(c.comm_id), String(c.target_name));
+    const c = msg.content ?? {};
+    // a comm_open naming no comm cannot be answered on one: only the kernel's log hears of it
+    if (typeof c.comm_id !== "string" || c.comm_id === "") return log(`comm_open without a string comm_id: ${JSON.stringify(c.comm_id) ?? typeof c.comm_id}`);
+    if (this.open.has(c.comm_id)) return log(`comm_open for comm ${c.comm_id}, which is already open`);
+    const target = typeof c.target_name === "string" ? this.targets.get(c.target_name) : undefined;
+    const comm = new KernelComm(this, c.comm_id, String(c.target_name));
     if (!target) {
-      // Tell the frontend nobody listens, as ipykernel does.
-      this.publish("comm_close", { comm_id: comm.commId, data: {} });
+      // Tell the frontend nobody listens, as ipykernel does, and why.
+      const error = typeof c.target_name === "string" ? `no comm target ${c.target_name}` : "comm_open needs a string target_name";
+      this.publish("comm_close", { comm_id: comm.commId, data: { error } });
       return;
     }
     this.open.set(comm.commId, comm);
@@ -90,14 +95,14 @@ export class Comms {
   }
 
   onMsg(msg: Message): void {
-    const comm = this.open.get(String(msg.content.comm_id));
+    const comm = this.open.get(String(msg.content?.comm_id));
     if (!comm) return;
     const m = commMessage(msg);
     for (const h of comm.msgHandlers) this.guard(() => h(msg.content.data, m));
   }
 
   onClose(msg: Message): void {
-    const comm = this.open.get(String(msg.content.comm_id));
+    const comm = this.open.get(String(msg.content?.comm_id));
     if (comm) this.drop(comm, msg.content.data, commMessage(msg));
   }
 

@@ -7,6 +7,7 @@ import { History } from "./history";
 import { log } from "./log";
 import type { Outputs } from "./outputs";
 import type { CurrentRequest } from "./request";
+import type { CellEndHooks } from "./sink";
 import type { Message } from "./wire";
 
 export type Reply = (msg: Message, msgType: string, content: Record<string, unknown>, metadata?: Record<string, unknown>) => void;
@@ -25,6 +26,8 @@ export class Execution {
     private readonly reply: Reply,
     /** Resolves once the prelude ran. */
     private readonly ready: Promise<void>,
+    /** Told how each cell ended, before its output is flushed. */
+    private readonly cellEnd?: CellEndHooks,
   ) {}
 
   /** Queues a request behind those before it. */
@@ -58,7 +61,13 @@ export class Execution {
     } catch (e) {
       outcome = { status: "error", ...this.executor.errorContent(e) };
     }
-    // Live displays reach their final state before the result that follows them.
+    // Live runs hear how their cell ended, and live displays reach their final state,
+    // before the result that follows them.
+    this.cellEnd?.run(
+      outcome.status === "ok" ? { status: "ok" }
+        : outcome.ename === "KeyboardInterrupt" ? { status: "interrupted" }
+        : { status: "error", ename: outcome.ename, evalue: outcome.evalue },
+    );
     this.outputs.flushUpdates(true);
     if (outcome.status === "ok" && outcome.hasValue && !silent) {
       let data: MimeBundle = {};

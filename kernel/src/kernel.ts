@@ -17,7 +17,7 @@ import { log } from "./log";
 import { Outputs } from "./outputs";
 import { callbackErrorReporter, captureProcessOutput, hookTslabDisplay, installProcessHandlers } from "./process-hooks";
 import { CurrentRequest } from "./request";
-import { installKernelSink, kernelSink } from "./sink";
+import { CellEndHooks, installKernelSink, kernelSink } from "./sink";
 import { Stdin } from "./stdin";
 import { address, sendQueue, sharedInts, sharedSize, sharedText, type ChannelsData, type Frames, type FromChannels, type ToChannels } from "./thread-link";
 import { Codec, type ConnectionInfo, type Message } from "./wire";
@@ -94,10 +94,11 @@ export class Kernel {
     const reply = (msg: Message, msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
       shellSend(codec.encode(msg.identities, msgType, content, msg.header, metadata));
     captureProcessOutput(outputs, current);
-    installKernelSink(kernelSink(outputs, current, comms, stdin));
+    const cellEnd = new CellEndHooks();
+    installKernelSink(kernelSink(outputs, current, comms, stdin, cellEnd));
     installProcessHandlers(outputs, current, executor, report);
     const ready = this.options.noPrelude ? Promise.resolve() : runPrelude(executor, compiler);
-    const execution = new Execution(executor, outputs, current, reply, ready);
+    const execution = new Execution(executor, outputs, current, reply, ready, cellEnd);
     this.parts = { codec, shell, iopub, shellSend, worker, outputs, executor, comms, execution };
     void this.shellLoop();
     outputs.status("starting", undefined);

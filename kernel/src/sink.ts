@@ -1,14 +1,38 @@
 // The kernel's side of chainlab's notebook functions: display(), updateDisplay(),
 // clearOutput(), comms, prompt() and input() reach Jupyter through this sink.
-import type { NotebookSink } from "chainlab";
+import type { CellOutcome, NotebookSink } from "chainlab";
 import type { Comms } from "./comms";
+import { log } from "./log";
 import type { Outputs } from "./outputs";
 import type { CurrentRequest } from "./request";
 import type { Stdin } from "./stdin";
 
 const sinkKey = Symbol.for("chainlab.notebook.sink");
 
-export function kernelSink(outputs: Outputs, current: CurrentRequest, comms: Comms, stdin: Stdin): NotebookSink {
+/**
+ * What the library asked to hear at the end of each cell (a live Monitor shows how its run
+ * ended). Execution calls run() after a cell, while its output still goes to that cell.
+ */
+export class CellEndHooks {
+  private readonly handlers: ((outcome: CellOutcome) => void)[] = [];
+
+  add(handler: (outcome: CellOutcome) => void): void {
+    this.handlers.push(handler);
+  }
+
+  run(outcome: CellOutcome): void {
+    for (const h of this.handlers) {
+      try {
+        h(outcome);
+      } catch (e) {
+        // the cell is over: its output is no place for a library's own failure
+        log(`cell-end hook: ${(e as Error)?.stack ?? String(e)}`);
+      }
+    }
+  }
+}
+
+export function kernelSink(outputs: Outputs, current: CurrentRequest, comms: Comms, stdin: Stdin, cellEnd?: CellEndHooks): NotebookSink {
   return {
     kind: "chainlab-kernel",
     display: (bundle, metadata, displayId) => {
@@ -25,6 +49,7 @@ export function kernelSink(outputs: Outputs, current: CurrentRequest, comms: Com
     unregisterCommTarget: (name) => comms.unregisterTarget(name),
     inputSync: (prompt, password) => stdin.inputSync(prompt, password),
     input: (prompt, password) => stdin.input(prompt, password),
+    ...(cellEnd ? { onCellEnd: (handler: (outcome: CellOutcome) => void) => cellEnd.add(handler) } : {}),
   };
 }
 

@@ -20,6 +20,13 @@ export const MIME = {
 export const MONITOR_COMM_TARGET = "chainlab.monitor";
 
 /**
+ * The largest learning rate a monitor's control accepts: the widget and the kernel both
+ * refuse anything but a finite number with 0 < lr ≤ this (one step at 1e308 makes every
+ * weight NaN for good).
+ */
+export const MONITOR_MAX_LR = 10;
+
+/**
  * The most one output may hold. Each renderer's main-thread work is bounded by these, so
  * no bundle, however its fields lie, freezes the page.
  */

@@ -6,5 +6,5 @@ export type { ProgressOptions } from "./progress";
 export { comms } from "./comm";
 export type { Comm, CommMessage, CommTargetHandler } from "./comm";
 export { prompt, input } from "./input";
-export { installSink, currentSink, sinkKey } from "./sink";
-export type { NotebookSink, MimeBundle, CommChannel } from "./sink";
+export { installSink, currentSink, sinkKey, whenCellEnds } from "./sink";
+export type { NotebookSink, MimeBundle, CommChannel, CellOutcome } from "./sink";

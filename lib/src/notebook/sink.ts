@@ -27,6 +27,15 @@ export interface CommMessage {
 
 export type CommTargetHandler = (comm: CommChannel, openMsg: CommMessage) => void;
 
+/**
+ * How a cell ended, as the kernel tells the library after each execute: a live display
+ * (a training Monitor) uses it to show its final state even when the code never said so.
+ */
+export type CellOutcome =
+  | { status: "ok" }
+  | { status: "interrupted" }
+  | { status: "error"; ename: string; evalue: string };
+
 export interface NotebookSink {
   readonly kind: string;
   display(bundle: MimeBundle, metadata: Record<string, unknown>, displayId?: string): void;
@@ -38,6 +47,11 @@ export interface NotebookSink {
   /** Blocks until the frontend answers; throws when the frontend does not accept input. */
   inputSync(prompt: string, password: boolean): string;
   input(prompt: string, password: boolean): Promise<string>;
+  /**
+   * Calls `handler` after every cell, before the cell's reply and idle status, with the
+   * output still going to that cell. Optional: a host without cells never calls it.
+   */
+  onCellEnd?(handler: (outcome: CellOutcome) => void): void;
 }
 
 /**
@@ -62,4 +76,23 @@ export function currentSink(): NotebookSink | undefined {
  */
 export function installSink(sink: NotebookSink | undefined): void {
   (globalThis as Record<symbol, NotebookSink | undefined>)[sinkKey] = sink;
+}
+
+const hooked = new WeakMap<NotebookSink, Set<(outcome: CellOutcome) => void>>();
+
+/**
+ * Runs `handler` at the end of every cell of the current sink's host (once per sink, however
+ * often it is asked); false when there is no sink or it has no cells.
+ * @example whenCellEnds((o) => o.status === "error" && console.log("that cell failed"));
+ */
+export function whenCellEnds(handler: (outcome: CellOutcome) => void): boolean {
+  const sink = currentSink();
+  if (!sink?.onCellEnd) return false;
+  let done = hooked.get(sink);
+  if (!done) hooked.set(sink, (done = new Set()));
+  if (!done.has(handler)) {
+    done.add(handler);
+    sink.onCellEnd(handler);
+  }
+  return true;
 }
