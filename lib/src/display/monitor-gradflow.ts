@@ -3,7 +3,8 @@
 import { noGrad } from "../autograd";
 import type { Tensor } from "../tensor";
 import { arrowBase64 } from "./arrow";
-import { MIME } from "./contract";
+import { BUDGETS, MIME } from "./contract";
+import { flagLayers, gradflowCut, GRADFLOW_RULE_TEXT } from "./gradflow-rule";
 import { barChartSvg } from "./svg";
 
 export type NamedParams = Iterable<[string, Tensor]> | Map<string, Tensor> | Record<string, Tensor>;
@@ -45,28 +46,6 @@ export function keptSteps(n: number, budget = MAX_GRADFLOW_STEPS): number[] {
   return out;
 }
 
-// The rule the extension's gradient-flow view flags layers by (gradflow-data.ts), so the
-// static picture and the live one mark the same layers.
-const FLAG_FACTOR = 1000;
-const VANISHING_ABS = 1e-7;
-const EXPLODING_ABS = 1e3;
-
-/** "exploding", "vanishing" or null for a layer at a step, given the median over the layers. */
-export function gradFlag(mean: number, max: number, median: number): "exploding" | "vanishing" | null {
-  const relative = median > 0;
-  if (!Number.isFinite(max) || !Number.isFinite(mean) || max > EXPLODING_ABS) return "exploding";
-  if (relative && mean > median * FLAG_FACTOR) return "exploding";
-  if (relative && mean < median / FLAG_FACTOR) return "vanishing";
-  if (mean < VANISHING_ABS) return "vanishing";
-  return null;
-}
-
-/** The upper median of the finite values, as the extension computes it. */
-function upperMedian(values: number[]): number {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return v.length ? v[Math.floor(v.length / 2)] : NaN;
-}
-
 /**
  * Append the statistics of each watched parameter's gradient at `step` to `out` (weight
  * matrices only unless `allParameters`); `prev` keeps each weight's last values for the
@@ -104,26 +83,54 @@ export function recordGradientStats(
   return recorded;
 }
 
+export interface GradflowBundleOptions {
+  /**
+   * The range [lo, hi] of mean |grad| the bars and colours span, when not the shared
+   * default (GRADFLOW_AXIS in gradflow-rule.ts); give several monitors the same one to
+   * compare them by eye.
+   */
+  axis?: [number, number];
+}
+
+/** A valid axis or an error naming what is wrong with it. */
+export function checkAxis(axis: unknown): [number, number] {
+  if (!Array.isArray(axis) || axis.length !== 2 || !axis.every((v) => typeof v === "number" && v > 0 && Number.isFinite(v)) || !(axis[0] < axis[1])) {
+    throw new Error(`gradAxis must be [lo, hi] with 0 < lo < hi, finite; got ${JSON.stringify(axis)}`);
+  }
+  return [axis[0], axis[1]];
+}
+
 /**
  * The gradient flow as the extension draws it. Every update resends the table, so a long
- * run sends at most about MAX_GRADFLOW_STEPS of its recorded steps (the newest exactly);
- * `stats` keeps them all. Besides the table under the gradflow MIME type, a bar chart in SVG
- * of the latest step marks the layers the view would flag, and a text line counts them.
+ * run sends at most about MAX_GRADFLOW_STEPS of its recorded steps (the newest exactly), and
+ * never more than BUDGETS.gradflowCells layers x steps; `stats` keeps them all. Besides the
+ * table under the gradflow MIME type, a bar chart in SVG of the latest step marks the layers
+ * the view flags (gradflow-rule.ts), and a text line counts them.
  */
-export function gradflowBundle(stats: LayerStat[]): Record<string, unknown> {
-  const layers = [...new Set(stats.map((s) => s.layer))];
+export function gradflowBundle(stats: LayerStat[], opts: GradflowBundleOptions = {}): Record<string, unknown> {
+  const allLayers = [...new Set(stats.map((s) => s.layer))];
   const recorded = [...new Set(stats.map((s) => s.step))].sort((a, b) => a - b);
-  const keep = new Set(keptSteps(recorded.length).map((i) => recorded[i]));
-  const rows = keep.size === recorded.length ? stats : stats.filter((s) => keep.has(s.step));
+  const cut = gradflowCut(allLayers.length, Math.min(recorded.length, MAX_GRADFLOW_STEPS), BUDGETS.gradflowCells);
+  const layers = allLayers.slice(0, cut.layers);
+  const sentLayers = new Set(layers);
+  const keep = new Set(keptSteps(recorded.length, cut.steps).map((i) => recorded[i]));
+  const rows = keep.size === recorded.length && layers.length === allLayers.length
+    ? stats
+    : stats.filter((s) => keep.has(s.step) && sentLayers.has(s.layer));
   const lastStep = stats.length ? stats[stats.length - 1].step : 0;
   const latest = stats.filter((s) => s.step === lastStep);
-  const median = upperMedian(latest.map((s) => s.gradMean));
+  const f = flagLayers(latest.map((s) => s.gradMean), latest.map((s) => s.gradMax));
+  const count = (k: string) => f.flags.filter((x) => x === k).length;
   return {
-    "text/plain": `gradient flow at step ${lastStep}: ${latest.length} layers`,
+    "text/plain":
+      `gradient flow at step ${lastStep}: ${latest.length} layers, ${count("vanishing")} vanishing, ` +
+      `${count("exploding")} exploding (${GRADFLOW_RULE_TEXT})`,
     [MIME.gradflow]: {
       version: 1,
       layers,
       steps: recorded.length,
+      ...(layers.length < allLayers.length ? { totalLayers: allLayers.length } : {}),
+      ...(opts.axis ? { axis: checkAxis(opts.axis) } : {}),
       data: arrowBase64({
         step: Float64Array.from(rows, (s) => s.step),
         layer: rows.map((s) => s.layer),
@@ -134,9 +141,8 @@ export function gradflowBundle(stats: LayerStat[]): Record<string, unknown> {
       }),
     },
     "image/svg+xml": barChartSvg(
-      `step ${lastStep}: mean |grad| per layer; red if max > ${EXPLODING_ABS} or not finite, ` +
-        `mean > ${FLAG_FACTOR}x or < 1/${FLAG_FACTOR} of the median, or mean < ${VANISHING_ABS}`,
-      latest.map((s) => ({ label: s.layer, value: s.gradMean, marked: gradFlag(s.gradMean, s.gradMax, median) !== null })),
+      `step ${lastStep}: mean |grad| per layer, red = vanishing or exploding (rule in the text output)`,
+      latest.map((s, i) => ({ label: s.layer, value: s.gradMean, marked: f.flags[i] !== null })),
       720,
     ),
   };

@@ -8,7 +8,7 @@ import { arrowBase64 } from "./arrow";
 import { gradflowBundle, recordGradientStats } from "./monitor-gradflow";
 import type { LayerStat, NamedParams } from "./monitor-gradflow";
 
-export { gradFlag, keptSteps, MAX_GRADFLOW_STEPS } from "./monitor-gradflow";
+export { keptSteps, MAX_GRADFLOW_STEPS } from "./monitor-gradflow";
 import { CurveLog, type LogOptions } from "./monitor-curves";
 
 export { keptIndices, MAX_CURVE_POINTS } from "./monitor-curves";
@@ -31,6 +31,8 @@ export interface MonitorOptions {
   optimizer?: { paramGroups: { lr: number }[] };
   /** Watch every parameter, not only weight matrices (ndim >= 2). */
   allParameters?: boolean;
+  /** The range [lo, hi] of mean |grad| the gradient flow spans, for monitors to share one other than the default. */
+  gradAxis?: [number, number];
   /** Record gradient statistics every n-th log call (they cost a pass over the weights). */
   gradEvery?: number;
   /** Minimum milliseconds between redraws. */
@@ -248,7 +250,7 @@ export class Monitor {
    * @example display(mon.gradflowBundle(), { raw: true })
    */
   gradflowBundle(): Record<string, unknown> {
-    return gradflowBundle(this.layerStats);
+    return gradflowBundle(this.layerStats, { axis: this.opts.gradAxis });
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
