@@ -5,6 +5,8 @@ export { DataLoader, defaultCollate } from "./dataloader";
 export type { DataLoaderOptions, Collated } from "./dataloader";
 export { CharTokenizer } from "./tokenizer";
 export type { CharTokenizerJSON } from "./tokenizer";
+export { BPETokenizer, END_OF_TEXT } from "./bpe";
+export type { BPEEncodeOptions, BPETrainOptions } from "./bpe";
 export { loadMobyDick, loadMobyDickChapters, loadSpamAssassin, loadDigits } from "./corpora";
 export type { MobyDickChapter, SpamMessage } from "./corpora";
 export { makeMoons, makeCircles, makeSpirals } from "./toy";
