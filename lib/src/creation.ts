@@ -1,7 +1,7 @@
 // Making tensors: from values, filled, random (from the seeded generator), ranges.
 import type { DType } from "./backend/types";
 import { defaultGenerator } from "./random";
-import { fmt, numel } from "./shape";
+import { checkDims, fmt, numel } from "./shape";
 import { Tensor, allocate, fromNested, type NestedNumbers } from "./tensor";
 
 export type { NestedNumbers } from "./tensor";
@@ -30,6 +30,7 @@ function parseShape(op: string, args: ShapeArgs): [number[], CreateOptions | und
     opts = typeof last === "object" ? (last as CreateOptions) : undefined;
     shape = (opts ? args.slice(0, -1) : args) as number[];
   }
+  checkDims(`${op}()`, shape);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${op}(): invalid shape ${fmt(shape)}`);
   return [shape, opts];
 }

@@ -1,6 +1,9 @@
 // Printing like PyTorch (torch/_tensor_str.py with its default options): one number format
 // for the whole tensor chosen from the values shown, aligned columns, rows wrapped at 80
-// characters, and past 1,000 elements only the 3 edge items of each dim around "...".
+// characters, and past 1,000 elements only the 3 edge items of each dim around "...". An
+// empty tensor prints as "tensor([], ...)" whatever its dims claim (PyTorch adds its size;
+// the shape suffix says it here), so the work never follows the shape, only the values.
+import { BUDGETS } from "./display/contract";
 import { contiguousStrides } from "./shape";
 import type { Tensor } from "./tensor";
 
@@ -42,9 +45,14 @@ function makeFormatter(shown: (number | bigint)[], isInt: boolean): Formatter {
   const finite = (shown as number[]).filter((v) => Number.isFinite(v) && v !== 0);
   let mode: "int" | "fixed" | "sci" = "int";
   if (finite.length) {
-    const abs = finite.map(Math.abs);
-    const min = Math.min(...abs), max = Math.max(...abs);
-    if (!finite.every(Number.isInteger)) mode = "fixed";
+    // loops, not Math.min(...values): a summary of 8 dims can show a million values
+    let min = Infinity, max = 0;
+    for (const v of finite) {
+      const a = Math.abs(v);
+      if (a < min) min = a;
+      if (a > max) max = a;
+      if (mode === "int" && !Number.isInteger(v)) mode = "fixed";
+    }
     const wide = max / min > 1000 || max > 1e8;
     if (wide || (mode === "fixed" && min < 1e-4)) mode = "sci";
     for (const v of finite) {
@@ -61,13 +69,22 @@ function makeFormatter(shown: (number | bigint)[], isInt: boolean): Formatter {
 }
 
 export function formatTensor(t: Tensor): string {
-  const v = t.rawValues();
+  // an empty tensor is read without its values; one with [1e9, 0] must not walk 1e9 rows
+  const v = t.numel() === 0 ? [] : t.rawValues();
   const summarise = v.length > THRESHOLD;
   const strides = contiguousStrides(t.shape);
-  /** Indices shown along a dim of size n (-1 marks the "..."). */
-  const shownAlong = (n: number): number[] => {
-    if (!summarise || n <= 2 * EDGE) return Array.from({ length: n }, (_, i) => i);
-    return [0, 1, 2, -1, n - 3, n - 2, n - 1];
+  // edge items per dim: PyTorch's 3, fewer on the leading dims when 3 on every dim would
+  // still print more than BUDGETS.tensorValues numbers (8 dims of 7 would print 1.7M)
+  const edges = t.shape.map(() => EDGE);
+  if (summarise) {
+    const count = () => t.shape.reduce((a, n, d) => a * Math.min(n, 2 * edges[d]), 1);
+    for (let d = 0; d < t.ndim && count() > BUDGETS.tensorValues; d++) edges[d] = 1;
+  }
+  /** Indices shown along dim d (-1 marks the "..."). */
+  const shownAlong = (d: number): number[] => {
+    const n = t.shape[d], e = edges[d];
+    if (!summarise || n <= 2 * e) return Array.from({ length: n }, (_, i) => i);
+    return [...Array.from({ length: e }, (_, i) => i), -1, ...Array.from({ length: e }, (_, i) => n - e + i)];
   };
   // the format comes from the values that will be printed, as in PyTorch's summarised data
   const shown: (number | bigint)[] = [];
@@ -76,13 +93,13 @@ export function formatTensor(t: Tensor): string {
       shown.push(v[off]);
       return;
     }
-    for (const i of shownAlong(t.shape[d])) if (i >= 0) visit(d + 1, off + i * strides[d]);
+    for (const i of shownAlong(d)) if (i >= 0) visit(d + 1, off + i * strides[d]);
   };
-  visit(0, 0);
+  if (v.length > 0) visit(0, 0);
   const f = makeFormatter(shown, t.dtype !== "float32");
   const prefix = "tensor(";
   const render = (d: number, off: number, indent: number): string => {
-    const idx = shownAlong(t.shape[d]);
+    const idx = shownAlong(d);
     if (d === t.ndim - 1) {
       // a row: elements wrapped so that each line fits in the line width
       const items = idx.map((i) => (i < 0 ? " ..." : f.format(v[off + i * strides[d]])));
@@ -94,7 +111,7 @@ export function formatTensor(t: Tensor): string {
     const parts = idx.map((i) => (i < 0 ? "..." : render(d + 1, off + i * strides[d], indent + 1)));
     return "[" + parts.join("," + "\n".repeat(t.ndim - d - 1) + " ".repeat(indent + 1)) + "]";
   };
-  const body = t.ndim === 0 ? f.format(v[0]) : render(0, 0, prefix.length);
+  const body = t.ndim === 0 ? f.format(v[0]) : v.length === 0 ? "[]" : render(0, 0, prefix.length);
   const suffixes = [`shape=[${t.shape.join(", ")}]`, `dtype=${t.dtype}`];
   if (t.gradFn) suffixes.push(`gradFn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) suffixes.push("requiresGrad=true");

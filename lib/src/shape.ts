@@ -1,8 +1,21 @@
 // Shape arithmetic shared by every op: sizes, strides, broadcasting and dim checks, with
 // errors that say which op and which shapes are at fault.
+import { BUDGETS } from "./display/contract";
 
 export function fmt(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
+}
+
+/**
+ * Refuse a shape of more dims than the library supports (BUDGETS.tensorDims): printing,
+ * displays and every op walk dims one call deep each, so a 10,000-dim shape would overflow
+ * the stack long after it was accepted.
+ */
+export function checkDims(op: string, shape: readonly number[]): void {
+  if (shape.length > BUDGETS.tensorDims) {
+    const shown = shape.length > 12 ? `[${shape.slice(0, 6).join(", ")}, ... ${shape.length - 6} more]` : fmt(shape);
+    throw new Error(`${op}: shape ${shown} has ${shape.length} dimensions; chainlab supports at most ${BUDGETS.tensorDims}`);
+  }
 }
 
 export function numel(shape: readonly number[]): number {
@@ -73,6 +86,7 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** Check a requested shape, resolving one -1 from the element count. */
 export function resolveShape(op: string, from: readonly number[], to: readonly number[]): number[] {
+  checkDims(`${op}()`, to);
   const n = numel(from);
   let inferred = -1;
   let known = 1;

@@ -4,7 +4,7 @@
 import { Node, runBackward } from "./autograd";
 import type { DType, Storage, Strided, TypedArray } from "./backend/types";
 import { kernels } from "./backend";
-import { contiguousStrides, fmt, isContiguous, normDim, numel } from "./shape";
+import { checkDims, contiguousStrides, fmt, isContiguous, normDim, numel } from "./shape";
 import * as E from "./ops/elementwise";
 import * as R from "./ops/reduce";
 import * as S from "./ops/shape";
@@ -70,6 +70,7 @@ export class Tensor {
   /** @internal */ retainsGrad = false;
 
   constructor(storage: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
+    checkDims("Tensor", shape);
     this.store = storage;
     if (!(storage instanceof BigInt64Array)) adopt(this, storage); // int64 storage is never pooled
     this.shape = Object.freeze([...shape]);

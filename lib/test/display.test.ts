@@ -2,12 +2,25 @@
 // tensor's own numbers, and no string from user data may become markup.
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, test } from "vitest";
-import { Monitor, installSink, computationGraph, manualSeed, randn, tensor, TENSOR_MIME, GRAPH_MIME, CURVES_MIME, GRADFLOW_MIME } from "../src";
+import { Monitor, installSink, zeros, computationGraph, manualSeed, randn, tensor, TENSOR_MIME, GRAPH_MIME, CURVES_MIME, GRADFLOW_MIME } from "../src";
 
 const bundleOf = (x: object) => (x as Record<symbol, () => Record<string, any>>)[Symbol.for("Jupyter.display")]();
 const column = (b64: string, name: string) => Array.from(tableFromIPC(Buffer.from(b64, "base64")).getChild(name)!.toArray() as ArrayLike<number>);
 
 describe("tensor bundle", () => {
+  test("an empty tensor with huge dims prints, displays and bundles in milliseconds", () => {
+    const start = performance.now();
+    const z = zeros([1e9, 0]);
+    const b = bundleOf(z);
+    expect(b["text/plain"]).toBe("tensor([], shape=[1000000000, 0], dtype=float32)");
+    expect(b["text/html"]).toContain("tensor([], shape=[1000000000, 0]");
+    const j = b[TENSOR_MIME];
+    expect(j).toMatchObject({ shape: [1e9, 0], shownShape: [1e9, 0], truncated: false });
+    expect(column(j.data, "value")).toEqual([]);
+    expect(JSON.stringify(b).length).toBeLessThan(4000);
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+
   test("carries values, shape, stats and gradient", () => {
     const x = tensor([[1, -2, 3], [4, 5, -6]], { requiresGrad: true });
     x.mul(x).sum().backward();

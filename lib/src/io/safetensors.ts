@@ -9,6 +9,7 @@
 // bytes actually present before anything is allocated or read, and every failure is an
 // Error naming the file and what is wrong with it.
 import { readFileSync } from "node:fs";
+import { BUDGETS } from "../display/contract";
 import { Tensor } from "../tensor";
 import { writeFileAtomic } from "./atomic";
 
@@ -272,6 +273,9 @@ function parseEntry(name: string, info: unknown, fail: (problem: string) => neve
   }
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}: expected an array of non-negative integers`);
+  }
+  if ((shape as number[]).length > BUDGETS.tensorDims) {
+    fail(`tensor "${name}" has ${(shape as number[]).length} dimensions; chainlab supports at most ${BUDGETS.tensorDims}`);
   }
   if (
     !Array.isArray(offsets) ||

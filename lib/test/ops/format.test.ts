@@ -86,5 +86,46 @@ describe("toString", () => {
 
   test("empty tensors", () => {
     expect(String(cl.zeros(0))).toBe("tensor([], shape=[0], dtype=float32)");
+    expect(String(cl.zeros([3, 0, 2], { dtype: "int32" }))).toBe("tensor([], shape=[3, 0, 2], dtype=int32)");
+  });
+
+  test("an empty tensor with huge dims prints at once, without walking its rows", () => {
+    const start = performance.now();
+    expect(String(cl.zeros([1e9, 0]))).toBe("tensor([], shape=[1000000000, 0], dtype=float32)");
+    expect(String(cl.zeros([0, 1e9, 1e9]))).toBe("tensor([], shape=[0, 1000000000, 1000000000], dtype=float32)");
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+
+  test("a summary of many dims prints a bounded number of values", () => {
+    // 8 dims of 7: 5.7M elements; 3 edge items on every dim would print 6^8 = 1.7M of them
+    const x = cl.zeros(Array(8).fill(7));
+    x.storage[0] = 0.5;
+    const start = performance.now();
+    const s = String(x);
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(s.startsWith("tensor([[[[[[[[0.5000, 0.0000, 0.0000,  ..., 0.0000")).toBe(true);
+    expect(s.match(/0\.\d{4}/g)!.length).toBeLessThanOrEqual(10_000);
+    expect(s.endsWith("shape=[7, 7, 7, 7, 7, 7, 7, 7], dtype=float32)")).toBe(true);
+  });
+
+  test("more dims than the library supports are refused at creation, reshape and view ops", () => {
+    expect(() => cl.zeros(Array(9).fill(1))).toThrow(/zeros\(\): shape \[1, 1, 1, 1, 1, 1, 1, 1, 1\] has 9 dimensions; chainlab supports at most 8/);
+    expect(() => cl.ones(Array(10_000).fill(1))).toThrow(/ones\(\): shape \[1, 1, 1, 1, 1, 1, \.\.\. 9994 more\] has 10000 dimensions/);
+    expect(() => cl.tensor([1]).reshape(Array(9).fill(1))).toThrow(/reshape\(\): .* has 9 dimensions/);
+    let x = cl.tensor([1]);
+    for (let i = 0; i < 7; i++) x = x.unsqueeze(0);
+    expect(x.ndim).toBe(8);
+    expect(() => x.unsqueeze(0)).toThrow(/9 dimensions; chainlab supports at most 8/);
+  });
+
+  test("a safetensors file whose shape has more dims than the library supports is refused on load", () => {
+    const header = JSON.stringify({ x: { dtype: "F32", shape: Array(10_000).fill(1), data_offsets: [0, 4] } });
+    const head = Buffer.from(header);
+    const bytes = new Uint8Array(8 + head.length + 4);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(head.length), true);
+    bytes.set(head, 8);
+    expect(() => cl.io.parseSafetensors(bytes, "deep.safetensors")).toThrow(
+      /deep\.safetensors: tensor "x" has 10000 dimensions; chainlab supports at most 8/,
+    );
   });
 });
