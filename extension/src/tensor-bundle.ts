@@ -2,6 +2,7 @@
 // Shapes are checked before the data is decoded, and the decoded column must hold exactly
 // the declared corner, so nothing is allocated from a size the bundle merely claims.
 import { numberColumn, readTable } from "./arrow";
+import { BUDGETS } from "./mime";
 import { BundleError, boolean, number, numel, optionalString, record, shape, string, version } from "./validate";
 
 export type Values = Float32Array | Float64Array | Int32Array;
@@ -66,6 +67,24 @@ function readStats(v: unknown, field: string): TensorStatsView | undefined {
   };
 }
 
+/** Decoded bytes of a base64 string's length (padding aside). */
+function base64Size(v: unknown): number {
+  return typeof v === "string" ? Math.floor((v.length * 3) / 4) : 0;
+}
+
+/**
+ * The values and the gradient together must fit BUDGETS.bundleBytes, checked on the strings'
+ * lengths before either is decoded: decoding 48 MB blocks the page for seconds.
+ */
+function checkBytes(j: Record<string, unknown>, prefix: string): void {
+  const own = base64Size(j.data);
+  const grad = j.grad && typeof j.grad === "object" ? base64Size((j.grad as Record<string, unknown>).data) : 0;
+  if (own + grad <= BUDGETS.bundleBytes) return;
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+  const field = own > BUDGETS.bundleBytes ? `${prefix}data` : `${prefix}grad.data`;
+  throw new BundleError(field, `holds ${mb(own + grad)} of values${grad ? " (with grad.data)" : ""}; a tensor output draws at most ${mb(BUDGETS.bundleBytes)}`);
+}
+
 /**
  * Read one payload. `prefix` is prepended to every field name in errors ("" for a top-level
  * bundle, "grad." for its gradient, "nodes[2].value." inside a graph); `top` also checks
@@ -76,7 +95,7 @@ export function readTensorPayload(json: unknown, prefix = "", top = false): Tens
   if (top) version(j.version, `${prefix}version`);
   const name = optionalString(j.name, `${prefix}name`);
   if (j.shape === undefined) throw new BundleError(`${prefix}shape`, "is missing");
-  const full = shape(j.shape, `${prefix}shape`);
+  const full = shape(j.shape, `${prefix}shape`, BUDGETS.tensorElements);
   const shown = j.shownShape === undefined ? full : shape(j.shownShape, `${prefix}shownShape`);
   if (shown.length !== full.length) {
     throw new BundleError(`${prefix}shownShape`, `has ${shown.length} dimensions but shape has ${full.length}`);
@@ -85,6 +104,7 @@ export function readTensorPayload(json: unknown, prefix = "", top = false): Tens
     if (d > full[i]) throw new BundleError(`${prefix}shownShape[${i}]`, `is ${d}, larger than shape[${i}] = ${full[i]}`);
   });
   const dtype = j.dtype === undefined ? "float32" : string(j.dtype, `${prefix}dtype`);
+  if (top) checkBytes(j, prefix);
   const values = numberColumn(readTable(j.data, `${prefix}data`), "value", `${prefix}data`);
   const want = numel(shown);
   if (values.length !== want) {

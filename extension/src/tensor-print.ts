@@ -121,11 +121,13 @@ export function printValues(p: TensorPayload, label = "tensor"): HTMLPreElement 
     }
     parts.push("]");
   };
+  // an empty tensor is "[]" whatever its dims say: walking a claimed [1e9, 0] would push a
+  // billion brackets; its size (the full shape) goes after it, as PyTorch prints it
   if (shape.length === 0) num(0);
+  else if (values.length === 0) parts.push("[]");
   else walk(0, 0, prefix.length);
   const extra: string[] = [];
-  // an empty tensor's brackets do not say its shape; PyTorch adds size= for it
-  if (values.length === 0 && shape.length > 1) extra.push(`size=[${shape.join(", ")}]`);
+  if (values.length === 0 && p.shape.length > 1) extra.push(`size=(${p.shape.join(", ")})`);
   if (p.dtype !== "float32") extra.push(`dtype=${p.dtype}`);
   if (p.gradFn) extra.push(`gradFn=<${p.gradFn}>`);
   else if (p.requiresGrad) extra.push("requiresGrad=true");

@@ -18,7 +18,8 @@ export const SMALL_VALUES = 100;
 const ZOOM = [0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
 
 function isSmall(p: TensorPayload): boolean {
-  return !p.truncated && numel(p.shape) <= SMALL_VALUES;
+  // no values shown: "tensor([], size=(...))" says all there is, whatever the shape claims
+  return p.values.length === 0 || (!p.truncated && numel(p.shape) <= SMALL_VALUES);
 }
 
 function sameShape(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {

@@ -1,5 +1,6 @@
 // Bundles come from a kernel and from saved notebooks, so every field is checked before
 // it is used. A failed check names the field, and the renderer draws that in its error box.
+import { BUDGETS } from "./mime";
 
 export class BundleError extends Error {
   constructor(readonly field: string, message: string) {
@@ -58,10 +59,15 @@ export function strings(v: unknown, field: string): string[] {
   return array(v, field).map((x, i) => string(x, `${field}[${i}]`));
 }
 
-/** A shape: whole numbers >= 0, at most 8 dims, at most MAX_ELEMENTS elements. */
-export function shape(v: unknown, field: string): number[] {
+/**
+ * A shape: whole numbers >= 0, at most BUDGETS.tensorDims dims, at most `maxElements`
+ * elements (a shape that only describes may claim more than one whose values are at hand).
+ */
+export function shape(v: unknown, field: string, maxElements = MAX_ELEMENTS): number[] {
   const dims = array(v, field);
-  if (dims.length > 8) throw new BundleError(field, `has ${dims.length} dimensions; at most 8 are drawn`);
+  if (dims.length > BUDGETS.tensorDims) {
+    throw new BundleError(field, `has ${dims.length} dimensions; at most ${BUDGETS.tensorDims} are drawn`);
+  }
   let n = 1;
   const out = dims.map((d, i) => {
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
@@ -70,7 +76,7 @@ export function shape(v: unknown, field: string): number[] {
     n *= d;
     return d;
   });
-  if (n > MAX_ELEMENTS) throw new BundleError(field, `[${out.join(", ")}] has ${n} elements, more than ${MAX_ELEMENTS}`);
+  if (n > maxElements) throw new BundleError(field, `[${out.join(", ")}] has ${n} elements, more than ${maxElements}`);
   return out;
 }
 

@@ -238,12 +238,40 @@ describe("updates", () => {
   });
 });
 
+describe("shapes that claim far more than they hold", () => {
+  for (const dims of [[1e9, 0], [1e6, 0], [0, 1e9, 1e9], [2, 0, 1e6]]) {
+    it(`[${dims.join(", ")}] prints as an empty tensor with its size, at once`, async () => {
+      const start = performance.now();
+      const r = await draw({ version: 1, shape: dims, shownShape: dims, dtype: "float32", truncated: false, data: arrowBase64({ value: new Float32Array(0) }) });
+      expect(performance.now() - start).toBeLessThan(200);
+      expect(q(r, ".cl-error")).toBeNull();
+      expect(q(r, ".cl-tensor-values")!.textContent).toBe(`tensor([], size=(${dims.join(", ")}))`);
+    });
+  }
+
+  it("a truncated bundle whose corner is empty prints too, not a 16,384-row canvas", async () => {
+    const r = await draw({ version: 1, shape: [1e9, 0], shownShape: [1e9, 0], truncated: true, data: arrowBase64({ value: new Float32Array(0) }) });
+    expect(q(r, "canvas")).toBeNull();
+    expect(q(r, ".cl-tensor-values")!.textContent).toBe("tensor([], size=(1000000000, 0))");
+  });
+
+  it("the library's own zeros([1e9, 0]) draws at once", async () => {
+    const start = performance.now();
+    const r = await draw(payloadOf(zeros([1e9, 0])));
+    expect(q(r, ".cl-tensor-values")!.textContent).toBe("tensor([], size=(1000000000, 0))");
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+});
+
 describe("malformed bundles draw an error box naming the field", () => {
   const good = () => payloadOf(arange(6).reshape([2, 3]));
   const cases: [string, () => unknown, string][] = [
     ["missing shape", () => ({ ...good(), shape: undefined }), "shape"],
     ["a dim of -1", () => ({ ...good(), shape: [2, -1] }), "shape[1]"],
-    ["a 2^40-element shape", () => ({ ...good(), shape: [1 << 20, 1 << 20], shownShape: [1 << 20, 1 << 20] }), "shape"],
+    ["a 2^41-element shape", () => ({ ...good(), shape: [1 << 21, 1 << 20], shownShape: [1 << 21, 1 << 20] }), "shape"],
+    ["a 2^40-element shownShape", () => ({ ...good(), shape: [1 << 20, 1 << 20], shownShape: [1 << 20, 1 << 20] }), "shownShape"],
+    ["9 dims", () => ({ ...good(), shape: Array(9).fill(1), shownShape: Array(9).fill(1) }), "shape"],
+    ["10,000 dims", () => ({ ...good(), shape: Array(10_000).fill(1), shownShape: Array(10_000).fill(1) }), "shape"],
     ["a data column of the wrong length", () => ({ ...good(), data: arrowBase64({ value: new Float32Array(5) }) }), "data"],
     ["a shownShape beyond shape", () => ({ ...good(), shownShape: [3, 3] }), "shownShape[0]"],
     ["a shownShape of other rank", () => ({ ...good(), shownShape: [6] }), "shownShape"],
@@ -261,6 +289,20 @@ describe("malformed bundles draw an error box naming the field", () => {
       expect(q(r, ".cl-tensor")).toBeNull();
     });
   }
+
+  it("a payload over BUDGETS.bundleBytes is refused before decoding, naming the field, fast", async () => {
+    // 48 MB of values as base64: decoding it blocked the page for seconds
+    const huge = "A".repeat(Math.ceil((48 * 2 ** 20 * 4) / 3));
+    const start = performance.now();
+    const r = await draw({ ...good(), shape: [12 * 2 ** 20], shownShape: [12 * 2 ** 20], data: huge });
+    expect(performance.now() - start).toBeLessThan(1000); // decoding it takes seconds
+    expect(q(r, ".cl-error")!.dataset.field).toBe("data");
+    expect(q(r, ".cl-error-detail")!.textContent).toMatch(/data: holds 48\.0 MB of values; a tensor output draws at most 16\.0 MB/);
+    // the gradient counts too: two payloads of 10 MB
+    const ten = "A".repeat(Math.ceil((10 * 2 ** 20 * 4) / 3));
+    const g = await draw({ ...good(), data: ten, grad: { ...good(), data: ten } });
+    expect(q(g, ".cl-error")!.dataset.field).toBe("grad.data");
+  });
 
   it("names the gradient's field", async () => {
     const b = { ...payloadOf(tensor([1, 2, 3])), grad: { ...payloadOf(tensor([1, 2, 3])), data: arrowBase64({ value: new Float32Array(2) }) } };
