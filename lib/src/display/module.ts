@@ -1,7 +1,11 @@
 // A module's display bundle: one row per submodule with its own parameters, so the
 // extension can draw a summary like torchinfo's, and an HTML table for other viewers.
+// A model of more modules than BUDGETS.moduleRows is summarised by depth: the deepest
+// levels that do not fit are folded into their parents' rows, which say how many modules
+// and parameters they hold, so the counts stay whole however large the model.
 import type { Module } from "../nn/module";
 import { fmt } from "../shape";
+import { BUDGETS } from "./contract";
 import { escapeXml } from "./escape";
 
 export const MODULE_MIME = "application/vnd.chainlab.module+json";
@@ -19,6 +23,8 @@ export interface ModuleRow {
   outputShape?: number[];
   /** Own parameters that are the same tensor as an earlier one (weight tying). */
   tied?: { param: string; to: string }[];
+  /** Modules below this one left out of rows (the model was summarised), and their parameters. */
+  omitted?: { modules: number; params: number; trainable: number };
 }
 
 export interface ModuleSummary {
@@ -26,6 +32,8 @@ export interface ModuleSummary {
   name: string;
   total: number;
   trainable: number;
+  /** Every module of the model; more than rows.length when deeper levels were folded. */
+  modules: number;
   rows: ModuleRow[];
 }
 
@@ -33,12 +41,60 @@ export interface ModuleSummary {
  * namedModules()'s order and names, with each module's depth: counting the dots of a path
  * would be wrong for a property name that holds one.
  */
-function walk(m: Module, path = "", depth = 0, seen = new Set<Module>(), out: { path: string; m: Module; depth: number }[] = []) {
-  if (seen.has(m)) return out;
-  seen.add(m);
-  out.push({ path, m, depth });
-  for (const [k, c] of m.namedChildren()) walk(c, path ? `${path}.${k}` : k, depth + 1, seen, out);
+function walk(root: Module): { path: string; m: Module; depth: number; parent: number }[] {
+  // a stack, not recursion: a chain of modules thousands deep must not overflow the stack
+  const out: { path: string; m: Module; depth: number; parent: number }[] = [];
+  const seen = new Set<Module>();
+  const todo: { path: string; m: Module; depth: number; parent: number }[] = [{ path: "", m: root, depth: 0, parent: -1 }];
+  while (todo.length) {
+    const e = todo.pop()!;
+    if (seen.has(e.m)) continue;
+    seen.add(e.m);
+    const at = out.push(e) - 1;
+    const kids = [...e.m.namedChildren()];
+    for (let i = kids.length - 1; i >= 0; i--) {
+      const [k, c] = kids[i];
+      todo.push({ path: e.path ? `${e.path}.${k}` : k, m: c, depth: e.depth + 1, parent: at });
+    }
+  }
   return out;
+}
+
+/**
+ * Which rows to send when there are more than `budget`: every level down to the deepest one
+ * that fits whole, then the first rows of the next level while the budget lasts. Each row
+ * left out is counted in its nearest ancestor that is kept.
+ */
+function summariseRows(rows: ModuleRow[], parents: number[], budget: number): ModuleRow[] {
+  if (rows.length <= budget) return rows;
+  const perDepth: number[] = [];
+  for (const r of rows) perDepth[r.depth] = (perDepth[r.depth] ?? 0) + 1;
+  let maxDepth = 0;
+  for (let d = 0, sum = 0; d < perDepth.length; d++) {
+    sum += perDepth[d] ?? 0;
+    if (sum > budget) break;
+    maxDepth = d;
+  }
+  // the levels that fit whole, then as many of the next level as the budget leaves room for
+  let room = budget;
+  const kept = rows.map((r) => r.depth <= maxDepth && room-- > 0);
+  rows.forEach((r, i) => {
+    if (r.depth === maxDepth + 1 && room > 0) {
+      kept[i] = true;
+      room--;
+    }
+  });
+  // rows come parents first, so each row's nearest kept ancestor is known when it is reached
+  const owner = new Array<number>(rows.length);
+  rows.forEach((r, i) => {
+    owner[i] = kept[i] ? i : owner[parents[i]];
+    if (kept[i]) return;
+    const o = (rows[owner[i]].omitted ??= { modules: 0, params: 0, trainable: 0 });
+    o.modules++;
+    o.params += r.params;
+    o.trainable += r.trainable;
+  });
+  return rows.filter((_, i) => kept[i]);
 }
 
 /** The rows, in the order namedModules() visits them (parents before children). */
@@ -46,7 +102,8 @@ export function moduleSummary(root: Module, outputShape: (m: Module) => readonly
   const firstName = new Map<unknown, string>();
   const rows: ModuleRow[] = [];
   let total = 0, trainable = 0;
-  for (const { path, m, depth } of walk(root)) {
+  const modules = walk(root);
+  for (const { path, m, depth } of modules) {
     const row: ModuleRow = { path, type: m.constructor.name, depth, params: 0, trainable: 0, shapes: [] };
     for (const [k, p] of m.ownParameters()) {
       row.shapes.push(fmt(p.shape));
@@ -68,7 +125,8 @@ export function moduleSummary(root: Module, outputShape: (m: Module) => readonly
     if (shape) row.outputShape = [...shape];
     rows.push(row);
   }
-  return { version: 1, name: root.constructor.name, total, trainable, rows };
+  const shown = summariseRows(rows, modules.map((e) => e.parent), BUDGETS.moduleRows);
+  return { version: 1, name: root.constructor.name, total, trainable, modules: rows.length, rows: shown };
 }
 
 /**
@@ -77,8 +135,10 @@ export function moduleSummary(root: Module, outputShape: (m: Module) => readonly
  */
 export function moduleHtml(root: Module, s: ModuleSummary, text: string): string {
   const count = (n: number) => n.toLocaleString("en-US");
-  const rows = root.namedParameters().map(([n, p]) =>
+  const named = root.namedParameters();
+  const rows = named.slice(0, BUDGETS.moduleRows).map(([n, p]) =>
     `<tr><td>${escapeXml(n)}</td><td>${escapeXml(fmt(p.shape))}</td><td>${count(p.numel())}</td><td>${p.requiresGrad ? "yes" : "frozen"}</td></tr>`);
+  if (named.length > BUDGETS.moduleRows) rows.push(`<tr><td colspan="4">… and ${count(named.length - BUDGETS.moduleRows)} more parameters</td></tr>`);
   return `<details><summary>${escapeXml(s.name)}: ${count(s.total)} parameters, ${count(s.trainable)} trainable</summary>` +
     `<pre>${escapeXml(text)}</pre>` +
     `<table><thead><tr><th>name</th><th>shape</th><th>numel</th><th>trainable</th></tr></thead><tbody>${rows.join("")}</tbody></table></details>`;
