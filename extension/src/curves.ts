@@ -32,6 +32,8 @@ export class CurvesRenderer extends ChainlabRenderer {
   private drawing: Promise<void> | null = null;
   private again = false;
   private revision = 0;
+  /** The log-y box was set from a bundle's logY once; the reader's choice wins after that. */
+  private logYSet = false;
   private themeWatch: MutationObserver | null = null;
 
   constructor(options: IRenderMime.IRendererOptions) {
@@ -69,12 +71,13 @@ export class CurvesRenderer extends ChainlabRenderer {
       this.layOut();
     }
     this.curves = curves;
+    if (!this.logYSet) {
+      this.logYSet = true;
+      this.logY.checked = curves.logY;
+    }
     this.titleText.textContent = curves.title ?? "";
-    const total = curves.series.reduce((n, s) => n + s.count, 0);
-    this.countText.textContent = total > curves.rows
-      ? `showing ${fmtCount(curves.rows)} of ${fmtCount(total)} points`
-      : `${fmtCount(curves.rows)} points`;
-    this.controls.update(curves.monitorId, curves.running ?? true);
+    this.countText.textContent = countText(curves);
+    this.controls.update(curves.monitorId, curves.running ?? true, data);
     await this.redraw();
   }
 
@@ -166,16 +169,14 @@ export class CurvesRenderer extends ChainlabRenderer {
     // what the run logged, which grows even when the library sends a thinned curve
     this.node.dataset.logged = String(curves.series.reduce((n, s) => n + s.count, 0));
     this.node.dataset.series = String(curves.series.length);
+    this.node.dataset.seriesTotal = String(curves.seriesTotal);
     this.node.dataset.trace = traces.some((t) => t.type === "scattergl") ? "scattergl" : "scatter";
   }
 
   private async applyLogY(): Promise<void> {
-    if (!this.plotly || !this.plotted || this.drawing) {
-      // a draw under way picks the checkbox up from plotOptions()
-      return this.redraw();
-    }
-    // a zoomed range in the old scale means nothing in the new one
-    await this.plotly.relayout(this.plot, { "yaxis.type": this.logY.checked ? "log" : "linear", "yaxis.autorange": true });
+    // the whole layout again: a log axis has ticks of its own, and the y axis' uirevision
+    // follows the scale, so a zoomed range in the old scale is not carried into the new one
+    return this.redraw();
   }
 
   private resizePlot(): void {
@@ -187,6 +188,18 @@ export class CurvesRenderer extends ChainlabRenderer {
     this.plot.replaceChildren();
     this.plotted = false;
   }
+}
+
+/** "3 series, 1,200 points"; "showing 64 of 20,000 series" when the bundle had more than are drawn. */
+export function countText(curves: Curves): string {
+  const total = curves.series.reduce((n, s) => n + s.count, 0);
+  const points = total > curves.rows
+    ? `showing ${fmtCount(curves.rows)} of ${fmtCount(total)} points`
+    : `${fmtCount(curves.rows)} points`;
+  const series = curves.seriesTotal > curves.series.length
+    ? `showing ${fmtCount(curves.series.length)} of ${fmtCount(curves.seriesTotal)} series`
+    : curves.series.length > 1 ? `${fmtCount(curves.series.length)} series` : "";
+  return series ? `${series}, ${points}` : points;
 }
 
 export const curvesExtension: IRenderMime.IExtension = mimeExtension("curves", MIME.curves, (o) => new CurvesRenderer(o));

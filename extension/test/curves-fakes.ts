@@ -102,6 +102,7 @@ export function monitorLoop(lr: number | null = 0.1) {
 
 export interface SeriesSpec {
   name: string;
+  run?: string;
   split?: string;
   steps: number[];
   values: number[];
@@ -110,7 +111,8 @@ export interface SeriesSpec {
 
 /** A curves bundle as Monitor.curvesBundle() makes it. */
 export function curvesBundle(series: SeriesSpec[], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const rows = series.flatMap((s) => s.steps.map((step, i) => ({ step, series: s.name, value: s.values[i] })));
+  const rows = series.flatMap((s) => s.steps.map((step, i) => ({ step, series: s.name, value: s.values[i], run: s.run ?? "" })));
+  const runs = series.some((s) => s.run !== undefined);
   return {
     version: 1,
     title: "training",
@@ -118,11 +120,12 @@ export function curvesBundle(series: SeriesSpec[], extra: Record<string, unknown
     monitorId: "monitor-1-1",
     running: true,
     downsampled: false,
-    series: series.map((s) => ({ name: s.name, ...(s.split ? { split: s.split } : {}), count: s.count ?? s.steps.length })),
+    series: series.map((s) => ({ name: s.name, ...(s.run !== undefined ? { run: s.run } : {}), ...(s.split ? { split: s.split } : {}), count: s.count ?? s.steps.length })),
     data: arrowBase64({
       step: Float64Array.from(rows, (r) => r.step),
       series: rows.map((r) => r.series),
       value: Float64Array.from(rows, (r) => r.value),
+      ...(runs ? { run: rows.map((r) => r.run) } : {}),
     }),
     ...extra,
   };

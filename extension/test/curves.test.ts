@@ -57,8 +57,9 @@ describe("curves renderer", () => {
     const traces = tracesOf(last);
     expect(traces.map((t) => t.name)).toEqual(["train", "train", "val", "val"]);
     expect(traces[1].x).toHaveLength(40);
-    expect(traces[3].line.dash).toBe("dash"); // validation dashed,
-    expect(traces[3].line.color).toBe(traces[1].line.color); // in the training curve's colour
+    expect(traces[3].line.dash).toBe("dot"); // validation dotted between markers,
+    expect(traces[3].mode).toBe("lines+markers");
+    expect(traces[3].line.color).not.toBe(traces[1].line.color); // each series its own colour
     // zoom, pan and legend survive: a uirevision that does not change
     expect(layoutOf(last).uirevision).toBe(layoutOf(fake.last("newPlot")).uirevision);
     expect(layoutOf(last).hovermode).toBe("x unified");
@@ -98,8 +99,15 @@ describe("curves renderer", () => {
     const box = r.node.querySelector<HTMLInputElement>("input[type=checkbox].cl-logy")!;
     box.checked = true;
     box.dispatchEvent(new Event("change"));
-    await vi.waitFor(() => expect(fake.count("relayout")).toBe(1));
-    expect(fake.last("relayout")!.args[1]).toMatchObject({ "yaxis.type": "log" });
+    await vi.waitFor(() => expect(fake.count("react")).toBe(1));
+    const y = layoutOf(fake.last("react")).yaxis;
+    expect(y.type).toBe("log");
+    // ticks written as values, never Plotly's bare digits between powers of ten
+    expect(y.tickmode).toBe("array");
+    expect(y.ticktext).toEqual(y.tickvals.map(String));
+    expect(y.ticktext).toContain("0.5");
+    // the old scale's zoom is not carried into the new one
+    expect(y.uirevision).not.toBe(layoutOf(fake.last("newPlot")).yaxis.uirevision);
     await draw(r, curvesBundle([run(6)]));
     expect(layoutOf(fake.last("react")).yaxis.type).toBe("log");
     expect(fake.count("newPlot")).toBe(1);
