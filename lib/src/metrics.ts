@@ -2,6 +2,7 @@
 // (binary, or averaged over classes) and the confusion matrix. Predictions may be class ids
 // or scores: a 2-D float tensor of logits or probabilities is reduced by argmax over its
 // last dim, since that is what a classifier's forward() returns.
+import { attachAxisLabels } from "./display/tensor";
 import { Tensor } from "./tensor";
 import { fmt } from "./shape";
 
@@ -99,8 +100,15 @@ export function accuracy(pred: Labels, target: Labels, opts: { threshold?: numbe
   return hits / p.length;
 }
 
-/** Counts C[true][pred] as an int32 tensor of shape [numClasses, numClasses] (rows are true classes, as in scikit-learn). */
-export function confusionMatrix(pred: Labels, target: Labels, numClasses?: number, opts: { threshold?: number } = {}): Tensor {
+/**
+ * Counts C[true][pred] as an int32 tensor of shape [numClasses, numClasses] (rows are true
+ * classes, as in scikit-learn). Its display is a heatmap with the axes titled "true" and
+ * "predicted" and the classes named by `classNames` (their ids without it).
+ * @example metrics.confusionMatrix(logits, y, 3, { classNames: ["cat", "dog", "bird"] })
+ */
+export function confusionMatrix(
+  pred: Labels, target: Labels, numClasses?: number, opts: { threshold?: number; classNames?: readonly string[] } = {},
+): Tensor {
   const [p, t] = pair("confusionMatrix", pred, target, opts.threshold);
   let c = numClasses;
   if (c === undefined) {
@@ -116,7 +124,11 @@ export function confusionMatrix(pred: Labels, target: Labels, numClasses?: numbe
     }
     out[t[i] * c + p[i]]++;
   }
-  return new Tensor(out, [c, c]);
+  const names = opts.classNames ?? Array.from({ length: c }, (_, i) => String(i));
+  if (names.length !== c) {
+    throw new Error(`confusionMatrix(): classNames has ${names.length} names for ${c} classes`);
+  }
+  return attachAxisLabels(new Tensor(out, [c, c]), { rows: names, cols: names, rowTitle: "true", colTitle: "predicted" });
 }
 
 interface Counts {

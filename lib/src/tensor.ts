@@ -12,7 +12,7 @@ import * as M from "./ops/matmul";
 import * as N from "./ops/softmax-layer-norm";
 import * as I64 from "./ops/int64";
 import { formatTensor } from "./format";
-import { tensorBundle } from "./display/tensor";
+import { tensorBundle, type TensorDisplayOptions } from "./display/tensor";
 import { defaultGenerator } from "./random";
 import { bumpVersion, versionOf } from "./version";
 import { adopt, allocate as allocateArray } from "./storage";
@@ -213,8 +213,8 @@ export class Tensor {
   }
 
   /** The MIME bundle notebooks draw: values, statistics and gradient as a heatmap. */
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return tensorBundle(this);
+  [Symbol.for("Jupyter.display")](options?: TensorDisplayOptions): Record<string, unknown> {
+    return tensorBundle(this, options);
   }
 
   // ---- autograd -----------------------------------------------------------------------

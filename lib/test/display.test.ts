@@ -2,10 +2,62 @@
 // tensor's own numbers, and no string from user data may become markup.
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, test } from "vitest";
-import { Monitor, installSink, zeros, computationGraph, manualSeed, randn, tensor, TENSOR_MIME, GRAPH_MIME, CURVES_MIME, GRADFLOW_MIME } from "../src";
+import { Monitor, installSink, zeros, display, metrics, computationGraph, manualSeed, randn, tensor, TENSOR_MIME, GRAPH_MIME, CURVES_MIME, GRADFLOW_MIME } from "../src";
 
 const bundleOf = (x: object) => (x as Record<symbol, () => Record<string, any>>)[Symbol.for("Jupyter.display")]();
 const column = (b64: string, name: string) => Array.from(tableFromIPC(Buffer.from(b64, "base64")).getChild(name)!.toArray() as ArrayLike<number>);
+
+describe("axis labels", () => {
+  const displayed = (obj: unknown, labels?: object) => {
+    const shown: Record<string, any>[] = [];
+    installSink({ display: (b: Record<string, any>) => shown.push(b) } as never);
+    try {
+      display(obj, labels ? { labels } : {});
+    } finally {
+      installSink(undefined);
+    }
+    return shown[0];
+  };
+
+  test("display(t, {labels}) puts the names and axis titles into the bundle and the static table", () => {
+    const tokens = ["the", "<b>cat</b>", "sat"];
+    const b = displayed(tensor([[1, 0, 0], [0.5, 0.5, 0], [0.2, 0.3, 0.5]]), { rows: tokens, cols: tokens, rowTitle: "query", colTitle: "key" });
+    expect(b[TENSOR_MIME].labels).toEqual({ rows: tokens, cols: tokens, rowTitle: "query", colTitle: "key" });
+    expect(b["text/html"]).toContain("<th>&#60;b&#62;cat&#60;/b&#62;</th>");
+    expect(b["text/html"]).not.toContain("<b>cat");
+    expect(b["text/html"]).toContain("rows: query, columns: key");
+    // without labels nothing is added
+    expect(displayed(tensor([1, 2]))[TENSOR_MIME].labels).toBeUndefined();
+  });
+
+  test("labels of the wrong count or kind are refused, naming the axis and the shape", () => {
+    expect(() => displayed(tensor([[1, 2], [3, 4]]), { rows: ["a", "b", "c"] })).toThrow(
+      /display\(\): labels\.rows has 3 names, but the tensor's rows \(dim -2 of \[2, 2\]\) number 2/,
+    );
+    expect(() => displayed(tensor([1, 2]), { rows: ["a"] })).toThrow(/labels\.rows given, but a tensor of shape \[2\] has no rows/);
+    expect(() => displayed(tensor([1, 2]), { cols: [1, 2] })).toThrow(/labels\.cols must be an array of strings/);
+  });
+
+  test("a large tensor sends the labels of its shown corner only, each cut to 60 characters", () => {
+    const x = zeros(200, 200);
+    const names = Array.from({ length: 200 }, (_, i) => `row ${i} `.repeat(20));
+    const j = displayed(x, { rows: names })[TENSOR_MIME];
+    expect(j.labels.rows).toHaveLength(j.shownShape[0]);
+    expect(j.labels.rows[0]).toHaveLength(60);
+    expect(j.labels.rows[0].endsWith("…")).toBe(true);
+  });
+
+  test("confusionMatrix displays with class names and 'true' / 'predicted' axes", () => {
+    const cm = metrics.confusionMatrix([0, 1, 1, 2], [0, 1, 2, 2], 3, { classNames: ["cat", "dog", "bird"] });
+    expect(cm.toArray()).toEqual([[1, 0, 0], [0, 1, 0], [0, 1, 1]]);
+    const j = bundleOf(cm)[TENSOR_MIME];
+    expect(j.labels).toEqual({ rows: ["cat", "dog", "bird"], cols: ["cat", "dog", "bird"], rowTitle: "true", colTitle: "predicted" });
+    expect(bundleOf(metrics.confusionMatrix([0, 1], [1, 1]))[TENSOR_MIME].labels.cols).toEqual(["0", "1"]);
+    expect(() => metrics.confusionMatrix([0, 1], [1, 1], 2, { classNames: ["a"] })).toThrow(/classNames has 1 names for 2 classes/);
+    // a tensor computed from it is plain again
+    expect(bundleOf(cm.float().div(4))[TENSOR_MIME].labels).toBeUndefined();
+  });
+});
 
 describe("tensor bundle", () => {
   test("an empty tensor with huge dims prints, displays and bundles in milliseconds", () => {

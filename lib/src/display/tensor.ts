@@ -72,11 +72,105 @@ export function payload(t: Tensor) {
   };
 }
 
-export function tensorBundle(t: Tensor): Record<string, unknown> {
+/**
+ * Names for the rows and columns of the matrix a heatmap draws (the last two dims; a 1-D
+ * tensor's one dim is its columns) and titles for the two axes, e.g. tokens for attention,
+ * class names with "true" and "predicted" for a confusion matrix.
+ */
+export interface AxisLabels {
+  rows?: readonly string[];
+  cols?: readonly string[];
+  rowTitle?: string;
+  colTitle?: string;
+}
+
+export interface TensorDisplayOptions {
+  labels?: AxisLabels;
+}
+
+/** Longer labels and titles are cut to this many characters (with "…") in the bundle. */
+const LABEL_CHARS = 60;
+/** Labels a tensor carries to every display of it (confusionMatrix's class names). */
+const attached = new WeakMap<Tensor, AxisLabels>();
+
+function cut(s: string): string {
+  return s.length > LABEL_CHARS ? s.slice(0, LABEL_CHARS - 1) + "…" : s;
+}
+
+/** The labels checked against t's shape: one name per row and per column, strings only. */
+function checkLabels(op: string, t: Tensor, labels: AxisLabels): void {
+  if (labels === null || typeof labels !== "object") throw new Error(`${op}: labels must be an object {rows?, cols?, rowTitle?, colTitle?}`);
+  const axes: [keyof AxisLabels, number | undefined, string][] = [
+    ["rows", t.ndim >= 2 ? t.shape[t.ndim - 2] : undefined, "dim -2"],
+    ["cols", t.ndim >= 1 ? t.shape[t.ndim - 1] : undefined, "dim -1"],
+  ];
+  for (const [key, size, dim] of axes) {
+    const names = labels[key];
+    if (names === undefined) continue;
+    if (size === undefined) throw new Error(`${op}: labels.${key} given, but a tensor of shape [${t.shape.join(", ")}] has no ${key}`);
+    if (!Array.isArray(names) || names.some((n) => typeof n !== "string")) throw new Error(`${op}: labels.${key} must be an array of strings`);
+    if (names.length !== size) {
+      throw new Error(`${op}: labels.${key} has ${names.length} names, but the tensor's ${key} (${dim} of [${t.shape.join(", ")}]) number ${size}`);
+    }
+  }
+  for (const key of ["rowTitle", "colTitle"] as const) {
+    if (labels[key] !== undefined && typeof labels[key] !== "string") throw new Error(`${op}: labels.${key} must be a string`);
+  }
+}
+
+/**
+ * Gives t labels that every later display of it shows (derived tensors do not inherit them).
+ * Returns t. For one display only, pass them to display(t, {labels}).
+ */
+export function attachAxisLabels(t: Tensor, labels: AxisLabels): Tensor {
+  checkLabels("attachAxisLabels()", t, labels);
+  attached.set(t, labels);
+  return t;
+}
+
+/** The labels as the bundle carries them: those of the shown corner only, each cut to LABEL_CHARS. */
+function labelsJson(labels: AxisLabels, shown: readonly number[]): Record<string, unknown> {
+  const n = shown.length;
+  const out: Record<string, unknown> = {};
+  if (labels.rows) out.rows = labels.rows.slice(0, shown[n - 2]).map(cut);
+  if (labels.cols) out.cols = labels.cols.slice(0, shown[n - 1]).map(cut);
+  if (labels.rowTitle !== undefined) out.rowTitle = cut(labels.rowTitle);
+  if (labels.colTitle !== undefined) out.colTitle = cut(labels.colTitle);
+  return out;
+}
+
+export function tensorBundle(t: Tensor, options: TensorDisplayOptions = {}): Record<string, unknown> {
+  const labels = options.labels ?? attached.get(t);
+  if (options.labels) checkLabels("display()", t, options.labels);
   const json: Record<string, unknown> = { version: 1, ...(t.name ? { name: t.name } : {}), ...payload(t) };
+  if (labels) json.labels = labelsJson(labels, json.shownShape as number[]);
   if (t.grad) json.grad = payload(t.grad);
-  const fallback = t.numel() <= SMALL_VALUES ? { "text/html": valuesHtml(t) } : { "image/svg+xml": heatmapSvg(drawn(t)) };
+  const fallback =
+    labels && t.ndim <= 2 && t.numel() > 0 ? { "text/html": labelledHtml(t, labels) }
+    : t.numel() <= SMALL_VALUES ? { "text/html": valuesHtml(t) }
+    : { "image/svg+xml": heatmapSvg(drawn(t)) };
   return { "text/plain": t.toString(), [TENSOR_MIME]: json, ...fallback };
+}
+
+/** A labelled matrix as an HTML table (at most 64 x 64), for viewers without the extension. */
+function labelledHtml(t: Tensor, labels: AxisLabels): string {
+  const m = t.ndim < 2 ? drawn(t).reshape([1, t.numel()]) : drawn(t);
+  const rows = Math.min(m.shape[0], 64), cols = Math.min(m.shape[1], 64);
+  const v = m.index([0, rows], [0, cols]).values();
+  const esc = (s: string) => escapeXml(cut(s));
+  const head = (labels.cols ?? Array.from({ length: cols }, (_, j) => String(j))).slice(0, cols);
+  const lines: string[] = [];
+  if (t.name) lines.push(`<div><b>${esc(t.name)}</b></div>`);
+  const titles = [labels.rowTitle && `rows: ${esc(labels.rowTitle)}`, labels.colTitle && `columns: ${esc(labels.colTitle)}`].filter(Boolean);
+  if (titles.length) lines.push(`<div>${titles.join(", ")}</div>`);
+  lines.push(`<table><tr><th></th>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>`);
+  for (let i = 0; i < rows; i++) {
+    const name = t.ndim < 2 ? "" : labels.rows?.[i] ?? String(i);
+    const cells = Array.from({ length: cols }, (_, j) => `<td>${fmt(v[i * cols + j])}</td>`).join("");
+    lines.push(`<tr><th>${esc(name)}</th>${cells}</tr>`);
+  }
+  lines.push(`</table>`);
+  return `<div class="chainlab-tensor">${lines.join("")}</div>`;
 }
 
 /** A small tensor as its printed values (and its gradient's), escaped: numbers read better than boxes. */

@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import type { AxisLabels } from "../display/tensor";
 import { currentSink, type MimeBundle } from "./sink";
 
 /** Objects that draw themselves in notebooks, as Deno's and our kernel agree. */
@@ -14,6 +15,16 @@ export interface DisplayOptions {
   metadata?: Record<string, unknown>;
   /** Treat `obj` as a ready MIME bundle instead of an object to render. */
   raw?: boolean;
+  /**
+   * A tensor's heatmap axes: names for its rows and columns (the last two dims) and axis
+   * titles, e.g. `{rows: tokens, cols: tokens, rowTitle: "query", colTitle: "key"}`.
+   */
+  labels?: AxisLabels;
+}
+
+/** What display() hands an object's display hook besides the object (only a tensor reads it). */
+export interface DisplayHints {
+  labels?: AxisLabels;
 }
 
 export function textPlain(obj: unknown): string {
@@ -25,18 +36,22 @@ export function textPlain(obj: unknown): string {
  * The MIME bundle of a value: its own `[Symbol.for("Jupyter.display")]()` bundle when it has
  * one, always with `text/plain`.
  */
-export function mimeBundle(obj: unknown): MimeBundle {
+export function mimeBundle(obj: unknown, hints?: DisplayHints): MimeBundle {
   let bundle: MimeBundle = {};
   const hook =
     obj !== null && (typeof obj === "object" || typeof obj === "function")
       ? (obj as Record<symbol, unknown>)[displaySymbol]
       : undefined;
   if (typeof hook === "function") {
-    const produced = hook.call(obj) as unknown;
+    const produced = (hints ? hook.call(obj, hints) : hook.call(obj)) as unknown;
     if (produced && typeof produced === "object") bundle = { ...(produced as MimeBundle) };
   }
   if (typeof bundle["text/plain"] !== "string") bundle["text/plain"] = textPlain(obj);
   return bundle;
+}
+
+function hintsOf(options: DisplayOptions): DisplayHints | undefined {
+  return options.labels ? { labels: options.labels } : undefined;
 }
 
 let displayCounter = 0;
@@ -56,7 +71,7 @@ export function newDisplayId(): string {
 export function display(obj: unknown, options: DisplayOptions & { displayId: string | true }): string;
 export function display(obj: unknown, options?: DisplayOptions): void;
 export function display(obj: unknown, options: DisplayOptions = {}): string | void {
-  const bundle = options.raw ? { ...(obj as MimeBundle) } : mimeBundle(obj);
+  const bundle = options.raw ? { ...(obj as MimeBundle) } : mimeBundle(obj, hintsOf(options));
   const displayId = options.displayId === true ? newDisplayId() : options.displayId;
   const sink = currentSink();
   if (sink) {
@@ -74,7 +89,7 @@ export function display(obj: unknown, options: DisplayOptions = {}): string | vo
 export function updateDisplay(displayId: string, obj: unknown, options: Omit<DisplayOptions, "displayId"> = {}): void {
   const sink = currentSink();
   if (!sink) return;
-  const bundle = options.raw ? { ...(obj as MimeBundle) } : mimeBundle(obj);
+  const bundle = options.raw ? { ...(obj as MimeBundle) } : mimeBundle(obj, hintsOf(options));
   sink.updateDisplay(displayId, bundle, options.metadata ?? {});
 }
 
