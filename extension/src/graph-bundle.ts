@@ -1,5 +1,6 @@
 // Reading a graph bundle: every node, edge and step checked before anything is laid out,
 // so a bad id or shape names its field instead of drawing a wrong picture.
+import { BUDGETS } from "./mime";
 import {
   BundleError, array, boolean, number, numel, optionalString, record, shape, string, version,
 } from "./validate";
@@ -30,6 +31,8 @@ export interface GraphEdgeData {
   grad: Summary | null;
   /** Position in the bundle's edges. */
   index: number;
+  /** Which input of `to` this edge feeds (0 for the op's first input, ...). */
+  slot: number;
 }
 
 export interface GraphData {
@@ -40,10 +43,17 @@ export interface GraphData {
   truncated: boolean;
   /** Nodes of the real graph the bundle left out, plus those beyond the drawing cap. */
   omitted: number;
+  /** Edges of the real graph the library left out (beyond its edge budget). */
+  omittedEdges: number;
 }
 
 /** More nodes than this are not laid out: the rest are counted as left out. */
-export const MAX_DRAWN = 500;
+export const MAX_DRAWN = BUDGETS.graphNodes;
+/**
+ * More edges than this are refused outright: each is checked and kept for the walk, which
+ * stays cheap (well under a second) up to here; the drawing merges and caps them further.
+ */
+export const MAX_EDGES = 100 * BUDGETS.graphEdges;
 /** A summary listing more numbers than this is refused (the library sends at most 8). */
 const MAX_LISTED = 64;
 
@@ -113,8 +123,12 @@ export function readGraph(data: unknown, maxDrawn = MAX_DRAWN): GraphData {
   const drawn = new Set(nodes.map((n) => n.id));
 
   const rawEdges = array(d.edges, "edges");
+  if (rawEdges.length > MAX_EDGES) {
+    throw new BundleError("edges", `has ${rawEdges.length} entries, more than the ${MAX_EDGES} a graph bundle may hold`);
+  }
   const rawGrads = d.edgeGrads === undefined || d.edgeGrads === null ? null : array(d.edgeGrads, "edgeGrads");
   const edges: GraphEdgeData[] = [];
+  const slots = new Map<number, number>();
   rawEdges.forEach((raw, i) => {
     const pair = array(raw, `edges[${i}]`);
     if (pair.length !== 2) throw new BundleError(`edges[${i}]`, `expected [from, to], got ${pair.length} entries`);
@@ -124,7 +138,9 @@ export function readGraph(data: unknown, maxDrawn = MAX_DRAWN): GraphData {
     }
     const g = rawGrads ? rawGrads[i] : null;
     const grad = g === null || g === undefined ? null : summary(g, `edgeGrads[${i}]`);
-    if (drawn.has(from) && drawn.has(to)) edges.push({ from, to, grad, index: i });
+    const slot = slots.get(to) ?? 0;
+    slots.set(to, slot + 1);
+    if (drawn.has(from) && drawn.has(to)) edges.push({ from, to, grad, index: i, slot });
   });
   if (rawGrads && rawGrads.length !== rawEdges.length) {
     throw new BundleError("edgeGrads", `has ${rawGrads.length} entries for ${rawEdges.length} edges`);
@@ -143,7 +159,8 @@ export function readGraph(data: unknown, maxDrawn = MAX_DRAWN): GraphData {
   }
   const stepsAvailable = d.stepsAvailable === undefined ? rawGrads !== null : boolean(d.stepsAvailable, "stepsAvailable");
   const omitted = d.omitted === undefined || d.omitted === null ? 0 : id(d.omitted, "omitted");
+  const omittedEdges = d.omittedEdges === undefined || d.omittedEdges === null ? 0 : id(d.omittedEdges, "omittedEdges");
   const truncated = d.truncated === undefined ? false : boolean(d.truncated, "truncated");
   const cut = rawNodes.length - nodes.length;
-  return { nodes, edges, order, stepsAvailable, truncated: truncated || cut > 0, omitted: omitted + cut };
+  return { nodes, edges, order, stepsAvailable, truncated: truncated || cut > 0, omitted: omitted + cut, omittedEdges };
 }

@@ -1,8 +1,8 @@
 // How the graph sits in its scrolling box: the zoom at which it opens (all of it in view
 // when it fits above a readable size) and the scroll that keeps the step's nodes in view.
 
-/** Below this the boxes' 11 px text is too small to read: a larger graph scrolls instead. */
-export const MIN_READABLE_ZOOM = 0.6;
+/** Below this the boxes' 11 px text is under 10 px, too small to read: a larger graph scrolls instead. */
+export const MIN_READABLE_ZOOM = 10 / 11;
 /** Room kept around a node scrolled into view, in screen pixels. */
 const MARGIN = 24;
 

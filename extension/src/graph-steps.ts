@@ -40,7 +40,8 @@ function meanOf(s: Summary): number {
   return "values" in s ? s.values.reduce((a, b) => a + b, 0) / Math.max(1, s.values.length) : s.mean;
 }
 
-function add(r: Running | undefined, s: Summary): Running {
+/** A running sum with one more contribution. */
+export function addSummary(r: Running | undefined, s: Summary): Running {
   const values = "values" in s ? s.values : undefined;
   if (!r) return { values: values ? [...values] : undefined, mean: meanOf(s), terms: 1 };
   const sum = r.values && values && r.values.length === values.length ? r.values.map((v, i) => v + values[i]) : undefined;
@@ -56,6 +57,9 @@ export function nodeHandle(n: GraphNodeData): string {
   return n.name ?? `${n.op}#${n.id}`;
 }
 
+/** Edge lines narrated for one step; the rest of a node's inputs are counted. */
+export const MAX_EDGE_LINES = 12;
+
 export class Stepper {
   readonly byId = new Map<number, GraphNodeData>();
   /** Edge positions into each node, in the order the op read its inputs. */
@@ -65,13 +69,43 @@ export class Stepper {
   constructor(readonly data: GraphData) {
     for (const n of data.nodes) this.byId.set(n.id, n);
     data.edges.forEach((e, i) => {
-      this.into.set(e.to, [...(this.into.get(e.to) ?? []), i]);
+      let list = this.into.get(e.to);
+      if (!list) this.into.set(e.to, (list = []));
+      list.push(i);
       this.uses.set(e.from, (this.uses.get(e.from) ?? 0) + 1);
     });
   }
 
   get count(): number {
     return this.data.order.length;
+  }
+
+  /**
+   * True where the backward pass sends something along the edge: never into a constant,
+   * and, when the pass was recorded, only where it recorded a gradient.
+   */
+  carries(e: GraphEdgeData): boolean {
+    if (this.byId.get(e.from)?.kind === "constant") return false;
+    return !this.data.stepsAvailable || e.grad !== null;
+  }
+
+  /**
+   * The gradient line of a node's box at a step: before the pass only the output holds
+   * one (dL/dL); a node shows its gradient once the walk reaches it, and before that what
+   * has been summed into it so far.
+   */
+  gradText(n: GraphNodeData, s: StepState): string {
+    if (n.kind === "constant") return "grad — (constant)";
+    const reached = s.done.has(n.id) || s.active === n.id || (s.index < 0 && this.count > 0 && this.data.order[0] === n.id);
+    if (reached) return n.grad ? `grad ${fmtSummary(n.grad)}` : "grad not recorded";
+    const r = s.running.get(n.id);
+    if (r && this.data.stepsAvailable) return `grad += ${fmtRunning(r)}`;
+    return "grad not yet";
+  }
+
+  /** Whether the node's gradient is known at this step (for the detail panel). */
+  reached(id: number, s: StepState): boolean {
+    return s.done.has(id) || s.active === id || (s.index < 0 && this.count > 0 && this.data.order[0] === id);
   }
 
   state(index: number): StepState {
@@ -86,29 +120,36 @@ export class Stepper {
       const last = s === i;
       if (last) lines.push(...this.headLines(s, id));
       const edges = this.into.get(id) ?? [];
+      const told = Math.min(edges.length, MAX_EDGE_LINES);
       edges.forEach((e, k) => {
         const edge = this.data.edges[e];
         const before = running.get(edge.from);
-        if (edge.grad) running.set(edge.from, add(before, edge.grad));
-        if (last) lines.push(this.edgeLine(id, edge, k, before, running.get(edge.from)));
+        if (edge.grad && this.carries(edge)) running.set(edge.from, addSummary(before, edge.grad));
+        if (last && k < told) lines.push(this.edgeLine(id, edge, before, running.get(edge.from)));
       });
+      if (last && edges.length > told) {
+        lines.push(`… and ${edges.length - told} more inputs, each sent its part the same way.`);
+      }
+      const carrying = edges.filter((e) => this.carries(this.data.edges[e]));
       if (last) {
-        activeEdges = new Set(edges);
+        activeEdges = new Set(carrying);
         lines.push(...this.tailLines(s, id));
       } else {
         done.add(id);
-        for (const e of edges) doneEdges.add(e);
+        for (const e of carrying) doneEdges.add(e);
       }
     }
     if (i < 0) lines.push(...this.introLines());
-    // after the last step nothing is left to run anywhere, constants included
+    // after the last step nothing is left to run anywhere
     const finished = i >= 0 && i === this.count - 1 ? new Set(this.data.nodes.map((n) => n.id)) : done;
     return { index: i, active: i >= 0 ? this.data.order[i] : null, done: finished, activeEdges, doneEdges, running, lines };
   }
 
   private introLines(): string[] {
     if (!this.count) return ["No node of this graph needs a gradient, so backward() has nothing to do."];
+    const out = this.byId.get(this.data.order[0])!;
     const lines = [
+      `Before the pass no gradient is known except the output's own: dL/dL = ${out.grad ? fmtSummary(out.grad) : "1"} at ${nodeHandle(out)}.`,
       `The backward pass visits ${this.count} node${this.count === 1 ? "" : "s"}, from the output back to the inputs. ` +
         "At each one the incoming gradient g = dL/d(node) is multiplied by the op's local derivative and sent to its inputs; " +
         "an input reached by several paths sums what arrives (+=).",
@@ -132,9 +173,10 @@ export class Stepper {
     return lines;
   }
 
-  private edgeLine(id: number, edge: GraphEdgeData, k: number, before: Running | undefined, after: Running | undefined): string {
+  private edgeLine(id: number, edge: GraphEdgeData, before: Running | undefined, after: Running | undefined): string {
     const n = this.byId.get(id)!;
     const x = this.byId.get(edge.from)!;
+    const k = edge.slot;
     const rule = ruleFor(n.op, (this.into.get(id) ?? []).length);
     const a = inputName(k);
     const head = `→ ${a} = ${nodeHandle(x)} ${fmtShape(x.shape)}: `;

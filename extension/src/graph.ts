@@ -1,14 +1,16 @@
-// The computation graph renderer: a layered drawing of the graph (inputs on the left), a
-// node's tensor beside it when clicked, and the backward pass walked one vector-Jacobian
-// product at a time, showing the chain rule as it runs. An update redraws the graph and
-// keeps the step and the opened node where the new graph still has them.
+// The computation graph renderer: a layered drawing of the graph (inputs at the top, the
+// output at the bottom), a node's tensor beside it when clicked, and the backward pass
+// walked one vector-Jacobian product at a time, showing the chain rule as it runs. Before
+// the first step no gradient is shown but the output's dL/dL; each step fills in what it
+// computes. An update redraws the graph and keeps the step and the opened node where the
+// new graph still has them.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { fmtCount, fmtShape } from "./format";
 import { readGraph, type GraphData, type GraphNodeData } from "./graph-bundle";
 import { fitZoom, scrollFor, union, type Box } from "./graph-fit";
 import { layoutGraph, NODE_H, NODE_W, type Layout } from "./graph-layout";
-import { fmtRunning, fmtSummary, nodeLabel, Stepper, type Running } from "./graph-steps";
-import { drawGraph, kindWord, setEdgeActive, setEdgeLabels, setNodeGrad, type Drawing } from "./graph-svg";
+import { addSummary, fmtRunning, fmtSummary, nodeLabel, Stepper, type Running } from "./graph-steps";
+import { drawGraph, kindWord, setLineActive, setLineLabels, setNodeGrad, type Drawing } from "./graph-svg";
 import { MIME } from "./mime";
 import { ChainlabRenderer, el, mimeExtension } from "./renderer";
 import { tensorView } from "./tensor";
@@ -17,7 +19,7 @@ import { tensorView } from "./tensor";
 const PLAY_MS = 900;
 const ZOOMS = [0.25, 0.35, 0.5, 0.7, 0.85, 1, 1.25, 1.5, 2];
 /** The canvas's max-height in graph.css, for when the style cannot be read. */
-const CANVAS_MAX_H = 520;
+const CANVAS_MAX_H = 1200;
 /** The detail column's width plus the gap before it, in graph.css. */
 const DETAIL_W = 310;
 
@@ -49,6 +51,8 @@ export class GraphRenderer extends ChainlabRenderer {
   private drawing?: Drawing;
   private stepper?: Stepper;
   private step = -1;
+  /** Whether the open node's panel shows its gradient (it does once the walk reached it). */
+  private detailGrad = false;
   private selected: number | null = null;
   private zoom = 1;
   /** True until the reader zooms: the graph is then fitted again when the output resizes. */
@@ -125,9 +129,18 @@ export class GraphRenderer extends ChainlabRenderer {
     this.notes.replaceChildren();
     if (g.truncated) {
       this.notes.append(el("div", "cl-truncated", g.omitted
-        ? `${fmtCount(g.omitted)} more node${g.omitted === 1 ? "" : "s"} of this graph are not drawn (the ones farthest from the output).`
+        ? `Showing ${fmtCount(g.nodes.length)} of ${fmtCount(g.nodes.length + g.omitted)} nodes: the ones farthest from the output are not drawn.`
         : "This graph was cut: the nodes farthest from the output are not drawn."));
     }
+    const lines = this.placed.lines.length;
+    if (this.placed.omittedLines || g.omittedEdges) {
+      const note = this.placed.omittedLines
+        ? `Showing ${fmtCount(lines)} of ${fmtCount(lines + this.placed.omittedLines)} connections (each drawn once however many times an op reads its input).`
+        : `${fmtCount(g.omittedEdges)} more edges of this graph were not sent.`;
+      this.notes.append(el("div", "cl-truncated cl-graph-edges-cut", note));
+    }
+    this.root.dataset.lines = String(lines);
+    this.root.dataset.layout = this.placed.engine;
     if (!g.stepsAvailable && g.order.length) {
       this.notes.append(el("div", "cl-graph-note cl-muted",
         "The gradients shown are the .grad fields; the graph was freed by backward(), so what flows along each edge was not recorded. " +
@@ -154,18 +167,25 @@ export class GraphRenderer extends ChainlabRenderer {
     this.applyZoom();
   }
 
-  /** The room the drawing has: the output's width, less the detail column when it is beside. */
-  private room(): { width: number; height: number } {
+  /**
+   * The room the drawing has: the output's width, less the detail column when it is beside.
+   * The height counts only for the fit button: on its own the graph is as tall as its
+   * layout, and the canvas scrolls past its max-height.
+   */
+  private room(whole: boolean): { width: number; height: number } {
     let width = this.main.clientWidth;
     if (!this.detail.hidden && getComputedStyle(this.main).flexDirection !== "column") width -= DETAIL_W;
     const maxH = parseFloat(getComputedStyle(this.canvas).maxHeight);
     // the canvas's border and a scrollbar's worth of slack
-    return { width: width - 4, height: (Number.isFinite(maxH) ? maxH : CANVAS_MAX_H) - 4 };
+    return { width: width - 4, height: whole ? (Number.isFinite(maxH) ? maxH : CANVAS_MAX_H) - 4 : 0 };
   }
 
-  /** Zoom so that the whole graph is in view, but not below `min`; false before layout. */
+  /**
+   * Zoom so that the graph fits the width (and, for the fit button, the height), but not
+   * below `min`, where its text stays readable and the canvas scrolls; false before layout.
+   */
   private fitGraph(min?: number): boolean {
-    const room = this.room();
+    const room = this.room(min !== undefined);
     if (!this.placed || room.width <= 0) return false;
     this.zoom = fitZoom(room, this.placed, min);
     this.applyZoom();
@@ -222,9 +242,12 @@ export class GraphRenderer extends ChainlabRenderer {
 
   private showDetail(): void {
     const n = this.data?.nodes.find((m) => m.id === this.selected);
+    const wasOpen = !this.detail.hidden;
     this.detail.hidden = !n;
     this.hint.hidden = !!n;
     this.root.classList.toggle("cl-graph-open", !!n);
+    // the column beside takes room from the drawing: fit it to what is left (or back)
+    if (wasOpen !== !!n && this.autoFit) this.fitGraph();
     if (!n) {
       delete this.detail.dataset.id;
       this.detail.replaceChildren();
@@ -241,13 +264,20 @@ export class GraphRenderer extends ChainlabRenderer {
     title.prepend(close);
     const facts = el("div", "cl-graph-detail-facts cl-mono");
     const kind = n.kind === "op" || n.kind === "output" ? `${n.kind === "output" ? "output of " : ""}op ${n.op}` : kindWord(n);
+    // the gradient only once the walk has reached the node, as in its box
+    const reached = !!this.stepper && this.stepper.reached(n.id, this.stepper.state(this.step));
+    this.detailGrad = reached;
     facts.append(
       el("div", undefined, `node ${n.id} · ${kind} · shape ${fmtShape(n.shape)}`),
       el("div", undefined, `value ${fmtSummary(n.value)}`),
-      el("div", undefined, `grad ${fmtSummary(n.grad)}`),
+      el("div", undefined, n.kind === "constant" ? "grad — (a constant)" : reached ? `grad ${fmtSummary(n.grad)}` : "grad not yet: press Next until the walk reaches it"),
     );
     this.detail.replaceChildren(title, facts);
-    if (n.tensor !== undefined) this.detail.append(tensorView(n.tensor, `nodes[${n.index}].tensor`));
+    if (n.tensor !== undefined) {
+      const t = n.tensor;
+      const shown = !reached && t && typeof t === "object" && "grad" in t ? { ...(t as Record<string, unknown>), grad: undefined } : t;
+      this.detail.append(tensorView(shown, `nodes[${n.index}].tensor`));
+    }
     else this.detail.append(el("div", "cl-muted", "This node's values were not sent (the graph's size cap)."));
   }
 
@@ -286,17 +316,27 @@ export class GraphRenderer extends ChainlabRenderer {
       v.g.classList.toggle("cl-active", s.active === n.id);
       v.g.classList.toggle("cl-done", s.done.has(n.id));
       v.g.classList.toggle("cl-selected", this.selected === n.id);
-      setNodeGrad(v, this.gradLine(n, started, s.done.has(n.id) || s.active === n.id, s.running.get(n.id)));
+      setNodeGrad(v, stepper.gradText(n, s));
     }
     const labels: [number, string][] = [];
-    drawing.edges.forEach((e, i) => {
-      const on = s.activeEdges.has(i);
-      setEdgeActive(drawing, e, on);
-      e.g.classList.toggle("cl-edge-done", s.doneEdges.has(i));
-      const grad = data.edges[i].grad;
-      if (on && grad) labels.push([i, fmtSummary(grad)]);
+    const placed = this.placed!;
+    placed.lines.forEach((line, i) => {
+      let on = false, done = false;
+      let sum: Running | undefined;
+      for (const e of line.edges) {
+        if (s.activeEdges.has(e)) {
+          on = true;
+          const grad = data.edges[e].grad;
+          if (grad) sum = addSummary(sum, grad);
+        } else if (s.doneEdges.has(e)) done = true;
+      }
+      const v = drawing.lines[i];
+      setLineActive(drawing, v, on);
+      v.g.classList.toggle("cl-edge-done", done && !on);
+      if (sum) labels.push([i, fmtRunning(sum)]);
     });
-    setEdgeLabels(drawing, labels);
+    setLineLabels(drawing, placed.width, labels);
+    if (this.selected !== null && stepper.reached(this.selected, s) !== this.detailGrad) this.showDetail();
     this.text.replaceChildren(...s.lines.map((l, i) => el("div", i === 0 && started ? "cl-step-head" : "cl-step-line", l)));
     this.count.textContent = `${s.index + 1} / ${stepper.count}`;
     this.root.dataset.step = String(s.index);
@@ -308,14 +348,6 @@ export class GraphRenderer extends ChainlabRenderer {
       const to = [...s.activeEdges].map((i) => data.edges[i].from);
       this.reveal([s.active, ...to]);
     }
-  }
-
-  /** Before the pass the final gradients; during it, what has arrived so far. */
-  private gradLine(n: GraphNodeData, started: boolean, reached: boolean, running: Running | undefined): string {
-    if (!started || !this.data?.stepsAvailable || n.kind === "constant") return `grad ${fmtSummary(n.grad)}`;
-    if (reached) return `grad ${fmtSummary(n.grad)}`;
-    if (running) return `grad += ${fmtRunning(running)}`;
-    return "grad ·";
   }
 
   protected override onAfterAttach(): void {

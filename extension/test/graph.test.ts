@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { GraphRenderer } from "../src/graph";
-import { readGraph } from "../src/graph-bundle";
+import { MAX_EDGES, readGraph } from "../src/graph-bundle";
 import { fitZoom, MIN_READABLE_ZOOM, scrollFor } from "../src/graph-fit";
 import { Widget } from "@lumino/widgets";
 import { ruleFor } from "../src/graph-rules";
-import { MIME } from "../src/mime";
+import { BUDGETS, MIME } from "../src/mime";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 
 function payload(values: number[], shape: number[], grad?: number[]) {
@@ -53,6 +53,69 @@ function neuron(): Record<string, any> {
   };
 }
 
+
+/** L = (3a + 1)² at a = 2, as the library sends it before backward(): dL/da = 6(3a + 1) = 42. */
+function square(): Record<string, any> {
+  return {
+    version: 1,
+    nodes: [
+      { id: 0, op: "pow", kind: "output", shape: [], value: [49], grad: [1] },
+      { id: 1, op: "add", name: "u", kind: "op", shape: [], value: [7], grad: [14] },
+      { id: 2, op: "constant", kind: "constant", shape: [], value: [2] },
+      { id: 3, op: "mul", kind: "op", shape: [], value: [6], grad: [14] },
+      { id: 4, op: "constant", kind: "constant", shape: [], value: [1] },
+      { id: 5, op: "leaf", name: "a", kind: "leaf", shape: [], value: [2], grad: [42] },
+      { id: 6, op: "constant", kind: "constant", shape: [], value: [3] },
+    ],
+    edges: [[1, 0], [2, 0], [3, 1], [4, 1], [5, 3], [6, 3]],
+    edgeGrads: [[14], null, [14], null, [42], null],
+    order: [0, 1, 3, 5],
+    stepsAvailable: true,
+    truncated: false,
+    omitted: 0,
+  };
+}
+
+/** The boxes' gradient lines by node id. */
+const gradLines = (r: GraphRenderer) => Object.fromEntries(qa(r, ".cl-node").map((n) => [n.getAttribute("data-id"), n.querySelector(".cl-node-grad")!.textContent]));
+
+function boxesOf(r: GraphRenderer): { x: number; y: number; w: number; h: number }[] {
+  return qa(r, ".cl-node").map((n) => {
+    const [x, y] = /translate\(([-\d.]+),([-\d.]+)/.exec(n.getAttribute("transform")!)!.slice(1).map(Number);
+    const box = n.querySelector("rect")!;
+    return { x, y, w: Number(box.getAttribute("width")), h: Number(box.getAttribute("height")) };
+  });
+}
+
+const overlaps = (a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }) =>
+  a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+function labelBoxes(r: GraphRenderer) {
+  return qa(r, ".cl-edge-label-back").map((e) => ({
+    x: Number(e.getAttribute("x")), y: Number(e.getAttribute("y")), w: Number(e.getAttribute("width")), h: Number(e.getAttribute("height")),
+  }));
+}
+
+/** n nodes in a random DAG (edges from higher ids to lower, the output 0 last), seeded. */
+function randomGraph(n: number, m: number, seed = 7): Record<string, any> {
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const edges: number[][] = [];
+  for (let i = 1; i < n; i++) edges.push([i, Math.floor(rnd() * i)]);
+  while (edges.length < m) {
+    const a = Math.floor(rnd() * n), b = Math.floor(rnd() * n);
+    if (a !== b) edges.push([Math.max(a, b), Math.min(a, b)]);
+  }
+  return {
+    version: 1,
+    nodes: Array.from({ length: n }, (_, i) => ({ id: i, op: i === 0 ? "sum" : "add", kind: i === 0 ? "output" : "op", shape: [2] })),
+    edges,
+    order: [...Array(n).keys()],
+    stepsAvailable: false,
+    truncated: false,
+  };
+}
+
 async function draw(data: unknown, r = new GraphRenderer(rendererOptions(MIME.graph))): Promise<GraphRenderer> {
   await r.renderModel(mimeModel(MIME.graph, data));
   return r;
@@ -76,11 +139,11 @@ describe("graph renderer", () => {
     const tanh = q(r, '.cl-node[data-id="1"]');
     expect(tanh.querySelector(".cl-node-op")!.textContent).toBe("tanh");
     expect(tanh.querySelector(".cl-node-shape")!.textContent).toContain("[3]");
-    expect(tanh.querySelector(".cl-node-grad")!.textContent).toBe("grad [1, 1, 1]");
-    // inputs are laid out to the left of the op that reads them
-    const x = (id: number) => Number(/translate\(([-\d.]+)/.exec(q(r, `.cl-node[data-id="${id}"]`).getAttribute("transform")!)![1]);
-    expect(x(5)).toBeLessThan(x(3));
-    expect(x(3)).toBeLessThan(x(0));
+    expect(tanh.querySelector(".cl-node-grad")!.textContent).toBe("grad not yet");
+    // inputs are laid out above the op that reads them
+    const y = (id: number) => Number(/translate\([-\d.]+,([-\d.]+)/.exec(q(r, `.cl-node[data-id="${id}"]`).getAttribute("transform")!)![1]);
+    expect(y(5)).toBeLessThan(y(3));
+    expect(y(3)).toBeLessThan(y(0));
     expect(q(r, ".cl-truncated")).toBeNull();
   });
 
@@ -99,6 +162,11 @@ describe("graph renderer", () => {
     click(q(r2, '.cl-node[data-id="5"]'));
     expect(q(r2, ".cl-graph-detail").dataset.id).toBe("5");
     expect(q(r2, ".cl-graph-detail .cl-tensor")).toBeNull();
+    // before the walk reaches the node its panel has no gradient either; then it has
+    expect(q(r2, ".cl-graph-detail").textContent).toContain("grad not yet");
+    click(q(r2, "button.cl-step-play"));
+    click(q(r2, "button.cl-step-play"));
+    for (let i = 0; i < 6; i++) click(q(r2, "button.cl-step-next"));
     expect(q(r2, ".cl-graph-detail").textContent).toContain("grad [0.19, 0.69, -0.086]");
   });
 
@@ -153,7 +221,12 @@ describe("graph renderer", () => {
     expect(text).toContain("running sum 5");
     expect(text).toContain("running sum 9");
     expect(q(r, '.cl-node[data-id="2"] .cl-node-grad').textContent).toBe("grad += 9");
-    expect(qa(r, ".cl-edge.cl-edge-active").length).toBe(2);
+    // x read twice by mul: one line, marked ×2, whose label sums what both carry
+    const active = qa(r, ".cl-edge.cl-edge-active");
+    expect(active.length).toBe(1);
+    expect(active[0].getAttribute("data-count")).toBe("2");
+    expect(q(r, ".cl-edge-count").textContent).toBe("×2");
+    expect(q(r, ".cl-edge-label").textContent).toBe("8");
     click(next);
     expect(stepText(r)).toContain("x.grad = 9");
   });
@@ -193,6 +266,8 @@ describe("graph renderer", () => {
     click(q(r, "button.cl-step-next"));
     click(q(r, "button.cl-step-next"));
     expect(stepText(r)).not.toContain("running sum");
+    expect(q(r, '.cl-node[data-id="2"] .cl-node-grad').textContent).toBe("grad not yet");
+    click(q(r, "button.cl-step-next"));
     expect(q(r, '.cl-node[data-id="2"] .cl-node-grad').textContent).toBe("grad 9");
   });
 
@@ -214,7 +289,7 @@ describe("graph renderer", () => {
     b.truncated = true;
     b.omitted = 1234;
     const r = await draw(b);
-    expect(q(r, ".cl-truncated").textContent).toContain("1,234 more nodes");
+    expect(q(r, ".cl-truncated").textContent).toContain("Showing 3 of 1,237 nodes");
   });
 
   it("lays out and draws a 300-node graph quickly, and caps what it draws", async () => {
@@ -240,8 +315,8 @@ describe("graph renderer", () => {
     const r2 = await draw(big);
     expect(qa(r2, ".cl-node").length).toBe(500);
     expect(qa(r2, ".cl-edge").length).toBe(1);
-    expect(q(r2, ".cl-truncated").textContent).toContain("200 more nodes");
-  });
+    expect(q(r2, ".cl-truncated").textContent).toContain("Showing 500 of 700 nodes");
+  }, 30_000);
 
   it("names the field of a malformed bundle", async () => {
     const cases: [(b: Record<string, any>) => void, string][] = [
@@ -297,7 +372,7 @@ describe("graph renderer", () => {
     const svg = q(r, "svg");
     const natural = Number(svg.getAttribute("viewBox")!.split(" ")[2]);
     // a narrower output scales it down so all of it is in view
-    width = Math.round(natural * 0.8);
+    width = Math.round(natural * 0.95);
     await draw(neuron(), r);
     const z = Number(q(r, ".cl-graph").dataset.zoom);
     expect(z).toBeLessThan(1);
@@ -355,24 +430,27 @@ describe("graph renderer", () => {
     Object.defineProperty(canvas, "clientWidth", { get: () => 260 });
     Object.defineProperty(canvas, "clientHeight", { get: () => 200 });
     await draw(neuron(), r);
-    const left = (id: number) => Number(/translate\(([-\d.]+)/.exec(q(r, `.cl-node[data-id="${id}"]`).getAttribute("transform")!)![1]);
+    const top = (id: number) => Number(/translate\([-\d.]+,([-\d.]+)/.exec(q(r, `.cl-node[data-id="${id}"]`).getAttribute("transform")!)![1]);
     const zoom = () => Number(q(r, ".cl-graph").dataset.zoom);
     const inView = (id: number) => {
-      const x = left(id) * zoom();
-      return x >= canvas.scrollLeft && x + 200 * zoom() <= canvas.scrollLeft + 260;
+      const y = top(id) * zoom();
+      return y >= canvas.scrollTop && y + 70 * zoom() <= canvas.scrollTop + 200;
     };
     for (let i = 0; i < 6; i++) {
       click(q(r, "button.cl-step-next"));
       const active = Number(q(r, ".cl-active").getAttribute("data-id"));
       expect(inView(active), `step ${i + 1}, node ${active}`).toBe(true);
     }
-    expect(inView(0)).toBe(false); // the output, at the right, scrolled away
+    expect(inView(0)).toBe(false); // the output, at the bottom, scrolled away
   });
 
   it("computes the fitted zoom and the least scroll that shows a box", () => {
     expect(fitZoom({ width: 1000, height: 500 }, { width: 500, height: 100 })).toBe(1);
-    expect(fitZoom({ width: 400, height: 500 }, { width: 500, height: 100 })).toBeCloseTo(0.8);
-    expect(fitZoom({ width: 1000, height: 50 }, { width: 500, height: 100 })).toBe(0.6);
+    expect(fitZoom({ width: 475, height: 500 }, { width: 500, height: 100 })).toBeCloseTo(0.95);
+    expect(fitZoom({ width: 400, height: 500 }, { width: 500, height: 100 })).toBe(MIN_READABLE_ZOOM);
+    expect(fitZoom({ width: 1000, height: 50 }, { width: 500, height: 100 })).toBe(MIN_READABLE_ZOOM);
+    // text at the smallest fitted zoom is still 10 px (the boxes' font is 11 px)
+    expect(11 * MIN_READABLE_ZOOM).toBeGreaterThanOrEqual(10 - 1e-9);
     expect(fitZoom({ width: 10, height: 500 }, { width: 500, height: 100 }, 0.1)).toBe(0.1);
     const view = { left: 0, top: 0, width: 300, height: 200 };
     // already in view: no move
@@ -391,5 +469,147 @@ describe("graph renderer", () => {
     expect(ruleFor("frobnicate", 2).vjp).toEqual(["vjp of frobnicate for a", "vjp of frobnicate for b"]);
     expect(ruleFor("constructor", 1).vjp[0]).toBe("vjp of constructor for a");
     expect(readGraph(twice()).order).toEqual([0, 1, 2]);
+  });
+
+  it("starts the walk empty: only dL/dL = 1 at the output, then each step fills what it computes", async () => {
+    const r = await draw(square());
+    expect(q(r, ".cl-step-count").textContent).toBe("0 / 4");
+    expect(gradLines(r)).toEqual({
+      0: "grad 1", 1: "grad not yet", 2: "grad — (constant)", 3: "grad not yet", 4: "grad — (constant)", 5: "grad not yet", 6: "grad — (constant)",
+    });
+    // no final gradient hides anywhere in the drawing (tooltips included) before the walk
+    expect(q(r, "svg").textContent).not.toMatch(/42|14/);
+    const next = q(r, "button.cl-step-next");
+    click(next); // pow sends 2u · 1 = 14 to u
+    expect(gradLines(r)).toMatchObject({ 0: "grad 1", 1: "grad += 14", 3: "grad not yet", 5: "grad not yet" });
+    click(next); // add passes 14 on to mul
+    expect(gradLines(r)).toMatchObject({ 1: "grad 14", 3: "grad += 14", 5: "grad not yet" });
+    click(next); // mul sends 14 · 3 = 42 to a
+    expect(gradLines(r)).toMatchObject({ 3: "grad 14", 5: "grad += 42" });
+    click(next);
+    expect(gradLines(r)[5]).toBe("grad 42");
+    expect(next.hasAttribute("disabled")).toBe(true);
+    // Play from the end starts again from nothing
+    click(q(r, "button.cl-step-reset"));
+    expect(gradLines(r)[5]).toBe("grad not yet");
+    expect(q(r, "svg").textContent).not.toMatch(/42/);
+    r.dispose();
+  });
+
+  it("highlights edges in the backward direction, never the edge into a constant", async () => {
+    const r = await draw(square());
+    const next = q(r, "button.cl-step-next");
+    const constantEdges = () => qa(r, ".cl-edge").filter((e) => ["2", "4", "6"].includes(e.getAttribute("data-from")!));
+    expect(constantEdges().length).toBe(3);
+    for (let i = 0; i < 4; i++) {
+      click(next);
+      for (const e of constantEdges()) {
+        expect(e.classList.contains("cl-edge-active"), `step ${i + 1}`).toBe(false);
+        expect(e.classList.contains("cl-edge-done"), `step ${i + 1}`).toBe(false);
+      }
+      const active = qa(r, ".cl-edge.cl-edge-active");
+      expect(active.length, `step ${i + 1}`).toBe(i < 3 ? 1 : 0);
+      for (const e of active) {
+        // the arrowhead at the input's end, turned to point into it; none at the op's end
+        const path = e.querySelector("path")!;
+        expect(path.getAttribute("marker-end")).toBeNull();
+        const id = /url\(#(.+)\)/.exec(path.getAttribute("marker-start")!)![1];
+        expect(r.node.querySelector(`marker[id="${id}"]`)!.getAttribute("orient")).toBe("auto-start-reverse");
+      }
+      for (const e of qa(r, ".cl-edge:not(.cl-edge-active)")) {
+        expect(e.querySelector("path")!.getAttribute("marker-start")).toBeNull();
+        expect(e.querySelector("path")!.getAttribute("marker-end")).toMatch(/^url\(#/);
+      }
+    }
+    // the text says why the constant gets nothing
+    click(q(r, "button.cl-step-reset"));
+    click(next);
+    expect(stepText(r)).toMatch(/constant, so no gradient flows/);
+  });
+
+  it("names nodes by their names", async () => {
+    const r = await draw(square());
+    expect(q(r, '.cl-node[data-id="5"] .cl-node-op').textContent).toBe("a · leaf");
+    expect(q(r, '.cl-node[data-id="1"] .cl-node-op').textContent).toBe("u · add");
+    const b = twice();
+    b.nodes[2].name = "0.weight";
+    const r2 = await draw(b);
+    expect(q(r2, '.cl-node[data-id="2"] .cl-node-op').textContent).toBe("0.weight · parameter");
+  });
+
+  it("never puts an edge label on a box, with dagre and with the large layout", async () => {
+    for (const [bundle, engine] of [[neuron(), "dagre"], [randomGraph(150, 300), "layers"]] as const) {
+      const b = { ...bundle } as Record<string, any>;
+      // every edge carries a long gradient label, as many as one step can show
+      b.edgeGrads = b.edges.map(() => ({ min: -0.123456, max: 0.987654, mean: 0.5 }));
+      b.stepsAvailable = true;
+      const r = await draw(b);
+      expect(q(r, ".cl-graph").dataset.layout).toBe(engine);
+      const boxes = boxesOf(r);
+      let seen = 0;
+      for (let i = 0; i < Math.min(40, b.order?.length ?? 7); i++) {
+        click(q(r, "button.cl-step-next"));
+        for (const l of labelBoxes(r)) {
+          seen++;
+          for (const box of boxes) expect(overlaps(l, box), `${engine} step ${i + 1}`).toBe(false);
+        }
+      }
+      expect(seen).toBeGreaterThan(3);
+      r.dispose();
+    }
+  }, 30_000);
+
+  it("merges 100,000 parallel edges into one line and draws it at once", async () => {
+    const b = twice();
+    b.edges = [[1, 0], ...Array.from({ length: 100_000 }, () => [2, 0]), [2, 1], [2, 1]];
+    b.edgeGrads = b.edges.map(() => [1]);
+    const t0 = performance.now();
+    const r = await draw(b);
+    click(q(r, "button.cl-step-next"));
+    const ms = performance.now() - t0;
+    expect(q(r, ".cl-error")).toBeNull();
+    expect(qa(r, ".cl-edge").length).toBe(3);
+    expect(q(r, '.cl-edge[data-from="2"][data-to="0"]').getAttribute("data-count")).toBe("100000");
+    expect(qa(r, ".cl-edge-count").map((e) => e.textContent)).toContain("×100,000");
+    // the step's text tells a few of the inputs and counts the rest
+    expect(stepText(r)).toMatch(/and 99,989 more inputs|and 99989 more inputs/);
+    expect(q(r, '.cl-node[data-id="2"] .cl-node-grad').textContent).toMatch(/^grad \+= (100000|1e\+5)$/);
+    expect(ms).toBeLessThan(3000);
+  }, 30_000);
+
+  it("draws 500 nodes with 20,000 edges within budget, saying what it left out", async () => {
+    const t0 = performance.now();
+    const r = await draw(randomGraph(500, 20_000));
+    const ms = performance.now() - t0;
+    expect(q(r, ".cl-error")).toBeNull();
+    expect(q(r, ".cl-graph").dataset.layout).toBe("layers");
+    expect(qa(r, ".cl-node").length).toBe(500);
+    expect(qa(r, ".cl-edge").length).toBe(BUDGETS.graphEdges);
+    const [shown, all] = /^Showing ([\d,]+) of ([\d,]+) connections/.exec(q(r, ".cl-graph-edges-cut").textContent!)!.slice(1).map((v) => Number(v.replace(/,/g, "")));
+    expect(shown).toBe(2000);
+    expect(all).toBeGreaterThan(5000);
+    // jsdom builds SVG far slower than a browser; the browser test measures the real cost
+    expect(ms).toBeLessThan(4000);
+    // past the hard cap the bundle is refused, naming the field
+    const huge = randomGraph(3, 3);
+    huge.edges = Array.from({ length: MAX_EDGES + 1 }, () => [1, 0]);
+    const r2 = await draw(huge);
+    expect(q(r2, ".cl-error")?.dataset.field).toBe("edges");
+  }, 30_000);
+
+  it("refits the graph to the room left when the node panel opens and closes", async () => {
+    const r = new GraphRenderer(rendererOptions(MIME.graph));
+    const main = (r as unknown as { main: HTMLElement }).main;
+    Object.defineProperty(main, "clientWidth", { get: () => 900 });
+    await draw(randomGraph(12, 14), r);
+    const natural = Number(q(r, "svg").getAttribute("viewBox")!.split(" ")[2]);
+    const zoom = () => Number(q(r, ".cl-graph").dataset.zoom);
+    const before = zoom();
+    expect(natural * before).toBeLessThanOrEqual(900);
+    click(q(r, '.cl-node[data-id="3"]'));
+    expect(Number(q(r, "svg").getAttribute("width"))).toBeLessThanOrEqual(Math.max(900 - 310, natural * MIN_READABLE_ZOOM) + 1);
+    expect(zoom()).toBeLessThanOrEqual(before);
+    click(q(r, "button.cl-graph-detail-close"));
+    expect(zoom()).toBe(before);
   });
 });
