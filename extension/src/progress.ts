@@ -19,9 +19,13 @@ export class ProgressRenderer extends ChainlabRenderer {
 
   protected render(data: unknown): void {
     const d = record(data, "progress");
-    const n = number(d.n, "n");
-    const total = d.total === undefined || d.total === null ? NaN : number(d.total, "total");
-    const fraction = Number.isFinite(total) && total > 0 ? Math.min(1, Math.max(0, n / total)) : number(d.fraction ?? NaN, "fraction");
+    // JSON turns NaN and Infinity into null: a count we do not know is shown as "?"
+    const n = number(d.n ?? null, "n");
+    const total = number(d.total ?? null, "total");
+    const knownTotal = Number.isFinite(total) && total > 0;
+    const given = number(d.fraction ?? null, "fraction");
+    const fraction = knownTotal && Number.isFinite(n) ? n / total : given;
+    const shown = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : NaN;
     const desc = optionalString(d.desc, "desc");
     if (!this.node.contains(this.bar)) {
       // an error box replaced the bar earlier; draw it again
@@ -29,10 +33,16 @@ export class ProgressRenderer extends ChainlabRenderer {
       track.append(this.bar);
       this.node.replaceChildren(track, this.label);
     }
-    this.bar.style.width = Number.isFinite(fraction) ? `${(fraction * 100).toFixed(1)}%` : "0%";
-    this.label.textContent = `${desc ? desc + " " : ""}${fmtCount(n)}${Number.isFinite(total) ? ` / ${fmtCount(total)}` : ""}` +
-      (Number.isFinite(fraction) ? ` (${Math.round(fraction * 100)}%)` : "");
+    this.bar.style.width = Number.isFinite(shown) ? `${(shown * 100).toFixed(1)}%` : "0%";
+    this.label.textContent = `${desc ? desc + " " : ""}${progressCount(n)}${knownTotal ? ` / ${progressCount(total)}` : ""}` +
+      (Number.isFinite(shown) ? ` (${Math.floor(shown * 100)}%)` : "");
   }
+}
+
+/** A count as the bar shows it: 12,345; "?" when unknown; 1.00e+300 rather than 301 digits. */
+export function progressCount(n: number): string {
+  if (!Number.isFinite(n)) return "?";
+  return Math.abs(n) < 1e15 ? fmtCount(n) : n.toExponential(2);
 }
 
 export const progressExtension: IRenderMime.IExtension = mimeExtension("progress", MIME.progress, (o) => new ProgressRenderer(o));

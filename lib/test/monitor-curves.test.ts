@@ -3,7 +3,7 @@
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, test, vi } from "vitest";
 import { BUDGETS } from "../src/display/contract";
-import { Monitor, installSink, CURVES_MIME } from "../src";
+import { Monitor, installSink, CURVES_MIME, progress } from "../src";
 import { keptIndices, MAX_CURVE_POINTS } from "../src/display/monitor";
 
 const table = (b64: string) => tableFromIPC(Buffer.from(b64, "base64"));
@@ -100,7 +100,7 @@ describe("monitor comm", () => {
       m.log({ train: 1 });
       m.close();
       expect(updates[updates.length - 1].running).toBe(false);
-      expect(sent[sent.length - 1]).toEqual({ closed: { error: expect.stringMatching(/has ended/) } });
+      expect(sent[sent.length - 1]).toEqual({ closed: { ended: { outcome: "stopped", step: 0 } } });
 
       const other = { ...comm, closed: false, close: (d: unknown) => sent.push({ refused: d }) };
       target!(other, { content: { data: { monitorId: m.id } } });
@@ -202,5 +202,18 @@ describe("runs, budgets and the chart's labels", () => {
     expect(() => m.log({ train: 1 }, NaN)).toThrow(/step must be a number/);
     expect(() => m.log({ train: 1 }, 0, { run: 3 as never })).toThrow(/run must be a string/);
     m.close();
+  });
+});
+
+describe("progress bar totals", () => {
+  test("a total that is not a finite count is no total: the bar counts up instead of printing NaN or Infinity", () => {
+    for (const total of [NaN, Infinity, -1]) {
+      const lines: string[] = [];
+      const bar = progress([1, 2, 3], { total, write: (l) => lines.push(l), minInterval: 0 });
+      for (const _ of bar) { /* iterate */ }
+      expect(bar.total).toBeUndefined();
+      expect(lines[lines.length - 1]).toMatch(/^3 it \[/);
+    }
+    expect(progress(10).total).toBe(10);
   });
 });

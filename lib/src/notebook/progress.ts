@@ -52,7 +52,9 @@ export class Progress<T> implements Iterable<T>, AsyncIterable<T> {
   private readonly write: (line: string) => void;
 
   constructor(private readonly source: Iterable<T> | AsyncIterable<T> | number, options: ProgressOptions = {}) {
-    this.total = options.total ?? totalOf(source);
+    // a total that is not a finite count (NaN, Infinity, -1) is no total: the bar counts up
+    const total = options.total ?? totalOf(source);
+    this.total = typeof total === "number" && Number.isFinite(total) && total >= 0 ? total : undefined;
     this.desc = options.desc ?? "";
     const notebook = currentSink() !== undefined;
     this.minInterval = options.minInterval ?? (notebook ? 100 : 1000);
