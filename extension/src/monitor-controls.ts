@@ -1,10 +1,13 @@
 // Stop, pause and learning-rate controls of a training Monitor. They talk to the loop over
 // a comm to the kernel's "chainlab.monitor" target, opened with the monitor's id; the
-// kernel answers every open and every command with {state: {stopRequested, paused, lr}}.
-// The controls only work while that comm is open: a run that ended, a kernel that
-// restarted or died, or a notebook opened without its kernel leaves them disabled, with
-// the reason written beside them.
+// kernel answers every open and every command with {state: {stopRequested, paused, lr}},
+// and a refused command with {error, state}. When the cell running the loop ends (by its
+// own end, Stop, Kernel › Interrupt or an error) the kernel sends the final state with
+// `ended` and closes the comm; the bundle keeps `ended`, so a saved notebook says the same.
+// The kernel, not the widget, closes a comm whose run ended: a close from both sides at
+// once is what makes JupyterLab log "Comm not found for comm id".
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
+import { MONITOR_MAX_LR } from "chainlab/dist/display/contract";
 import { fmtNumber } from "./format";
 import { kernelFor } from "./kernel-link";
 import { MONITOR_COMM_TARGET } from "./mime";
@@ -15,17 +18,58 @@ export type MonitorCommand = { action: "stop" | "pause" | "resume" } | { action:
 export interface MonitorState {
   stopRequested: boolean;
   paused: boolean;
+  /** The optimiser's learning rate; null when it has none or the value is not a finite number. */
   lr: number | null;
+  /** False only when the monitor was made without an optimizer. */
+  optimizer: boolean;
+  ended: MonitorEnd | null;
+}
+
+/** How a run ended, as the library reports it (lib/src/display/monitor-comm.ts). */
+export interface MonitorEnd {
+  outcome: "finished" | "stopped" | "interrupted" | "failed";
+  step: number | null;
+  message?: string;
 }
 
 export const NOT_CONNECTED = "not connected to a running loop";
+
+const OUTCOMES = ["finished", "stopped", "interrupted", "failed"];
+
+/** The `ended` of a bundle or a kernel message, or null when there is none we can read. */
+export function readEnded(data: unknown): MonitorEnd | null {
+  const e = (data as { ended?: unknown } | null)?.ended as Record<string, unknown> | undefined;
+  if (typeof e !== "object" || e === null || !OUTCOMES.includes(e.outcome as string)) return null;
+  const step = typeof e.step === "number" && Number.isFinite(e.step) ? e.step : null;
+  const message = typeof e.message === "string" ? e.message.slice(0, 300) : undefined;
+  return { outcome: e.outcome as MonitorEnd["outcome"], step, ...(message !== undefined ? { message } : {}) };
+}
+
+/** "finished at step 99", "stopped at step 12", "interrupted at step 5", "failed at step 3: RangeError: …". */
+export function endText(e: MonitorEnd): string {
+  const at = e.step === null ? "" : ` at step ${fmtNumber(e.step)}`;
+  if (e.outcome === "failed") return `failed${at}${e.message ? `: ${e.message}` : ""}`;
+  if (e.outcome === "finished" && e.step === null) return "finished, nothing logged";
+  return e.outcome + at;
+}
 
 /** The state in a kernel message, or null when the message holds none we can read. */
 export function readState(data: unknown): MonitorState | null {
   const s = (data as { state?: unknown } | null)?.state as Record<string, unknown> | undefined;
   if (typeof s !== "object" || s === null) return null;
   const lr = typeof s.lr === "number" && Number.isFinite(s.lr) ? s.lr : null;
-  return { stopRequested: s.stopRequested === true, paused: s.paused === true, lr };
+  return { stopRequested: s.stopRequested === true, paused: s.paused === true, lr, optimizer: s.optimizer !== false, ended: readEnded(s) };
+}
+
+/**
+ * Why the text typed in the lr box is not a learning rate the kernel would take, or null.
+ * The kernel checks the same range again (any client can send a comm message).
+ */
+export function lrInputProblem(text: string): string | null {
+  const lr = text === "" ? NaN : Number(text);
+  if (Number.isFinite(lr) && lr > 0 && lr <= MONITOR_MAX_LR) return null;
+  const shown = text.length > 40 ? text.slice(0, 40) + "…" : text;
+  return `the learning rate must be a number with 0 < lr ≤ ${MONITOR_MAX_LR}, not "${shown}"`;
 }
 
 function button(action: string, text: string): HTMLButtonElement {
@@ -46,13 +90,16 @@ export class MonitorControls {
 
   private monitorId: string | undefined;
   private running = true;
+  /** How the run ended, from the bundle or the kernel's last word; null while it goes on. */
+  private ended: MonitorEnd | null = null;
   private kernel: Kernel.IKernelConnection | null = null;
   private comm: Kernel.IComm | null = null;
   /** What the kernel last told us, with our own commands applied until it answers. */
   private paused = false;
   private stopRequested = false;
-  /** The optimizer's learning rate; null without one, undefined until the kernel answers. */
+  /** The optimizer's learning rate; null when unknown to us, undefined until the kernel answers. */
   private lr: number | null | undefined = undefined;
+  private hasOptimizer = true;
   /** Why the controls are off; null while they work. */
   private reason: string | null = NOT_CONNECTED;
   private retried = false;
@@ -64,7 +111,7 @@ export class MonitorControls {
   constructor(private readonly host: HTMLElement) {
     this.lrInput.type = "text";
     this.lrInput.inputMode = "decimal";
-    this.lrInput.placeholder = "learning rate";
+    this.lrInput.placeholder = "e.g. 0.01";
     this.lrInput.size = 9;
     this.lrInput.setAttribute("aria-label", "learning rate");
     const lrLabel = el("label", "cl-lr-label", "lr ");
@@ -75,24 +122,32 @@ export class MonitorControls {
     this.lrInput.addEventListener("keydown", (e) => {
       if (e.key === "Enter") this.setLr();
     });
+    this.lrInput.addEventListener("input", () => this.lrInput.classList.remove("cl-invalid"));
     this.node.append(this.stopButton, this.pauseButton, lrLabel, this.lrButton, this.stateText, this.note);
     this.refresh();
   }
 
-  /** What each bundle says: which monitor it is, and whether its run goes on. */
-  update(monitorId: string | undefined, running: boolean): void {
+  /**
+   * What each bundle says: which monitor it is, whether its run goes on, and how it ended.
+   * `data` is the bundle itself, read for its `ended`.
+   */
+  update(monitorId: string | undefined, running: boolean, data?: unknown): void {
     if (monitorId !== this.monitorId) {
       this.disconnect(NOT_CONNECTED);
       this.monitorId = monitorId;
-      this.paused = this.stopRequested = false;
-      this.lr = undefined;
-      this.retried = false;
-      this.kernelMissing = true;
+      this.reset();
     }
     this.node.hidden = monitorId === undefined;
+    const revived = running && !this.running;
     this.running = running;
     if (!running) {
-      this.disconnect("the run has ended");
+      // the kernel closes the comm of a run that ended; the widget only stops using it
+      this.ended = readEnded(data) ?? this.ended;
+    } else if (revived) {
+      // a later cell took the run up again: a fresh start, on a fresh comm
+      this.disconnect(NOT_CONNECTED);
+      this.reset();
+      if (this.host.isConnected) this.connect();
     } else if (!this.comm && this.kernelMissing && this.host.isConnected) {
       // the notebook's kernel may not have been known when the output was attached
       this.connect();
@@ -113,18 +168,25 @@ export class MonitorControls {
     let comm: Kernel.IComm;
     try {
       comm = kernel.createComm(MONITOR_COMM_TARGET);
-      comm.onMsg = (msg: KernelMessage.ICommMsgMsg) => this.onMessage(msg.content.data);
+      comm.onMsg = (msg: KernelMessage.ICommMsgMsg) => {
+        if (this.comm === comm) this.onMessage(msg?.content?.data);
+      };
       comm.onClose = (msg: KernelMessage.ICommCloseMsg) => {
         if (this.comm !== comm) return;
-        const error = (msg?.content?.data as { error?: unknown } | undefined)?.error;
-        this.dropComm(typeof error === "string" && error ? error : NOT_CONNECTED);
+        const data = msg?.content?.data as { error?: unknown } | undefined;
+        const ended = readEnded(data);
+        if (ended) {
+          this.ended = ended;
+          this.running = false;
+        }
+        this.dropComm(typeof data?.error === "string" && data.error ? data.error : NOT_CONNECTED);
       };
-      comm.open({ monitorId: this.monitorId });
     } catch (e) {
       this.reason = `${NOT_CONNECTED} (${(e as Error)?.message ?? String(e)})`;
       this.refresh();
       return;
     }
+    // ours before it opens: an answer may come while open() is still on the stack
     this.kernel = kernel;
     this.kernelMissing = false;
     this.comm = comm;
@@ -133,12 +195,27 @@ export class MonitorControls {
     kernel.statusChanged.connect(this.onStatus, this);
     kernel.disposed.connect(this.onKernelDisposed, this);
     this.refresh();
+    try {
+      comm.open({ monitorId: this.monitorId });
+    } catch (e) {
+      if (this.comm === comm) this.dropComm(`${NOT_CONNECTED} (${(e as Error)?.message ?? String(e)})`);
+    }
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disconnect(NOT_CONNECTED);
     this.disposed = true;
+  }
+
+  private reset(): void {
+    this.paused = this.stopRequested = false;
+    this.lr = undefined;
+    this.hasOptimizer = true;
+    this.ended = null;
+    this.retried = false;
+    this.kernelMissing = true;
+    this.note.textContent = "";
   }
 
   private onStatus(_k: Kernel.IKernelConnection, status: KernelMessage.Status): void {
@@ -153,28 +230,37 @@ export class MonitorControls {
 
   private onMessage(data: unknown): void {
     const error = (data as { error?: unknown } | null)?.error;
-    if (typeof error === "string") this.note.textContent = error;
+    if (typeof error === "string") {
+      // a command the kernel refused: say why, and mark the lr box if it was the lr
+      this.note.textContent = error.slice(0, 300);
+      if (/\blr\b/.test(error)) this.lrInput.classList.add("cl-invalid");
+    }
     const state = readState(data);
     if (!state) return;
     this.paused = state.paused;
     this.stopRequested = state.stopRequested;
     this.lr = state.lr;
+    this.hasOptimizer = state.optimizer;
+    if (state.ended) {
+      this.ended = state.ended;
+      this.running = false;
+    }
     // what the kernel last said, apart from the state shown at once on a click
-    this.node.dataset.kernelState = state.stopRequested ? "stopping" : state.paused ? "paused" : "running";
+    this.node.dataset.kernelState = state.ended ? "ended" : state.stopRequested ? "stopping" : state.paused ? "paused" : "running";
     if (state.lr !== null && document.activeElement !== this.lrInput) this.lrInput.value = fmtNumber(state.lr);
     this.refresh();
   }
 
   private setLr(): void {
     const text = this.lrInput.value.trim();
-    const lr = text === "" ? NaN : Number(text);
-    if (!Number.isFinite(lr) || lr <= 0) {
-      this.note.textContent = `the learning rate must be a positive number, not "${text.slice(0, 40)}"`;
+    const problem = lrInputProblem(text);
+    if (problem) {
+      this.note.textContent = problem;
       this.lrInput.classList.add("cl-invalid");
       return;
     }
     this.lrInput.classList.remove("cl-invalid");
-    this.send({ action: "lr", lr });
+    this.send({ action: "lr", lr: Number(text) });
   }
 
   private send(cmd: MonitorCommand): void {
@@ -184,7 +270,7 @@ export class MonitorControls {
       this.connect();
     }
     const comm = this.comm;
-    if (!comm || this.reason !== null) return;
+    if (!comm || this.reason !== null || !this.running) return;
     try {
       comm.send(cmd as unknown as Parameters<Kernel.IComm["send"]>[0]);
     } catch (e) {
@@ -199,7 +285,7 @@ export class MonitorControls {
     this.refresh();
   }
 
-  /** Close our side (the run ended, or the widget goes away). */
+  /** Close our side (the widget goes away, or shows another monitor). */
   private disconnect(reason: string): void {
     const comm = this.comm;
     this.dropComm(reason);
@@ -228,20 +314,36 @@ export class MonitorControls {
     const stopping = this.stopRequested;
     this.stopButton.disabled = !live || stopping;
     this.pauseButton.disabled = !live || stopping;
-    this.pauseButton.textContent = this.paused ? "Resume" : "Pause";
-    const lrOff = !live || stopping || this.lr === null;
+    this.pauseButton.textContent = this.paused && live ? "Resume" : "Pause";
+    const lrOff = !live || stopping || !this.hasOptimizer;
     this.lrInput.disabled = lrOff;
     this.lrButton.disabled = lrOff;
-    this.lrButton.title = this.lr === null ? "this monitor was made without an optimizer" : "set the learning rate of every parameter group";
+    this.lrButton.title = !this.hasOptimizer
+      ? "this monitor was made without an optimizer"
+      : `set the learning rate of every parameter group (0 < lr ≤ ${MONITOR_MAX_LR})`;
+    this.node.classList.toggle("cl-controls-off", !live);
+    delete this.node.dataset.outcome;
+    if (this.ended) {
+      // how the run ended says it all: the reason the comm closed would only repeat it
+      this.stateText.textContent = endText(this.ended);
+      this.stateText.title = this.stateText.textContent;
+      if (this.reason !== null) this.note.textContent = "";
+      this.node.dataset.state = "ended";
+      this.node.dataset.outcome = this.ended.outcome;
+      return;
+    }
+    this.stateText.title = "";
     if (!live) {
       this.stateText.textContent = this.running ? "" : "ended";
       this.note.textContent = this.reason ?? "";
     } else {
       const what = stopping ? "stopping" : this.paused ? "paused" : this.lr === undefined ? "connecting…" : "running";
-      const lr = this.lr === undefined ? "" : this.lr === null ? " · no optimizer linked" : ` · lr ${fmtNumber(this.lr)}`;
+      const lr = this.lr === undefined ? ""
+        : !this.hasOptimizer ? " · no optimizer linked"
+        : this.lr === null ? " · lr not a finite number"
+        : ` · lr ${fmtNumber(this.lr)}`;
       this.stateText.textContent = what + lr;
     }
-    this.node.classList.toggle("cl-controls-off", !live);
     this.node.dataset.state = !live ? "off" : stopping ? "stopping" : this.paused ? "paused" : "running";
   }
 }
