@@ -2,7 +2,8 @@
 // node, edge contributions that add up to their input's gradient, and no .grad touched.
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, test } from "vitest";
-import { computationGraph, GRAPH_MIME, manualSeed, nn, randn, tensor, F, randint } from "../src";
+import { cat, computationGraph, GRAPH_MIME, manualSeed, nn, randn, tensor, F, randint } from "../src";
+import { BUDGETS } from "../src/display/contract";
 import { graphJson } from "../src/display/graph";
 import type { Tensor } from "../src/tensor";
 
@@ -150,5 +151,72 @@ describe("computation graph capture", () => {
     a.name = "<script>x</script>";
     const svg = bundleOf(computationGraph(a.mul(2)))["image/svg+xml"] as string;
     expect(svg).not.toContain("<script>");
+  });
+
+  test("(3a + 1)² at a = 2: the walk's record gives 42 at a, nothing into the constants", () => {
+    const a = tensor(2, { requiresGrad: true });
+    a.name = "a";
+    const u = a.mul(3).add(1);
+    u.name = "u";
+    const L = u.pow(2);
+    const g = graphJson(L);
+    L.backward();
+    const ts = tensorsOf(L);
+    const aNode = g.nodes[ts.indexOf(a)];
+    expect(aNode).toMatchObject({ name: "a", kind: "leaf", grad: [42] });
+    expect(g.nodes[ts.indexOf(u)]).toMatchObject({ name: "u", kind: "op", grad: [14] });
+    expect(g.nodes[0].grad).toEqual([1]);
+    // the order walks the output first and a last; constants are not in it
+    expect(g.order.map((i) => g.nodes[i].kind)).toEqual(["output", "op", "op", "leaf"]);
+    g.edges.forEach(([from], i) => {
+      const k = g.nodes[from].kind;
+      if (k === "constant") expect(g.edgeGrads[i], `edge ${i}`).toBeNull();
+      else expect(g.edgeGrads[i], `edge ${i}`).not.toBeNull();
+    });
+    expect(a.grad!.item()).toBe(42);
+  });
+
+  test("parameters are named by their module path when the model is given", () => {
+    manualSeed(4);
+    const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+    const x = randn([3, 4]);
+    x.name = "x";
+    const y = model.forward(x).sum();
+    const g = graphJson(y, { model });
+    const names = g.nodes.filter((n) => n.kind === "param").map((n) => n.name).sort();
+    expect(names).toEqual(["0.bias", "0.weight", "2.bias", "2.weight"]);
+    // a named input stays an input (here a constant, as it needs no gradient)
+    expect(g.nodes.find((n) => n.name === "x")!.kind).toBe("constant");
+    const w = tensor([1, 2], { requiresGrad: true });
+    w.name = "w";
+    expect(graphJson(w.mul(2).sum()).nodes.find((n) => n.name === "w")!.kind).toBe("leaf");
+  });
+
+  test("an op that reads one tensor 20,000 times: edges past the budget are counted, not sent", () => {
+    const h = tensor([1, 2], { requiresGrad: true });
+    const y = cat(Array(20000).fill(h), 0).sum();
+    const t0 = performance.now();
+    const b = bundleOf(computationGraph(y));
+    const ms = performance.now() - t0;
+    const g = b[GRAPH_MIME];
+    expect(g.edges.length).toBe(BUDGETS.graphEdges);
+    expect(g.omittedEdges).toBe(20001 - BUDGETS.graphEdges);
+    expect(g.truncated).toBe(true);
+    expect(g.nodes.length).toBe(3);
+    // h's gradient is still the whole of it: each copy sends 1s
+    expect(g.nodes[2].grad).toEqual([20000, 20000]);
+    expect(b["text/plain"]).toContain(`<- 2 ×${BUDGETS.graphEdges - 1}`);
+    expect(b["text/plain"]).toMatch(/more edges/);
+    expect(b["image/svg+xml"].match(/<line /g).length).toBe(2);
+    expect(ms).toBeLessThan(5000);
+  });
+
+  test("at most BUDGETS.graphNodes nodes, whatever maxNodes asks", () => {
+    let h = tensor([1], { requiresGrad: true });
+    for (let i = 0; i < BUDGETS.graphNodes + 50; i++) h = h.mul(1.001);
+    const g = graphJson(h, { maxNodes: 1e9 });
+    expect(g.nodes.length).toBe(BUDGETS.graphNodes);
+    // each mul adds itself and its constant factor
+    expect(g.omitted).toBe(2 * (BUDGETS.graphNodes + 50) + 1 - BUDGETS.graphNodes);
   });
 });

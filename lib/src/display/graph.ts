@@ -6,11 +6,11 @@
 import { noGrad, topoOrder } from "../autograd";
 import { isParameter } from "../nn/module";
 import { Tensor } from "../tensor";
+import { BUDGETS, MIME } from "./contract";
 import { escapeXml } from "./escape";
 import { payload, tensorStats } from "./tensor";
 
-export const GRAPH_MIME = "application/vnd.chainlab.graph+json";
-const MAX_NODES = 300;
+export const GRAPH_MIME = MIME.graph;
 /** Tensors up to this size show their numbers; larger ones a {min, max, mean} summary. */
 const SMALL = 8;
 /** Values (and again gradients) a node's tensor payload carries: a leading corner beyond. */
@@ -45,10 +45,12 @@ export interface GraphJson {
   truncated: boolean;
   /** Nodes of the graph left out of the bundle (beyond maxNodes). */
   omitted: number;
+  /** Edges between sent nodes left out of the bundle (beyond BUDGETS.graphEdges). */
+  omittedEdges: number;
 }
 
 export interface GraphOptions {
-  /** At most this many nodes, nearest the output first (default 300). */
+  /** At most this many nodes, nearest the output first (default and most BUDGETS.graphNodes). */
   maxNodes?: number;
   /** Names parameters by their place in the model, e.g. "fc.weight". */
   model?: { namedParameters(): [string, Tensor][] };
@@ -127,11 +129,12 @@ function kindOf(t: Tensor, isRoot: boolean, named: boolean): NodeKind {
   if (isRoot) return "output";
   if (t.gradFn) return "op";
   if (!t.requiresGrad) return "constant";
-  return named || t.name || isParameter(t) ? "param" : "leaf";
+  // a name alone does not make a parameter: x.name = "x" is still an input
+  return named || isParameter(t) ? "param" : "leaf";
 }
 
 export function graphJson(root: Tensor, opts: GraphOptions = {}): GraphJson {
-  const maxNodes = Math.max(1, opts.maxNodes ?? MAX_NODES);
+  const maxNodes = Math.max(1, Math.min(opts.maxNodes ?? BUDGETS.graphNodes, BUDGETS.graphNodes));
   const names = new Map<Tensor, string>();
   for (const [name, p] of opts.model?.namedParameters() ?? []) if (!names.has(p)) names.set(p, name);
 
@@ -141,6 +144,9 @@ export function graphJson(root: Tensor, opts: GraphOptions = {}): GraphJson {
   const edges: [number, number][] = [];
   const edgeOf = new Map<Tensor, number[]>();
   const seen = new Set<Tensor>([root]);
+  // an op may read one tensor thousands of times (cat of copies): edges past the budget are
+  // counted, not sent, so the bundle and its drawing stay small
+  let omittedEdges = 0;
   for (let q = 0; q < tensors.length; q++) {
     const t = tensors[q];
     const slots: number[] = [];
@@ -151,8 +157,10 @@ export function graphJson(root: Tensor, opts: GraphOptions = {}): GraphJson {
         tensors.push(x);
       }
       const from = ids.get(x);
-      slots.push(from === undefined ? -1 : edges.length);
-      if (from !== undefined) edges.push([from, ids.get(t)!]);
+      if (from !== undefined && edges.length >= BUDGETS.graphEdges) omittedEdges++;
+      const sent = from !== undefined && edges.length < BUDGETS.graphEdges;
+      slots.push(sent ? edges.length : -1);
+      if (sent) edges.push([from, ids.get(t)!]);
     }
     edgeOf.set(t, slots);
   }
@@ -199,8 +207,9 @@ export function graphJson(root: Tensor, opts: GraphOptions = {}): GraphJson {
     }),
     order: order.filter((t) => ids.has(t) && (!captured || captured.grads.has(t))).reverse().map((t) => ids.get(t)!),
     stepsAvailable: captured !== null,
-    truncated: omitted > 0,
+    truncated: omitted > 0 || omittedEdges > 0,
     omitted,
+    omittedEdges,
   };
 }
 
@@ -216,7 +225,11 @@ const FILL: Record<NodeKind, string> = { leaf: "#e3f2fd", param: "#e8f5e9", cons
 export function graphSvg(g: GraphJson): string {
   const depth = new Map<number, number>([[0, 0]]);
   const inputsOf = new Map<number, number[]>();
-  for (const [from, to] of g.edges) inputsOf.set(to, [...(inputsOf.get(to) ?? []), from]);
+  for (const [from, to] of g.edges) {
+    const list = inputsOf.get(to);
+    if (list) list.push(from);
+    else inputsOf.set(to, [from]);
+  }
   for (const n of g.nodes) for (const i of inputsOf.get(n.id) ?? []) depth.set(i, Math.max(depth.get(i) ?? 0, depth.get(n.id)! + 1));
   const maxDepth = Math.max(...depth.values());
   const rows = new Map<number, number>();
@@ -229,7 +242,11 @@ export function graphSvg(g: GraphJson): string {
     pos.set(n.id, [col * (W + gapX), row * (H + gapY)]);
   }
   const parts: string[] = [];
+  const drawn = new Set<string>();
   for (const [from, to] of g.edges) {
+    // parallel edges are one line
+    if (drawn.has(`${from},${to}`)) continue;
+    drawn.add(`${from},${to}`);
     const [x1, y1] = pos.get(from)!, [x2, y2] = pos.get(to)!;
     parts.push(`<line x1="${x1 + W}" y1="${y1 + H / 2}" x2="${x2}" y2="${y2 + H / 2}" stroke="#888" marker-end="url(#a)"/>`);
   }
@@ -257,9 +274,18 @@ export function graphSvg(g: GraphJson): string {
 }
 
 function graphText(g: GraphJson): string {
-  const lines = g.nodes.map(
-    (n) => `${n.id}: ${n.op}${n.name ? ` ${n.name}` : ""} [${n.shape.join(", ")}] <- ${g.edges.filter((e) => e[1] === n.id).map((e) => e[0]).join(", ")}`,
-  );
+  // each node's inputs, an input read k times written once as "id ×k"
+  const inputs = new Map<number, Map<number, number>>();
+  for (const [from, to] of g.edges) {
+    let m = inputs.get(to);
+    if (!m) inputs.set(to, (m = new Map()));
+    m.set(from, (m.get(from) ?? 0) + 1);
+  }
+  const lines = g.nodes.map((n) => {
+    const ins = [...(inputs.get(n.id) ?? [])].map(([id, k]) => (k > 1 ? `${id} ×${k}` : String(id)));
+    return `${n.id}: ${n.op}${n.name ? ` ${n.name}` : ""} [${n.shape.join(", ")}] <- ${ins.join(", ")}`;
+  });
+  if (g.omittedEdges) lines.push(`... ${g.omittedEdges} more edges`);
   if (g.omitted) lines.push(`... ${g.omitted} more nodes`);
   return lines.join("\n");
 }
