@@ -1,8 +1,9 @@
 // Monitor: records a training run — loss curves and per-layer gradient statistics — and
 // keeps its two displays live while the loop runs. A widget can steer the loop through a
 // comm (stop, pause, learning rate); the loop sees that at `await monitor.poll()`.
-import { comms, display, updateDisplay, inNotebook } from "../notebook";
-import type { CommChannel } from "../notebook";
+import { comms, currentSink, display, inNotebook, updateDisplay, whenCellEnds } from "../notebook";
+import type { CellOutcome, CommChannel, NotebookSink } from "../notebook";
+import { endOf, parseCommand, parseOpen, type MonitorEnd, type MonitorState } from "./monitor-comm";
 import type { Tensor } from "../tensor";
 import { arrowBase64 } from "./arrow";
 import { gradflowBundle, recordGradientStats } from "./monitor-gradflow";
@@ -42,34 +43,54 @@ export interface MonitorOptions {
 }
 
 let nextId = 0;
+/** Monitors whose run goes on: the widget's controls can reach them. */
 const live = new Map<string, Monitor>();
 /** The widgets' comms open on each monitor, closed when its run ends. */
 const widgetComms = new WeakMap<Monitor, Set<CommChannel>>();
 
-/** Route widget commands to the monitor they name. */
+/**
+ * Route widget commands to the monitor they name, and end every live run when the cell
+ * that runs it ends (the kernel says how), so no widget shows "running" for a loop that is
+ * gone. A message of the wrong shape is answered with {error} naming the problem; nothing
+ * a widget sends can throw into the cell that is training.
+ */
 function ensureCommTarget(): void {
-  if (!inNotebook() || ensureCommTarget.done) return;
-  ensureCommTarget.done = true;
+  const sink = currentSink();
+  if (!sink || targetOn.has(sink)) return;
+  targetOn.add(sink);
+  whenCellEnds(endLiveRuns);
   comms.registerTarget(MONITOR_COMM_TARGET, (comm: CommChannel, openMsg) => {
-    const data = (openMsg.content.data ?? {}) as { monitorId?: string };
-    const m = data.monitorId ? live.get(data.monitorId) : undefined;
+    const open = parseOpen(openMsg?.content?.data);
+    const m = typeof open === "string" ? undefined : live.get(open.monitorId);
     if (!m) {
-      comm.close({ error: `no running monitor ${data.monitorId}` });
+      comm.close({ error: typeof open === "string" ? open : `no running monitor ${open.monitorId}` });
       return;
     }
-    let open = widgetComms.get(m);
-    if (!open) widgetComms.set(m, (open = new Set()));
-    open.add(comm);
-    comm.onClose(() => open.delete(comm));
+    let widgets = widgetComms.get(m);
+    if (!widgets) widgetComms.set(m, (widgets = new Set()));
+    widgets.add(comm);
+    comm.onClose(() => widgets.delete(comm));
     // every command is answered with the state it left, so the widget shows what the loop sees
     comm.onMsg((data) => {
-      m.command(data as Record<string, unknown>);
-      if (!comm.closed) comm.send({ state: m.state() });
+      let error: string | null;
+      try {
+        const cmd = parseCommand(data);
+        error = typeof cmd === "string" ? cmd : m.command(cmd);
+      } catch (e) {
+        error = `the command failed: ${(e as Error)?.message ?? String(e)}`;
+      }
+      if (!comm.closed) comm.send(error ? { error, state: m.state() } : { state: m.state() });
     });
     comm.send({ state: m.state() });
   });
 }
-ensureCommTarget.done = false;
+/** The sinks (kernels, test hosts) the comm target and the cell-end hook were registered with. */
+const targetOn = new WeakSet<NotebookSink>();
+
+/** The kernel's cell-end hook: each run still live ends the way its cell did. */
+function endLiveRuns(outcome: CellOutcome): void {
+  for (const m of [...live.values()]) m.cellEnded(outcome);
+}
 
 /**
  * Least milliseconds between two gradient-flow updates. A picture of one step needs no more,
@@ -110,6 +131,10 @@ export class Monitor {
   private gradDirty = false;
   private trailing: ReturnType<typeof setTimeout> | null = null;
   private trailingAt = 0;
+  /** How the run ended (null while it goes on); drawn in the display and sent to the widget. */
+  private ended: MonitorEnd | null = null;
+  /** close() was called: a later log() records but does not make the run live again. */
+  private closedByCode = false;
 
   constructor(opts: MonitorOptions = {}) {
     this.opts = opts;
@@ -148,34 +173,54 @@ export class Monitor {
     if (n > 0) this.gradDirty = true;
   }
 
-  /** Let widget commands in and wait while paused; false once a stop was requested. */
+  /**
+   * Let widget commands in and wait while paused; false once a stop was requested. A run
+   * that ended with its cell goes on (live again, the old Stop forgotten) when a later
+   * cell polls it.
+   */
   async poll(): Promise<boolean> {
+    this.resume();
     await new Promise((r) => setImmediate(r));
     while (this.paused && !this.stopRequested) await new Promise((r) => setTimeout(r, 50));
     return !this.stopRequested;
   }
 
-  /** A command from the widget: {action: "stop" | "pause" | "resume" | "lr", lr?}. */
-  command(msg: Record<string, unknown>): void {
-    switch (msg.action) {
+  /**
+   * A command from the widget: {action: "stop" | "pause" | "resume" | "lr", lr?}. Returns
+   * null when applied, or why it was refused (an lr outside 0 < lr ≤ MONITOR_MAX_LR, no
+   * optimizer, a malformed command).
+   * @example mon.command({ action: "lr", lr: 1e308 }) // "lr must be a finite number with 0 < lr ≤ 10, got 1e+308"
+   */
+  command(msg: unknown): string | null {
+    const cmd = parseCommand(msg);
+    if (typeof cmd === "string") return cmd;
+    switch (cmd.action) {
       case "stop": this.stopRequested = true; break;
       case "pause": this.paused = true; break;
       case "resume": this.paused = false; break;
       case "lr":
-        if (typeof msg.lr === "number" && msg.lr > 0 && this.opts.optimizer) {
-          for (const g of this.opts.optimizer.paramGroups) g.lr = msg.lr;
-        }
+        if (!this.opts.optimizer) return "this monitor was made without an optimizer: pass {optimizer} to set its lr";
+        for (const g of this.opts.optimizer.paramGroups) g.lr = cmd.lr;
         break;
     }
+    return null;
   }
 
   /**
    * What the widget's controls show: whether a stop was asked for, whether the loop is
-   * paused, and the optimiser's learning rate (null without one). Sent after every command.
+   * paused, the optimiser's learning rate (null without one, and then `optimizer: false`),
+   * and once the run is over how it ended. Sent after every command.
    * @example mon.command({ action: "pause" }); mon.state() // { stopRequested: false, paused: true, lr: 0.001 }
    */
-  state(): Record<string, unknown> {
-    return { stopRequested: this.stopRequested, paused: this.paused, lr: this.opts.optimizer?.paramGroups[0]?.lr ?? null };
+  state(): MonitorState {
+    const lr = this.opts.optimizer?.paramGroups[0]?.lr;
+    return {
+      stopRequested: this.stopRequested,
+      paused: this.paused,
+      lr: typeof lr === "number" && Number.isFinite(lr) ? lr : null,
+      ...(this.opts.optimizer ? {} : { optimizer: false as const }),
+      ...(this.ended ? { ended: this.ended } : {}),
+    };
   }
 
   /**
@@ -192,20 +237,57 @@ export class Monitor {
     this.dirty = this.gradDirty = false;
   }
 
-  /** Draw the final state (marked as ended) and release the widget's controls. */
+  /** Draw the final state ("finished" or "stopped" at the last step) and release the widget's controls. */
   close(): void {
-    const wasLive = live.delete(this.id);
-    if (wasLive) this.dirty = true;
+    this.closedByCode = true;
+    if (!this.ended) this.end(endOf({ status: "ok" }, this.stopRequested, this.step()));
+    else this.redraw(true);
+  }
+
+  /**
+   * The kernel's word that the cell running this monitor ended (ok, interrupted, failed):
+   * a run close() did not end ends now, the way its cell did.
+   */
+  cellEnded(outcome: CellOutcome): void {
+    if (!this.ended) this.end(endOf(outcome, this.stopRequested, this.step()));
+  }
+
+  /** The last logged step, or null before the first log(). */
+  private step(): number | null {
+    return this.lastStep >= 0 ? this.lastStep : null;
+  }
+
+  /** Mark the run ended: the display keeps how (a saved notebook shows it), widgets get it and their comms close. */
+  private end(how: MonitorEnd): void {
+    this.ended = how;
+    live.delete(this.id);
+    this.dirty = true;
     this.redraw(true);
     const open = widgetComms.get(this);
     if (open) {
-      for (const comm of [...open]) comm.close({ error: `the run of monitor ${this.id} has ended` });
+      for (const comm of [...open]) {
+        if (comm.closed) continue;
+        comm.send({ state: this.state() });
+        comm.close({ ended: how });
+      }
       open.clear();
     }
   }
 
+  /** A run its cell ended is used again by a later cell: live again, with a fresh Stop and Pause. */
+  private resume(): void {
+    if (!this.ended || this.closedByCode) return;
+    this.ended = null;
+    this.stopRequested = this.paused = false;
+    live.set(this.id, this);
+    this.dirty = true;
+    // at once, so the widget finds the run live and reconnects
+    this.redraw(true);
+  }
+
   /** Send what changed and is due: the curves every redrawMs, the gradient flow less often. */
   private redraw(force: boolean): void {
+    if (!force && this.dirty) this.resume();
     const grads = !!this.opts.model && this.gradDirty;
     if (!this.shown || (!this.dirty && !grads)) return;
     const now = Date.now();
@@ -239,10 +321,17 @@ export class Monitor {
    * @example display(mon.curvesBundle(), { raw: true })
    */
   curvesBundle(): Record<string, unknown> {
-    return this.curves.bundle({
+    const bundle = this.curves.bundle({
       title: this.title, xLabel: this.xLabel, yLabel: this.opts.yLabel ?? "loss", logY: this.opts.logY,
       monitorId: this.id, running: live.has(this.id),
     });
+    // how the run ended stays in the saved display, so a reopened notebook says it
+    const curves = bundle[CURVES_MIME] as Record<string, unknown> | undefined;
+    if (this.ended && curves) {
+      curves.ended = this.ended;
+      bundle["text/plain"] = `${String(bundle["text/plain"] ?? "")} (${endText(this.ended)})`;
+    }
+    return bundle;
   }
 
   /**
@@ -256,4 +345,10 @@ export class Monitor {
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
     return this.curvesBundle();
   }
+}
+
+/** "finished at step 99", "failed: Error: …": how a run ended, in words. */
+function endText(e: MonitorEnd): string {
+  const at = e.step === null ? "" : ` at step ${e.step}`;
+  return e.outcome === "failed" ? `failed${at}: ${e.message ?? ""}` : `${e.outcome}${at}`;
 }
