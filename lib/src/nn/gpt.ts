@@ -8,6 +8,8 @@ import { defaultGenerator } from "../random";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
 import { CausalSelfAttention, KVCache } from "./attention";
+import { gpt2FromPretrained, gpt2SavePretrained } from "./gpt2-hf";
+import type { FromPretrainedOptions } from "./gpt2-hf";
 import { normal_, zeros_ } from "./init";
 import { Dropout, Embedding, GELU, LayerNorm, Linear } from "./layers";
 import { Module, ModuleList } from "./module";
@@ -22,10 +24,16 @@ export interface GPTConfig {
   dropout?: number;
   /** Biases in the Linear layers and LayerNorms (nanoGPT's bias=False drops them all). */
   bias?: boolean;
+  /** The MLP's hidden width (default 4 nEmbd; GPT-2's n_inner). */
+  nInner?: number;
+  /** The MLP's GELU: exact ("none", the default) or GPT-2's tanh approximation ("tanh", its gelu_new). */
+  geluApproximate?: "none" | "tanh";
+  /** The LayerNorms' epsilon (default 1e-5, GPT-2's layer_norm_epsilon). */
+  layerNormEps?: number;
 }
 
 /**
- * The transformer's feed-forward branch: Linear to 4 nEmbd, GELU, Linear back, dropout; [..., nEmbd] in and out.
+ * The transformer's feed-forward branch: Linear to 4 nEmbd (or nInner), GELU, Linear back, dropout; [..., nEmbd] in and out.
  * @example new nn.MLP(64).call(x) // x [B, T, 64]
  */
 export class MLP extends Module {
@@ -34,11 +42,12 @@ export class MLP extends Module {
   cProj: Linear;
   dropout: Dropout;
 
-  constructor(nEmbd: number, dropout = 0, bias = true) {
+  constructor(nEmbd: number, dropout = 0, bias = true, opts: { nInner?: number; geluApproximate?: "none" | "tanh" } = {}) {
     super();
-    this.cFc = new Linear(nEmbd, 4 * nEmbd, { bias });
-    this.gelu = new GELU();
-    this.cProj = new Linear(4 * nEmbd, nEmbd, { bias });
+    const nInner = opts.nInner ?? 4 * nEmbd;
+    this.cFc = new Linear(nEmbd, nInner, { bias });
+    this.gelu = new GELU({ approximate: opts.geluApproximate ?? "none" });
+    this.cProj = new Linear(nInner, nEmbd, { bias });
     this.dropout = new Dropout(dropout);
   }
 
@@ -60,10 +69,11 @@ export class Block extends Module {
 
   constructor(cfg: Required<GPTConfig>) {
     super();
-    this.ln1 = new LayerNorm(cfg.nEmbd, { bias: cfg.bias });
+    const ln = { bias: cfg.bias, eps: cfg.layerNormEps };
+    this.ln1 = new LayerNorm(cfg.nEmbd, ln);
     this.attn = new CausalSelfAttention(cfg);
-    this.ln2 = new LayerNorm(cfg.nEmbd, { bias: cfg.bias });
-    this.mlp = new MLP(cfg.nEmbd, cfg.dropout, cfg.bias);
+    this.ln2 = new LayerNorm(cfg.nEmbd, ln);
+    this.mlp = new MLP(cfg.nEmbd, cfg.dropout, cfg.bias, cfg);
   }
 
   /** With a layer's cache entry, attention continues after the cached positions. */
@@ -105,8 +115,15 @@ export class GPT extends Module {
 
   constructor(config: GPTConfig) {
     super();
-    const cfg: Required<GPTConfig> = { dropout: 0, bias: true, ...config };
-    for (const k of ["vocabSize", "blockSize", "nLayer", "nHead", "nEmbd"] as const) {
+    const cfg: Required<GPTConfig> = {
+      ...config,
+      dropout: config.dropout ?? 0,
+      bias: config.bias ?? true,
+      nInner: config.nInner ?? 4 * config.nEmbd,
+      geluApproximate: config.geluApproximate ?? "none",
+      layerNormEps: config.layerNormEps ?? 1e-5,
+    };
+    for (const k of ["vocabSize", "blockSize", "nLayer", "nHead", "nEmbd", "nInner"] as const) {
       if (!Number.isInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`GPT: config.${k} must be a positive integer, got ${cfg[k]}`);
     }
     this.config = cfg;
@@ -114,7 +131,11 @@ export class GPT extends Module {
     this.wpe = new Embedding(cfg.blockSize, cfg.nEmbd);
     this.drop = new Dropout(cfg.dropout);
     this.h = new ModuleList(Array.from({ length: cfg.nLayer }, () => new Block(cfg)));
-    this.lnF = new LayerNorm(cfg.nEmbd, { bias: cfg.bias });
+    if (!(cfg.layerNormEps > 0)) throw new Error(`GPT: config.layerNormEps must be positive, got ${cfg.layerNormEps}`);
+    if (cfg.geluApproximate !== "none" && cfg.geluApproximate !== "tanh") {
+      throw new Error(`GPT: config.geluApproximate must be "none" or "tanh", got ${JSON.stringify(cfg.geluApproximate)}`);
+    }
+    this.lnF = new LayerNorm(cfg.nEmbd, { bias: cfg.bias, eps: cfg.layerNormEps });
     this.lmHead = new Linear(cfg.nEmbd, cfg.vocabSize, { bias: false });
     // Weight tying (Press & Wolf 2017): the same matrix embeds tokens and scores them;
     // gradients from both uses add up in its .grad.
@@ -127,6 +148,24 @@ export class GPT extends Module {
       else if (p.ndim === 2) normal_(p, 0, 0.02); // Linear and Embedding weights
       else if (name.endsWith(".bias")) zeros_(p);
     }
+  }
+
+  /**
+   * GPT-2 from a Hugging Face GPT2LMHeadModel directory (config.json + model.safetensors,
+   * or its shards); gpt2-hf.ts says how the names and layouts map.
+   * @example const gpt2 = nn.GPT.fromPretrained(process.env.CHAINLAB_GPT2_DIR!);
+   */
+  static fromPretrained(dir: string, opts: FromPretrainedOptions = {}): GPT {
+    return gpt2FromPretrained(GPT, dir, opts);
+  }
+
+  /**
+   * Write config.json + model.safetensors that transformers' GPT2LMHeadModel.from_pretrained
+   * reads. LoRA adapters must be merged first (nn.mergeLoRA).
+   * @example model.savePretrained("out/gpt2-finetuned")
+   */
+  savePretrained(dir: string): void {
+    gpt2SavePretrained(this, dir);
   }
 
   /**

@@ -9,6 +9,8 @@ export { CausalSelfAttention, KVCache, scaledDotProductAttention } from "./atten
 export type { AttentionConfig } from "./attention";
 export { GPT, Block, MLP } from "./gpt";
 export type { GPTConfig, GenerateOptions } from "./gpt";
+export { gptConfigFromHF, hfConfigOf } from "./gpt2-hf";
+export type { GPT2HFConfig, FromPretrainedOptions } from "./gpt2-hf";
 export { LoRALinear, applyLoRA, mergeLoRA, unmergeLoRA, loraLayers, loraStateDict } from "./lora";
 export type { LoRAConfig, ApplyLoRAOptions, LoRASummary } from "./lora";
 export { freeze, unfreeze, countParameters, trainableParameters } from "./freeze";
