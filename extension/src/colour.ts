@@ -1,12 +1,13 @@
 // Colour scales for heatmaps and strips, as packed RGB for canvas ImageData. Diverging
 // (blue-white-red) centred on zero when values have both signs, sequential otherwise. NaN and
-// ±Inf get colours of their own, outside both scales, so they can't pass for a value.
+// ±Inf get colours of their own, outside both scales, so they can't pass for a value: not a
+// hue that blue-white-red or viridis (dark purple, blue, green, yellow) passes through.
 
 export type Rgb = readonly [number, number, number];
 
-export const NAN_RGB: Rgb = [160, 32, 240]; // purple
-export const POS_INF_RGB: Rgb = [255, 215, 0]; // gold
-export const NEG_INF_RGB: Rgb = [0, 200, 200]; // teal
+export const NAN_RGB: Rgb = [128, 128, 128]; // mid grey: no value, in both themes
+export const POS_INF_RGB: Rgb = [255, 0, 255]; // magenta
+export const NEG_INF_RGB: Rgb = [0, 255, 255]; // cyan
 
 const BLUE: Rgb = [33, 102, 172];
 const WHITE: Rgb = [247, 247, 247];

@@ -3,7 +3,8 @@
 // the declared corner, so nothing is allocated from a size the bundle merely claims.
 import { numberColumn, readTable } from "./arrow";
 import { BUDGETS } from "./mime";
-import { BundleError, boolean, number, numel, optionalString, record, shape, string, version } from "./validate";
+import type { AxisLabelsView } from "./tensor-axes";
+import { BundleError, array, boolean, number, numel, optionalString, record, shape, string, version } from "./validate";
 
 export type Values = Float32Array | Float64Array | Int32Array;
 
@@ -28,6 +29,30 @@ export interface TensorPayload {
   requiresGrad: boolean;
   gradFn?: string;
   grad?: TensorPayload;
+  /** Names for the rows and columns of the drawn matrix, and axis titles (top-level bundles only). */
+  labels?: AxisLabelsView;
+}
+
+/**
+ * The bundle's `labels`: arrays of strings no longer than the dims they name (the shown
+ * corner's rows are shape[-2], its columns shape[-1]) and string titles.
+ */
+function readLabels(v: unknown, shown: readonly number[], field: string): AxisLabelsView | undefined {
+  if (v === undefined || v === null) return undefined;
+  const j = record(v, field);
+  const n = shown.length;
+  const out: AxisLabelsView = {};
+  for (const [key, size] of [["rows", n >= 2 ? shown[n - 2] : 0], ["cols", n >= 1 ? shown[n - 1] : 0]] as const) {
+    if (j[key] === undefined || j[key] === null) continue;
+    const names = array(j[key], `${field}.${key}`);
+    if (names.length > size) {
+      throw new BundleError(`${field}.${key}`, `has ${names.length} names for ${size} ${key} (shownShape [${shown.join(", ")}])`);
+    }
+    out[key] = names.map((x, i) => string(x, `${field}.${key}[${i}]`));
+  }
+  out.rowTitle = optionalString(j.rowTitle, `${field}.rowTitle`);
+  out.colTitle = optionalString(j.colTitle, `${field}.colTitle`);
+  return out;
 }
 
 /** Statistics of the values at hand, for payloads that come without them. */
@@ -115,5 +140,6 @@ export function readTensorPayload(json: unknown, prefix = "", top = false): Tens
   const requiresGrad = j.requiresGrad === undefined ? false : boolean(j.requiresGrad, `${prefix}requiresGrad`);
   const gradFn = optionalString(j.gradFn, `${prefix}gradFn`);
   const grad = j.grad === undefined || j.grad === null ? undefined : readTensorPayload(j.grad, `${prefix}grad.`);
-  return { name, shape: full, shownShape: shown, dtype, stats, truncated, values, requiresGrad, gradFn, grad };
+  const labels = top ? readLabels(j.labels, shown, `${prefix}labels`) : undefined;
+  return { name, shape: full, shownShape: shown, dtype, stats, truncated, values, requiresGrad, gradFn, grad, labels };
 }

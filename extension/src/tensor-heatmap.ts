@@ -1,7 +1,8 @@
 // One heatmap of a tensor payload (its values, or its gradient): the stats line, the note
 // for a truncated corner, the canvas with one pixel per cell scaled up by CSS, the table of
 // the same slice, and a colour bar with the colours of NaN and ±Inf.
-import { css, NAN_RGB, NEG_INF_RGB, POS_INF_RGB, scaleFor, type Rgb, type Scale } from "./colour";
+import { css, NAN_RGB, NEG_INF_RGB, POS_INF_RGB, scaleFor, textOn, type Rgb, type Scale } from "./colour";
+import { axisTitle, columnAxis, rowAxis, type AxisLabelsView } from "./tensor-axes";
 import { fmtCount, fmtNumber, fmtShape } from "./format";
 import { el } from "./renderer";
 import type { TensorPayload, TensorStatsView } from "./tensor-bundle";
@@ -12,6 +13,10 @@ import { context2d } from "./canvas";
 
 /** A 1-D strip is drawn at least this tall, so that a vector reads as a band. */
 const STRIP_HEIGHT = 14;
+/** Values are written on the cells of pictures with at most this many cells... */
+const VALUES_ON_CELLS = 400;
+/** ...when the cells are at least this many px wide. */
+const VALUES_MIN_CELL = 26;
 
 export function statsLine(node: HTMLElement, p: TensorPayload, withShape = true): void {
   const s: TensorStatsView = p.stats;
@@ -22,8 +27,9 @@ export function statsLine(node: HTMLElement, p: TensorPayload, withShape = true)
   };
   node.replaceChildren(
     ...(withShape ? [item("shape", fmtShape(p.shape)), item("dtype", p.dtype)] : []),
-    item("min", fmtNumber(s.min)),
-    item("max", fmtNumber(s.max)),
+    // min and max leave NaN and ±inf out; say so when there are any, counted beside them
+    item(s.nan + s.inf > 0 ? "finite min" : "min", fmtNumber(s.min)),
+    item(s.nan + s.inf > 0 ? "finite max" : "max", fmtNumber(s.max)),
     item("mean", fmtNumber(s.mean)),
     item("std", fmtNumber(s.std)),
     item("nan", fmtCount(s.nan), s.nan > 0),
@@ -50,8 +56,17 @@ export class HeatmapPanel {
   readonly stats = el("div", "cl-tensor-stats");
   /** Leave shape and dtype out of the stats line (a gradient's are its tensor's). */
   briefStats = false;
+  /** Names and titles for the axes (the bundle's labels), or none: indices then. */
+  labels?: AxisLabelsView;
   private readonly truncated = el("div", "cl-truncated");
   private readonly scroll = el("div", "cl-tensor-scroll");
+  private readonly frame = el("div", "cl-heat-frame");
+  private readonly cells = el("div", "cl-heat-cells");
+  private readonly overlay = el("div", "cl-heat-values cl-mono");
+  private readonly colSlot = el("div", "cl-heat-colaxis");
+  private readonly rowSlot = el("div", "cl-heat-rowaxis");
+  private readonly colTitleSlot = el("div", "cl-heat-coltitle");
+  private readonly rowTitleSlot = el("div", "cl-heat-rowtitle");
   private readonly tableBox = el("div", "cl-tensor-table-box");
   private readonly bar = el("div", "cl-colourbar");
   private readonly note = el("div", "cl-tensor-note cl-muted");
@@ -62,7 +77,9 @@ export class HeatmapPanel {
   constructor(title: string | null, className: string) {
     this.node = el("div", `cl-tensor-panel ${className}`);
     if (title) this.node.append(el("div", "cl-tensor-panel-title", title));
-    this.scroll.append(this.canvas);
+    this.cells.append(this.canvas, this.overlay);
+    this.frame.append(this.colTitleSlot, this.colSlot, this.rowTitleSlot, this.rowSlot, this.cells);
+    this.scroll.append(this.frame);
     this.node.append(this.stats, this.truncated, this.scroll, this.tableBox, this.note, this.bar);
   }
 
@@ -91,9 +108,12 @@ export class HeatmapPanel {
     c.dataset.slice = slice.join(",");
     c.dataset.cell = String(cell);
     const strip = g.rows === 1 && !g.wrapped;
+    const rowCell = strip ? Math.max(cell, STRIP_HEIGHT) : cell;
     c.style.width = `${g.cols * cell}px`;
-    c.style.height = `${g.rows * (strip ? Math.max(cell, STRIP_HEIGHT) : cell)}px`;
+    c.style.height = `${g.rows * rowCell}px`;
     this.paint(g);
+    this.drawAxes(g, cell, rowCell, strip);
+    this.drawValues(g, cell, rowCell);
     const notes: string[] = [];
     if (g.wrapped) notes.push(`drawn in rows of ${g.cols}: cell (r, c) is index r × ${g.cols} + c`);
     if (g.clipped) notes.push(`drawing the first ${g.rows} × ${g.cols} of ${g.fullRows} × ${g.fullCols}`);
@@ -102,6 +122,43 @@ export class HeatmapPanel {
     this.scroll.hidden = table;
     this.tableBox.hidden = !table;
     this.tableBox.replaceChildren(...(table ? [valueTable(p.values, g, Math.max(Math.abs(this.scale.lo), Math.abs(this.scale.hi)))] : []));
+  }
+
+  /** Ticks (names or indices) along both axes, and the axis titles; a strip has no row axis. */
+  private drawAxes(g: SliceGrid, cell: number, rowCell: number, strip: boolean): void {
+    const l = this.labels;
+    const names = (v: string[] | undefined) => (g.wrapped ? undefined : v);
+    const cols = g.cols > 0 ? [columnAxis(g.cols, cell, names(l?.cols))] : [];
+    const rows = !strip && g.rows > 0 ? [rowAxis(g.rows, rowCell, names(l?.rows), g.wrapped ? g.cols : 1)] : [];
+    this.colSlot.replaceChildren(...cols);
+    this.rowSlot.replaceChildren(...rows);
+    this.colTitleSlot.replaceChildren(...(l?.colTitle ? [axisTitle(l.colTitle, "cols")] : []));
+    this.rowTitleSlot.replaceChildren(...(l?.rowTitle && !strip ? [axisTitle(l.rowTitle, "rows")] : []));
+  }
+
+  /** The numbers written on the cells when there are few cells and they are large enough to hold them. */
+  private drawValues(g: SliceGrid, cell: number, rowCell: number): void {
+    const show = !g.wrapped && g.rows * g.cols > 0 && g.rows * g.cols <= VALUES_ON_CELLS && cell >= VALUES_MIN_CELL;
+    this.overlay.hidden = !show;
+    if (!show) {
+      this.overlay.replaceChildren();
+      return;
+    }
+    this.overlay.style.gridTemplateColumns = `repeat(${g.cols}, ${cell}px)`;
+    this.overlay.style.gridAutoRows = `${rowCell}px`;
+    this.overlay.style.fontSize = `${Math.min(12, Math.max(9, Math.floor(cell / 3.2)))}px`;
+    const isInt = this.payload.values instanceof Int32Array;
+    const spans: HTMLElement[] = [];
+    for (let r = 0; r < g.rows; r++) {
+      for (let c = 0; c < g.cols; c++) {
+        const i = cellOffset(g, r, c);
+        const v = i < 0 ? NaN : this.payload.values[i];
+        const span = el("span", "cl-heat-value", i < 0 ? "" : isInt ? String(v) : fmtNumber(v, 2));
+        span.style.color = textOn(this.scale.rgb(v));
+        spans.push(span);
+      }
+    }
+    this.overlay.replaceChildren(...spans);
   }
 
   private paint(g: SliceGrid): void {

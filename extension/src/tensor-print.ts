@@ -2,6 +2,7 @@
 // options): one format for all values, chosen from them (whole numbers "3.", fixed "0.1235",
 // scientific "1.2346e-05"), right-aligned columns, rows wrapped at 80 characters. Each
 // number sits in a span with a faint tint: red above zero, blue below.
+import { NAN_RGB, NEG_INF_RGB, POS_INF_RGB } from "./colour";
 import { el } from "./renderer";
 import type { TensorPayload, Values } from "./tensor-bundle";
 
@@ -65,9 +66,9 @@ export function numberFormat(values: ArrayLike<number>, isInt: boolean): NumberF
 
 /** A faint background for one number: its sign and size against the largest magnitude. */
 export function tint(v: number, scale: number): string {
-  if (v !== v) return "rgba(160, 32, 240, 0.22)";
-  if (v === Infinity) return "rgba(255, 215, 0, 0.35)";
-  if (v === -Infinity) return "rgba(0, 200, 200, 0.3)";
+  if (v !== v) return `rgba(${NAN_RGB.join(", ")}, 0.3)`;
+  if (v === Infinity) return `rgba(${POS_INF_RGB.join(", ")}, 0.3)`;
+  if (v === -Infinity) return `rgba(${NEG_INF_RGB.join(", ")}, 0.3)`;
   const t = scale > 0 ? Math.min(1, Math.abs(v) / scale) : 0;
   if (t === 0) return "transparent";
   const a = (0.06 + 0.26 * t).toFixed(3);
@@ -92,7 +93,8 @@ export function printValues(p: TensorPayload, label = "tensor"): HTMLPreElement 
   const { values, shownShape: shape } = p;
   const isInt = values instanceof Int32Array;
   const f = numberFormat(values, isInt);
-  const scale = largest(values);
+  // one number has nothing to compare with: tinting tensor(28.) red would read as an error
+  const scale = values.length > 1 ? largest(values) : 0;
   const prefix = `${label}(`;
   const parts: (string | HTMLElement)[] = [prefix];
   const num = (i: number): void => {

@@ -15,11 +15,18 @@ import { numel } from "./validate";
 /** Tensors with at most this many values are printed as numbers. */
 export const SMALL_VALUES = 100;
 /** CSS pixels per cell that the zoom buttons step through. */
-const ZOOM = [0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
+const ZOOM = [0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48];
+/** "fit" makes cells at most this large (a 3 x 3 matrix is not a poster)... */
+const FIT_MAX_CELL = 40;
+/** ...and the picture at most this tall, using the output's width. */
+const FIT_MAX_HEIGHT = 480;
+/** Width assumed before the output is laid out (and in tests without layout). */
+const DEFAULT_WIDTH = 640;
 
 function isSmall(p: TensorPayload): boolean {
-  // no values shown: "tensor([], size=(...))" says all there is, whatever the shape claims
-  return p.values.length === 0 || (!p.truncated && numel(p.shape) <= SMALL_VALUES);
+  // no values shown: "tensor([], size=(...))" says all there is, whatever the shape claims;
+  // a labelled tensor (a confusion matrix, attention) is a picture with named axes however small
+  return p.values.length === 0 || (!p.labels && !p.truncated && numel(p.shape) <= SMALL_VALUES);
 }
 
 function sameShape(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
@@ -44,6 +51,9 @@ export class TensorView {
   private panels: HeatmapPanel[] = [];
   private sliders: HTMLInputElement[] = [];
   private sliderLabels: HTMLElement[] = [];
+  private sliceExpr = el("div", "cl-slice-expr cl-mono");
+  private resize?: ResizeObserver;
+  private fitFor = 0;
   private zoomLabel = el("span", "cl-zoom-label cl-muted");
   private tableToggle = button("cl-table-toggle", "table", "show the values of this slice as numbers");
   private hover = el("div", "cl-tensor-hover cl-mono");
@@ -57,7 +67,7 @@ export class TensorView {
     }
     const layout = JSON.stringify([
       isSmall(p) ? "small" : "heatmap", p.shownShape, p.grad ? p.grad.shownShape : null,
-      p.grad ? isSmall(p.grad) : null, p.name ?? null,
+      p.grad ? isSmall(p.grad) : null, p.name ?? null, p.labels ?? null,
     ]);
     if (isSmall(p)) {
       this.drawSmall(p);
@@ -138,6 +148,7 @@ export class TensorView {
         this.slice[d] = Number(input.value) | 0;
         this.redraw();
       });
+      input.setAttribute("aria-label", `index along dim ${d}`);
       box.append(el("span", "cl-muted", `dim ${d}`), input, label);
       controls.append(box);
       this.sliders.push(input);
@@ -146,8 +157,8 @@ export class TensorView {
     const zoomOut = button("cl-zoom-out", "−", "smaller cells");
     const zoomIn = button("cl-zoom-in", "+", "larger cells (or Ctrl + wheel over the picture)");
     const zoomFit = button("cl-zoom-fit", "fit", "cell size that fits the output");
-    zoomOut.addEventListener("click", () => this.setZoom(this.zoomIndex() - 1));
-    zoomIn.addEventListener("click", () => this.setZoom(this.zoomIndex() + 1));
+    zoomOut.addEventListener("click", () => this.step(-1));
+    zoomIn.addEventListener("click", () => this.step(1));
     zoomFit.addEventListener("click", () => this.setZoom(-1));
     this.tableToggle = button("cl-table-toggle", "table", "show the values of this slice as numbers");
     this.tableToggle.addEventListener("click", () => {
@@ -160,9 +171,12 @@ export class TensorView {
 
     const row = el("div", "cl-tensor-panels");
     this.panels = [new HeatmapPanel(p.grad ? "value" : null, "cl-tensor-data")];
+    this.panels[0].labels = p.labels;
     if (p.grad) {
       const g = new HeatmapPanel("grad", "cl-tensor-grad");
       g.briefStats = sameShape(p.grad.shape, p.shape) && p.grad.dtype === p.dtype;
+      // the gradient's rows and columns are its tensor's when the shapes agree
+      if (sameShape(p.grad.shownShape, p.shownShape)) g.labels = p.labels;
       this.panels.push(g);
     }
     for (const panel of this.panels) {
@@ -171,23 +185,71 @@ export class TensorView {
       panel.node.addEventListener("wheel", (e) => {
         if (!(e.ctrlKey || e.metaKey)) return; // a plain wheel scrolls the notebook
         e.preventDefault();
-        this.setZoom(this.zoomIndex() + (e.deltaY < 0 ? 1 : -1));
+        this.step(e.deltaY < 0 ? 1 : -1);
       }, { passive: false });
       row.append(panel.node);
     }
     this.hover.textContent = "\u00a0";
-    this.node.replaceChildren(el("div", "cl-tensor-head"), this.panels[0].stats, controls, row, this.hover);
+    const top = lead > 0 ? [this.sliceExpr] : [];
+    this.node.replaceChildren(el("div", "cl-tensor-head"), this.panels[0].stats, controls, ...top, row, this.hover);
+    this.watchWidth();
   }
 
-  /** The zoom level in use: the reader's choice, else the largest that fits about 480 px. */
+  /** Redraw a "fit" picture when the output's width changes (the file browser opens, the window shrinks). */
+  private watchWidth(): void {
+    if (this.resize || typeof ResizeObserver === "undefined") return;
+    this.resize = new ResizeObserver(() => {
+      if (this.zoom >= 0 || !this.payload || isSmall(this.payload)) return;
+      const w = this.node.clientWidth;
+      if (w > 0 && Math.abs(w - this.fitFor) >= 8) this.redraw();
+    });
+    this.resize.observe(this.node);
+  }
+
+  /** The output's width for "fit": the element's own once laid out. */
+  private width(): number {
+    return this.node.clientWidth > 0 ? this.node.clientWidth : DEFAULT_WIDTH;
+  }
+
+  /**
+   * "fit": the cell size that spreads the columns over the output's width (each panel's
+   * share, less room for the row axis), at most FIT_MAX_HEIGHT tall and FIT_MAX_CELL a cell;
+   * whole pixels from 1 up, so every cell is drawn the same size.
+   */
+  private fitCell(): number {
+    const grid = sliceGrid(this.payload!.shownShape, this.slice);
+    const width = this.width();
+    this.fitFor = width;
+    const labels = this.payload!.labels;
+    const axis = labels?.rows ? 120 : 48;
+    const room = Math.max(80, (width - 24) / this.panels.length - axis - (labels?.rowTitle ? 20 : 0) - 16);
+    const strip = grid.rows === 1;
+    const fit = Math.min(FIT_MAX_CELL, room / Math.max(1, grid.cols), strip ? Infinity : FIT_MAX_HEIGHT / Math.max(1, grid.rows));
+    if (fit >= 1) return Math.floor(fit);
+    let z = 0;
+    while (z + 1 < ZOOM.length && ZOOM[z + 1] <= fit) z++;
+    return ZOOM[z];
+  }
+
+  /** The zoom level in use: the reader's choice, else the largest step at or below "fit". */
   private zoomIndex(): number {
     if (this.zoom >= 0) return this.zoom;
-    const grid = sliceGrid(this.payload!.shownShape, this.slice);
-    const side = Math.max(grid.rows, grid.cols);
-    const room = this.panels.length > 1 ? 360 : 480;
-    let z = ZOOM.indexOf(1);
-    while (z + 1 < ZOOM.length && side * ZOOM[z + 1] <= room) z++;
+    const fit = this.fitCell();
+    let z = 0;
+    while (z + 1 < ZOOM.length && ZOOM[z + 1] <= fit) z++;
     return z;
+  }
+
+  /** CSS px a cell: the zoom step chosen, else "fit". */
+  private cellSize(): number {
+    return this.zoom >= 0 ? ZOOM[this.zoom] : this.fitCell();
+  }
+
+  /** One zoom step larger or smaller than the cells on screen (from "fit", the nearest step). */
+  private step(dir: 1 | -1): void {
+    const z = this.zoomIndex();
+    const between = this.zoom < 0 && ZOOM[z] < this.cellSize();
+    this.setZoom(dir > 0 ? z + 1 : between ? z : z - 1);
   }
 
   private setZoom(z: number): void {
@@ -200,10 +262,14 @@ export class TensorView {
     this.slice = clampSlice(this.slice, p.shownShape);
     this.sliders.forEach((s, d) => {
       s.value = String(this.slice[d]);
-      this.sliderLabels[d].textContent = `${this.slice[d]} / ${p.shownShape[d]}`;
+      this.sliderLabels[d].textContent = `${this.slice[d]} of 0…${p.shownShape[d] - 1}`;
     });
-    const cell = ZOOM[this.zoomIndex()];
-    this.zoomLabel.textContent = cell >= 1 ? `${cell} px` : `1/${1 / cell} px`;
+    // the slice as the code would write it: vol[2, 1, :, :]
+    const lead = this.slice.map(String);
+    const rest = p.shownShape.slice(lead.length).map(() => ":");
+    this.sliceExpr.textContent = `${p.name ?? "tensor"}[${[...lead, ...rest].join(", ")}]`;
+    const cell = this.cellSize();
+    this.zoomLabel.textContent = (this.zoom < 0 ? "fit " : "") + (cell >= 1 ? `${cell} px` : `1/${1 / cell} px`);
     for (const panel of this.panels) panel.draw(this.slice, cell, this.table);
     this.tableToggle.textContent = this.table ? "heatmap" : "table";
     this.tableToggle.setAttribute("aria-pressed", String(this.table));
@@ -223,6 +289,12 @@ export class TensorView {
     const sameGrid = (q: HeatmapPanel | undefined) => q && (q === panel || sameShape(q.data.shownShape, panel.data.shownShape));
     if (sameGrid(valuePanel)) parts.push(`= ${fmtNumber(valuePanel.valueAt(at[0], at[1]) ?? NaN, 6)}`);
     if (gradPanel && sameGrid(gradPanel)) parts.push(`  grad ${fmtNumber(gradPanel.valueAt(at[0], at[1]) ?? NaN, 6)}`);
+    // the names of the row and column under the mouse, in full
+    const l = panel.labels;
+    const named: string[] = [];
+    if (!panel.grid.wrapped && l?.rows?.[at[0]] !== undefined) named.push(`${l.rowTitle ?? "row"} ${JSON.stringify(l.rows[at[0]])}`);
+    if (!panel.grid.wrapped && l?.cols?.[at[1]] !== undefined) named.push(`${l.colTitle ?? "column"} ${JSON.stringify(l.cols[at[1]])}`);
+    if (named.length) parts.push(`(${named.join(", ")})`);
     this.hover.textContent = parts.join(" ");
   }
 }

@@ -2,11 +2,12 @@
 // heatmaps with slices, zoom and tables for bigger ones, in-place updates, error boxes for
 // damaged bundles and text for hostile strings.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { arange, randn, manualSeed, tensor, zeros } from "../../lib/src";
+import { arange, randn, manualSeed, tensor, zeros, metrics } from "../../lib/src";
 import { MIME } from "../src/mime";
 import { TensorRenderer, tensorView } from "../src/tensor";
 import { palette, paintCells } from "../src/tensor-paint";
-import { scaleFor, NAN_RGB } from "../src/colour";
+import { scaleFor, NAN_RGB, POS_INF_RGB, NEG_INF_RGB, type Rgb } from "../src/colour";
+import { tickStep } from "../src/tensor-axes";
 import { numberFormat } from "../src/tensor-print";
 import { fmtNumber } from "../src/format";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
@@ -52,6 +53,13 @@ describe("small tensors are numbers", () => {
     expect(pre.textContent).toBe("tensor([[  1.0000,  -2.5000,   3.0000],\n        [  4.0000,   5.0000, 600.0000]])");
     const i = await draw(payloadOf(tensor([1, 2, 30], { dtype: "int32" })));
     expect(q(i, ".cl-tensor-values")!.textContent).toBe("tensor([ 1,  2, 30], dtype=int32)");
+  });
+
+  it("a scalar sits on no tint: tensor(28.) must not look like an error", async () => {
+    const r = await draw(payloadOf(tensor(28)));
+    expect(q(r, ".cl-num")!.style.background).toBe("transparent");
+    const one = await draw(payloadOf(tensor([-3])));
+    expect(q(one, ".cl-num")!.style.background).toBe("transparent");
   });
 
   it("tints each number faintly by its sign", async () => {
@@ -330,5 +338,102 @@ describe("hostile strings are text", () => {
       expect(r.node.textContent).toContain(HOSTILE);
       expect(q(r, ".cl-tensor-name")!.textContent).toBe(HOSTILE);
     }
+  });
+});
+
+describe("heatmaps have axes", () => {
+  const labelled = (t: ReturnType<typeof tensor>, labels: Bundle) => ({ ...payloadOf(t), labels });
+  const ticks = (r: TensorRenderer, axis: "rows" | "cols") => qa(r, `.cl-tensor-data .cl-axis-${axis} .cl-tick`).map((t) => t.textContent);
+
+  it("row and column ticks are indices, thinned so they never crowd", async () => {
+    const r = await draw(payloadOf(zeros(20, 20).add(1)));
+    expect(ticks(r, "cols")[0]).toBe("0");
+    expect(ticks(r, "rows")[0]).toBe("0");
+    const wide = await draw(payloadOf(arange(3 * 1000).reshape([3, 1000]).float()));
+    const cols = ticks(wide, "cols");
+    const cell = Number(q(wide, "canvas.cl-heatmap")!.dataset.cell);
+    expect(cols.length).toBeLessThanOrEqual(Math.ceil(1000 / tickStep(cell, 20)));
+    expect(cols.length).toBeGreaterThan(3);
+    expect(cols.slice(0, 3).map(Number)).toEqual([0, tickStep(cell, 4 * 6.7), 2 * tickStep(cell, 4 * 6.7)]);
+    // the 1-D strip has columns only
+    const strip = await draw(payloadOf(arange(500)));
+    expect(ticks(strip, "rows")).toHaveLength(0);
+    expect(ticks(strip, "cols")[0]).toBe("0");
+  });
+
+  it("tokens name the rows and columns of an attention map, with query / key titles and in the hover line", async () => {
+    const tokens = ["<b>", "the", "whale", "swam"];
+    const att = tensor([[1, 0, 0, 0], [0.5, 0.5, 0, 0], [0.2, 0.3, 0.5, 0], [0.1, 0.2, 0.3, 0.4]]);
+    att.name = "att";
+    const r = await draw(labelled(att, { rows: tokens, cols: tokens, rowTitle: "query", colTitle: "key" }));
+    expect(q(r, "canvas.cl-heatmap")).not.toBeNull(); // 16 values, yet a picture: it has axes to read
+    expect(ticks(r, "rows")).toEqual(tokens);
+    expect(ticks(r, "cols")).toEqual(tokens);
+    expect(q(r, ".cl-axis-title-rows")!.textContent).toBe("query");
+    expect(q(r, ".cl-axis-title-cols")!.textContent).toBe("key");
+    expect(noInjectedMarkup(r.node)).toBe(true);
+    const panel = q(r, "canvas.cl-heatmap") as HTMLCanvasElement;
+    panel.getBoundingClientRect = () => ({ left: 0, top: 0, width: 40, height: 40, right: 40, bottom: 40, x: 0, y: 0, toJSON: () => ({}) });
+    panel.dispatchEvent(new MouseEvent("mousemove", { clientX: 25, clientY: 35 }));
+    expect(q(r, ".cl-tensor-hover")!.textContent).toBe('att[3, 2] = 0.3 (query "swam", key "whale")');
+  });
+
+  it("a confusion matrix names its classes, titles its axes and writes the counts on the cells", async () => {
+    const cm = metrics.confusionMatrix([0, 1, 1, 2, 2, 2], [0, 1, 2, 2, 2, 2], 3, { classNames: ["cat", "dog", "bird"] });
+    const r = await draw(payloadOf(cm));
+    expect(ticks(r, "rows")).toEqual(["cat", "dog", "bird"]);
+    expect(ticks(r, "cols")).toEqual(["cat", "dog", "bird"]);
+    expect(q(r, ".cl-axis-title-rows")!.textContent).toBe("true");
+    expect(q(r, ".cl-axis-title-cols")!.textContent).toBe("predicted");
+    expect(qa(r, ".cl-heat-value").map((v) => v.textContent)).toEqual(["1", "0", "0", "0", "1", "0", "0", "1", "3"]);
+  });
+
+  it("labels that do not fit the shown shape draw an error box naming the field", async () => {
+    const r = await draw(labelled(tensor([[1, 2], [3, 4]]), { rows: ["a", "b", "c"] }));
+    expect(q(r, ".cl-error")!.dataset.field).toBe("labels.rows");
+    const s = await draw(labelled(tensor([[1, 2], [3, 4]]), { cols: ["a", 7] }));
+    expect(q(s, ".cl-error")!.dataset.field).toBe("labels.cols[1]");
+  });
+
+  it("the slice sliders say which slice is drawn as an index expression", async () => {
+    const vol = arange(4 * 3 * 5 * 6).reshape([4, 3, 5, 6]).float();
+    vol.name = "vol";
+    const r = await draw(payloadOf(vol));
+    expect(q(r, ".cl-slice-expr")!.textContent).toBe("vol[0, 0, :, :]");
+    const sliders = qa(r, "input.cl-slice") as HTMLInputElement[];
+    sliders[0].value = "2";
+    sliders[0].dispatchEvent(new Event("input"));
+    sliders[1].value = "1";
+    sliders[1].dispatchEvent(new Event("input"));
+    expect(q(r, ".cl-slice-expr")!.textContent).toBe("vol[2, 1, :, :]");
+    expect(qa(r, ".cl-slice-label")[0].textContent).toBe("2 of 0…3");
+  });
+
+  it("fit spreads a wide matrix over the output's width", async () => {
+    // conv filters side by side: 3 rows, 63 columns, which a square fit drew 380 x 18 px
+    const r = await draw(payloadOf(randn(3, 63)));
+    const c = q(r, "canvas.cl-heatmap")!;
+    expect(parseFloat(c.style.width)).toBeGreaterThan(440); // a square 480 px fit gave 6 px cells: 378 px
+    expect(parseFloat(c.style.width)).toBeLessThanOrEqual(640);
+    // and a tall one keeps to the height budget
+    const tall = await draw(payloadOf(randn(400, 3)));
+    expect(parseFloat(q(tall, "canvas.cl-heatmap")!.style.height)).toBeLessThanOrEqual(480);
+  });
+
+  it("NaN, +inf and -inf have colours no value of either scale takes, and the stats say min and max are finite", async () => {
+    const far = (a: Rgb, b: Rgb) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    for (const sc of [scaleFor(-1, 1), scaleFor(0, 1)]) {
+      for (let i = 0; i <= 100; i++) {
+        const rgb = sc.rgb(sc.lo + ((sc.hi - sc.lo) * i) / 100);
+        for (const special of [NAN_RGB, POS_INF_RGB, NEG_INF_RGB]) expect(far(rgb, special)).toBeGreaterThan(60);
+      }
+    }
+    expect(far(NAN_RGB, POS_INF_RGB)).toBeGreaterThan(100);
+    expect(far(NAN_RGB, NEG_INF_RGB)).toBeGreaterThan(100);
+    expect(far(POS_INF_RGB, NEG_INF_RGB)).toBeGreaterThan(100);
+    const x = arange(400).reshape([20, 20]).float();
+    x.storage[3] = Infinity;
+    const r = await draw(payloadOf(x));
+    expect(q(r, ".cl-tensor-stats")!.textContent).toMatch(/finite max 399.*inf 1/);
   });
 });
