@@ -1,9 +1,15 @@
 // The module summary bundle read into a tree: rows in the order the library walks the
-// modules (parents first), each with its subtree's parameter counts.
+// modules (parents first), each with its subtree's parameter counts. A bundle of more rows
+// than BUDGETS.moduleRows (a saved notebook may hold anything) is cut as the library cuts
+// a large model: deeper levels folded into their parents, which count what they hold.
+import { BUDGETS } from "./mime";
 import { array, BundleError, number, optionalString, record, string, strings, version } from "./validate";
 
-/** More rows than this are refused: one table row each. */
-const MAX_ROWS = 50_000;
+/**
+ * More rows than this are refused unread. Up to it, every row is checked (a few
+ * milliseconds each thousand) and at most BUDGETS.moduleRows are drawn.
+ */
+export const MAX_ROWS = 50_000;
 
 export interface ModuleRow {
   path: string;
@@ -18,15 +24,19 @@ export interface ModuleRow {
   /** Index of the parent row, -1 for a top row. */
   parent: number;
   children: number;
-  /** Counts of this module and every module below it. */
+  /** Counts of this module and every module below it, drawn or not. */
   subParams: number;
   subTrainable: number;
+  /** Modules below this one that are not drawn (the library or the renderer left them out). */
+  omitted: number;
 }
 
 export interface ModuleSummary {
   name: string;
   total: number;
   trainable: number;
+  /** Every module of the model; more than rows.length when levels were folded. */
+  modules: number;
   rows: ModuleRow[];
 }
 
@@ -64,6 +74,16 @@ export function parseModule(data: unknown): ModuleSummary {
     const params = count(r.params, `${f}.params`);
     const rowTrainable = count(r.trainable, `${f}.trainable`);
     if (rowTrainable > params) throw new BundleError(`${f}.trainable`, `is ${rowTrainable}, more than its ${params} parameters`);
+    let omitted = { modules: 0, params: 0, trainable: 0 };
+    if (r.omitted !== undefined && r.omitted !== null) {
+      const o = record(r.omitted, `${f}.omitted`);
+      omitted = {
+        modules: count(o.modules, `${f}.omitted.modules`),
+        params: count(o.params, `${f}.omitted.params`),
+        trainable: count(o.trainable, `${f}.omitted.trainable`),
+      };
+      if (omitted.trainable > omitted.params) throw new BundleError(`${f}.omitted.trainable`, `is ${omitted.trainable}, more than its ${omitted.params} parameters`);
+    }
     const tied = r.tied === undefined ? [] : array(r.tied, `${f}.tied`).map((t, k) => {
       const o = record(t, `${f}.tied[${k}]`);
       return { param: string(o.param, `${f}.tied[${k}].param`), to: string(o.to, `${f}.tied[${k}].to`) };
@@ -77,7 +97,8 @@ export function parseModule(data: unknown): ModuleSummary {
       shapes: r.shapes === undefined ? [] : strings(r.shapes, `${f}.shapes`),
       extra: optionalString(r.extra, `${f}.extra`),
       outputShape: r.outputShape === undefined || r.outputShape === null ? undefined : dims(r.outputShape, `${f}.outputShape`),
-      tied, parent, children: 0, subParams: params, subTrainable: rowTrainable,
+      tied, parent, children: 0,
+      subParams: params + omitted.params, subTrainable: rowTrainable + omitted.trainable, omitted: omitted.modules,
     });
     if (parent >= 0) rows[parent].children++;
     stack.push(i);
@@ -90,7 +111,55 @@ export function parseModule(data: unknown): ModuleSummary {
       rows[p].subTrainable += rows[i].subTrainable;
     }
   }
-  return { name, total, trainable, rows };
+  let modules = rows.reduce((n, r) => n + 1 + r.omitted, 0);
+  if (d.modules !== undefined && d.modules !== null) {
+    const claimed = count(d.modules, "modules");
+    if (claimed < modules) throw new BundleError("modules", `is ${claimed}, but the rows hold ${modules}`);
+    modules = claimed;
+  }
+  return { name, total, trainable, modules, rows: foldToBudget(rows, BUDGETS.moduleRows) };
+}
+
+/**
+ * At most `budget` rows: every level down to the deepest that fits whole, then the first rows
+ * of the next level while the budget lasts. Each row left out is counted, with what it
+ * omits itself, in its nearest ancestor that is kept; subtree counts were summed before.
+ */
+export function foldToBudget(rows: ModuleRow[], budget: number): ModuleRow[] {
+  if (rows.length <= budget) return rows;
+  const perDepth: number[] = [];
+  for (const r of rows) perDepth[r.depth] = (perDepth[r.depth] ?? 0) + 1;
+  let maxDepth = 0;
+  for (let d = 0, sum = 0; d < perDepth.length; d++) {
+    sum += perDepth[d] ?? 0;
+    if (sum > budget) break;
+    maxDepth = d;
+  }
+  let room = budget;
+  const kept = rows.map((r) => r.depth <= maxDepth && room-- > 0);
+  rows.forEach((r, i) => {
+    if (r.depth === maxDepth + 1 && room > 0) {
+      kept[i] = true;
+      room--;
+    }
+  });
+  const newIndex = new Array<number>(rows.length).fill(-1);
+  const owner = new Array<number>(rows.length);
+  const out: ModuleRow[] = [];
+  rows.forEach((r, i) => {
+    if (kept[i]) {
+      owner[i] = i;
+      newIndex[i] = out.length;
+      out.push({ ...r, parent: r.parent >= 0 ? newIndex[r.parent] : -1, children: 0 });
+      if (r.parent >= 0) out[newIndex[r.parent]].children++;
+    } else {
+      // a top row past the budget (one root is usual) has no row to be counted in: the
+      // bundle's module count still says it is there
+      owner[i] = r.parent >= 0 ? owner[r.parent] : -1;
+      if (owner[i] >= 0) out[newIndex[owner[i]]].omitted += 1 + r.omitted;
+    }
+  });
+  return out;
 }
 
 export type TrainState = "trainable" | "frozen" | "partly" | "none";

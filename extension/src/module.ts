@@ -1,6 +1,7 @@
 // A model summary in the manner of torchinfo and Keras: one table row per submodule,
 // indented by depth, with its output shape when known, its parameters and whether they
-// train. Deep models start with their inner blocks folded.
+// train. Deep models start with their inner blocks folded. The table scrolls sideways in
+// a box of its own when it is wider than the output, so no column is cut off unseen.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { fmtCount, fmtShape } from "./format";
 import { MIME } from "./mime";
@@ -61,7 +62,14 @@ export class ModuleRenderer extends ChainlabRenderer {
     const foldable = s.rows.some((r) => r.depth >= 1 && r.children > 0);
     expand.hidden = collapse.hidden = !foldable;
     bar.append(el("span", "cl-module-name", s.name), expand, collapse);
-    this.root.replaceChildren(bar, table, this.totals(s));
+    if (s.modules > s.rows.length) {
+      const note = el("span", "cl-module-note cl-muted",
+        `showing ${fmtCount(s.rows.length)} of ${fmtCount(s.modules)} modules; the rest are counted in the rows above them`);
+      bar.append(note);
+    }
+    const scroll = el("div", "cl-module-scroll");
+    scroll.append(table);
+    this.root.replaceChildren(bar, scroll, this.totals(s));
     if (!this.node.contains(this.root)) this.node.replaceChildren(this.root);
     this.applyFolds();
   }
@@ -90,6 +98,11 @@ export class ModuleRenderer extends ChainlabRenderer {
     }
     name.append(el("span", "cl-module-label", r.path ? ownName(s, r) : s.name));
     name.append(el("span", "cl-module-hidden cl-muted"));
+    if (r.omitted > 0) {
+      const more = el("span", "cl-module-omitted cl-muted", ` +${fmtCount(r.omitted)} not listed`);
+      more.title = `${fmtCount(r.omitted)} modules inside this one are not listed; their parameters are in its count`;
+      name.append(more);
+    }
 
     const type = el("td", "cl-module-type");
     type.append(el("span", undefined, r.type));
@@ -100,10 +113,13 @@ export class ModuleRenderer extends ChainlabRenderer {
     }
     const cells: HTMLElement[] = [name, type];
     if (showOutput) cells.push(el("td", "cl-module-output cl-mono", r.outputShape ? fmtShape(r.outputShape) : ""));
-    cells.push(el("td", "cl-module-shapes cl-mono cl-muted", r.shapes.join(" ")));
+    // one box per shape, so a long list wraps between shapes, never inside one
+    const shapes = el("td", "cl-module-shapes cl-mono cl-muted");
+    r.shapes.forEach((sh, i) => shapes.append(...(i ? [" "] : []), el("span", "cl-module-shape", sh)));
+    cells.push(shapes);
 
     const params = el("td", "cl-module-params cl-mono");
-    if (r.children > 0) {
+    if (r.children > 0 || r.omitted > 0) {
       // a container's count is its whole subtree, so a folded block still says what it holds
       params.textContent = r.subParams ? fmtCount(r.subParams) : "–";
       params.classList.add("cl-module-sum");

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { manualSeed, nn, randn } from "../../lib/src";
 import { MIME } from "../src/mime";
 import { FOLD_ROWS, ModuleRenderer } from "../src/module";
+import { MAX_ROWS } from "../src/module-data";
+import { BUDGETS } from "../src/mime";
 import { HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 
 const bundleOf = (m: object) => (m as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]()[MIME.module];
@@ -120,5 +122,72 @@ describe("module summary renderer", () => {
     await draw(bundleOf(gpt), r);
     expect(visible(r)).toHaveLength(shown);
     expect(row(r, "h.2.mlp").hidden).toBe(false);
+  });
+
+  /** A saved bundle of `blocks` blocks of `per` layers each, every layer with 3 parameters. */
+  function wideBundle(blocks: number, per: number) {
+    const rows: Record<string, unknown>[] = [{ path: "", type: "Net", depth: 0, params: 0, trainable: 0, shapes: [] }];
+    for (let b = 0; b < blocks; b++) {
+      rows.push({ path: `b${b}`, type: "Block", depth: 1, params: 0, trainable: 0, shapes: [] });
+      for (let l = 0; l < per; l++) rows.push({ path: `b${b}.l${l}`, type: "Linear", depth: 2, params: 3, trainable: b === 0 ? 0 : 3, shapes: ["[3]"] });
+    }
+    const total = blocks * per * 3;
+    return { version: 1, name: "Net", total, trainable: total - per * 3, rows };
+  }
+
+  it("draws a saved bundle of 50,000 rows as BUDGETS.moduleRows rows and says so", async () => {
+    const b = wideBundle(50, 998);
+    expect(b.rows.length).toBeGreaterThan(49_000);
+    const r = await draw(b);
+    expect(r.node.querySelector(".cl-error")).toBeNull();
+    expect(rows(r)).toHaveLength(BUDGETS.moduleRows);
+    expect(r.node.querySelector(".cl-module-note")!.textContent).toBe(
+      `showing ${BUDGETS.moduleRows.toLocaleString("en-US")} of ${b.rows.length.toLocaleString("en-US")} modules; the rest are counted in the rows above them`);
+    // every block is there; the last ones count the layers they no longer list
+    expect(rows(r).filter((x) => x.dataset.depth === "1")).toHaveLength(50);
+    expect(row(r, "b49").querySelector(".cl-module-params")!.textContent).toBe((998 * 3).toLocaleString("en-US"));
+    expect(row(r, "b49").querySelector(".cl-module-omitted")!.textContent).toBe(" +998 not listed");
+    expect(row(r, "").querySelector(".cl-module-params")!.textContent).toBe(b.total.toLocaleString("en-US"));
+    expect(count(r, "cl-module-total")).toBe(b.total);
+    // (the time it takes is measured in Chromium, test/browser/clipping.test.ts: jsdom is
+    // many times slower than a browser at building tables)
+  }, 120_000);
+
+  it("draws a chain 50,000 modules deep within the budget", async () => {
+    const rowsIn = Array.from({ length: MAX_ROWS }, (_, i) => ({ path: i ? `m${i}` : "", type: "M", depth: i, params: 1, trainable: 1, shapes: [] }));
+    const r = await draw({ version: 1, name: "Chain", total: MAX_ROWS, trainable: MAX_ROWS, rows: rowsIn });
+    expect(r.node.querySelector(".cl-error")).toBeNull();
+    expect(rows(r)).toHaveLength(BUDGETS.moduleRows);
+    const last = rows(r).at(-1)!;
+    expect(last.querySelector(".cl-module-omitted")!.textContent).toBe(` +${(MAX_ROWS - BUDGETS.moduleRows).toLocaleString("en-US")} not listed`);
+    expect(last.querySelector(".cl-module-params")!.textContent).toBe((MAX_ROWS - BUDGETS.moduleRows + 1).toLocaleString("en-US"));
+  }, 120_000);
+
+  it("refuses more rows than it reads, and omitted counts that do not add up", async () => {
+    const field = async (data: unknown) => (await draw(data)).node.querySelector<HTMLElement>(".cl-error")?.dataset.field;
+    expect(await field(wideBundle(51, 1000))).toBe("rows");
+    const good = bundleOf(new nn.Sequential(new nn.Linear(2, 3))) as Record<string, unknown>;
+    const goodRows = good.rows as Record<string, unknown>[];
+    expect(await field({ ...good, rows: [goodRows[0], { ...goodRows[1], omitted: { modules: 1, params: 1, trainable: 2 } }] })).toBe("rows[1].omitted.trainable");
+    expect(await field({ ...good, rows: [goodRows[0], { ...goodRows[1], omitted: { modules: -1, params: 0, trainable: 0 } }] })).toBe("rows[1].omitted.modules");
+    expect(await field({ ...good, modules: 1 })).toBe("modules");
+  });
+
+  it("draws what the library left out of a large model in its parents' counts", async () => {
+    const model = new nn.Sequential(...Array.from({ length: 300 }, () => new nn.Sequential(...Array.from({ length: 10 }, () => new nn.Linear(1, 1)))));
+    const b = bundleOf(model) as { rows: unknown[]; modules: number };
+    expect(b.modules).toBe(3301);
+    const r = await draw(b);
+    expect(rows(r)).toHaveLength(BUDGETS.moduleRows);
+    expect(row(r, "299").querySelector(".cl-module-params")!.textContent).toBe("20");
+    expect(row(r, "299").querySelector(".cl-module-omitted")!.textContent).toBe(" +10 not listed");
+    expect(r.node.querySelector(".cl-module-note")!.textContent).toContain("of 3,301 modules");
+  }, 120_000);
+
+  it("keeps a wide table in a box that scrolls on its own", async () => {
+    const r = await draw(bundleOf(new nn.Sequential(new nn.Linear(2, 3))));
+    const table = r.node.querySelector("table.cl-module-table")!;
+    expect(table.parentElement!.classList.contains("cl-module-scroll")).toBe(true);
+    expect(row(r, "0").querySelectorAll(".cl-module-shape")).toHaveLength(2);
   });
 });
