@@ -15,6 +15,10 @@ import { writeFileAtomic } from "../io/atomic";
 /** GPT-2's pre-tokenising pattern: contractions, ` ?letters`, ` ?digits`, ` ?other`, then whitespace. */
 const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
+/**
+ * GPT-2's one special token, which separates documents (id 50256 in GPT-2's vocabulary).
+ * @example tok.encode(`${data.END_OF_TEXT}Once`, { allowedSpecial: [data.END_OF_TEXT] })
+ */
 export const END_OF_TEXT = "<|endoftext|>";
 
 /**

@@ -30,6 +30,13 @@ describe("GPT-2's tokenizer", () => {
     expect(tok.decode(c.ids)).toBe(c.text);
   });
 
+  test("lib/README's example ids are GPT-2's", () => {
+    const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
+    const m = /tok\.encode\("([^"]+)"\);\s*\/\/ (\[[\d, ]+\])/.exec(readme);
+    expect(m).toBeTruthy();
+    expect(tok.encode(m![1])).toEqual(JSON.parse(m![2]));
+  });
+
   test("the fixtures cover what they claim", () => {
     const all = fixtures.cases.map((c) => c.text).join("");
     for (const needle of ["'ll", "   ", "\n\n", "\t", "\r\n", "1234", "\u4f60", "\u00e9", "\u{1F433}", "<|endoftext|>", "Ishmael"]) {
