@@ -1,7 +1,9 @@
 // The local derivative of each op, written the way a textbook would, for the step-through:
 // `local` is the forward rule's derivative with respect to each input, and `vjp` is what
 // the backward pass sends to that input given the incoming gradient g. Inputs are a, b, ...
-// in the order the op read them.
+// in the order the op read them. One rule for each op name the library records (a test in
+// lib/test/display-graph.test.ts holds the two lists together), each saying what that op's
+// backward does, ties and all.
 
 export interface Rule {
   /** The forward computation, e.g. "y = a · b". */
@@ -22,8 +24,17 @@ const RULES: Record<string, Rule> = {
   mul: { forward: "y = a · b", local: ["∂y/∂a = b", "∂y/∂b = a"], vjp: ["g · b", "g · a"] },
   div: { forward: "y = a / b", local: ["∂y/∂a = 1/b", "∂y/∂b = −a/b²"], vjp: ["g / b", "−g · a / b²"] },
   pow: { forward: "y = aⁿ", local: ["∂y/∂a = n · aⁿ⁻¹", "∂y/∂n = aⁿ · ln a"], vjp: ["g · n · aⁿ⁻¹", "g · aⁿ · ln a"] },
-  maximum: { forward: "y = max(a, b)", local: ["∂y/∂a = [a ≥ b]", "∂y/∂b = [b > a]"], vjp: ["g · [a ≥ b]", "g · [b > a]"] },
-  minimum: { forward: "y = min(a, b)", local: ["∂y/∂a = [a ≤ b]", "∂y/∂b = [b < a]"], vjp: ["g · [a ≤ b]", "g · [b < a]"] },
+  // on a tie each input gets half, as in PyTorch
+  maximum: {
+    forward: "y = max(a, b)",
+    local: ["∂y/∂a = [a > b] + ½[a = b]", "∂y/∂b = [b > a] + ½[a = b]"],
+    vjp: ["g · ([a > b] + ½[a = b])", "g · ([b > a] + ½[a = b])"],
+  },
+  minimum: {
+    forward: "y = min(a, b)",
+    local: ["∂y/∂a = [a < b] + ½[a = b]", "∂y/∂b = [b < a] + ½[a = b]"],
+    vjp: ["g · ([a < b] + ½[a = b])", "g · ([b < a] + ½[a = b])"],
+  },
   neg: unary("y = −a", "∂y/∂a = −1", "−g"),
   exp: unary("y = eᵃ", "∂y/∂a = eᵃ = y", "g · eᵃ"),
   log: unary("y = ln a", "∂y/∂a = 1/a", "g / a"),
@@ -35,9 +46,13 @@ const RULES: Record<string, Rule> = {
   sigmoid: unary("y = σ(a)", "∂y/∂a = σ(a)(1 − σ(a)) = y(1 − y)", "g · y(1 − y)"),
   relu: unary("y = max(a, 0)", "∂y/∂a = [a > 0]", "g · [a > 0]"),
   gelu: unary("y = a · Φ(a)", "∂y/∂a = Φ(a) + a · φ(a)", "g · (Φ(a) + a · φ(a))"),
+  geluTanh: unary(
+    "y = ½a(1 + tanh u), u = √(2/π)(a + 0.044715a³)",
+    "∂y/∂a = ½(1 + tanh u) + ½a(1 − tanh² u) · √(2/π)(1 + 3 · 0.044715a²)",
+    "g · ∂y/∂a (the tanh approximation's derivative)",
+  ),
   abs: unary("y = |a|", "∂y/∂a = sign(a)", "g · sign(a)"),
   clamp: unary("y = clamp(a, lo, hi)", "∂y/∂a = [lo ≤ a ≤ hi]", "g · [lo ≤ a ≤ hi]"),
-  dropout: unary("y = a · mask / (1 − p)", "∂y/∂a = mask / (1 − p)", "g · mask / (1 − p)"),
   matmul: { forward: "Y = A @ B", local: ["∂Y/∂A: row i of Y uses row i of A with B", "∂Y/∂B: column j of Y uses A with column j of B"], vjp: ["g @ Bᵀ", "Aᵀ @ g"] },
   linear: {
     forward: "Y = X @ Wᵀ + b",
@@ -45,11 +60,8 @@ const RULES: Record<string, Rule> = {
     vjp: ["g @ W", "gᵀ @ X", "g summed over the batch"],
   },
   sum: unary("y = Σᵢ aᵢ", "∂y/∂aᵢ = 1 for every i", "g broadcast back to a's shape (times ones)"),
-  mean: unary("y = (1/n) Σᵢ aᵢ", "∂y/∂aᵢ = 1/n", "g / n broadcast back to a's shape"),
-  var: unary("y = (1/n) Σᵢ (aᵢ − ā)²", "∂y/∂aᵢ = 2(aᵢ − ā)/n", "g · 2(a − ā)/n"),
-  std: unary("y = √var(a)", "∂y/∂aᵢ = (aᵢ − ā)/(n · y)", "g · (a − ā)/(n · y)"),
-  amax: unary("y = max a", "∂y/∂aᵢ = 1 at the maximum, else 0", "g sent to the position of the maximum"),
-  amin: unary("y = min a", "∂y/∂aᵢ = 1 at the minimum, else 0", "g sent to the position of the minimum"),
+  amax: unary("y = max a", "∂y/∂aᵢ = 1/k at each of the k positions of the maximum, else 0", "g split evenly among the positions of the maximum"),
+  amin: unary("y = min a", "∂y/∂aᵢ = 1/k at each of the k positions of the minimum, else 0", "g split evenly among the positions of the minimum"),
   softmax: unary("yᵢ = eᵃⁱ / Σⱼ eᵃʲ", "∂yᵢ/∂aⱼ = yᵢ([i = j] − yⱼ)", "y · (g − Σ g·y)"),
   logSoftmax: unary("yᵢ = aᵢ − log Σⱼ eᵃʲ", "∂yᵢ/∂aⱼ = [i = j] − softmax(a)ⱼ", "g − softmax(a) · Σ g"),
   crossEntropy: unary("L = −(1/N) Σ log softmax(logits)[target]", "∂L/∂logits = (softmax(logits) − onehot(target)) / N", "g · (softmax − onehot) / N"),
@@ -65,15 +77,20 @@ const RULES: Record<string, Rule> = {
     vjp: ["(g·w − mean(g·w) − x̂ · mean(g·w·x̂)) / √(var + ε)", "Σ g · x̂ over the batch", "Σ g over the batch"],
   },
   embedding: unary("y = W[idx]", "∂y/∂W[r] = 1 for the rows r looked up", "g rows added into the rows of W that were read"),
+  causalAttention: unary(
+    "q, k, v = a's three parts; y = softmax(q kᵀ/√d, masked above the diagonal) v",
+    "∂y/∂a: through v (Pᵀ), through P's softmax into q and k",
+    "dv = Pᵀg, dP = g vᵀ, dS = P · (dP − Σ dP·P)/√d, dq = dS k, dk = dSᵀ q",
+  ),
+  splitHeads: unary("y = one of q, k, v of a, cut into heads [B, nh, T, hs]", "∂y/∂a = 1 on that part's columns", "g written back into that part's columns of a"),
+  im2col: unary("y = the patches of a as columns (one per output position)", "∂y/∂a = 1 where a patch read the pixel", "g of each patch added back onto the pixels it read"),
+  maxPool2d: unary("y = max over each window of a", "∂y/∂a = 1 at each window's winner (its first maximum), else 0", "g sent to each window's winner"),
   reshape: reshaping("reshape"),
   view: reshaping("view"),
-  flatten: reshaping("flatten"),
   squeeze: reshaping("squeeze"),
   unsqueeze: reshaping("unsqueeze"),
-  contiguous: reshaping("contiguous"),
   clone: unary("y = a", "∂y/∂a = 1", "g"),
-  transpose: unary("y = aᵀ", "∂y/∂a = the same transposition", "gᵀ (transposed back)"),
-  permute: unary("y = permute(a)", "∂y/∂a = the same permutation", "g permuted back"),
+  permute: unary("y = permute(a) (transpose is one)", "∂y/∂a = the same permutation", "g permuted back"),
   expand: unary("y = expand(a)", "each aᵢ is copied to many yⱼ", "g summed over the expanded dimensions"),
   index: picking("index"),
   select: picking("select"),
@@ -92,11 +109,14 @@ export function inputName(k: number): string {
   return k < INPUT_NAMES.length ? INPUT_NAMES[k] : `x${k}`;
 }
 
+/** The op names that have a rule of their own (cat's is made for its number of inputs). */
+export const RULE_OPS: readonly string[] = [...Object.keys(RULES), "cat"];
+
 /** The rule for an op, or a generic one naming it. */
 export function ruleFor(op: string, inputs: number): Rule {
   const r = Object.prototype.hasOwnProperty.call(RULES, op) ? RULES[op] : undefined;
   if (r) return r;
-  if (op === "cat" || op === "stack") {
+  if (op === "cat") {
     const names = Array.from({ length: inputs }, (_, k) => inputName(k));
     return { forward: `y = ${op}(${names.join(", ")})`, local: names.map((n) => `∂y/∂${n} = 1 on ${n}'s slice`), vjp: names.map((n) => `g's slice for ${n}`) };
   }

@@ -1,8 +1,11 @@
 // The graph bundle's own backward pass must be the engine's: the same gradient at every
 // node, edge contributions that add up to their input's gradient, and no .grad touched.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, test } from "vitest";
-import { cat, computationGraph, GRAPH_MIME, manualSeed, nn, randn, tensor, F, randint } from "../src";
+import { cat, computationGraph, GRAPH_MIME, manualSeed, nn, randn, tensor, F, randint, stack, where, triu, tril } from "../src";
+import { RULE_OPS } from "../../extension/src/graph-rules";
 import { BUDGETS } from "../src/display/contract";
 import { graphJson } from "../src/display/graph";
 import type { Tensor } from "../src/tensor";
@@ -218,5 +221,49 @@ describe("computation graph capture", () => {
     expect(g.nodes.length).toBe(BUDGETS.graphNodes);
     // each mul adds itself and its constant factor
     expect(g.omitted).toBe(2 * (BUDGETS.graphNodes + 50) + 1 - BUDGETS.graphNodes);
+  });
+
+  test("every op the library records has a rule in the walk's text, and every rule an op", () => {
+    manualSeed(1);
+    const a = randn([2, 3], { requiresGrad: true }), b = randn([2, 3], { requiresGrad: true });
+    const i32 = (v: number[] | number[][]) => tensor(v, { dtype: "int32" });
+    const outs: Tensor[] = [
+      a.add(b), a.sub(b), a.mul(b), a.div(b), a.pow(2), a.abs().add(1).pow(b), a.maximum(b), a.minimum(b), a.neg(), a.exp(), a.abs().log(),
+      a.abs().sqrt(), a.sin(), a.cos(), a.tanh(), a.sigmoid(), a.relu(), a.gelu(), a.gelu({ approximate: "tanh" }), a.abs(), a.square(),
+      a.clamp(-0.5, 0.5), a.maskedFill(a.gt(0), 0), a.sum(), a.mean(), a.amax(1), a.amin(0), a.var(), a.std(), a.norm(), a.reshape([3, 2]),
+      a.contiguous().view([6]), a.flatten(), a.transpose(0, 1), a.permute([1, 0]), a.unsqueeze(0).squeeze(0), a.unsqueeze(0).expand([4, 2, 3]),
+      a.narrow(1, 0, 2), a.select(0, 1), a.index(0), a.indexSelect(1, i32([0, 2])), a.gather(1, i32([[0], [1]])), a.clone(),
+      a.matmul(b.transpose(0, 1)), a.softmax(-1), a.logSoftmax(-1), ...a.split(1, 1), ...a.chunk(2, 0), cat([a, b], 0), stack([a, b], 0),
+      where(a.gt(0), a, b), triu(a), tril(a), F.linear(a, randn([4, 3], { requiresGrad: true }), randn([4], { requiresGrad: true })),
+      F.layerNorm(a, [3], randn([3], { requiresGrad: true }), randn([3], { requiresGrad: true })), F.crossEntropy(a, randint(0, 3, [2])),
+      F.nllLoss(a.logSoftmax(-1), randint(0, 3, [2])), F.mseLoss(a, b), F.l1Loss(a, b), F.binaryCrossEntropyWithLogits(a, b.sigmoid()),
+      F.embedding(i32([0, 1]), randn([3, 4], { requiresGrad: true })), F.dropout(a, 0.5, true),
+      F.conv2d(randn([1, 1, 4, 4], { requiresGrad: true }), randn([2, 1, 3, 3], { requiresGrad: true }), randn([2], { requiresGrad: true })),
+      F.maxPool2d(randn([1, 1, 4, 4], { requiresGrad: true }), 2),
+    ];
+    const gpt = new nn.GPT({ vocabSize: 5, blockSize: 4, nLayer: 1, nHead: 2, nEmbd: 8 });
+    outs.push(gpt.forward(i32([[0, 1, 2]]), i32([[1, 2, 3]])).loss!);
+    const recorded = new Set<string>();
+    const seen = new Set<Tensor>();
+    const todo = [...outs];
+    while (todo.length) {
+      const t = todo.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      if (t.gradFn) {
+        recorded.add(t.gradFn.name);
+        todo.push(...t.gradFn.inputs);
+      }
+    }
+    // and the names written in the library's record() calls, for ops the run above misses
+    const src = path.resolve(__dirname, "..", "src");
+    const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith(".ts") && !f.startsWith("display"));
+    for (const f of files) {
+      for (const m of readFileSync(path.join(src, f), "utf8").matchAll(/\brecord\((?:[^;]*?), "([A-Za-z0-9]+)", \[/g)) recorded.add(m[1]);
+    }
+    expect(recorded.size).toBeGreaterThan(40);
+    const rules = new Set(RULE_OPS);
+    expect([...recorded].filter((op) => !rules.has(op)).sort(), "ops without a rule").toEqual([]);
+    expect([...rules].filter((op) => !recorded.has(op)).sort(), "rules for ops never recorded").toEqual([]);
   });
 });
