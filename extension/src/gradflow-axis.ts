@@ -1,35 +1,10 @@
-// Log-scale axes for the gradient bars and the update ratio: whole decades, fixed over all
-// recorded steps so moving the slider compares like with like.
+// Log-scale axes for the gradient bars and the update ratio: whole decades, the same for every
+// view (GRADFLOW_AXIS in the library's gradflow-rule.ts) so that runs compare by eye.
 
 export interface LogAxis {
   /** log10 of the left and right ends. */
   lo: number;
   hi: number;
-}
-
-const MAX_DECADES = 16;
-
-/** Decades around the finite positive values, widened to include the given bounds. */
-export function logAxis(values: ArrayLike<number>[], include: { lo?: number; hi?: number } = {}): LogAxis {
-  let min = Infinity, max = -Infinity;
-  for (const arr of values) {
-    for (let i = 0; i < arr.length; i++) {
-      const v = arr[i];
-      if (v > 0 && Number.isFinite(v)) {
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-    }
-  }
-  // a decade of room below the smallest value, so its bar still has a length
-  let lo = Number.isFinite(min) ? Math.floor(Math.log10(min)) - 1 : -4;
-  let hi = Number.isFinite(max) ? Math.ceil(Math.log10(max)) : 0;
-  if (include.lo !== undefined) lo = Math.min(lo, include.lo);
-  if (include.hi !== undefined) hi = Math.max(hi, include.hi);
-  if (hi <= lo) hi = lo + 1;
-  // a stray tiny value would squash every other bar to the right edge
-  if (hi - lo > MAX_DECADES) lo = hi - MAX_DECADES;
-  return { lo, hi };
 }
 
 /** Position of v on the axis in [0, 1]; NaN when v has no place on a log scale. */

@@ -1,21 +1,24 @@
 // Gradient flow: per-layer mean and max |grad| as bars on a log scale at a chosen step, the
 // update-to-weight ratio beside them, layers whose gradient vanished or exploded marked, and
-// a layers x steps heat strip. The Monitor updates the same output while training runs: the
-// step slider follows the newest step unless the reader moved it back.
+// a layers x steps heat strip. Every view draws on the same fixed log axis (gradflow-rule.ts)
+// so that networks compare by eye, and flags by the library's rule, which it prints. The
+// Monitor updates the same output while training runs: the step slider follows the newest
+// step unless the reader moved it back.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { decadeLabel, decades, fraction, LABEL_PX, logAxis, type LogAxis } from "./gradflow-axis";
-import { flagsAt, parseGradflow, RULE_TEXT, type Flag, type Gradflow } from "./gradflow-data";
+import { GRADFLOW_RATIO_AXIS } from "chainlab/dist/display/gradflow-rule";
+import { decadeLabel, decades, fraction, LABEL_PX, type LogAxis } from "./gradflow-axis";
+import { flagsAt, GRADFLOW_RULE, GRADFLOW_RULE_TEXT, parseGradflow, type Flag, type Gradflow } from "./gradflow-data";
 import { HeatStrip } from "./gradflow-strip";
 import { fmtCount, fmtNumber } from "./format";
-import { MIME } from "./mime";
+import { BUDGETS, MIME } from "./mime";
 import { ChainlabRenderer, el, mimeExtension } from "./renderer";
 
 /** Karpathy's rule of thumb: updates about 1e-3 of the weights per step. */
 const HEALTHY_RATIO = 1e-3;
-const NAME_CHARS = 32;
+const NAME_CHARS = 28;
 /** The bar and ratio tracks' widths in --cl-gradflow-cols (gradflow.css). */
-const GRAD_TRACK_PX = 300;
-const RATIO_TRACK_PX = 160;
+const GRAD_TRACK_PX = 260;
+const RATIO_TRACK_PX = 120;
 
 /** Long dotted names keep their head and their tail, where the layer's kind is. */
 export function shortName(name: string): string {
@@ -45,19 +48,34 @@ class LayerRow {
   private ratioValue = el("span", "cl-gradflow-ratio-value cl-mono");
   private reason = el("span", "cl-gradflow-reason");
   private ref = el("div", "cl-gradflow-ref");
+  /** The rule's relative bound at this step: 1/1000 of the largest layer's mean |grad|. */
+  private relLine = el("div", "cl-gradflow-rel");
+  private track = el("div", "cl-gradflow-track");
 
   constructor(readonly layer: string) {
     this.node.dataset.layer = layer;
     this.name.textContent = shortName(layer);
     this.name.title = layer;
-    const track = el("div", "cl-gradflow-track");
-    track.append(this.bar, this.tick);
+    const track = this.track;
+    track.append(this.bar, this.tick, this.relLine);
     const ratioTrack = el("div", "cl-gradflow-ratio-track");
     ratioTrack.append(this.ref, this.dot);
     this.node.append(this.name, track, this.value, ratioTrack, this.ratioValue, this.reason);
   }
 
-  draw(s: { present: boolean; mean: number; max: number; norm: number; ratio: number; step: number }, flag: Flag, reason: string, grad: LogAxis, ratio: LogAxis): void {
+  /** Dashed lines at the rule's absolute bounds, where they fall on the axis. */
+  bounds(grad: LogAxis): void {
+    for (const old of this.track.querySelectorAll(".cl-gradflow-bound")) old.remove();
+    for (const [v, kind] of [[GRADFLOW_RULE.vanishingBelow, "vanishing"], [GRADFLOW_RULE.explodingAbove, "exploding"]] as const) {
+      const f = (Math.log10(v) - grad.lo) / (grad.hi - grad.lo);
+      if (f < 0 || f > 1) continue;
+      const line = el("div", `cl-gradflow-bound cl-gradflow-bound-${kind}`);
+      line.style.left = `${f * 100}%`;
+      this.track.append(line);
+    }
+  }
+
+  draw(s: { present: boolean; mean: number; max: number; norm: number; ratio: number; step: number }, flag: Flag, reason: string, grad: LogAxis, ratio: LogAxis, largest: number): void {
     const n = this.node;
     n.classList.toggle("cl-flag-vanishing", flag === "vanishing");
     n.classList.toggle("cl-flag-exploding", flag === "exploding");
@@ -65,6 +83,8 @@ class LayerRow {
     n.dataset.flag = flag ?? "";
     if (!s.present) {
       this.bar.style.width = "0%";
+      this.relLine.hidden = true;
+      this.track.classList.remove("cl-gradflow-below", "cl-gradflow-above");
       this.tick.hidden = true;
       this.dot.hidden = true;
       this.value.textContent = "–";
@@ -75,6 +95,12 @@ class LayerRow {
     }
     const fm = fraction(grad, s.mean);
     this.bar.style.width = `${Number.isNaN(fm) ? 0 : fm * 100}%`;
+    // off the shared axis: drawn at the end it passed, with an arrow, and the number says how far
+    this.track.classList.toggle("cl-gradflow-below", s.mean > 0 && Math.log10(s.mean) < grad.lo);
+    this.track.classList.toggle("cl-gradflow-above", Number.isFinite(s.mean) && Math.log10(s.mean) > grad.hi);
+    const fl = fraction(grad, largest / GRADFLOW_RULE.vanishingFactor);
+    this.relLine.hidden = Number.isNaN(fl) || fl <= 0;
+    this.relLine.style.left = `${(Number.isNaN(fl) ? 0 : fl) * 100}%`;
     const fx = Number.isFinite(s.max) ? fraction(grad, s.max) : 1;
     this.tick.hidden = Number.isNaN(fx);
     this.tick.style.left = `${(Number.isNaN(fx) ? 0 : fx) * 100}%`;
@@ -105,8 +131,8 @@ export class GradflowRenderer extends ChainlabRenderer {
   private strip = new HeatStrip((i) => this.pick(i));
   private rows = new Map<string, LayerRow>();
   private data: Gradflow | null = null;
-  private gradAxis: LogAxis = { lo: -4, hi: 0 };
-  private ratioAxis: LogAxis = { lo: -5, hi: -1 };
+  private gradAxis: LogAxis = { lo: -8, hi: 3 };
+  private ratioAxis: LogAxis = { ...GRADFLOW_RATIO_AXIS };
   /** True while the slider sits at the newest step; updates then move it along. */
   private follow = true;
   private chosenStep = NaN;
@@ -121,7 +147,9 @@ export class GradflowRenderer extends ChainlabRenderer {
     const top = el("div", "cl-gradflow-top");
     top.append(el("span", "cl-gradflow-title", "gradient flow"), this.slider, this.stepLabel, this.sent);
     const legend = el("div", "cl-gradflow-legend cl-muted",
-      `bar: mean |grad|, tick: max |grad| (log scale) · dot: ‖Δw‖/‖w‖ per step (log scale), line at ${HEALTHY_RATIO} (a healthy update size)`);
+      `bar: mean |grad|, tick: max |grad|, on one log scale for every gradient-flow view; dashed lines: the rule's bounds ` +
+      `${GRADFLOW_RULE.vanishingBelow} and ${GRADFLOW_RULE.explodingAbove}, dotted: 1/${GRADFLOW_RULE.vanishingFactor} of the largest layer's mean · ` +
+      `dot: ‖Δw‖/‖w‖ per step (log scale), line at ${HEALTHY_RATIO} (a healthy update size)`);
     this.root.append(top, legend, this.rule, this.axis, this.rowsBox, this.empty, this.strip.node);
   }
 
@@ -130,19 +158,23 @@ export class GradflowRenderer extends ChainlabRenderer {
     const g = parseGradflow(data);
     if (!this.node.contains(this.root)) this.node.replaceChildren(this.root);
     this.data = g;
-    this.gradAxis = logAxis([g.grid.gradMean, g.grid.gradMax]);
-    this.ratioAxis = logAxis([g.grid.updateRatio], { lo: -5, hi: -1 });
-    this.syncRows(g);
-    this.drawAxis();
+    const axisChanged = g.axis.lo !== this.gradAxis.lo || g.axis.hi !== this.gradAxis.hi || !this.axis.firstChild;
+    this.gradAxis = g.axis;
+    this.syncRows(g, axisChanged);
+    if (axisChanged) this.drawAxis();
     this.strip.update(g);
     const S = g.steps.length;
     this.empty.hidden = S > 0;
     this.slider.disabled = S <= 1;
     this.slider.max = String(Math.max(S - 1, 0));
     this.root.dataset.recorded = String(g.recorded);
-    this.sent.hidden = g.recorded === S;
-    this.sent.textContent = g.recorded === S ? "" : `showing ${fmtCount(S)} of ${fmtCount(g.recorded)} recorded steps`;
-    this.sent.title = g.recorded === S ? "" : "a long run sends its newest steps and an even sample of the older ones";
+    const notes: string[] = [];
+    if (g.recorded !== S) notes.push(`showing ${fmtCount(S)} of ${fmtCount(g.recorded)} recorded steps`);
+    if (g.totalLayers !== g.layers.length) notes.push(`the first ${fmtCount(g.layers.length)} of ${fmtCount(g.totalLayers)} layers`);
+    this.sent.hidden = notes.length === 0;
+    this.sent.textContent = notes.join(", ");
+    this.sent.title = notes.length === 0 ? "" : "a long run sends its newest steps and an even sample of the older ones; one view holds at most " +
+      `${fmtCount(BUDGETS.gradflowCells)} layers x steps`;
     let i = S - 1;
     if (!this.follow && S) {
       // the chosen step may have been thinned out of this update: the nearest one sent
@@ -162,7 +194,7 @@ export class GradflowRenderer extends ChainlabRenderer {
     this.showStep(k);
   }
 
-  private syncRows(g: Gradflow): void {
+  private syncRows(g: Gradflow, axisChanged: boolean): void {
     const keep = new Set(g.layers);
     for (const [name, row] of this.rows) {
       if (!keep.has(name)) {
@@ -172,7 +204,10 @@ export class GradflowRenderer extends ChainlabRenderer {
     }
     const ordered = g.layers.map((name) => {
       let row = this.rows.get(name);
-      if (!row) this.rows.set(name, (row = new LayerRow(name)));
+      if (!row) {
+        this.rows.set(name, (row = new LayerRow(name)));
+        row.bounds(this.gradAxis);
+      } else if (axisChanged) row.bounds(this.gradAxis);
       return row.node;
     });
     const current = [...this.rowsBox.children];
@@ -197,7 +232,7 @@ export class GradflowRenderer extends ChainlabRenderer {
     };
     this.axis.replaceChildren(
       el("span", "cl-gradflow-head", "layer"), ticks(this.gradAxis, GRAD_TRACK_PX), el("span", "cl-gradflow-head", "mean"),
-      ticks(this.ratioAxis, RATIO_TRACK_PX, HEALTHY_RATIO), el("span", "cl-gradflow-head", "Δw/w"), el("span"),
+      ticks(this.ratioAxis, RATIO_TRACK_PX, HEALTHY_RATIO), el("span", "cl-gradflow-head", "Δw/w"), el("span", "cl-gradflow-head", "flag"),
     );
   }
 
@@ -210,8 +245,8 @@ export class GradflowRenderer extends ChainlabRenderer {
     this.strip.select(i);
     if (!S) {
       this.stepLabel.textContent = "";
-      this.rule.textContent = RULE_TEXT;
-      for (const row of this.rows.values()) row.draw({ present: false, mean: NaN, max: NaN, norm: NaN, ratio: NaN, step: NaN }, null, "", this.gradAxis, this.ratioAxis);
+      this.rule.textContent = `Rule: ${GRADFLOW_RULE_TEXT}.`;
+      for (const row of this.rows.values()) row.draw({ present: false, mean: NaN, max: NaN, norm: NaN, ratio: NaN, step: NaN }, null, "", this.gradAxis, this.ratioAxis, NaN);
       return;
     }
     const step = g.steps[i];
@@ -221,13 +256,14 @@ export class GradflowRenderer extends ChainlabRenderer {
       const c = l * S + i;
       this.rows.get(name)!.draw(
         { present: g.present[c] === 1, mean: g.grid.gradMean[c], max: g.grid.gradMax[c], norm: g.grid.weightNorm[c], ratio: g.grid.updateRatio[c], step },
-        f.flags[l], f.reasons[l], this.gradAxis, this.ratioAxis,
+        f.flags[l], f.reasons[l], this.gradAxis, this.ratioAxis, f.largestMean,
       );
     });
     const vanishing = f.flags.filter((x) => x === "vanishing").length;
     const exploding = f.flags.filter((x) => x === "exploding").length;
     const counts = vanishing || exploding ? `${vanishing} vanishing, ${exploding} exploding at this step` : "no layer flagged at this step";
-    this.rule.textContent = `${counts}. Rule: ${RULE_TEXT}; median = ${fmtNumber(f.median)}`;
+    const largest = f.largest >= 0 ? ` Largest mean |grad| at this step: ${fmtNumber(f.largestMean, 2)} (${shortName(g.layers[f.largest])}).` : "";
+    this.rule.textContent = `${counts}. Rule: ${GRADFLOW_RULE_TEXT}.${largest}`;
     this.rule.classList.toggle("cl-gradflow-rule-hit", vanishing + exploding > 0);
   }
 }

@@ -27,12 +27,12 @@ export type GradFlag = "vanishing" | "exploding" | null;
 
 /** The rule in one line, for a legend. */
 export const GRADFLOW_RULE_TEXT =
-  `vanishing: mean |grad| < 1/${GRADFLOW_RULE.vanishingFactor} of the largest layer's at that step, ` +
+  `vanishing: mean |grad| < 1/${GRADFLOW_RULE.vanishingFactor} of the largest (not exploding) layer's at that step, ` +
   `or < ${short(GRADFLOW_RULE.vanishingBelow)}; exploding: mean |grad| > ${short(GRADFLOW_RULE.explodingAbove)}, ` +
   `or max |grad| > ${short(GRADFLOW_RULE.explodingMaxAbove)} or not finite`;
 
 export interface StepFlags {
-  /** Index of the layer with the largest finite mean |grad| (-1 when none has one). */
+  /** Index of the layer with the largest mean |grad| that is not exploding (-1 when none). */
   largest: number;
   /** Its mean |grad| (NaN when none). */
   largestMean: number;
@@ -57,13 +57,15 @@ function short(v: number): string {
 export function flagLayers(mean: ArrayLike<number>, max: ArrayLike<number>, present?: ArrayLike<number | boolean>): StepFlags {
   const n = mean.length;
   const here = (l: number) => !present || !!present[l];
+  const R = GRADFLOW_RULE;
+  // an exploding layer is no yardstick: next to it every healthy layer would look vanished
+  const exploding = (m: number, x: number) => !Number.isFinite(m) || !Number.isFinite(x) || m > R.explodingAbove || x > R.explodingMaxAbove;
   let largest = -1;
   for (let l = 0; l < n; l++) {
     const m = mean[l];
-    if (here(l) && Number.isFinite(m) && (largest < 0 || m > mean[largest])) largest = l;
+    if (here(l) && !exploding(m, max[l]) && (largest < 0 || m > mean[largest])) largest = l;
   }
   const largestMean = largest >= 0 ? mean[largest] : NaN;
-  const R = GRADFLOW_RULE;
   const flags: GradFlag[] = new Array(n).fill(null);
   const reasons: string[] = new Array(n).fill("");
   for (let l = 0; l < n; l++) {
@@ -103,11 +105,11 @@ export const GRADFLOW_RATIO_AXIS = { lo: -6, hi: 0 } as const;
 
 /**
  * How many layers and steps of a run one gradient-flow view holds within `cells` (layers x
- * steps): every layer up to cells/64 (so each keeps at least 64 steps), then as many of the
- * steps as fit. The library sends no more; the renderer draws no more of what arrives.
+ * steps): every layer up to cells/256 (one row each, so the view stays light, and each keeps at
+ * least 256 steps), then as many of the steps as fit. The library sends no more; the renderer draws no more of what arrives.
  * @example gradflowCut(11, 400, 2 ** 16) // { layers: 11, steps: 400 }
  */
 export function gradflowCut(layers: number, steps: number, cells: number): { layers: number; steps: number } {
-  const l = Math.min(layers, Math.max(1, Math.floor(cells / 64)));
+  const l = Math.min(layers, Math.max(1, Math.floor(cells / 256)));
   return { layers: l, steps: Math.min(steps, Math.max(1, Math.floor(cells / Math.max(l, 1)))) };
 }
