@@ -3,6 +3,7 @@
 import type { MimeBundle } from "chainlab";
 import { bundleOf } from "./bundle";
 import type { ExecuteOutcome, Executor } from "./executor";
+import { intrinsicsGuard, safe } from "./builtins";
 import { History } from "./history";
 import { log } from "./log";
 import type { Outputs } from "./outputs";
@@ -15,7 +16,10 @@ export type Reply = (msg: Message, msgType: string, content: Record<string, unkn
 export class Execution {
   readonly history = new History();
   private executionCount = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly waiting: { msg: Message; generation: number }[] = [];
+  private waitingHead = 0;
+  private looping = false;
+  private readonly restore = intrinsicsGuard();
   /** Bumped by a failed cell: requests queued before it are aborted. */
   private errorGeneration = 0;
 
@@ -32,8 +36,62 @@ export class Execution {
 
   /** Queues a request behind those before it. */
   submit(msg: Message): void {
-    const generation = this.errorGeneration;
-    this.queue = this.queue.then(() => this.run(msg, generation)).catch((e) => log(`execute: ${(e as Error).stack ?? e}`));
+    // A plain list and an async loop, not a chain of `.then`: a cell may replace
+    // Promise.prototype.then, and the requests after it must still run.
+    safe.push(this.waiting, { msg, generation: this.errorGeneration });
+    if (!this.looping) void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.looping = true;
+    try {
+      while (this.waitingHead < this.waiting.length) {
+        const next = this.waiting[this.waitingHead++];
+        try {
+          await this.run(next.msg, next.generation);
+        } catch (e) {
+          this.lastResort(next.msg, e);
+        }
+      }
+      this.waiting.length = 0;
+      this.waitingHead = 0;
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  /** Puts back the intrinsics the cell replaced (builtins.ts) and tells the cell which. */
+  private restoreIntrinsics(msg: Message): void {
+    const restored = this.restore();
+    if (!restored.length) return;
+    const text =
+      `chainlab kernel: this cell replaced ${restored.join(", ")}, which the kernel and the library rely on; ` +
+      "the original was put back when the cell ended.\n";
+    this.outputs.stream("stderr", text, msg.header);
+  }
+
+  /**
+   * The kernel's own code failed while finishing a cell (e.g. the cell broke a built-in it
+   * relies on): the request still gets an error reply and the kernel goes idle.
+   */
+  private lastResort(msg: Message, e: unknown): void {
+    this.restoreIntrinsics(msg);
+    let detail = "";
+    try {
+      detail = `${(e as Error)?.name}: ${(e as Error)?.message}`;
+      log(`execute: ${(e as Error)?.stack ?? detail}`);
+    } catch {
+      detail = "an error that cannot be printed";
+    }
+    const evalue = `the kernel could not finish this cell (${detail}); a built-in the cell changed is the likely cause`;
+    const content = { ename: "KernelError", evalue, traceback: [`KernelError: ${evalue}`] };
+    try {
+      this.outputs.publish("error", content, msg.header);
+      this.errorGeneration++;
+      this.reply(msg, "execute_reply", { status: "error", execution_count: this.executionCount, ...content, user_expressions: {} }, { status: "error" });
+    } finally {
+      this.outputs.status("idle", msg.header);
+    }
   }
 
   private async run(msg: Message, generation: number): Promise<void> {
@@ -61,6 +119,7 @@ export class Execution {
     } catch (e) {
       outcome = { status: "error", ...this.executor.errorContent(e) };
     }
+    this.restoreIntrinsics(msg);
     // Live runs hear how their cell ended, and live displays reach their final state,
     // before the result that follows them.
     this.cellEnd?.run(
@@ -83,6 +142,7 @@ export class Execution {
     }
     this.outputs.flushUpdates(true);
     this.outputs.flushStreams();
+    this.outputs.reportDropped(msg.header);
     if (outcome.status === "error") {
       const { ename, evalue, traceback } = outcome;
       this.outputs.publish("error", { ename, evalue, traceback }, msg.header);

@@ -14,8 +14,8 @@ import { Executor } from "./executor";
 import { kernelInfo } from "./kernel-info";
 import { kernelModules, runPrelude, startCompiler } from "./library";
 import { log } from "./log";
-import { Outputs } from "./outputs";
-import { callbackErrorReporter, captureProcessOutput, hookTslabDisplay, installProcessHandlers } from "./process-hooks";
+import { outputLimits, Outputs } from "./outputs";
+import { callbackErrorReporter, captureProcessOutput, hookTslabDisplay, installProcessHandlers, refuseProcessExit } from "./process-hooks";
 import { CurrentRequest } from "./request";
 import { CellEndHooks, installKernelSink, kernelSink } from "./sink";
 import { Stdin } from "./stdin";
@@ -50,7 +50,10 @@ export class Kernel {
   private readonly current = new CurrentRequest();
   private closing = false;
 
-  constructor(private readonly options: KernelOptions) {}
+  constructor(
+    private readonly options: KernelOptions,
+    private readonly exit: (code: number) => never = (code) => process.exit(code),
+  ) {}
 
   async start(): Promise<void> {
     const compiler = this.options.compiler ?? startCompiler(!this.options.noPrelude);
@@ -65,10 +68,12 @@ export class Kernel {
     worker.on("error", (e) => log(`channels thread: ${e.stack ?? e}`));
     worker.unref();
 
-    const iopub = new zmq.Publisher();
+    // A full subscriber queue makes a send wait instead of dropping the message (outputs.ts
+    // queues behind it): output is never lost between here and the client.
+    const iopub = new zmq.Publisher({ noDrop: true });
     const shell = new zmq.Router();
     await Promise.all([iopub.bind(address(conn, conn.iopub_port)), shell.bind(address(conn, conn.shell_port))]);
-    const outputs = new Outputs(iopub, codec);
+    const outputs = new Outputs(iopub, codec, outputLimits(process.env.CHAINLAB_OUTPUT_BACKLOG));
     const current = this.current;
     const executor = new Executor({
       cwd: this.options.cwd ?? process.cwd(),
@@ -76,11 +81,12 @@ export class Kernel {
       shared: ints,
       compiler,
       onTslab: () => hookTslabDisplay(outputs, current),
+      outputHeld: () => outputs.held(),
     });
     const report = callbackErrorReporter(outputs, current, executor);
     const comms = new Comms((msgType, content, metadata = {}, buffers = []) => {
       outputs.flushStreams();
-      outputs.send(codec.encode([Buffer.from(msgType)], msgType, content, current.header, metadata, buffers));
+      outputs.send(codec.encode([Buffer.from(msgType)], msgType, content, current.header, metadata, buffers), msgType);
     }, report);
     const stdin = new Stdin({
       ints,
@@ -137,7 +143,7 @@ export class Kernel {
       // Already closed.
     }
     await worker.terminate();
-    process.exit(0);
+    this.exit(0);
   }
 
   private async shellLoop(): Promise<void> {
@@ -214,10 +220,12 @@ export class Kernel {
 }
 
 export function startKernel(options: KernelOptions): Kernel {
-  const kernel = new Kernel(options);
+  // From here on the only way out of the process: cells are refused process.exit.
+  const kernelExit = refuseProcessExit();
+  const kernel = new Kernel(options, kernelExit);
   kernel.start().catch((e) => {
     log(`failed to start: ${(e as Error).stack ?? e}`);
-    process.exit(1);
+    kernelExit(1);
   });
   return kernel;
 }

@@ -5,6 +5,39 @@ import { KeyboardInterrupt, type Executor } from "./executor";
 import type { Outputs } from "./outputs";
 import type { CurrentRequest } from "./request";
 
+export class ProcessExitRefused extends Error {
+  override name = "ProcessExitRefused";
+}
+
+/**
+ * Refuses `process.exit`, `process.abort` and `process.reallyExit` to cells (and whatever
+ * they call): ending the process would lose the notebook's state and, with zeromq's
+ * sockets still open, abort the kernel before the cell's output left. The call throws an
+ * error the cell shows instead. Returns the exit the kernel itself uses (shutdown).
+ */
+export function refuseProcessExit(): (code: number) => never {
+  const proc = process as unknown as Record<string, unknown>;
+  const exit = process.exit;
+  let exiting = false;
+  for (const name of ["exit", "abort", "reallyExit"] as const) {
+    const original = proc[name] as (...a: unknown[]) => never;
+    if (typeof original !== "function") continue;
+    proc[name] = function (this: unknown, ...args: unknown[]) {
+      // Node's own exit calls reallyExit once the kernel decided to end.
+      if (exiting) return Reflect.apply(original, this, args);
+      const code = args.length ? String(args[0]) : "";
+      throw new ProcessExitRefused(
+        `process.${name}(${code}) is refused in a notebook: it would end the kernel and lose every variable of the notebook. ` +
+          "To stop a cell, throw an error; to start afresh, restart the kernel (Kernel > Restart Kernel).",
+      );
+    };
+  }
+  return (code: number) => {
+    exiting = true;
+    return Reflect.apply(exit, process, [code]) as never;
+  };
+}
+
 export function captureProcessOutput(outputs: Outputs, current: CurrentRequest): void {
   const make = (name: "stdout" | "stderr") =>
     ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {

@@ -1,8 +1,9 @@
 // The Jupyter wire protocol (messaging spec 5.3): framing, HMAC signing, message headers.
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, randomUUID, timingSafeEqual, type KeyObject } from "node:crypto";
+import { safe } from "./builtins";
 
 export const protocolVersion = "5.3";
-const delimiter = Buffer.from("<IDS|MSG>");
+const delimiter = safe.bufferFrom("<IDS|MSG>");
 
 export interface Header {
   msg_id: string;
@@ -37,42 +38,44 @@ export interface ConnectionInfo {
 
 export class Codec {
   readonly session = randomUUID();
-  private readonly key: string;
+  /** A key object made once: Node makes a Buffer of a string key on every HMAC otherwise. */
+  private readonly key: KeyObject | undefined;
   private readonly algorithm: string;
 
   constructor(info: Pick<ConnectionInfo, "key" | "signature_scheme">) {
-    this.key = info.key;
+    this.key = info.key ? createSecretKey(Buffer.from(info.key, "utf8")) : undefined;
     this.algorithm = (info.signature_scheme ?? "hmac-sha256").replace(/^hmac-/, "");
   }
 
   private sign(parts: (Buffer | string)[]): string {
     if (!this.key) return "";
     const h = createHmac(this.algorithm, this.key);
-    for (const p of parts) h.update(p);
+    for (let i = 0; i < parts.length; i++) h.update(parts[i]);
     return h.digest("hex");
   }
 
   /** Compares in constant time, so the time taken tells nothing about the right signature. */
   private verify(signature: Buffer | undefined, parts: Buffer[]): boolean {
     if (!this.key) return true;
-    const expected = Buffer.from(this.sign(parts), "ascii");
+    const expected = safe.bufferFrom(this.sign(parts), "ascii");
     return signature !== undefined && signature.length === expected.length && timingSafeEqual(signature, expected);
   }
 
   /** Parses a message; throws on a bad signature (the caller drops the message). */
   decode(frames: Buffer[]): Message {
-    const at = frames.findIndex((f) => f.equals(delimiter));
+    let at = -1;
+    for (let i = 0; i < frames.length && at < 0; i++) if (frames[i].equals(delimiter)) at = i;
     if (at < 0) throw new Error("message without <IDS|MSG> delimiter");
-    const parts = frames.slice(at + 2, at + 6);
+    const parts = safe.slice(frames, at + 2, at + 6);
     if (parts.length < 4) throw new Error("message with fewer than four parts");
     if (!this.verify(frames[at + 1], parts)) throw new Error("message with a bad signature, dropped");
     return {
-      identities: frames.slice(0, at),
-      header: JSON.parse(parts[0].toString()),
-      parentHeader: JSON.parse(parts[1].toString()),
-      metadata: JSON.parse(parts[2].toString()),
-      content: JSON.parse(parts[3].toString()),
-      buffers: frames.slice(at + 6),
+      identities: safe.slice(frames, 0, at),
+      header: safe.parse(parts[0].toString()) as never,
+      parentHeader: safe.parse(parts[1].toString()) as never,
+      metadata: safe.parse(parts[2].toString()) as never,
+      content: safe.parse(parts[3].toString()) as never,
+      buffers: safe.slice(frames, at + 6),
     };
   }
 
@@ -81,7 +84,7 @@ export class Codec {
       msg_id: randomUUID(),
       session: this.session,
       username: "kernel",
-      date: new Date().toISOString(),
+      date: safe.isoNow(),
       msg_type: msgType,
       version: protocolVersion,
     };
@@ -96,12 +99,14 @@ export class Codec {
     metadata: Record<string, unknown> = {},
     buffers: (Buffer | Uint8Array)[] = [],
   ): (Buffer | string)[] {
-    const parts = [
-      JSON.stringify(this.header(msgType)),
-      JSON.stringify(parent ?? {}),
-      JSON.stringify(metadata),
-      JSON.stringify(content),
-    ];
-    return [...identities, delimiter, this.sign(parts), ...parts, ...buffers.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength))];
+    const parts = [safe.stringify(this.header(msgType)), safe.stringify(parent ?? {}), safe.stringify(metadata), safe.stringify(content)];
+    // Built with indexed writes: a cell may have replaced the array methods spread relies on.
+    const frames: (Buffer | string)[] = [];
+    for (let i = 0; i < identities.length; i++) frames[frames.length] = identities[i];
+    frames[frames.length] = delimiter;
+    frames[frames.length] = this.sign(parts);
+    for (let i = 0; i < parts.length; i++) frames[frames.length] = parts[i];
+    for (let i = 0; i < buffers.length; i++) frames[frames.length] = safe.bufferFrom(buffers[i].buffer, buffers[i].byteOffset, buffers[i].byteLength);
+    return frames;
   }
 }
