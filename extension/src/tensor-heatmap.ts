@@ -144,20 +144,45 @@ export class HeatmapPanel {
       this.overlay.replaceChildren();
       return;
     }
-    this.overlay.style.gridTemplateColumns = `repeat(${g.cols}, ${cell}px)`;
-    this.overlay.style.gridAutoRows = `${rowCell}px`;
-    this.overlay.style.fontSize = `${Math.min(12, Math.max(9, Math.floor(cell / 3.2)))}px`;
-    const isInt = this.payload.values instanceof Int32Array;
-    const spans: HTMLElement[] = [];
+    // one format for all cells, as in a printed table: integers as they are, others with the
+    // decimals their largest magnitude leaves room for
+    const values = this.payload.values;
+    let big = 0;
+    for (let r = 0; r < g.rows; r++) {
+      for (let c = 0; c < g.cols; c++) {
+        const v = values[cellOffset(g, r, c)];
+        if (Number.isFinite(v)) big = Math.max(big, Math.abs(v));
+      }
+    }
+    const isInt = values instanceof Int32Array;
+    const digits = big < 10 ? 2 : big < 100 ? 1 : 0;
+    const text = (v: number) => (isInt ? String(v) : Number.isFinite(v) && big < 1e5 ? v.toFixed(digits) : fmtNumber(v, 2));
+    const texts: string[] = [];
+    let longest = 0;
     for (let r = 0; r < g.rows; r++) {
       for (let c = 0; c < g.cols; c++) {
         const i = cellOffset(g, r, c);
-        const v = i < 0 ? NaN : this.payload.values[i];
-        const span = el("span", "cl-heat-value", i < 0 ? "" : isInt ? String(v) : fmtNumber(v, 2));
-        span.style.color = textOn(this.scale.rgb(v));
-        spans.push(span);
+        const t = i < 0 ? "" : text(values[i]);
+        texts.push(t);
+        longest = Math.max(longest, t.length);
       }
     }
+    const font = Math.min(12, Math.max(9, Math.floor(cell / 3.2)));
+    // numbers that would spill into the next cell are left off: the hover line has them
+    if (longest * font * 0.62 + 4 > cell) {
+      this.overlay.hidden = true;
+      this.overlay.replaceChildren();
+      return;
+    }
+    this.overlay.style.gridTemplateColumns = `repeat(${g.cols}, ${cell}px)`;
+    this.overlay.style.gridAutoRows = `${rowCell}px`;
+    this.overlay.style.fontSize = `${font}px`;
+    const spans = texts.map((t, k) => {
+      const i = cellOffset(g, Math.floor(k / g.cols), k % g.cols);
+      const span = el("span", "cl-heat-value", t);
+      span.style.color = textOn(this.scale.rgb(i < 0 ? NaN : values[i]));
+      return span;
+    });
     this.overlay.replaceChildren(...spans);
   }
 

@@ -224,7 +224,9 @@ export class TensorView {
     const axis = labels?.rows ? 120 : 48;
     const room = Math.max(80, (width - 24) / this.panels.length - axis - (labels?.rowTitle ? 20 : 0) - 16);
     const strip = grid.rows === 1;
-    const fit = Math.min(FIT_MAX_CELL, room / Math.max(1, grid.cols), strip ? Infinity : FIT_MAX_HEIGHT / Math.max(1, grid.rows));
+    // named rows (tokens) may take more height, so that each name gets its own line
+    const height = labels?.rows ? Math.min(FIT_MAX_HEIGHT * 1.5, Math.max(FIT_MAX_HEIGHT, grid.rows * 14)) : FIT_MAX_HEIGHT;
+    const fit = Math.min(FIT_MAX_CELL, room / Math.max(1, grid.cols), strip ? Infinity : height / Math.max(1, grid.rows));
     if (fit >= 1) return Math.floor(fit);
     let z = 0;
     while (z + 1 < ZOOM.length && ZOOM[z + 1] <= fit) z++;

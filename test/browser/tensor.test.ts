@@ -12,6 +12,16 @@ beforeAll(async () => {
     `randn([3, 16, 20])`,
     `tensor([[1, -2], [NaN, Infinity]])`,
   ]);
+  // the displays a learner meets in the course, with axes: attention with its characters,
+  // a confusion matrix with its classes, a volume's slices, the first output of notebook 01
+  writeNotebook(lab, "axes.ipynb", [
+    `const line = "the whale swam";\nmanualSeed(0);\nconst att = randn([line.length, line.length]).maskedFill(triu(ones(line.length, line.length), 1), -Infinity).softmax(-1);\natt.name = "attention";\nconst chars = [...line].map((c) => (c === " " ? "␣" : c));\ndisplay(att, { labels: { rows: chars, cols: chars, rowTitle: "query", colTitle: "key" } });`,
+    `const cm = metrics.confusionMatrix([0, 1, 2, 2, 1, 0, 2, 1, 1], [0, 1, 2, 1, 1, 0, 2, 2, 1], 3, { classNames: ["cat", "dog", "bird"] });\ncm.name = "confusion matrix";\ncm`,
+    `const vol = arange(4 * 3 * 6 * 8).reshape([4, 3, 6, 8]).float();\nvol.name = "vol";\nvol`,
+    `tensor(28)`,
+    `manualSeed(1);\nconst filters = randn([3, 63]);\nfilters.name = "conv1 filters";\nfilters`,
+    `zeros([1e9, 0])`,
+  ]);
 });
 afterAll(async () => { await lab?.stop(); });
 
@@ -46,6 +56,85 @@ for (const theme of ["light", "dark"] as const) {
       e.dispatchEvent(new Event("input", { bubbles: true }));
     });
     await expect.poll(() => c.evaluate((e: HTMLCanvasElement) => e.toDataURL())).not.toBe(before);
+    expect(await page.locator(".cl-error").count()).toBe(0);
+    expect(lab.errors).toEqual([]);
+    await page.close();
+  });
+}
+
+for (const theme of ["light", "dark"] as const) {
+  it(`heatmaps have axes: tokens, class names, slice indices, a neutral scalar (${theme})`, async () => {
+    const page = await lab.open("axes.ipynb", { theme });
+    await waitForKernel(page);
+    await runAll(page);
+    const att = await cellDone(page, 0);
+    const cm = await cellDone(page, 1);
+    const vol = await cellDone(page, 2);
+    const scalar = await cellDone(page, 3);
+    const filters = await cellDone(page, 4);
+    const empty = await cellDone(page, 5);
+    await page.waitForTimeout(500);
+    await shot(page, `tensor-axes-${theme}`);
+
+    // attention: one tick per character on both axes, titled, each inside the output
+    const ticks = (o: typeof att, axis: string) => o.locator(`.cl-tensor-data .cl-axis-${axis} .cl-tick`).allInnerTexts();
+    const chars = [..."the whale swam"].map((c) => (c === " " ? "␣" : c));
+    expect(await ticks(att, "rows")).toEqual(chars);
+    expect(await ticks(att, "cols")).toEqual(chars);
+    expect(await att.locator(".cl-axis-title-rows").innerText()).toBe("query");
+    expect(await att.locator(".cl-axis-title-cols").innerText()).toBe("key");
+    // row ticks sit beside their rows: the k-th tick's centre is within the k-th row
+    const canvas = await att.locator("canvas.cl-heatmap").boundingBox();
+    const rowBoxes = await att.locator(".cl-axis-rows .cl-tick").evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect().toJSON()));
+    const cell = canvas!.height / chars.length;
+    rowBoxes.forEach((b, k) => {
+      const mid = b.y + b.height / 2;
+      expect(Math.abs(mid - (canvas!.y + (k + 0.5) * cell))).toBeLessThan(cell / 2);
+      expect(b.x + b.width).toBeLessThanOrEqual(canvas!.x + 1);
+    });
+    await att.locator("canvas.cl-heatmap").hover({ position: { x: canvas!.width * (2.5 / chars.length), y: canvas!.height * (9.5 / chars.length) } });
+    await expect.poll(() => att.locator(".cl-tensor-hover").innerText()).toMatch(/^attention\[9, 2\] = .* \(query "␣", key "e"\)$/);
+    await shot(page, `tensor-attention-${theme}`, att);
+
+    // confusion matrix: classes named, axes "true" and "predicted", counts on the cells
+    expect(await ticks(cm, "rows")).toEqual(["cat", "dog", "bird"]);
+    expect(await ticks(cm, "cols")).toEqual(["cat", "dog", "bird"]);
+    expect(await cm.locator(".cl-axis-title-rows").innerText()).toBe("true");
+    expect(await cm.locator(".cl-axis-title-cols").innerText()).toBe("predicted");
+    expect(await cm.locator(".cl-heat-value").allInnerTexts()).toEqual(["2", "0", "0", "0", "3", "1", "0", "1", "2"]);
+    await shot(page, `tensor-confusion-${theme}`, cm);
+
+    // a 4-D volume: two sliders named as the index they pick
+    expect(await vol.locator(".cl-slice-expr").innerText()).toBe("vol[0, 0, :, :]");
+    const sliders = vol.locator("input.cl-slice");
+    for (const [k, v] of [[0, "2"], [1, "1"]] as const) {
+      await sliders.nth(k).evaluate((e: HTMLInputElement, v) => {
+        e.value = v;
+        e.dispatchEvent(new Event("input", { bubbles: true }));
+      }, v);
+    }
+    expect(await vol.locator(".cl-slice-expr").innerText()).toBe("vol[2, 1, :, :]");
+    await shot(page, `tensor-slices-${theme}`, vol);
+
+    // the course's first output: no tint behind the number
+    expect(await scalar.locator(".cl-num").evaluate((e) => getComputedStyle(e).backgroundColor)).toBe("rgba(0, 0, 0, 0)");
+    await shot(page, `tensor-scalar-${theme}`, scalar);
+
+    // conv filters side by side use the output's width, not a 380 x 18 strip
+    const out = await filters.boundingBox();
+    const strip = await filters.locator("canvas.cl-heatmap").boundingBox();
+    expect(strip!.width).toBeGreaterThan(0.6 * out!.width);
+    expect(strip!.x + strip!.width).toBeLessThanOrEqual(out!.x + out!.width);
+    await shot(page, `tensor-filters-${theme}`, filters);
+
+    // an empty tensor with a billion rows prints as PyTorch prints it
+    expect(await empty.locator(".cl-tensor-values").innerText()).toBe("tensor([], size=(1000000000, 0))");
+
+    // nothing wider than its output without its own scroll bar
+    const clipped = await page.locator(".cl-tensor").evaluateAll((ns) =>
+      ns.filter((n) => n.scrollWidth > n.clientWidth + 1 && getComputedStyle(n).overflowX === "visible").length,
+    );
+    expect(clipped).toBe(0);
     expect(await page.locator(".cl-error").count()).toBe(0);
     expect(lab.errors).toEqual([]);
     await page.close();
