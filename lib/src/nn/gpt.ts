@@ -4,12 +4,12 @@
 import { noGrad } from "../autograd";
 import { arange } from "../creation";
 import * as F from "../functional";
-import { defaultGenerator } from "../random";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
 import { CausalSelfAttention, KVCache } from "./attention";
 import { gpt2FromPretrained, gpt2SavePretrained } from "./gpt2-hf";
 import type { FromPretrainedOptions } from "./gpt2-hf";
+import { checkSamplingOptions, sampleNext } from "./sampling";
 import { normal_, zeros_ } from "./init";
 import { Dropout, Embedding, GELU, LayerNorm, Linear } from "./layers";
 import { Module, ModuleList } from "./module";
@@ -89,6 +89,13 @@ export interface GenerateOptions {
   temperature?: number;
   /** Sample only among the k most likely tokens. */
   topK?: number;
+  /** Sample only among the most likely tokens that together hold this much probability (nucleus sampling), in (0, 1]. */
+  topP?: number;
+  /**
+   * Stop a row at this token (or any of these): once every row has produced one, generation
+   * ends early; a row that ended first is filled with its end token up to the others' length.
+   */
+  eosTokenId?: number | number[];
   /**
    * Keep each layer's keys and values and feed the model only the new token (default
    * true). The tokens are the same as without; past blockSize the window slides, the
@@ -224,7 +231,9 @@ export class GPT extends Module {
    * @example const out = gpt.generate([[0]], 50, { temperature: 0.8, topK: 10 }); // [1, 51]
    */
   generate(idx: Tensor | number[][], maxNewTokens: number, opts: GenerateOptions = {}): Tensor {
-    const temperature = opts.temperature ?? 1;
+    checkSamplingOptions(opts, "GPT.generate()");
+    const eos = new Set(opts.eosTokenId === undefined ? [] : ([] as number[]).concat(opts.eosTokenId));
+    for (const e of eos) if (!Number.isInteger(e) || e < 0 || e >= this.config.vocabSize) throw new Error(`GPT.generate(): eosTokenId ${e} is not a token id (0..${this.config.vocabSize - 1})`);
     const V = this.config.vocabSize;
     const { blockSize, nLayer } = this.config;
     return noGrad(() => {
@@ -232,7 +241,8 @@ export class GPT extends Module {
       const B = seq.shape[0];
       const rows: number[][] = seq.toArray();
       let cache = opts.kvCache ?? true ? new KVCache(nLayer) : null;
-      for (let step = 0; step < maxNewTokens; step++) {
+      const ended: (number | null)[] = rows.map(() => null); // the end token each row stopped at
+      for (let step = 0; step < maxNewTokens && !(eos.size && ended.every((e) => e !== null)); step++) {
         const T = rows[0].length;
         if (cache && T > blockSize) cache = null; // the window slides: positions shift from here on
         // with the cache, only the tokens it has not seen (all of the prompt, then one)
@@ -241,7 +251,12 @@ export class GPT extends Module {
         const h = this.hidden(ctx, cache ?? undefined);
         // only the last position's logits are needed: [B, 1, C] -> [B, V]
         const last = this.lmHead.forward(h.narrow(1, h.shape[1] - 1, 1)).reshape(B, V).values();
-        for (let b = 0; b < B; b++) rows[b].push(sampleRow(last.subarray(b * V, (b + 1) * V), temperature, opts.topK));
+        for (let b = 0; b < B; b++) {
+          const e = ended[b];
+          const next = e ?? sampleNext(last.subarray(b * V, (b + 1) * V), opts);
+          if (e === null && eos.has(next)) ended[b] = next;
+          rows[b].push(next);
+        }
       }
       return Tensor.from(rows, "int32");
     });
@@ -249,7 +264,13 @@ export class GPT extends Module {
 
   override extraRepr(): string {
     const c = this.config;
-    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}`;
+    // GPT-2's variations only when they differ from the defaults, so nanoGPT models print as before
+    const extra = [
+      c.nInner !== 4 * c.nEmbd ? `, nInner=${c.nInner}` : "",
+      c.geluApproximate !== "none" ? `, geluApproximate='${c.geluApproximate}'` : "",
+      c.layerNormEps !== 1e-5 ? `, layerNormEps=${c.layerNormEps}` : "",
+    ].join("");
+    return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}${extra}`;
   }
 }
 
@@ -257,29 +278,4 @@ function asIds(x: Tensor | number[][]): Tensor {
   const t = x instanceof Tensor ? (x.dtype === "int64" ? x.int() : x) : Tensor.from(x, "int32");
   if (t.dtype !== "int32") throw new Error(`GPT: token ids must be int32, got ${t.dtype} of shape ${fmt(t.shape)}`);
   return t;
-}
-
-/** One token from logits: temperature, then top-k, then softmax and an inverse-CDF draw. */
-function sampleRow(logits: ArrayLike<number>, temperature: number, topK?: number): number {
-  const n = logits.length;
-  if (temperature <= 0 || topK === 1) {
-    let best = 0;
-    for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
-    return best;
-  }
-  const z = Array.from(logits, (v) => v / temperature);
-  if (topK !== undefined && topK < n) {
-    const kth = [...z].sort((a, b) => b - a)[Math.max(topK, 1) - 1];
-    for (let i = 0; i < n; i++) if (z[i] < kth) z[i] = -Infinity;
-  }
-  const max = Math.max(...z);
-  const p = z.map((v) => Math.exp(v - max));
-  const total = p.reduce((a, b) => a + b, 0);
-  let u = defaultGenerator.random() * total;
-  for (let i = 0; i < n; i++) {
-    u -= p[i];
-    if (u < 0) return i;
-  }
-  for (let i = n - 1; i >= 0; i--) if (p[i] > 0) return i;
-  return n - 1;
 }

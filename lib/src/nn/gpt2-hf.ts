@@ -58,7 +58,10 @@ const ACTIVATIONS: Record<string, "none" | "tanh"> = {
 /** The config each loaded model came with, so that savePretrained keeps its other fields (token ids, task params). */
 const loadedConfigs = new WeakMap<GPT, Record<string, unknown>>();
 
-/** GPTConfig from a GPT2Config, or an error naming the first field that cannot be honoured. */
+/**
+ * GPTConfig from a GPT2Config, or an error naming the first field that cannot be honoured.
+ * @example nn.gptConfigFromHF(JSON.parse(fs.readFileSync("gpt2/config.json", "utf8"))) // {vocabSize: 50257, ...}
+ */
 export function gptConfigFromHF(raw: unknown, source = "config.json", opts: FromPretrainedOptions = {}): GPTConfig {
   const fail = (problem: string): never => {
     throw new Error(`GPT.fromPretrained(): ${source}: ${problem}`);
@@ -212,7 +215,10 @@ export function gpt2FromPretrained(GPTClass: new (c: GPTConfig) => GPT, dir: str
   return model;
 }
 
-/** The config.json transformers' GPT2LMHeadModel reads for this model. */
+/**
+ * The config.json transformers' GPT2LMHeadModel reads for this model.
+ * @example nn.hfConfigOf(gpt).n_embd // 768
+ */
 export function hfConfigOf(model: GPT): Record<string, unknown> {
   const c = model.config;
   const base = { ...(loadedConfigs.get(model) ?? {}) };

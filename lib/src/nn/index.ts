@@ -10,6 +10,8 @@ export type { AttentionConfig } from "./attention";
 export { GPT, Block, MLP } from "./gpt";
 export type { GPTConfig, GenerateOptions } from "./gpt";
 export { gptConfigFromHF, hfConfigOf } from "./gpt2-hf";
+export { sampleNext } from "./sampling";
+export type { SamplingOptions } from "./sampling";
 export type { GPT2HFConfig, FromPretrainedOptions } from "./gpt2-hf";
 export { LoRALinear, applyLoRA, mergeLoRA, unmergeLoRA, loraLayers, loraStateDict } from "./lora";
 export type { LoRAConfig, ApplyLoRAOptions, LoRASummary } from "./lora";
