@@ -37,6 +37,52 @@ function byteToUnicode(): string[] {
 
 const BYTE_CHARS = byteToUnicode();
 const CHAR_BYTE = new Map(BYTE_CHARS.map((ch, b) => [ch, b]));
+const UTF8 = new TextEncoder();
+
+/**
+ * (left id, right id) -> rank and merged id, open addressing in typed arrays: a pair key
+ * left * vocabSize + right passes 2^31 for GPT-2's vocabulary, and a Map of such keys hashes
+ * heap numbers, several times slower than this.
+ */
+class PairTable {
+  private readonly keys: Int32Array; // 2 per slot, left = -1 when empty
+  private readonly vals: Int32Array; // rank, merged id
+  private readonly mask: number;
+
+  constructor(n: number) {
+    let cap = 16;
+    while (cap < n * 2) cap *= 2;
+    this.mask = cap - 1;
+    this.keys = new Int32Array(cap * 2).fill(-1);
+    this.vals = new Int32Array(cap * 2);
+  }
+
+  private slot(a: number, b: number): number {
+    let i = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77)) & this.mask;
+    while (this.keys[2 * i] !== -1 && (this.keys[2 * i] !== a || this.keys[2 * i + 1] !== b)) i = (i + 1) & this.mask;
+    return i;
+  }
+
+  /** Keeps the first (lowest-ranked) entry of a pair given twice. */
+  add(a: number, b: number, rank: number, merged: number): void {
+    const i = this.slot(a, b);
+    if (this.keys[2 * i] !== -1) return;
+    this.keys[2 * i] = a;
+    this.keys[2 * i + 1] = b;
+    this.vals[2 * i] = rank;
+    this.vals[2 * i + 1] = merged;
+  }
+
+  /** The pair's rank, or -1 when it was never merged. */
+  rank(a: number, b: number): number {
+    const i = this.slot(a, b);
+    return this.keys[2 * i] === -1 ? -1 : this.vals[2 * i];
+  }
+
+  merged(a: number, b: number): number {
+    return this.vals[2 * this.slot(a, b) + 1];
+  }
+}
 
 export interface BPEEncodeOptions {
   /**
@@ -70,10 +116,7 @@ export class BPETokenizer {
   /** Special token text -> id, e.g. "<|endoftext|>" -> 50256. */
   readonly specialTokens: ReadonlyMap<string, number>;
   private readonly idToToken: string[];
-  /** pair key (left id * base + right id) -> [rank, merged id] */
-  private readonly pairs = new Map<number, number>();
-  private readonly mergedId = new Map<number, number>();
-  private readonly base: number;
+  private readonly pairs: PairTable;
   private readonly byteIds: Int32Array;
   private readonly cache = new Map<string, number[]>();
   private readonly specialPattern: RegExp | null;
@@ -92,7 +135,6 @@ export class BPETokenizer {
       }
       this.idToToken[id] = tok;
     }
-    this.base = maxId + 1;
     this.byteIds = new Int32Array(256);
     for (let b = 0; b < 256; b++) {
       const id = v.get(BYTE_CHARS[b]);
@@ -101,15 +143,12 @@ export class BPETokenizer {
       }
       this.byteIds[b] = id;
     }
+    this.pairs = new PairTable(merges.length);
     merges.forEach(([a, b], rank) => {
       const ia = v.get(a), ib = v.get(b), im = v.get(a + b);
       const missing = ia === undefined ? a : ib === undefined ? b : im === undefined ? a + b : null;
       if (missing !== null) throw new Error(`BPETokenizer(): merge ${rank + 1} (${JSON.stringify(a)} ${JSON.stringify(b)}) uses ${JSON.stringify(missing)}, which is not in the vocabulary`);
-      const key = ia! * this.base + ib!;
-      if (!this.pairs.has(key)) {
-        this.pairs.set(key, rank);
-        this.mergedId.set(key, im!);
-      }
+      this.pairs.add(ia!, ib!, rank, im!);
     });
     const special = new Map<string, number>();
     for (const s of specialTokens) {
@@ -377,21 +416,20 @@ export class BPETokenizer {
 
   /** Merge one pre-token's bytes by rank: repeatedly the lowest-ranked adjacent pair, every occurrence left to right. */
   private bpe(piece: string): number[] {
-    const bytes = new TextEncoder().encode(piece);
+    const bytes = UTF8.encode(piece);
     let word = Array.from(bytes, (b) => this.byteIds[b]);
-    const base = this.base;
     while (word.length > 1) {
-      let bestRank = Infinity, bestKey = -1;
+      let bestRank = Infinity, bestAt = -1;
       for (let i = 0; i + 1 < word.length; i++) {
-        const key = word[i] * base + word[i + 1];
-        const r = this.pairs.get(key);
-        if (r !== undefined && r < bestRank) [bestRank, bestKey] = [r, key];
+        const r = this.pairs.rank(word[i], word[i + 1]);
+        if (r >= 0 && r < bestRank) [bestRank, bestAt] = [r, i];
       }
-      if (bestKey < 0) break;
-      const merged = this.mergedId.get(bestKey)!;
+      if (bestAt < 0) break;
+      const left = word[bestAt], right = word[bestAt + 1];
+      const merged = this.pairs.merged(left, right);
       const next: number[] = [];
       for (let i = 0; i < word.length; i++) {
-        if (i + 1 < word.length && word[i] * base + word[i + 1] === bestKey) {
+        if (i + 1 < word.length && word[i] === left && word[i + 1] === right) {
           next.push(merged);
           i++;
         } else next.push(word[i]);
