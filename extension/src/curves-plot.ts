@@ -29,6 +29,8 @@ export const MAX_MARKED_POINTS = 500;
 export const FLAT_SHARE = 0.2;
 /** At most this many learning-rate changes are marked; a schedule gets one note instead. */
 export const MAX_LR_MARKS = 12;
+/** The faint raw curves behind the smoothed ones are drawn for at most this many series. */
+export const RAW_CURVES_UP_TO = 8;
 /** At most this many places of non-finite values are named in notes on the chart. */
 export const MAX_BAD_NOTES = 6;
 
@@ -134,6 +136,8 @@ export function badPoints(series: readonly CurveSeries[], perSeries = 20): BadPo
 export function tracesFor(curves: Curves, opts: PlotOptions): PlotData[] {
   const colours = coloursFor(curves.series);
   const smoothed = opts.smoothing > 0;
+  // past a few series the raw curves are a thicket, and each drawn trace costs Plotly time
+  const rawShown = smoothed && curves.series.length <= RAW_CURVES_UP_TO;
   const traces = curves.series.map((s, i) => {
     const gl = opts.webgl && s.steps.length > WEBGL_POINTS;
     const type = gl ? "scattergl" : "scatter";
@@ -151,7 +155,7 @@ export function tracesFor(curves: Curves, opts: PlotOptions): PlotData[] {
     return { val, pair: [
       {
         type, mode: "lines", name, legendgroup: name, showlegend: false, hoverinfo: "skip",
-        x: raw.x, y: raw.y, opacity: 0.25, visible: smoothed && !val,
+        x: raw.x, y: raw.y, opacity: 0.25, visible: rawShown && !val,
         line: { color: colours[i], width: 1 },
       },
       {
@@ -305,11 +309,22 @@ export function layoutFor(curves: Curves, theme: Theme, opts: PlotOptions, revis
   });
 
   // learning-rate changes: a tick up from the x axis, and the new rate beside it
+  // runs that change to the same rate at the same step share one mark
   const { marks, schedule } = lrMarks(curves);
+  const groups = new Map<string, Curves["lr"]>();
   for (const c of marks) {
-    const colour = runColour.get(c.run ?? "") ?? theme.font;
-    shapes.push({ type: "line", xref: "x", yref: "paper", x0: c.step, x1: c.step, y0: 0, y1: 0.12, line: { color: colour, width: 2, dash: "dot" } });
-    note(`lr ${Number.isFinite(c.lr) ? tickText(c.lr) : String(c.lr)}${c.run !== undefined ? ` (${c.run})` : ""}`, c.step, 0.01, colour, "bottom");
+    const k = `${c.step}\u0000${c.lr}`;
+    groups.set(k, [...(groups.get(k) ?? []), c]);
+  }
+  const atStep = new Map<number, number>();
+  for (const g of groups.values()) {
+    const { step, lr } = g[0];
+    const one = g.length === 1 && g[0].run !== undefined;
+    const colour = one ? runColour.get(g[0].run!) ?? theme.font : theme.font;
+    const level = atStep.get(step) ?? 0;
+    atStep.set(step, level + 1);
+    shapes.push({ type: "line", xref: "x", yref: "paper", x0: step, x1: step, y0: 0, y1: 0.12, line: { color: colour, width: 2, dash: "dot" } });
+    note(`lr ${Number.isFinite(lr) ? tickText(lr) : "not finite"}${one ? ` (${g[0].run})` : ""}`, step, 0.01 + 0.07 * level, colour, "bottom");
   }
   if (schedule) note(`learning rate changed ${curves.lrTotal} times (a schedule)`, 0.01, 0.01, theme.font, "bottom", "paper");
   if (y.flat) {

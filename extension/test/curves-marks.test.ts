@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { countText } from "../src/curves";
 import { readCurves } from "../src/curves-data";
-import { OFF_SCALE, layoutFor, logTicks, tickText, tracesFor, yRange, type PlotOptions } from "../src/curves-plot";
+import { OFF_SCALE, RAW_CURVES_UP_TO, layoutFor, logTicks, tickText, tracesFor, yRange, type PlotOptions } from "../src/curves-plot";
 import { BUDGETS } from "../src/mime";
 import { curvesBundle, range } from "./curves-fakes";
 import { arrowBase64 } from "./helpers";
@@ -129,7 +129,11 @@ describe("marks", () => {
     const l = layout(c);
     const shape = (l.shapes as Any[]).find((s) => s.x0 === 5)!;
     expect(shape.y0).toBe(0);
-    expect(shape.line.color).toBe(mainTraces(tracesFor(c, opts()) as Any[])[0].line.color);
+    expect(shape.line.color).toBe(theme.font); // the monitor's rate, not one series'
+    const ofRun = readCurves(curvesBundle([{ name: "train", run: "r", steps: range(10), values: range(10) }], {
+      lr: [{ step: 0, lr: 0.1, run: "r" }, { step: 5, lr: 0.01, run: "r" }],
+    }));
+    expect((layout(ofRun).shapes as Any[])[0].line.color).toBe(mainTraces(tracesFor(ofRun, opts()) as Any[])[0].line.color);
     expect((l.annotations as Any[]).map((a) => a.text)).toContain("lr 0.01");
     expect((l.shapes as Any[]).some((s) => s.x0 === 0)).toBe(false); // the first rate is no change
 
@@ -173,5 +177,31 @@ describe("the series budget", () => {
   it("takes the library's seriesTotal when it sent only the budget", () => {
     const c = readCurves(curvesBundle([{ name: "a", steps: [0], values: [1] }], { seriesTotal: 900 }));
     expect(countText(c)).toBe("showing 1 of 900 series, 1 points");
+  });
+});
+
+describe("learning-rate marks of runs", () => {
+  it("gives runs that change to the same rate at the same step one note, and stacks different ones", () => {
+    const series = ["a", "b"].map((run) => ({ name: "train", run, steps: range(10), values: range(10).map(() => 1) }));
+    const same = readCurves(curvesBundle(series, { lr: [
+      { step: 0, lr: 0.1, run: "a" }, { step: 0, lr: 0.1, run: "b" }, { step: 5, lr: 0.01, run: "a" }, { step: 5, lr: 0.01, run: "b" },
+    ] }));
+    const lrNotes = (c: ReturnType<typeof readCurves>) => (layout(c).annotations as Any[]).filter((a) => /^lr /.test(a.text));
+    expect(lrNotes(same).map((a) => a.text)).toEqual(["lr 0.01"]);
+    const apart = readCurves(curvesBundle(series, { lr: [
+      { step: 0, lr: 0.1, run: "a" }, { step: 0, lr: 0.1, run: "b" }, { step: 5, lr: 0.01, run: "a" }, { step: 5, lr: 0.05, run: "b" },
+    ] }));
+    const notes = lrNotes(apart);
+    expect(notes.map((a) => a.text)).toEqual(["lr 0.01 (a)", "lr 0.05 (b)"]);
+    expect(notes[0].y).not.toBe(notes[1].y);
+  });
+});
+
+describe("raw curves", () => {
+  it("draws the faint raw curves behind at most RAW_CURVES_UP_TO series", () => {
+    const series = (n: number) => range(n).map((i) => ({ name: "s" + i, steps: range(5), values: range(5) }));
+    const visibleRaw = (n: number) => (tracesFor(readCurves(curvesBundle(series(n))), opts({ smoothing: 0.6 })) as Any[]).filter((t) => t.showlegend === false && t.visible).length;
+    expect(visibleRaw(RAW_CURVES_UP_TO)).toBe(RAW_CURVES_UP_TO);
+    expect(visibleRaw(RAW_CURVES_UP_TO + 1)).toBe(0);
   });
 });

@@ -39,8 +39,11 @@ export const BUDGETS = {
   tensorElements: 2 ** 40,
   /** Dimensions of a tensor, in the library and in a bundle. */
   tensorDims: 8,
-  /** Series of one curves chart. */
-  curveSeries: 64,
+  /**
+   * Series of one curves chart. Plotly spends tens of milliseconds of main-thread time per
+   * trace on a slow machine, and a legend past a dozen colours is read by nobody.
+   */
+  curveSeries: 16,
   /** Points of one series sent (older ones thinned). */
   curvePoints: 2_000,
   /** Nodes of a computation graph drawn. */
