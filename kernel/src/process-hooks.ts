@@ -55,9 +55,17 @@ export function captureProcessOutput(outputs: Outputs, current: CurrentRequest):
 export function callbackErrorReporter(outputs: Outputs, current: CurrentRequest, executor: Executor): (heading: string, e: unknown) => void {
   return (heading, e) => {
     if (e instanceof KeyboardInterrupt) return;
-    const content = executor.errorContent(e);
-    // The first two lines are the banner of a cell's error.
-    outputs.stream("stderr", `${heading}:\n${content.traceback.slice(2).join("\n")}\n`, current.header);
+    let text: string;
+    try {
+      const content = executor.errorContent(e);
+      // The first two lines are the banner of a cell's error.
+      text = content.traceback.slice(2).join("\n");
+    } catch {
+      // A thrown value built to break printing (a stack that is a number, a throwing
+      // getter): an exception escaping this handler would end the process.
+      text = "(a value that cannot be printed)";
+    }
+    outputs.stream("stderr", `${heading}:\n${text}\n`, current.header);
   };
 }
 
