@@ -138,6 +138,9 @@ export class HeatStrip {
       t.style.top = `${((l + 0.5) / L) * 100}%`;
       labels.push(t);
     }
+    // the column is as wide as its longest name (10 px monospace), so no name runs into the title
+    const chars = Math.max(1, ...labels.map((t) => t.textContent!.length));
+    this.names.style.width = `${Math.ceil(chars * 6.1) + 2}px`;
     this.names.replaceChildren(...labels);
   }
 

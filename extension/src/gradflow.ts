@@ -5,7 +5,7 @@
 // Monitor updates the same output while training runs: the step slider follows the newest
 // step unless the reader moved it back.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { GRADFLOW_RATIO_AXIS } from "chainlab/dist/display/gradflow-rule";
+import { GRADFLOW_RATIO_AXIS, short } from "chainlab/dist/display/gradflow-rule";
 import { decadeLabel, decades, fraction, LABEL_PX, type LogAxis } from "./gradflow-axis";
 import { flagsAt, GRADFLOW_RULE, GRADFLOW_RULE_TEXT, parseGradflow, type Flag, type Gradflow } from "./gradflow-data";
 import { HeatStrip } from "./gradflow-strip";
@@ -18,7 +18,7 @@ const HEALTHY_RATIO = 1e-3;
 const NAME_CHARS = 28;
 /** The bar and ratio tracks' widths in --cl-gradflow-cols (gradflow.css). */
 const GRAD_TRACK_PX = 260;
-const RATIO_TRACK_PX = 120;
+const RATIO_TRACK_PX = 150;
 
 /** Long dotted names keep their head and their tail, where the layer's kind is. */
 export function shortName(name: string): string {
@@ -148,7 +148,7 @@ export class GradflowRenderer extends ChainlabRenderer {
     top.append(el("span", "cl-gradflow-title", "gradient flow"), this.slider, this.stepLabel, this.sent);
     const legend = el("div", "cl-gradflow-legend cl-muted",
       `bar: mean |grad|, tick: max |grad|, on one log scale for every gradient-flow view; dashed lines: the rule's bounds ` +
-      `${GRADFLOW_RULE.vanishingBelow} and ${GRADFLOW_RULE.explodingAbove}, dotted: 1/${GRADFLOW_RULE.vanishingFactor} of the largest layer's mean · ` +
+      `${short(GRADFLOW_RULE.vanishingBelow)} and ${short(GRADFLOW_RULE.explodingAbove)}, dotted: 1/${GRADFLOW_RULE.vanishingFactor} of the largest layer's mean · ` +
       `dot: ‖Δw‖/‖w‖ per step (log scale), line at ${HEALTHY_RATIO} (a healthy update size)`);
     this.root.append(top, legend, this.rule, this.axis, this.rowsBox, this.empty, this.strip.node);
   }

@@ -73,7 +73,7 @@ describe("gradient flow renderer", () => {
     expect(dead.classList.contains("cl-flag-vanishing")).toBe(true);
     expect(rows(r).filter((x) => x.classList.contains("cl-flag-vanishing"))).toHaveLength(1);
     expect(r.node.querySelectorAll(".cl-flag-exploding")).toHaveLength(0);
-    expect(dead.querySelector(".cl-gradflow-reason")!.textContent).toBe("vanishing: mean |grad| 1e-9 < 1e-6");
+    expect(dead.querySelector(".cl-gradflow-reason")!.textContent).toBe("vanishing: mean < 1e-6");
     const rule = r.node.querySelector(".cl-gradflow-rule")!.textContent!;
     expect(rule).toContain("vanishing: mean |grad| < 1/1000 of the largest (not exploding) layer's at that step, or < 1e-6");
     expect(rule).toContain("Largest mean |grad| at this step: 0.03 (fc3.weight)");
@@ -89,8 +89,8 @@ describe("gradient flow renderer", () => {
     ];
     const r = await draw(bundle(["a", "b", "c", "d"], recs));
     expect(rows(r).map((x) => x.dataset.flag)).toEqual(["", "", "exploding", "exploding"]);
-    expect(row(r, "c").querySelector(".cl-gradflow-reason")!.textContent).toBe("exploding: mean |grad| 50 > 1");
-    expect(row(r, "d").querySelector(".cl-gradflow-reason")!.textContent).toBe("exploding: max |grad| is Infinity");
+    expect(row(r, "c").querySelector(".cl-gradflow-reason")!.textContent).toBe("exploding: mean > 1");
+    expect(row(r, "d").querySelector(".cl-gradflow-reason")!.textContent).toBe("exploding: max is Infinity");
     expect(row(r, "d").querySelector(".cl-gradflow-max-bad")).not.toBeNull();
   });
 
@@ -178,7 +178,7 @@ describe("gradient flow renderer", () => {
     expect(px(4, 1)[3]).toBe(255);
   });
 
-  it("reads what the library's Monitor sends", async () => {
+  it("reads what the library's Monitor sends", { timeout: 30_000 }, async () => {
     manualSeed(7);
     const model = new nn.Sequential(new nn.Linear(3, 8), new nn.Tanh(), new nn.Linear(8, 1));
     const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
@@ -219,7 +219,7 @@ describe("gradient flow renderer", () => {
     expect(r.node.querySelector(".cl-step-label")!.textContent).not.toContain("newest");
   });
 
-  it("reads a long run from the library's Monitor: at most ~200 steps, the newest last", async () => {
+  it("reads a long run from the library's Monitor: at most ~200 steps, the newest last", { timeout: 30_000 }, async () => {
     const w = new nn.Linear(2, 2);
     const monitor = new Monitor({ model: { namedParameters: () => w.namedParameters() }, show: false });
     for (let step = 0; step < 1200; step++) {
@@ -244,7 +244,7 @@ describe("gradient flow renderer", () => {
     const r = await draw(bundle(LAYERS, run([0, 1])));
     const tracks = [...r.node.querySelectorAll<HTMLElement>(".cl-gradflow-axis .cl-gradflow-ticks")];
     expect(tracks.length).toBe(2);
-    for (const [track, px] of [[tracks[0], 260], [tracks[1], 120]] as const) {
+    for (const [track, px] of [[tracks[0], 260], [tracks[1], 150]] as const) {
       const left = [...track.querySelectorAll<HTMLElement>(".cl-gradflow-tick")].map((t) => (parseFloat(t.style.left) / 100) * px);
       expect(left.length).toBeGreaterThan(1);
       for (let i = 1; i < left.length; i++) expect(left[i] - left[i - 1]).toBeGreaterThanOrEqual(LABEL_PX - 1e-9);
@@ -260,7 +260,7 @@ describe("gradient flow renderer", () => {
     expect(gradTicks[2].className).toBe("cl-gradflow-tick");
   });
 
-  it("flags the 10-layer sigmoid net's rows as the library's rule does: first layers vanishing; scaled up, exploding", async () => {
+  it("flags the 10-layer sigmoid net's rows as the library's rule does: first layers vanishing; scaled up, exploding", { timeout: 30_000 }, async () => {
     const flagsOf = async (scale: number) => {
       manualSeed(1);
       const layers: nn.Module[] = [new nn.Linear(2, 32)];

@@ -37,12 +37,17 @@ export interface StepFlags {
   /** Its mean |grad| (NaN when none). */
   largestMean: number;
   flags: GradFlag[];
-  /** Why each flagged layer was flagged, in words with its numbers; "" when not flagged. */
+  /** Why each flagged layer was flagged, in a few words beside its mean; "" when not flagged. */
   reasons: string[];
 }
 
-/** A short number for a reason: 1.4e-7, 0.016, 3. */
-function short(v: number): string {
+/** How many times smaller, for a reason: 3,500, 15,000, 2e7. */
+function times(r: number): string {
+  return r < 1e6 ? Number(r.toPrecision(2)).toLocaleString("en-US") : short(r);
+}
+
+/** A short number for the rule's text: 1.4e-7, 0.016, 3. */
+export function short(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   return a !== 0 && (a < 1e-3 || a >= 1e4) ? v.toExponential(1).replace("e+", "e").replace(".0e", "e") : String(Number(v.toPrecision(2)));
@@ -74,19 +79,19 @@ export function flagLayers(mean: ArrayLike<number>, max: ArrayLike<number>, pres
     let flag: GradFlag = null, why = "";
     if (!Number.isFinite(m) || !Number.isFinite(x)) {
       flag = "exploding";
-      why = `${Number.isFinite(m) ? "max" : "mean"} |grad| is ${Number.isFinite(m) ? x : m}`;
+      why = `${Number.isFinite(m) ? "max" : "mean"} is ${Number.isFinite(m) ? x : m}`;
     } else if (m > R.explodingAbove) {
       flag = "exploding";
-      why = `mean |grad| ${short(m)} > ${short(R.explodingAbove)}`;
+      why = `mean > ${short(R.explodingAbove)}`;
     } else if (x > R.explodingMaxAbove) {
       flag = "exploding";
-      why = `max |grad| ${short(x)} > ${short(R.explodingMaxAbove)}`;
+      why = `max ${short(x)} > ${short(R.explodingMaxAbove)}`;
     } else if (m < R.vanishingBelow) {
       flag = "vanishing";
-      why = `mean |grad| ${short(m)} < ${short(R.vanishingBelow)}`;
+      why = `mean < ${short(R.vanishingBelow)}`;
     } else if (largestMean > 0 && m < largestMean / R.vanishingFactor) {
       flag = "vanishing";
-      why = `mean |grad| ${short(m)} is 1/${short(largestMean / m)} of the largest`;
+      why = `1/${times(largestMean / m)} of the largest`;
     }
     flags[l] = flag;
     reasons[l] = flag ? `${flag}: ${why}` : "";
