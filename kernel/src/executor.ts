@@ -44,7 +44,6 @@ interface ExecutorOptions {
   compiler: Compiler;
   /** Called when a cell first requires tslab (its display API needs a hook). */
   onTslab?: () => void;
-  /** A promise while too much output waits to be sent: a cell's `await` waits for it. */
   outputHeld?: () => Promise<void> | undefined;
 }
 
@@ -92,9 +91,7 @@ export class Executor {
       if (!ctx) return value;
       this.checkEpoch();
       if (ctx.interrupted) throw new KeyboardInterrupt();
-      // Output flow control: a loop that awaits produces no faster than the client reads.
-      const held = this.options.outputHeld?.();
-      return (held ? held.then(() => value) : Promise.resolve(value)).then((v) => {
+      return (this.options.outputHeld?.()?.then(() => value) ?? Promise.resolve(value)).then((v) => {
         if (ctx.interrupted) throw new KeyboardInterrupt();
         return v;
       });

@@ -9,48 +9,8 @@
 import { setTimeout as rawSetTimeout, clearTimeout as rawClearTimeout } from "node:timers";
 import type * as zmq from "zeromq";
 import { safe } from "./builtins";
+import { defaultLimits, type OutputLimits } from "./output-limits";
 import type { Codec, Header } from "./wire";
-
-interface OutputLimits {
-  /** Least time between two updates of one display id, in ms. */
-  updateInterval: number;
-  /** Budget for display updates over a sliding second (they are coalesced meanwhile). */
-  messagesPerSecond: number;
-  bytesPerSecond: number;
-  /** How long stream text is held to be sent in one message, in ms. */
-  streamDelay: number;
-  /** What may leave over any `window` ms: 80% of jupyter_server's defaults. */
-  window: number;
-  windowMessages: number;
-  windowStreamBytes: number;
-  /** Longest stream text in one message, in characters (longer text goes in parts). */
-  streamChunk: number;
-  /** Most messages and bytes waiting to be sent; past either, outputs are dropped. */
-  maxBacklog: number;
-  maxBacklogBytes: number;
-  /** Backlog above which a cell's `await` waits for the output to drain. */
-  holdBacklog: number;
-}
-
-const defaultLimits: OutputLimits = {
-  updateInterval: 50,
-  messagesPerSecond: 400,
-  bytesPerSecond: 400_000,
-  streamDelay: 30,
-  window: 3000,
-  windowMessages: 2400,
-  windowStreamBytes: 2_400_000,
-  streamChunk: 200_000,
-  maxBacklog: 200_000,
-  maxBacklogBytes: 512 * 2 ** 20,
-  holdBacklog: 2000,
-};
-
-/** The limits, with the backlog ceiling (messages) taken from `backlog` when it is a number. */
-export function outputLimits(backlog: string | undefined): OutputLimits {
-  const n = Number(backlog);
-  return backlog && Number.isInteger(n) && n > 0 ? { ...defaultLimits, maxBacklog: n } : defaultLimits;
-}
 
 /** Messages jupyter_server does not count against its rate limit. */
 const uncounted = new Set(["status", "comm_open", "execute_input"]);
@@ -121,10 +81,7 @@ export class Outputs {
           const entry = this.queue[this.head];
           if (entry.counted) {
             const wait = this.paceWait(entry.streamBytes);
-            if (wait > 0) {
-              await safe.sleep(wait);
-              continue;
-            }
+            if (wait > 0 && (await safe.sleep(wait), true)) continue;
           }
           try {
             await this.socket.send(entry.frames);
@@ -142,10 +99,7 @@ export class Outputs {
             safe.push(this.window, { at: safe.now(), streamBytes: entry.streamBytes });
             this.windowStreamBytes += entry.streamBytes;
           }
-          if (this.head > 4096 && this.head * 2 > this.queue.length) {
-            this.queue = safe.slice(this.queue, this.head);
-            this.head = 0;
-          }
+          if (this.head > 4096 && this.head * 2 > this.queue.length) this.head = ((this.queue = safe.slice(this.queue, this.head)), 0);
           this.wakeWaiters();
         }
       } catch {
@@ -165,10 +119,7 @@ export class Outputs {
       this.windowStreamBytes -= w[this.windowHead].streamBytes;
       this.windowHead++;
     }
-    if (this.windowHead > 4096) {
-      w.splice(0, this.windowHead);
-      this.windowHead = 0;
-    }
+    if (this.windowHead > 4096) this.windowHead = (w.splice(0, this.windowHead), 0);
     const inWindow = w.length - this.windowHead;
     if (inWindow === 0) return 0;
     const overMessages = inWindow >= this.limits.windowMessages;
@@ -183,28 +134,18 @@ export class Outputs {
     for (const w of waiters) w();
   }
 
-  /**
-   * Undefined while the backlog is small; else a promise that resolves once it drained
-   * to half the hold mark. A cell's `await` waits on it, so a loop that awaits produces
-   * output no faster than the frontend takes it.
-   */
+  /** While the backlog is large, a promise of its draining to half: a cell's `await` waits on it. */
   held(): Promise<void> | undefined {
     if (this.backlog <= this.limits.holdBacklog) return undefined;
     return safe.promise<void>((resolve) => safe.push(this.waiters, resolve));
   }
 
-  /**
-   * Tells the cell what the full backlog made the kernel drop, once per cell (the
-   * notice itself is never dropped: a cell's end sends it before its reply).
-   */
+  /** Tells the cell what the full backlog made the kernel drop (the notice is never dropped). */
   reportDropped(parent: Partial<Header> | undefined): void {
     if (!this.dropped.size) return;
     let total = 0;
     const kinds: string[] = [];
-    for (const [kind, n] of this.dropped) {
-      total += n;
-      safe.push(kinds, `${n} ${kind}`);
-    }
+    for (const [kind, n] of this.dropped) safe.push(kinds, `${n} ${kind}`), (total += n);
     this.dropped.clear();
     const mb = Math.round(this.limits.maxBacklogBytes / 2 ** 20);
     const text =

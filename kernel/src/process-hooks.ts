@@ -5,7 +5,7 @@ import { KeyboardInterrupt, type Executor } from "./executor";
 import type { Outputs } from "./outputs";
 import type { CurrentRequest } from "./request";
 
-export class ProcessExitRefused extends Error {
+class ProcessExitRefused extends Error {
   override name = "ProcessExitRefused";
 }
 
