@@ -11,6 +11,32 @@ import { ChainlabRenderer, el, mimeExtension } from "./renderer";
 /** Above this many rows, modules below FOLD_DEPTH start folded. */
 export const FOLD_ROWS = 40;
 const FOLD_DEPTH = 2;
+/** If more rows than this would still show, shallower levels start folded too... */
+export const FIRST_SHOWN = 200;
+/** ...and the root itself past this many (a flat list of thousands of layers). */
+const FIRST_SHOWN_ROOT = 1000;
+
+/** The rows not under a folded one. */
+function visibleRows(s: ModuleSummary, folded: Set<string>): boolean[] {
+  const visible = new Array<boolean>(s.rows.length);
+  s.rows.forEach((r, i) => {
+    const p = r.parent;
+    visible[i] = p < 0 || (visible[p] && !folded.has(s.rows[p].path));
+  });
+  return visible;
+}
+
+/** Which rows start folded: blocks at FOLD_DEPTH in a large model, shallower ones while too many rows show. */
+function initialFolds(s: ModuleSummary): Set<string> {
+  const folded = new Set<string>();
+  if (s.rows.length <= FOLD_ROWS) return folded;
+  const foldAt = (d: number) => s.rows.forEach((r) => { if (r.depth === d && r.children > 0) folded.add(r.path); });
+  foldAt(FOLD_DEPTH);
+  const shownCount = () => visibleRows(s, folded).filter(Boolean).length;
+  for (let d = FOLD_DEPTH - 1; d >= 1 && shownCount() > FIRST_SHOWN; d--) foldAt(d);
+  if (shownCount() > FIRST_SHOWN_ROOT) foldAt(0);
+  return folded;
+}
 const INDENT_PX = 14;
 const BYTES_PER_PARAM = 4;
 
@@ -30,7 +56,10 @@ export class ModuleRenderer extends ChainlabRenderer {
   /** Paths of folded rows; kept across redraws of the same model. */
   private folded = new Set<string>();
   private foldedFor: string | null = null;
-  private trs: HTMLTableRowElement[] = [];
+  /** Each row's element, built when the row is first shown (a folded block's rows may never be). */
+  private trs: (HTMLTableRowElement | undefined)[] = [];
+  private body = el("tbody");
+  private showOutput = false;
   private summary: ModuleSummary | null = null;
 
   protected render(data: unknown): void {
@@ -39,18 +68,17 @@ export class ModuleRenderer extends ChainlabRenderer {
     const key = s.rows.map((r) => r.path).join("\n");
     if (this.foldedFor !== key) {
       this.foldedFor = key;
-      this.folded = new Set(s.rows.length > FOLD_ROWS ? s.rows.filter((r) => r.depth === FOLD_DEPTH && r.children > 0).map((r) => r.path) : []);
+      this.folded = initialFolds(s);
     }
-    const showOutput = s.rows.some((r) => r.outputShape);
+    const showOutput = (this.showOutput = s.rows.some((r) => r.outputShape));
     const table = el("table", "cl-module-table");
     const head = el("tr");
     for (const h of ["layer", "type", ...(showOutput ? ["output shape"] : []), "parameter shapes", "parameters", "trainable"]) head.append(el("th", undefined, h));
     table.append(el("thead"));
     table.tHead!.append(head);
-    const body = el("tbody");
-    this.trs = s.rows.map((r) => this.row(s, r, showOutput));
-    body.append(...this.trs);
-    table.append(body);
+    this.body = el("tbody");
+    this.trs = new Array(s.rows.length);
+    table.append(this.body);
     const bar = el("div", "cl-module-bar");
     const expand = el("button", "cl-module-expand-all", "expand all");
     const collapse = el("button", "cl-module-collapse-all", "collapse");
@@ -70,6 +98,7 @@ export class ModuleRenderer extends ChainlabRenderer {
     const scroll = el("div", "cl-module-scroll");
     scroll.append(table);
     this.root.replaceChildren(bar, scroll, this.totals(s));
+    this.root.dataset.rows = String(s.rows.length);
     if (!this.node.contains(this.root)) this.node.replaceChildren(this.root);
     this.applyFolds();
   }
@@ -165,23 +194,24 @@ export class ModuleRenderer extends ChainlabRenderer {
     return box;
   }
 
-  /** Hide the rows under folded ones; each folded row says how many it hides. */
+  /**
+   * Put in the table the rows not under a folded one, building those not built yet; each
+   * folded row says how many it hides. Rows out of sight are not in the document at all.
+   */
   private applyFolds(): void {
     const s = this.summary;
     if (!s) return;
     const hiddenBelow = new Array<number>(s.rows.length).fill(0);
-    const visible = new Array<boolean>(s.rows.length);
-    s.rows.forEach((r, i) => {
-      const p = r.parent;
-      visible[i] = p < 0 || (visible[p] && !this.folded.has(s.rows[p].path));
-    });
+    const visible = visibleRows(s, this.folded);
     for (let i = s.rows.length - 1; i >= 0; i--) {
       const p = s.rows[i].parent;
       if (p >= 0) hiddenBelow[p] += 1 + hiddenBelow[i];
     }
+    const shown: HTMLTableRowElement[] = [];
     s.rows.forEach((r, i) => {
-      const tr = this.trs[i];
-      tr.hidden = !visible[i];
+      if (!visible[i]) return;
+      const tr = (this.trs[i] ??= this.row(s, r, this.showOutput));
+      shown.push(tr);
       const folded = r.children > 0 && this.folded.has(r.path);
       tr.classList.toggle("cl-module-folded", folded);
       const toggle = tr.querySelector<HTMLButtonElement>(".cl-module-toggle");
@@ -192,6 +222,7 @@ export class ModuleRenderer extends ChainlabRenderer {
       }
       tr.querySelector(".cl-module-hidden")!.textContent = folded ? ` +${hiddenBelow[i]}` : "";
     });
+    this.body.replaceChildren(...shown);
   }
 }
 
