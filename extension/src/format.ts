@@ -15,6 +15,10 @@ export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
+// one formatter for every count: toLocaleString builds a new one on each call, which costs
+// more than the rest of drawing a table row
+const COUNT = new Intl.NumberFormat("en-US");
+
 export function fmtCount(n: number): string {
-  return n.toLocaleString("en-US");
+  return COUNT.format(n);
 }
