@@ -43,7 +43,7 @@ export interface GraphData {
   truncated: boolean;
   /** Nodes of the real graph the bundle left out, plus those beyond the drawing cap. */
   omitted: number;
-  /** Edges of the real graph the library left out (beyond its edge budget). */
+  /** Edges of the real graph left out: by the library (beyond its budget) or here (beyond WALKED_EDGES). */
   omittedEdges: number;
 }
 
@@ -54,6 +54,8 @@ export const MAX_DRAWN = BUDGETS.graphNodes;
  * stays cheap (well under a second) up to here; the drawing merges and caps them further.
  */
 export const MAX_EDGES = 100 * BUDGETS.graphEdges;
+/** Edges kept for the drawing and the walk; the rest are checked, then counted as left out. */
+export const WALKED_EDGES = 10 * BUDGETS.graphEdges;
 /** A summary listing more numbers than this is refused (the library sends at most 8). */
 const MAX_LISTED = 64;
 
@@ -129,19 +131,25 @@ export function readGraph(data: unknown, maxDrawn = MAX_DRAWN): GraphData {
   const rawGrads = d.edgeGrads === undefined || d.edgeGrads === null ? null : array(d.edgeGrads, "edgeGrads");
   const edges: GraphEdgeData[] = [];
   const slots = new Map<number, number>();
-  rawEdges.forEach((raw, i) => {
-    const pair = array(raw, `edges[${i}]`);
+  let skipped = 0;
+  const isId = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+  for (let i = 0; i < rawEdges.length; i++) {
+    // a saved bundle may hold 100,000 edges: field names are built only for an error
+    const raw = rawEdges[i];
+    const pair = Array.isArray(raw) ? raw : array(raw, `edges[${i}]`);
     if (pair.length !== 2) throw new BundleError(`edges[${i}]`, `expected [from, to], got ${pair.length} entries`);
-    const from = id(pair[0], `edges[${i}][0]`), to = id(pair[1], `edges[${i}][1]`);
-    for (const [end, k] of [[from, 0], [to, 1]] as const) {
-      if (!all.has(end)) throw new BundleError(`edges[${i}][${k}]`, `refers to node ${end}, which is not in nodes`);
-    }
+    const from = isId(pair[0]) ? pair[0] : id(pair[0], `edges[${i}][0]`);
+    const to = isId(pair[1]) ? pair[1] : id(pair[1], `edges[${i}][1]`);
+    if (!all.has(from)) throw new BundleError(`edges[${i}][0]`, `refers to node ${from}, which is not in nodes`);
+    if (!all.has(to)) throw new BundleError(`edges[${i}][1]`, `refers to node ${to}, which is not in nodes`);
     const g = rawGrads ? rawGrads[i] : null;
     const grad = g === null || g === undefined ? null : summary(g, `edgeGrads[${i}]`);
     const slot = slots.get(to) ?? 0;
     slots.set(to, slot + 1);
-    if (drawn.has(from) && drawn.has(to)) edges.push({ from, to, grad, index: i, slot });
-  });
+    if (!drawn.has(from) || !drawn.has(to)) continue;
+    if (edges.length < WALKED_EDGES) edges.push({ from, to, grad, index: i, slot });
+    else skipped++;
+  }
   if (rawGrads && rawGrads.length !== rawEdges.length) {
     throw new BundleError("edgeGrads", `has ${rawGrads.length} entries for ${rawEdges.length} edges`);
   }
@@ -162,5 +170,5 @@ export function readGraph(data: unknown, maxDrawn = MAX_DRAWN): GraphData {
   const omittedEdges = d.omittedEdges === undefined || d.omittedEdges === null ? 0 : id(d.omittedEdges, "omittedEdges");
   const truncated = d.truncated === undefined ? false : boolean(d.truncated, "truncated");
   const cut = rawNodes.length - nodes.length;
-  return { nodes, edges, order, stepsAvailable, truncated: truncated || cut > 0, omitted: omitted + cut, omittedEdges };
+  return { nodes, edges, order, stepsAvailable, truncated: truncated || cut > 0 || skipped > 0, omitted: omitted + cut, omittedEdges: omittedEdges + skipped };
 }

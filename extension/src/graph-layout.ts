@@ -55,27 +55,30 @@ export interface Layout {
 
 /** The edges merged into lines by their two ends, at most `max` lines, in bundle order. */
 export function mergeEdges(data: GraphData, max = BUDGETS.graphEdges): { lines: Line[]; lineOf: Int32Array; omitted: number } {
-  const byPair = new Map<string, number>();
+  const byPair = new Map<number, Map<number, number>>();
   const lines: Line[] = [];
   const lineOf = new Int32Array(data.edges.length).fill(-1);
   let omitted = 0;
-  data.edges.forEach((e, i) => {
-    const key = `${e.from},${e.to}`;
-    let at = byPair.get(key);
+  const edges = data.edges;
+  for (let i = 0; i < edges.length; i++) {
+    const e = edges[i];
+    let into = byPair.get(e.from);
+    if (!into) byPair.set(e.from, (into = new Map()));
+    let at = into.get(e.to);
     if (at === undefined) {
       if (lines.length >= max) {
-        byPair.set(key, -1);
+        into.set(e.to, -1);
         omitted++;
-        return;
+        continue;
       }
       at = lines.length;
-      byPair.set(key, at);
+      into.set(e.to, at);
       lines.push({ from: e.from, to: e.to, edges: [] });
     }
-    if (at < 0) return;
+    if (at < 0) continue;
     lines[at].edges.push(i);
     lineOf[i] = at;
-  });
+  }
   return { lines, lineOf, omitted };
 }
 

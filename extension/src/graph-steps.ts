@@ -1,7 +1,7 @@
 // The backward pass as a sequence of steps, one node per step in the bundle's order: the
 // gradient that arrives at the node, its op's local derivative, and what flows along each
 // edge into its inputs, summed where several paths reach the same input.
-import { fmtNumber, fmtShape } from "./format";
+import { fmtCount, fmtNumber, fmtShape } from "./format";
 import type { GraphData, GraphEdgeData, GraphNodeData, Summary } from "./graph-bundle";
 import { BROADCASTING, inputName, ruleFor } from "./graph-rules";
 
@@ -66,13 +66,18 @@ export class Stepper {
   readonly into = new Map<number, number[]>();
   readonly uses = new Map<number, number>();
 
+  /** Per edge: 1 where the backward pass sends something along it (see carries). */
+  private readonly carry: Uint8Array;
+
   constructor(readonly data: GraphData) {
     for (const n of data.nodes) this.byId.set(n.id, n);
+    this.carry = new Uint8Array(data.edges.length);
     data.edges.forEach((e, i) => {
       let list = this.into.get(e.to);
       if (!list) this.into.set(e.to, (list = []));
       list.push(i);
       this.uses.set(e.from, (this.uses.get(e.from) ?? 0) + 1);
+      this.carry[i] = this.carries(e) ? 1 : 0;
     });
   }
 
@@ -121,23 +126,22 @@ export class Stepper {
       if (last) lines.push(...this.headLines(s, id));
       const edges = this.into.get(id) ?? [];
       const told = Math.min(edges.length, MAX_EDGE_LINES);
-      edges.forEach((e, k) => {
+      const lit = last ? (activeEdges = new Set<number>()) : doneEdges;
+      for (let k = 0; k < edges.length; k++) {
+        const e = edges[k];
         const edge = this.data.edges[e];
         const before = running.get(edge.from);
-        if (edge.grad && this.carries(edge)) running.set(edge.from, addSummary(before, edge.grad));
+        if (this.carry[e]) {
+          lit.add(e);
+          if (edge.grad) running.set(edge.from, addSummary(before, edge.grad));
+        }
         if (last && k < told) lines.push(this.edgeLine(id, edge, before, running.get(edge.from)));
-      });
+      }
       if (last && edges.length > told) {
-        lines.push(`… and ${edges.length - told} more inputs, each sent its part the same way.`);
+        lines.push(`… and ${fmtCount(edges.length - told)} more inputs, each sent its part the same way.`);
       }
-      const carrying = edges.filter((e) => this.carries(this.data.edges[e]));
-      if (last) {
-        activeEdges = new Set(carrying);
-        lines.push(...this.tailLines(s, id));
-      } else {
-        done.add(id);
-        for (const e of carrying) doneEdges.add(e);
-      }
+      if (last) lines.push(...this.tailLines(s, id));
+      else done.add(id);
     }
     if (i < 0) lines.push(...this.introLines());
     // after the last step nothing is left to run anywhere

@@ -75,6 +75,7 @@ export class GraphRenderer extends ChainlabRenderer {
     }
     const toolbar = el("div", "cl-graph-toolbar");
     toolbar.append(steps, zoom, legend, this.hint);
+    this.detail.hidden = true;
     this.main.append(this.canvas, this.detail);
     this.root.append(toolbar, this.notes, this.main, this.text);
 
@@ -111,8 +112,21 @@ export class GraphRenderer extends ChainlabRenderer {
   }
 
   protected render(data: unknown): void {
+    const start = performance.now();
+    try {
+      this.draw(data);
+    } finally {
+      // how long one output's drawing held the main thread, for tests and profiling
+      performance.measure?.("chainlab-graph-render", { start, end: performance.now() });
+    }
+  }
+
+  private draw(data: unknown): void {
     const g = readGraph(data);
     const prev = this.data;
+    // the width is read before the new drawing goes in, so that reading it costs no layout
+    // of a large SVG (each forced layout of one costs as much as the first paint)
+    const room = this.room(false);
     this.stopPlay();
     const sameSteps = !!prev && prev.order.length === g.order.length && prev.order.every((v, i) => v === g.order[i]);
     this.data = g;
@@ -134,25 +148,29 @@ export class GraphRenderer extends ChainlabRenderer {
     }
     const lines = this.placed.lines.length;
     if (this.placed.omittedLines || g.omittedEdges) {
-      const note = this.placed.omittedLines
-        ? `Showing ${fmtCount(lines)} of ${fmtCount(lines + this.placed.omittedLines)} connections (each drawn once however many times an op reads its input).`
-        : `${fmtCount(g.omittedEdges)} more edges of this graph were not sent.`;
-      this.notes.append(el("div", "cl-truncated cl-graph-edges-cut", note));
+      const parts: string[] = [];
+      if (this.placed.omittedLines) {
+        parts.push(`Showing ${fmtCount(lines)} of ${fmtCount(lines + this.placed.omittedLines)} connections (each drawn once however many times an op reads its input).`);
+      }
+      if (g.omittedEdges) {
+        parts.push(`${fmtCount(g.omittedEdges)} edges past the budget are left out of the drawing and the walk; the nodes' gradients still count them.`);
+      }
+      this.notes.append(el("div", "cl-truncated cl-graph-edges-cut", parts.join(" ")));
     }
     this.root.dataset.lines = String(lines);
     this.root.dataset.layout = this.placed.engine;
     if (!g.stepsAvailable && g.order.length) {
       this.notes.append(el("div", "cl-graph-note cl-muted",
-        "The gradients shown are the .grad fields; the graph was freed by backward(), so what flows along each edge was not recorded. " +
+        "backward() had already freed this graph, so what flows along each edge was not recorded: the walk shows each node's .grad as it reaches it. " +
           "Call computationGraph(y) before y.backward() to walk the chain rule step by step."));
     }
     this.canvas.replaceChildren(this.drawing.svg);
     if (!this.node.contains(this.root)) this.node.replaceChildren(this.root);
+    if (this.autoFit) this.fitGraph(undefined, room);
     this.applyZoom();
-    if (this.autoFit) this.fitGraph();
-    this.showDetail();
+    this.showDetail(false);
     this.apply();
-    if (!prev) this.showStart();
+    if (!prev && room.width > 0) this.showStart(room);
   }
 
   private zoomStep(dir: 1 | -1): number {
@@ -184,17 +202,28 @@ export class GraphRenderer extends ChainlabRenderer {
    * Zoom so that the graph fits the width (and, for the fit button, the height), but not
    * below `min`, where its text stays readable and the canvas scrolls; false before layout.
    */
-  private fitGraph(min?: number): boolean {
-    const room = this.room(min !== undefined);
+  private fitGraph(min?: number, measured?: { width: number; height: number }): boolean {
+    const room = measured ?? this.room(min !== undefined);
     if (!this.placed || room.width <= 0) return false;
     this.zoom = fitZoom(room, this.placed, min);
     this.applyZoom();
     return true;
   }
 
-  /** Before the pass, a graph too large to see whole opens at its output, where Next starts. */
-  private showStart(): void {
-    if (this.step < 0 && this.canvas.scrollWidth > this.canvas.clientWidth) this.reveal([0]);
+  /**
+   * Before the pass, a graph too large to see whole opens at its output, where Next starts.
+   * Sizes come from the layout and the room measured, not from the page, to force no layout.
+   */
+  private showStart(room: { width: number; height: number } = this.room(false)): void {
+    if (this.step >= 0 || !this.placed) return;
+    const maxH = CANVAS_MAX_H - 4;
+    if (this.placed.width * this.zoom <= room.width && this.placed.height * this.zoom <= maxH) return;
+    const at = this.placed.nodes.get(this.data?.order[0] ?? 0);
+    if (!at) return;
+    const view = { left: 0, top: 0, width: Math.max(1, room.width), height: Math.min(maxH, this.placed.height * this.zoom) };
+    const to = scrollFor({ x: at.x, y: at.y, width: NODE_W, height: NODE_H }, this.zoom, view);
+    this.canvas.scrollLeft = to.left;
+    this.canvas.scrollTop = to.top;
   }
 
   private applyZoom(): void {
@@ -240,14 +269,14 @@ export class GraphRenderer extends ChainlabRenderer {
     if (this.selected !== null) this.reveal([this.selected]);
   }
 
-  private showDetail(): void {
+  private showDetail(refit = true): void {
     const n = this.data?.nodes.find((m) => m.id === this.selected);
     const wasOpen = !this.detail.hidden;
     this.detail.hidden = !n;
     this.hint.hidden = !!n;
     this.root.classList.toggle("cl-graph-open", !!n);
     // the column beside takes room from the drawing: fit it to what is left (or back)
-    if (wasOpen !== !!n && this.autoFit) this.fitGraph();
+    if (refit && wasOpen !== !!n && this.autoFit) this.fitGraph();
     if (!n) {
       delete this.detail.dataset.id;
       this.detail.replaceChildren();
@@ -345,7 +374,8 @@ export class GraphRenderer extends ChainlabRenderer {
     this.play.disabled = stepper.count === 0;
     if (s.active !== null) {
       // the node whose backward runs and the inputs its gradient goes to
-      const to = [...s.activeEdges].map((i) => data.edges[i].from);
+      const to = new Set<number>();
+      for (const i of s.activeEdges) to.add(data.edges[i].from);
       this.reveal([s.active, ...to]);
     }
   }
