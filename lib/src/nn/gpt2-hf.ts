@@ -197,7 +197,7 @@ export function gpt2FromPretrained(GPTClass: new (c: GPTConfig) => GPT, dir: str
       problems.push(`${key} has shape ${fmt(t.shape)}, the config (n_embd ${cfg.nEmbd}, n_inner ${nInner}, vocab_size ${cfg.vocabSize}, n_positions ${cfg.blockSize}) needs ${fmt(want)}`);
       continue;
     }
-    sd[name] = conv1d ? t.transpose(0, 1).contiguous() : t;
+    sd[name] = conv1d ? transposed(t) : t;
   }
   const head = weights["lm_head.weight"];
   if (head) {
@@ -282,13 +282,29 @@ export function gpt2SavePretrained(model: GPT, dir: string): void {
         const width = isLn || name.endsWith("cProj.bias") ? model.config.nEmbd : name.endsWith("cAttn.bias") ? 3 * model.config.nEmbd : model.config.nInner;
         t = zeros(width);
       }
-      out.set(`transformer.${hf}`, conv1d ? t.detach().transpose(0, 1).contiguous() : t.detach().contiguous());
+      out.set(`transformer.${hf}`, conv1d ? transposed(t) : t.contiguous());
     }
   });
   mkdirSync(dir, { recursive: true });
   const config = hfConfigOf(model);
   writeFileAtomic(join(dir, "model.safetensors"), serializeSafetensors(out, { format: "pt" }));
   writeFileAtomic(join(dir, "config.json"), new TextEncoder().encode(JSON.stringify(config, null, 2) + "\n"));
+}
+
+/**
+ * A 2-D tensor's transpose as a new tensor on an array of its own. Written out rather than
+ * t.transpose(0, 1).contiguous(): views of a parameter made and dropped, with copies of the
+ * same length taken from the storage pool meanwhile, led the pool's native watch list to
+ * hand the parameter's own array out again (a saved model's weights were overwritten by the
+ * next model loaded). A plain array is never pooled, and no view of t is made.
+ */
+function transposed(t: Tensor): Tensor {
+  const [r, c] = t.shape;
+  const ct = t.contiguous(); // t itself when it is (a parameter always is); nothing is taken from the pool below
+  const src = ct.storage, at = ct.offset;
+  const out = new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = src[at + i * c + j] as number;
+  return new Tensor(out, [c, r]);
 }
 
 function sameValues(a: Tensor, b: Tensor): boolean {

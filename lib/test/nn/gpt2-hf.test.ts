@@ -161,6 +161,21 @@ describe("model.savePretrained", () => {
     expect(maxAbsDiff(logitsOf(back), logitsOf(model))).toBeLessThan(1e-5);
   });
 
+  test("saving and loading at GPT-2's vocabulary size leave the saved model's weights as they were", () => {
+    // enough memory handed out that the storage pool reuses arrays while this runs
+    manualSeed(6);
+    const model = new GPT({ vocabSize: 50257, blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 64 });
+    const before = new Map([...model.namedParameters()].map(([n, p]) => [n, Float32Array.from(p.values())]));
+    const dir = join(tmp, "vocab-sized");
+    model.savePretrained(dir);
+    const back = GPT.fromPretrained(dir);
+    const loaded = new Map(back.namedParameters());
+    for (const [n, p] of model.namedParameters()) {
+      expect(maxAbsDiff(p, new Tensor(before.get(n)!, p.shape)), `${n} after saving`).toBe(0);
+      expect(maxAbsDiff(loaded.get(n)!, p), `${n} loaded`).toBe(0);
+    }
+  });
+
   test("refuses unmerged LoRA adapters and says to merge; merged, it saves the adapted model", () => {
     manualSeed(4);
     const model = GPT.fromPretrained(modelDir);
