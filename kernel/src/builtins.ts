@@ -45,22 +45,27 @@ guarded[guarded.length] = [globalThis, "Map", "Map"];
 guarded[guarded.length] = [globalThis, "Set", "Set"];
 
 /**
- * Captures the intrinsics above; the function returned puts back any a cell replaced and
- * names them. These cannot be captured like JSON.stringify: Node's own libraries (zeromq,
+ * Captures the intrinsics above; `restore` puts back any a cell replaced (at once when its
+ * code returns, before the kernel's own code runs again), `take` names them once. These cannot be captured like JSON.stringify: Node's own libraries (zeromq,
  * crypto) and the library call them as methods. So a cell's replacement lives as long as
  * the cell; JSON, Date and Buffer functions, which the kernel no longer needs, stay as the
  * cell left them.
  */
-export function intrinsicsGuard(): () => string[] {
+export function intrinsicsGuard(): { restore: () => void; take: () => string[] } {
   const descriptors: (PropertyDescriptor | undefined)[] = [];
   const getDescriptor = Object.getOwnPropertyDescriptor;
   const define = Object.defineProperty;
   const iterator = Array.prototype[Symbol.iterator];
   for (let i = 0; i < guarded.length; i++) descriptors[i] = getDescriptor(guarded[i][0], guarded[i][1]);
-  return () => {
-    const restored: string[] = [];
+  let restored: string[] = [];
+  const restore = () => {
+    // First, and no destructuring before it: that iterates arrays.
+    if (Array.prototype[Symbol.iterator] !== iterator) {
+      define(Array.prototype, Symbol.iterator, { value: iterator, writable: true, configurable: true, enumerable: false });
+      restored[restored.length] = "Array.prototype[Symbol.iterator]";
+    }
     for (let i = 0; i < guarded.length; i++) {
-      const [target, key, name] = guarded[i];
+      const target = guarded[i][0], key = guarded[i][1], name = guarded[i][2];
       const was = descriptors[i];
       const now = getDescriptor(target, key);
       if (!was || (now && now.value === was.value && now.get === was.get)) continue;
@@ -72,10 +77,11 @@ export function intrinsicsGuard(): () => string[] {
         restored[restored.length] = `${name} (frozen, could not be put back)`;
       }
     }
-    if (Array.prototype[Symbol.iterator] !== iterator) {
-      define(Array.prototype, Symbol.iterator, { value: iterator, writable: true, configurable: true, enumerable: false });
-      restored[restored.length] = "Array.prototype[Symbol.iterator]";
-    }
-    return restored;
   };
+  const take = () => {
+    const names = restored;
+    restored = [];
+    return names;
+  };
+  return { restore, take };
 }

@@ -3,7 +3,7 @@
 import type { MimeBundle } from "chainlab";
 import { bundleOf } from "./bundle";
 import type { ExecuteOutcome, Executor } from "./executor";
-import { intrinsicsGuard, safe } from "./builtins";
+import { safe } from "./builtins";
 import { History } from "./history";
 import { log } from "./log";
 import type { Outputs } from "./outputs";
@@ -19,7 +19,6 @@ export class Execution {
   private readonly waiting: { msg: Message; generation: number }[] = [];
   private waitingHead = 0;
   private looping = false;
-  private readonly restore = intrinsicsGuard();
   /** Bumped by a failed cell: requests queued before it are aborted. */
   private errorGeneration = 0;
 
@@ -62,7 +61,8 @@ export class Execution {
 
   /** Puts back the intrinsics the cell replaced (builtins.ts) and tells the cell which. */
   private restoreIntrinsics(msg: Message): void {
-    const restored = this.restore();
+    this.executor.intrinsics.restore();
+    const restored = this.executor.intrinsics.take();
     if (!restored.length) return;
     const text =
       `chainlab kernel: this cell replaced ${restored.join(", ")}, which the kernel and the library rely on; ` +
@@ -75,7 +75,11 @@ export class Execution {
    * relies on): the request still gets an error reply and the kernel goes idle.
    */
   private lastResort(msg: Message, e: unknown): void {
-    this.restoreIntrinsics(msg);
+    try {
+      this.restoreIntrinsics(msg);
+    } catch {
+      // The reply below matters more.
+    }
     let detail = "";
     try {
       detail = `${(e as Error)?.name}: ${(e as Error)?.message}`;

@@ -8,6 +8,7 @@ import vm from "node:vm";
 import { CellModules } from "./cell-modules";
 import { guardTimers } from "./cell-timers";
 import { CompileInterrupted, CompilerCrash, type Compiler } from "./compiler";
+import { intrinsicsGuard } from "./builtins";
 import { awaitHook, tickHook, type ConvertResult } from "./compiler-link";
 import { inspectBundle, type QuickInfo } from "./inspect";
 import { log } from "./log";
@@ -71,9 +72,10 @@ export class Executor {
     this.installHooks();
   }
 
-  get running(): boolean {
-    return this.current !== undefined;
-  }
+  /** Intrinsics a cell replaces are put back as soon as its code returns (builtins.ts). */
+  readonly intrinsics = intrinsicsGuard();
+
+  get running(): boolean { return this.current !== undefined; }
 
   private installHooks(): void {
     const exportsProxy = new Proxy(this.locals, {
@@ -152,9 +154,7 @@ export class Executor {
     }
   }
 
-  isCompleteCode(src: string): { completed: boolean; indent?: string } {
-    return this.ask("is_complete", (c) => c.isCompleteCode(src)) ?? { completed: true };
-  }
+  isCompleteCode(src: string): { completed: boolean; indent?: string } { return this.ask("is_complete", (c) => c.isCompleteCode(src)) ?? { completed: true }; }
 
   /** Runs one cell; `label` names it in tracebacks (`In[3]`). */
   async execute(code: string, label: string): Promise<ExecuteOutcome> {
@@ -196,8 +196,13 @@ export class Executor {
           result = this.als.run(ctx, () => vm.runInThisContext(wrapped, { filename: `cell:${id}`, breakOnSigint: true }));
         } finally {
           if (shared) Atomics.store(shared, slot.inVm, 0);
+          this.intrinsics.restore();
         }
-        if (aborted) await Promise.race([result, aborted]);
+        try {
+          if (aborted) await Promise.race([result, aborted]);
+        } finally {
+          this.intrinsics.restore();
+        }
       } catch (e) {
         // What the cell declared before it failed stays usable, as in Python: a training
         // cell that was interrupted still leaves its `losses` for the next cell to plot.
@@ -226,9 +231,7 @@ export class Executor {
   }
 
   /** Jupyter error content for anything thrown, with cell lines in its traceback. */
-  errorContent(e: unknown): ErrorContent {
-    return this.tracebacks.errorContent(e);
-  }
+  errorContent(e: unknown): ErrorContent { return this.tracebacks.errorContent(e); }
 
   complete(code: string, cursor: number): { start: number; end: number; candidates: string[] } {
     return this.ask("complete", (c) => c.complete(this.prevDecl, code, cursor)) ?? { start: cursor, end: cursor, candidates: [] };
@@ -240,11 +243,7 @@ export class Executor {
     return info ? inspectBundle(info) : undefined;
   }
 
-  close(): void {
-    this.compiler.close();
-  }
+  close(): void { this.compiler.close(); }
 }
 
-function isSigintBreak(e: unknown): boolean {
-  return e instanceof Error && /Script execution (was )?interrupted/.test(e.message);
-}
+const isSigintBreak = (e: unknown): boolean => e instanceof Error && /Script execution (was )?interrupted/.test(e.message);
