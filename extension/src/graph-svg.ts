@@ -41,7 +41,7 @@ export interface NodeView {
 export interface LineView {
   g: SVGGElement;
   path: SVGPathElement;
-  /** Centre of the label that says what reached the input: just below the input's box. */
+  /** Centre of the label that says what reached the input: below the input's box and the arrowhead. */
   at: Point;
 }
 
@@ -92,7 +92,8 @@ export function drawGraph(data: GraphData, layout: Layout): Drawing {
       badges.push(t);
     }
     const from = layout.nodes.get(l.from)!;
-    return { g, path, at: { x: from.x + NODE_W / 2, y: from.y + NODE_H + 12 } };
+    // below the arrowhead at the input's box, above where a count sits by the op's box
+    return { g, path, at: { x: from.x + NODE_W / 2, y: from.y + NODE_H + 27 } };
   });
   edgeLayer.append(...badges);
 
