@@ -223,7 +223,10 @@ export function takeFloat32(n: number, zeroed: boolean): Float32Array {
 export function adopt(tensor: object, a: ArrayLike<number>): void {
   const u = uses.get(a as Float32Array);
   if (!u) return;
-  if (native) {
+  // An array whose first tensors were registered before the native addon loaded stays with
+  // the registry: a watch list started now would hold only the later views, and find the
+  // array dead when they die while those first tensors (a model's weights) still use it.
+  if (native && u.views === 0) {
     let w = u.watched;
     if (!w) {
       if (watchingBytes + a.length * 4 > WATCH_MAX_BYTES) return void uses.delete(a as Float32Array);

@@ -162,3 +162,25 @@ test("training a GPT gives the same losses as without reuse would: two identical
   expect(a[4]).toBeLessThan(a[0]);
 });
 
+
+test("a tensor made before the native backend loaded keeps its array when views of it die", async () => {
+  // in a fresh process, where the first tensors come before the backend loads (a model built
+  // first thing); the built library runs there, so this needs `npm run build` and the addon
+  const { spawnSync } = await import("node:child_process");
+  const { existsSync } = await import("node:fs");
+  const path = await import("node:path");
+  const dist = path.resolve(__dirname, "..", "..", "dist", "index.js");
+  if (!existsSync(dist)) return;
+  const script = `
+    const cl = require(${JSON.stringify(dist)});
+    const w = cl.ones(64, 64);                // before any kernel: the backend is not loaded yet
+    if (cl.backend() !== "blas") { console.log("no native backend"); process.exit(0); }
+    (() => { for (let i = 0; i < 20; i++) w.transpose(0, 1).contiguous(); })();
+    gc();
+    const taken = Array.from({ length: 20 }, () => cl.zeros(64, 64));
+    const kept = w.data.every((v) => v === 1) && taken.every((t) => t.storage !== w.storage);
+    console.log(kept ? "kept" : "handed out again");`;
+  const r = spawnSync(process.execPath, ["--expose-gc", "-e", script], { encoding: "utf8", env: { ...process.env, CHAINLAB_BACKEND: "" } });
+  expect(r.stderr).toBe("");
+  expect(r.stdout.trim()).toMatch(/^(kept|no native backend)$/);
+});
