@@ -321,10 +321,13 @@ export class TensorRenderer extends ChainlabRenderer {
   private readonly view = new TensorView();
 
   protected render(data: unknown): void {
+    const start = performance.now();
     const p = readTensorPayload(data, "", true);
     // an error box may have replaced the view; the view keeps its state for the next draw
     if (this.view.node.parentNode !== this.node) this.node.replaceChildren(this.view.node);
     this.view.update(p);
+    // the main-thread time of this draw (decode, checks, paint), for the budget tests
+    this.view.node.dataset.renderMs = String(Math.round(performance.now() - start));
   }
 }
 

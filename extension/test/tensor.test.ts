@@ -3,7 +3,7 @@
 // damaged bundles and text for hostile strings.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { arange, randn, manualSeed, tensor, zeros, metrics } from "../../lib/src";
-import { MIME } from "../src/mime";
+import { BUDGETS, MIME } from "../src/mime";
 import { TensorRenderer, tensorView } from "../src/tensor";
 import { palette, paintCells } from "../src/tensor-paint";
 import { scaleFor, NAN_RGB, POS_INF_RGB, NEG_INF_RGB, type Rgb } from "../src/colour";
@@ -305,9 +305,9 @@ describe("malformed bundles draw an error box naming the field", () => {
     const r = await draw({ ...good(), shape: [12 * 2 ** 20], shownShape: [12 * 2 ** 20], data: huge });
     expect(performance.now() - start).toBeLessThan(1000); // decoding it takes seconds
     expect(q(r, ".cl-error")!.dataset.field).toBe("data");
-    expect(q(r, ".cl-error-detail")!.textContent).toMatch(/data: holds 48\.0 MB of values; a tensor output draws at most 16\.0 MB/);
-    // the gradient counts too: two payloads of 10 MB
-    const ten = "A".repeat(Math.ceil((10 * 2 ** 20 * 4) / 3));
+    expect(q(r, ".cl-error-detail")!.textContent).toBe(`data: holds 48.0 MB of values; a tensor output draws at most ${BUDGETS.bundleBytes / 2 ** 20}.0 MB`);
+    // the gradient counts too: two payloads of 60% of the budget each
+    const ten = "A".repeat(Math.ceil((0.6 * BUDGETS.bundleBytes * 4) / 3));
     const g = await draw({ ...good(), data: ten, grad: { ...good(), data: ten } });
     expect(q(g, ".cl-error")!.dataset.field).toBe("grad.data");
   });

@@ -1,6 +1,7 @@
 // Tensors as a learner meets them: small ones as numbers, big ones as a heatmap with slices.
+import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { cellDone, runAll, shot, startLab, waitForKernel, writeNotebook, type Lab } from "./lab";
+import { cellDone, codeCell, command, runAll, shot, startLab, waitForKernel, writeNotebook, type Lab } from "./lab";
 
 let lab: Lab;
 beforeAll(async () => {
@@ -22,6 +23,14 @@ beforeAll(async () => {
     `manualSeed(1);\nconst filters = randn([3, 63]);\nfilters.name = "conv1 filters";\nfilters`,
     `zeros([1e9, 0])`,
   ]);
+  // a bundle at BUDGETS.bundleBytes (4M float32 values, as a saved notebook may hold; the
+  // library itself sends at most BUDGETS.tensorValues), and one far over it
+  const arrow = JSON.stringify(path.resolve(__dirname, "..", "..", "lib", "dist", "display", "arrow.js"));
+  const big = (side: number) =>
+    `{ const n = ${side} * ${side}; const v = new Float32Array(n); for (let i = 0; i < n; i++) v[i] = Math.sin(i / 997);\n` +
+    `display({ "application/vnd.chainlab.tensor+json": { version: 1, shape: [${side}, ${side}], shownShape: [${side}, ${side}], dtype: "float32", ` +
+    `stats: { min: -1, max: 1, mean: 0, std: 0.7, nan: 0, inf: 0 }, truncated: false, data: require(${arrow}).arrowBase64({ value: v }) }, "text/plain": "big" }, { raw: true }); }`;
+  writeNotebook(lab, "budget.ipynb", [big(1400), big(3500)]);
 });
 afterAll(async () => { await lab?.stop(); });
 
@@ -140,3 +149,34 @@ for (const theme of ["light", "dark"] as const) {
     await page.close();
   });
 }
+
+it("a bundle at BUDGETS.bundleBytes draws without blocking the page for long; one over it is refused", async () => {
+  const page = await lab.open("budget.ipynb", { theme: "light" });
+  await waitForKernel(page);
+  const longest = () => page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks));
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: "longtask" });
+  });
+  // 1400 x 1400 float32: 7.5 MB, just under the budget
+  await codeCell(page, 0).click();
+  await command(page, "notebook:run-cell");
+  const atCap = await cellDone(page, 0);
+  await expect.poll(() => atCap.locator("canvas.cl-heatmap").count(), { timeout: 90_000 }).toBe(1);
+  await page.waitForTimeout(1000);
+  const atCapMs = await longest();
+  // 3500 x 3500: 47 MB, refused by its length before decoding (JupyterLab still parses the message)
+  await codeCell(page, 1).click();
+  await command(page, "notebook:run-cell");
+  const over = await cellDone(page, 1);
+  await expect.poll(() => over.locator(".cl-error").count(), { timeout: 90_000 }).toBe(1);
+  expect(await over.locator(".cl-error").getAttribute("data-field")).toBe("data");
+  const renderMs = Number(await atCap.locator(".cl-tensor").getAttribute("data-render-ms"));
+  console.log(`7.5 MB tensor bundle: the renderer's decode and paint ${renderMs} ms; longest main-thread task ${Math.round(atCapMs)} ms (JupyterLab's message parsing included)`);
+  // generous: the machine running the tests may be busy; on a quiet one the draw is a few hundred ms
+  expect(renderMs).toBeGreaterThan(0);
+  expect(renderMs).toBeLessThan(2000);
+  await shot(page, "tensor-budget-light");
+  await page.close();
+});

@@ -31,8 +31,12 @@ export const MONITOR_MAX_LR = 10;
  * no bundle, however its fields lie, freezes the page.
  */
 export const BUDGETS = {
-  /** Bytes of one bundle's base64 payloads a renderer decodes. */
-  bundleBytes: 16 * 2 ** 20,
+  /**
+   * Bytes of one bundle's base64 payloads a renderer decodes (checked on the strings' length,
+   * before decoding). 8 MB: a 2-D tensor of 2M float32 values decodes and paints in well
+   * under a second; the library's own bundles stay far below it.
+   */
+  bundleBytes: 8 * 2 ** 20,
   /** Values of a tensor sent and drawn (a summary of the rest). */
   tensorValues: 10_000,
   /** Elements a tensor bundle's declared shape may claim. */
