@@ -78,7 +78,8 @@ export function readCurves(data: unknown): Curves {
   const byKey = new Map<string, CurveSeries>();
   const listed = array(d.series, "series");
   const others = new Set<string>();
-  for (let i = 0; i < listed.length; i++) {
+  // entries past the budget are counted, not read: they are not drawn
+  for (let i = 0; i < listed.length && series.length < budget; i++) {
     const r = record(listed[i], `series[${i}]`);
     const name = string(r.name, `series[${i}].name`);
     const run = optionalString(r.run, `series[${i}].run`);
@@ -132,7 +133,7 @@ export function readCurves(data: unknown): Curves {
   }
   for (const s of series) if (s.count < s.steps.length) s.count = s.steps.length;
   const declaredTotal = d.seriesTotal === undefined || d.seriesTotal === null ? 0 : wholeNumber(d.seriesTotal, "seriesTotal");
-  const seriesTotal = Math.max(series.length + others.size, declaredTotal);
+  const seriesTotal = Math.max(series.length + others.size, listed.length, declaredTotal);
 
   const lr: LrChange[] = [];
   if (d.lr !== undefined && d.lr !== null) {
