@@ -328,7 +328,7 @@ export function layoutFor(curves: Curves, theme: Theme, opts: PlotOptions, revis
   }
   if (schedule) note(`learning rate changed ${curves.lrTotal} times (a schedule)`, 0.01, 0.01, theme.font, "bottom", "paper");
   if (y.flat) {
-    note(`all values within ${tickText(y.flat[0])} to ${tickText(y.flat[1])} (y axis widened to ${FLAT_SHARE * 100}% of their size)`,
+    note(`all values within ${Number(y.flat[0].toPrecision(4))} to ${Number(y.flat[1].toPrecision(4))} (y axis widened to ${FLAT_SHARE * 100}% of their size)`,
       0.01, 0.99, theme.font, "top", "paper");
   }
 

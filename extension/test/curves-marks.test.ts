@@ -86,7 +86,7 @@ describe("the y axis", () => {
     expect(y.range[1] - y.range[0]).toBeCloseTo(0.2 * Math.max(...values), 9);
     expect(y.range[0]).toBeLessThan(1.0);
     expect(y.range[1]).toBeGreaterThan(1.2);
-    expect((layout(c).annotations as Any[]).map((a) => a.text).join()).toMatch(/all values within 1\.1 to 1\.1/);
+    expect((layout(c).annotations as Any[]).map((a) => a.text).join()).toMatch(/all values within 1\.099 to 1\.104 /);
     const logRange = yRange(c, true).range!;
     expect(logRange[1] - logRange[0]).toBeGreaterThan(0.15);
     // a loss that falls is autoranged as before
