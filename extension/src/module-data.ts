@@ -2,6 +2,7 @@
 // modules (parents first), each with its subtree's parameter counts. A bundle of more rows
 // than BUDGETS.moduleRows (a saved notebook may hold anything) is cut as the library cuts
 // a large model: deeper levels folded into their parents, which count what they hold.
+import { keptRows } from "chainlab/dist/display/fold-rows";
 import { BUDGETS } from "./mime";
 import { array, BundleError, number, optionalString, record, string, strings, version } from "./validate";
 
@@ -127,22 +128,7 @@ export function parseModule(data: unknown): ModuleSummary {
  */
 export function foldToBudget(rows: ModuleRow[], budget: number): ModuleRow[] {
   if (rows.length <= budget) return rows;
-  const perDepth: number[] = [];
-  for (const r of rows) perDepth[r.depth] = (perDepth[r.depth] ?? 0) + 1;
-  let maxDepth = 0;
-  for (let d = 0, sum = 0; d < perDepth.length; d++) {
-    sum += perDepth[d] ?? 0;
-    if (sum > budget) break;
-    maxDepth = d;
-  }
-  let room = budget;
-  const kept = rows.map((r) => r.depth <= maxDepth && room-- > 0);
-  rows.forEach((r, i) => {
-    if (r.depth === maxDepth + 1 && room > 0) {
-      kept[i] = true;
-      room--;
-    }
-  });
+  const kept = keptRows(rows.map((r) => r.depth), budget);
   const newIndex = new Array<number>(rows.length).fill(-1);
   const owner = new Array<number>(rows.length);
   const out: ModuleRow[] = [];

@@ -7,6 +7,7 @@ import type { Module } from "../nn/module";
 import { fmt } from "../shape";
 import { BUDGETS } from "./contract";
 import { escapeXml } from "./escape";
+import { keptRows } from "./fold-rows";
 
 export const MODULE_MIME = "application/vnd.chainlab.module+json";
 
@@ -67,23 +68,7 @@ function walk(root: Module): { path: string; m: Module; depth: number; parent: n
  */
 function summariseRows(rows: ModuleRow[], parents: number[], budget: number): ModuleRow[] {
   if (rows.length <= budget) return rows;
-  const perDepth: number[] = [];
-  for (const r of rows) perDepth[r.depth] = (perDepth[r.depth] ?? 0) + 1;
-  let maxDepth = 0;
-  for (let d = 0, sum = 0; d < perDepth.length; d++) {
-    sum += perDepth[d] ?? 0;
-    if (sum > budget) break;
-    maxDepth = d;
-  }
-  // the levels that fit whole, then as many of the next level as the budget leaves room for
-  let room = budget;
-  const kept = rows.map((r) => r.depth <= maxDepth && room-- > 0);
-  rows.forEach((r, i) => {
-    if (r.depth === maxDepth + 1 && room > 0) {
-      kept[i] = true;
-      room--;
-    }
-  });
+  const kept = keptRows(rows.map((r) => r.depth), budget);
   // rows come parents first, so each row's nearest kept ancestor is known when it is reached
   const owner = new Array<number>(rows.length);
   rows.forEach((r, i) => {
