@@ -16,6 +16,7 @@ import { kernelModules, runPrelude, startCompiler } from "./library";
 import { log } from "./log";
 import { outputLimits } from "./output-limits";
 import { Outputs } from "./outputs";
+import { watchParent } from "./parent-watch";
 import { callbackErrorReporter, captureProcessOutput, hookTslabDisplay, installProcessHandlers, refuseProcessExit } from "./process-hooks";
 import { CurrentRequest } from "./request";
 import { CellEndHooks, installKernelSink, kernelSink } from "./sink";
@@ -227,6 +228,11 @@ export function startKernel(options: KernelOptions): Kernel {
   kernel.start().catch((e) => {
     log(`failed to start: ${(e as Error).stack ?? e}`);
     kernelExit(1);
+  });
+  watchParent(() => {
+    log("the server that started this kernel is gone: shutting down");
+    rawSetTimeout(() => kernelExit(0), 5000).unref(); // if a clean shutdown hangs on its sockets
+    void kernel.shutdown();
   });
   return kernel;
 }
