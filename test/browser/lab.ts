@@ -173,3 +173,18 @@ export function codeCell(page: Page, i: number) {
 export async function shot(page: Page, name: string, target?: { screenshot: Page["screenshot"] }): Promise<void> {
   await (target ?? page).screenshot({ path: path.join(artifacts, `${name}.png`) });
 }
+
+/**
+ * Start timing the page's main-thread tasks; the returned function gives the longest one
+ * seen since (what a user feels as a frozen tab while an output opens and draws).
+ */
+export async function watchLongTasks(page: Page): Promise<() => Promise<number>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { longest: number };
+    w.longest = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longest = Math.max(w.longest, e.duration);
+    }).observe({ type: "longtask" });
+  });
+  return () => page.evaluate(() => (window as unknown as { longest: number }).longest);
+}
