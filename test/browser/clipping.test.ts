@@ -1,7 +1,7 @@
 // Nothing a chainlab output draws is cut off: every notebook's saved outputs, opened at
 // 1,000 px of notebook width in JupyterLab (file browser open) and in Notebook 7, have no
 // element wider than its box unless that element scrolls (its own scroll bar). Also: the
-// module summary of notebook 09 (the LoRA lesson) in light and dark, and a 50,000-row
+// module summary of notebook 11 (shipping the LoRA model) in light and dark, and a 50,000-row
 // module bundle drawn inside the main-thread budget.
 import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -134,8 +134,8 @@ for (const app of ["lab", "notebook"] as const) {
 
 describe("module summaries", () => {
   for (const theme of ["light", "dark"] as const) {
-    it(`notebook 09's LoRA summary shows its parameter and trainable columns (${theme})`, async () => {
-      const page = await openNotebook("09-shipping-the-model.ipynb", { theme });
+    it(`notebook 11's LoRA summary shows its parameter and trainable columns (${theme})`, async () => {
+      const page = await openNotebook("11-shipping-the-model.ipynb", { theme });
       const summary = page.locator(".cl-module").first();
       await summary.waitFor({ timeout: 60_000 });
       await notebookWidth(page, NOTEBOOK_WIDTH);

@@ -1,6 +1,6 @@
 """Every tutorial notebook, run end to end on the chainlab kernel, and its key results.
 
-Each notebook runs once per test run (07 before 08 and 09, which load 07's checkpoint); the
+Each notebook runs once per test run (08 before 09 and 11, which load 08's checkpoint); the
 tests then read its outputs: no errors, the rich displays it is meant to draw, and the
 numbers it is meant to reach. Set CHAINLAB_NOTEBOOK_OUT=<dir> to keep the executed copies.
 """
@@ -93,9 +93,9 @@ def test_the_series_is_there():
         "04-regression-and-optimisers.ipynb",
         "05-deep-networks.ipynb",
         "06-digits-cnn.ipynb",
-        "07-pretraining-a-gpt.ipynb",
-        "08-fine-tuning.ipynb",
-        "09-shipping-the-model.ipynb",
+        "08-pretraining-a-gpt.ipynb",
+        "09-fine-tuning.ipynb",
+        "11-shipping-the-model.ipynb",
     ]
     tested = {name[len("test_"):len("test_") + 2] for name in globals() if re.match(r"test_\d\d_", name)}
     assert tested == {n[:2] for n in NOTEBOOKS}, "every notebook has a test of its results"
@@ -239,8 +239,8 @@ def test_06_digits_cnn():
         assert run.number(r"test accuracy: ([\d.]+)") >= 0.96
 
 
-def test_07_pretraining_a_gpt():
-    run = execute("07-pretraining-a-gpt.ipynb")
+def test_08_pretraining_a_gpt():
+    run = execute("08-pretraining-a-gpt.ipynb")
     assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
     vocab = run.number(r"vocabulary: (\d+) characters")
     start = run.number(r"loss: ([\d.]+) \(ln V")
@@ -252,10 +252,10 @@ def test_07_pretraining_a_gpt():
     assert (NOTEBOOK_DIR / "checkpoints" / "gpt-moby.safetensors").exists()
 
 
-def test_08_fine_tuning():
-    run = execute("08-fine-tuning.ipynb")
+def test_09_fine_tuning():
+    run = execute("09-fine-tuning.ipynb")
     assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
-    assert "loaded checkpoints/gpt-moby.safetensors" in run.text, "08 should start from 07's checkpoint"
+    assert "loaded checkpoints/gpt-moby.safetensors" in run.text, "09 should start from 08's checkpoint"
     m = re.search(r"LoRA trainable in the GPT: (\d+) = (\d+) layers x r\(in \+ out\) = \d+ x (\d+) x \((\d+) \+ (\d+)\) = (\d+): true", run.text)
     assert m, run.text[-3000:]
     trainable, layers, r, d_in, d_out, formula = map(int, m.groups())
@@ -285,8 +285,8 @@ def test_08_fine_tuning():
     assert run.number(r"merged: max \|logit change\| = ([\d.e+-]+)") < 1e-3
 
 
-def test_09_shipping_the_model():
-    run = execute("09-shipping-the-model.ipynb")
+def test_11_shipping_the_model():
+    run = execute("11-shipping-the-model.ipynb")
     if (NOTEBOOK_DIR / "checkpoints" / "gpt-moby.safetensors").exists():
         assert "loaded checkpoints/gpt-moby.safetensors" in run.text
     assert run.number(r"merged: max \|logit change\| = ([\d.e+-]+)") < 1e-4
