@@ -142,6 +142,17 @@ describe("runs, budgets and the chart's labels", () => {
     m.close();
   });
 
+  test("split: a series named for what it measures is drawn as held-out points when asked; a bad split is refused", () => {
+    const m = new Monitor({ show: false });
+    m.log({ "test accuracy": 0.7 }, 25, { run: "full", split: "val" });
+    m.log({ "test accuracy": 0.9 }, 400, { run: "full", split: "val" });
+    m.log({ accuracy: 0.5 }, 25);
+    const c = m.curvesBundle()[CURVES_MIME] as Record<string, any>;
+    expect(c.series).toEqual([{ name: "test accuracy", run: "full", split: "val", count: 2 }, { name: "accuracy", count: 1 }]);
+    expect(() => m.log({ x: 1 }, 1, { split: "test" as "val" })).toThrow(/split must be "train" or "val", got test/);
+    m.close();
+  });
+
   test("a monitor without runs sends no run column, and says 'loss' on its y axis", () => {
     const m = new Monitor({ show: false });
     m.log({ loss: 1 });

@@ -57,6 +57,13 @@ export interface LogOptions {
   run?: string;
   /** The learning rate at this step, when no optimizer is linked to the monitor. */
   lr?: number;
+  /**
+   * How the values are drawn, when their names do not say it: "val" for held-out
+   * measurements (points joined by a dotted line, never smoothed: e.g. a test accuracy per
+   * label count), "train" for a per-step curve. By default a name starting with "val" is
+   * "val", one starting with "train" is "train".
+   */
+  split?: "train" | "val";
 }
 
 interface SeriesInfo {
@@ -92,6 +99,7 @@ export class CurveLog {
   record(values: Record<string, number | Tensor>, step: number, opts: LogOptions = {}): void {
     if (typeof step !== "number" || Number.isNaN(step)) throw new TypeError(`Monitor.log: step must be a number, got ${String(step)}`);
     if (opts.run !== undefined && typeof opts.run !== "string") throw new TypeError(`Monitor.log: run must be a string, got ${typeof opts.run}`);
+    if (opts.split !== undefined && opts.split !== "train" && opts.split !== "val") throw new TypeError(`Monitor.log: split must be "train" or "val", got ${String(opts.split)}`);
     this.lastStep = Math.max(this.lastStep, step);
     const run = opts.run;
     for (const [name, v] of Object.entries(values)) {
@@ -99,7 +107,7 @@ export class CurveLog {
       const k = key(run, name);
       let info = this.series.get(k);
       if (!info) {
-        const split = /^val/i.test(name) ? "val" : /^train/i.test(name) ? "train" : undefined;
+        const split = opts.split ?? (/^val/i.test(name) ? "val" : /^train/i.test(name) ? "train" : undefined);
         info = { name, ...(run !== undefined ? { run } : {}), ...(split ? { split } : {}), count: 0 };
         this.series.set(k, info);
         if (this.series.size > this.maxSeries && !this.warned) {
