@@ -1,15 +1,16 @@
 // `npm run lab`: from a fresh clone to JupyterLab on notebooks/ with the chainlab kernel.
 // Installs npm packages when missing, builds, creates .venv with JupyterLab and the test
-// tools, installs the kernelspec (and the prebuilt extension when it is built) into .venv,
+// tools, installs the kernelspec and the extension's wheel (extension/dist) into .venv,
 // then starts JupyterLab. Re-running skips what is already done.
 //   --setup-only   do the set-up and stop (CI, tests)
 //   --rebuild      build even when no source changed
 //   other flags go to `jupyter lab` (e.g. --no-browser, --port 8899)
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildExtensionWheel, installExtensionWheel } from "./extension-wheel.mjs";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -124,20 +125,22 @@ if (!existsSync(pipStamp) || readFileSync(pipStamp, "utf8").trim() !== requireme
 
 // 4. kernelspec (always: it records this checkout's paths and node binary)
 step("installing the chainlab kernelspec into .venv");
-run(process.execPath, [path.join(root, "kernel", "dist", "cli.js"), "install", "--sys-prefix", "--python", venvPython]);
+// with the API reference when `npm run docs` has built it: the Help menu links to it
+const apiDocs = path.join(root, "docs", "api");
+const docsArgs = existsSync(path.join(apiDocs, "index.html")) ? ["--docs", apiDocs] : [];
+run(process.execPath, [path.join(root, "kernel", "dist", "cli.js"), "install", "--sys-prefix", "--python", venvPython, ...docsArgs]);
 
-// 5. the prebuilt JupyterLab extension, when its workspace has been built
-const extensionPkgPath = path.join(root, "extension", "package.json");
-if (existsSync(extensionPkgPath)) {
-  const pkg = JSON.parse(readFileSync(extensionPkgPath, "utf8"));
-  const outputDir = pkg.jupyterlab?.outputDir;
-  const built = outputDir ? path.join(root, "extension", outputDir) : undefined;
-  if (built && existsSync(path.join(built, "package.json"))) {
-    const target = path.join(venv, "share", "jupyter", "labextensions", ...pkg.name.split("/"));
-    step(`installing the JupyterLab extension ${pkg.name}`);
-    rmSync(target, { recursive: true, force: true });
-    mkdirSync(path.dirname(target), { recursive: true });
-    cpSync(built, target, { recursive: true });
+// 5. the prebuilt JupyterLab extension, as JupyterLab users get it: a Python wheel
+//    (extension/dist, made again only when the build changed) pip-installed into .venv
+if (existsSync(path.join(root, "extension", "pyproject.toml"))) {
+  step("the JupyterLab extension @chainlab/jupyterlab (a wheel, pip-installed into .venv)");
+  try {
+    const { wheel, fingerprint, built } = buildExtensionWheel({ python: venvPython });
+    if (!built) console.log(`[lab] ${path.relative(root, wheel)} is up to date`);
+    if (!installExtensionWheel({ python: venvPython, wheel, fingerprint })) console.log("[lab] .venv has this wheel's extension");
+  } catch (e) {
+    console.error(`[lab] the extension could not be installed: ${e.message}`);
+    process.exit(1);
   }
 }
 
