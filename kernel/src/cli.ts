@@ -7,7 +7,7 @@ function usage(): never {
   process.stderr.write(
     "usage:\n" +
       "  chainlab-kernel kernel [--connection-file] <file> [--no-prelude]\n" +
-      "  chainlab-kernel install [--user | --sys-prefix [--python <python>] | --prefix <dir>] [--name <name>] [--interrupt-mode message|signal]\n",
+      "  chainlab-kernel install [--user | --sys-prefix [--python <python>] | --prefix <dir>] [--name <name>] [--interrupt-mode message|signal] [--docs <api reference dir>]\n",
   );
   process.exit(2);
 }
@@ -41,9 +41,15 @@ function main(argv: string[]): void {
       python: value("--python"),
       name: value("--name"),
       interruptMode: value("--interrupt-mode") as InstallOptions["interruptMode"],
+      docs: value("--docs"),
     };
-    const dir = installKernelSpec(options);
-    process.stdout.write(`installed kernelspec ${options.name ?? "chainlab"} in ${dir}\n`);
+    try {
+      const dir = installKernelSpec(options);
+      process.stdout.write(`installed kernelspec ${options.name ?? "chainlab"} in ${dir}${options.docs ? " (with the API reference)" : ""}\n`);
+    } catch (e) {
+      process.stderr.write(`chainlab-kernel install: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
     return;
   }
   usage();

@@ -1,7 +1,7 @@
 // Installs the `chainlab` kernelspec into a prefix, the user's Jupyter data directory, or
 // the active Python environment, the three places `jupyter kernelspec list` looks.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { drawLogo } from "./logo";
@@ -15,6 +15,17 @@ export interface InstallOptions {
   name?: string;
   displayName?: string;
   interruptMode?: "message" | "signal";
+  /**
+   * A built API reference (`npm run docs` writes docs/api) to copy into the kernelspec as
+   * api/: Jupyter Server serves a kernelspec's files at kernelspecs/<name>/, so the Help
+   * menu's "chainlab API reference" opens it from the server, wherever the browser runs.
+   */
+  docs?: string;
+}
+
+/** Where a kernelspec named `name` with docs serves them, relative to the server's base URL. */
+export function apiDocsPath(name: string): string {
+  return `kernelspecs/${name}/api/index.html`;
 }
 
 export function userDataDir(): string {
@@ -42,7 +53,7 @@ export function kernelSpec(options: InstallOptions = {}): Record<string, unknown
     display_name: options.displayName ?? "chainlab (TypeScript)",
     language: "typescript",
     interrupt_mode: options.interruptMode ?? "message",
-    env: {},
+    env: options.docs ? { CHAINLAB_API_DOCS: apiDocsPath(options.name ?? "chainlab") } : {},
     metadata: { debugger: false },
   };
 }
@@ -60,6 +71,14 @@ export function installKernelSpec(options: InstallOptions = {}): string {
   }
   const dir = path.join(dataDir, "kernels", options.name ?? "chainlab");
   mkdirSync(dir, { recursive: true });
+  // the docs go first, so that kernel.json never names an api/ that is not there
+  rmSync(path.join(dir, "api"), { recursive: true, force: true });
+  if (options.docs) {
+    if (!existsSync(path.join(options.docs, "index.html"))) {
+      throw new Error(`--docs ${options.docs}: no index.html there (build the API reference with npm run docs)`);
+    }
+    cpSync(options.docs, path.join(dir, "api"), { recursive: true });
+  }
   writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelSpec(options), null, 2) + "\n");
   writeFileSync(path.join(dir, "logo-32x32.png"), drawLogo(32));
   writeFileSync(path.join(dir, "logo-64x64.png"), drawLogo(64));

@@ -31,7 +31,23 @@ export function kernelInfo(): Record<string, unknown> {
       codemirror_mode: { name: "javascript", typescript: true },
     },
     banner: `chainlab ${libVersion} kernel ${kernelVersion}: TypeScript ${tsVersion} on Node ${process.version} (tslab ${tslabVersion})`,
-    help_links: [],
+    help_links: helpLinks(),
     debugger: false,
   };
+}
+
+/**
+ * The Help menu's links while a chainlab notebook is active. The API reference is served by
+ * Jupyter Server from the kernelspec (installed with --docs); JupyterHub's single-user
+ * servers sit under JUPYTERHUB_SERVICE_PREFIX, other servers at / unless configured.
+ */
+function helpLinks(): { text: string; url: string }[] {
+  const links: { text: string; url: string }[] = [];
+  const docs = process.env.CHAINLAB_API_DOCS;
+  if (docs) {
+    const base = process.env.JUPYTERHUB_SERVICE_PREFIX ?? "/";
+    links.push({ text: "chainlab API reference", url: `${base.endsWith("/") ? base : base + "/"}${docs}` });
+  }
+  links.push({ text: "TypeScript handbook", url: "https://www.typescriptlang.org/docs/handbook/intro.html" });
+  return links;
 }
