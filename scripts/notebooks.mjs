@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import * as os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildResults } from "./results-json.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
@@ -44,6 +45,7 @@ const tmp = mkdtempSync(join(os.tmpdir(), "chainlab-notebooks-"));
 const summaryPath = join(tmp, "summary.json");
 const env = { ...process.env, CHAINLAB_QUICK: quick ? "1" : "0" };
 console.log(`${names.length} notebooks in ${quick ? "quick" : "full"} mode`);
+const loadStart = os.loadavg();
 const run = spawnSync(python, [join(root, "scripts", "run_notebooks.py"), summaryPath, ...names.map((n) => join(dir, n))], { cwd: root, env, stdio: "inherit" });
 if (!existsSync(summaryPath)) {
   console.error("no notebook ran");
@@ -81,7 +83,7 @@ const lines = [
   "",
   `Written by \`npm run notebooks\`${quick ? " --quick (quick mode: fewer steps)" : " (full mode)"} on ${new Date().toISOString().slice(0, 10)}${only ? ` (rerun: ${[...ranNames].map((n) => n.slice(0, 2)).join(", ")})` : ""}.`,
   "",
-  `- machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${os.platform()} ${os.arch()}; load average at the end ${os.loadavg()[0].toFixed(1)}`,
+  `- machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, ${os.platform()} ${os.arch()}; load average at the start ${loadStart[0].toFixed(1)}, at the end ${os.loadavg()[0].toFixed(1)}`,
   `- backend: ${backend}; Node ${process.version}`,
   "",
   "| notebook | wall time | headline figures |",
@@ -105,4 +107,16 @@ lines.push("", `Total: ${(total / 60).toFixed(1)} minutes.`, "");
 for (const n of [...tables.keys()].sort()) lines.push(tables.get(n), "");
 writeFileSync(join(dir, "RESULTS.md"), lines.join("\n"));
 console.log(`wrote notebooks/RESULTS.md (${(total / 60).toFixed(1)} min in all)`);
+
+// The same run for programs: notebooks/results.json (scripts/results-json.mjs says what it holds).
+const jsonPath = join(dir, "results.json");
+let previousJson = null;
+try { previousJson = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, "utf8")) : null; } catch (e) { console.warn(`notebooks/results.json could not be read (${e.message}); only this run's notebooks are written`); }
+const results = buildResults({
+  summary, headlines: HEADLINES, previous: previousJson, only: !!only, quick, date: new Date().toISOString(),
+  machine: { cpu: cpus[0]?.model ?? "unknown CPU", cores: cpus.length, memoryGB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.arch()}`, node: process.version },
+  backend, loadStart, loadEnd: os.loadavg(),
+});
+writeFileSync(jsonPath, JSON.stringify(results, null, 2) + "\n");
+console.log(`wrote notebooks/results.json (${Object.keys(results.notebooks).length} notebooks)`);
 process.exit(run.status ?? 1);

@@ -3,14 +3,16 @@
     python scripts/run_notebooks.py <summary.json> <notebook.ipynb> ...
 
 The environment passes through to the kernel (CHAINLAB_QUICK chooses the mode). For each
-notebook the summary holds its wall time, its errors and its text output (stdout and the
-text/plain of every rich output), from which scripts/notebooks.mjs takes the headline figures.
+notebook the summary holds its wall time, its errors, the load average before and after it,
+and its text output (stdout and the text/plain of every rich output), from which
+scripts/notebooks.mjs takes the headline figures.
 
 A long run must not undo edits made to a notebook while it ran: the file is read again before
 it is written, and outputs go only into the cells (matched by id) whose source is still the
 one that ran; a cell edited meanwhile is written as it now is, without outputs.
 """
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -59,13 +61,15 @@ def main() -> int:
         client = NotebookClient(nb, kernel_name="chainlab", timeout=3600, allow_errors=True,
                                 resources={"metadata": {"path": str(path.parent)}})
         print(f"running {path.name} ...", flush=True)
+        load_start = list(os.getloadavg())
         started = time.monotonic()
         client.execute()
         seconds = time.monotonic() - started
         errors = [f"{o.ename}: {o.evalue}" for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
         write_outputs(nb, path)
         print(f"  {seconds:.1f} s{', ' + str(len(errors)) + ' errors' if errors else ''}", flush=True)
-        summary.append({"name": path.name, "seconds": seconds, "errors": errors, "text": text_of(nb)})
+        summary.append({"name": path.name, "seconds": seconds, "errors": errors, "text": text_of(nb),
+                        "loadStart": load_start, "loadEnd": list(os.getloadavg())})
         summary_path.write_text(json.dumps(summary), encoding="utf-8")
     return 1 if any(s["errors"] for s in summary) else 0
 
