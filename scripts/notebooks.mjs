@@ -37,7 +37,7 @@ const HEADLINES = {
   "05": [["sigmoid first/last grad", /sigmoid\s*: first\/last layer mean \|grad\| at step 0 = ([\d.e+-]+)/], ["accuracy sigmoid", /sigmoid\s*:.*training accuracy ([\d.]+)/], ["accuracy ReLU", /relu\s*:.*training accuracy ([\d.]+)/], ["accuracy residual", /residual:.*training accuracy ([\d.]+)/], ["plain net val loss final / lowest", /final val loss \/ lowest val loss = ([\d.]+)/]],
   "06": [["test accuracy", /test accuracy: ([\d.]+)/], ["macro F1", /macro F1: ([\d.]+)/], ["training time", /trained \d+ steps in ([\d.]+ s)/]],
   "08": [["val loss", /-> train [\d.]+, val ([\d.]+)/], ["train loss", /-> train ([\d.]+)/], ["time per step", /\(([\d.]+ ms) a step\)/], ["steps", /(\d+) steps in [\d.]+ s/]],
-  "09": [["accuracy / F1 full", /^full\s+\|(?:[^|]*\|){3}\s*([\d.]+)(?:[^|]*\|){3}\s*([\d.]+)/m], ["from scratch", /^from scratch\s+\|(?:[^|]*\|){3}\s*([\d.]+)(?:[^|]*\|){3}\s*([\d.]+)/m], ["n-gram baseline", /^n-gram baseline\s+\|(?:[^|]*\|){3}\s*([\d.]+)(?:[^|]*\|){3}\s*([\d.]+)/m], ["LoRA", /^LoRA\s+\|(?:[^|]*\|){3}\s*([\d.]+)(?:[^|]*\|){3}\s*([\d.]+)/m]],
+  "09": [["accuracy / F1 full", /^full\s+\|(?:[^|\n]*\|){3}\s*([\d.]+)(?:[^|\n]*\|){3}\s*([\d.]+)/m], ["from scratch", /^from scratch\s+\|(?:[^|\n]*\|){3}\s*([\d.]+)(?:[^|\n]*\|){3}\s*([\d.]+)/m], ["n-gram baseline", /^n-gram baseline\s+\|(?:[^|\n]*\|){3}\s*([\d.]+)(?:[^|\n]*\|){3}\s*([\d.]+)/m], ["LoRA", /^LoRA\s+\|(?:[^|\n]*\|){3}\s*([\d.]+)(?:[^|\n]*\|){3}\s*([\d.]+)/m], ["full minus from scratch (points, by labels)", /^full fine-tuning minus from scratch, points: (.*)$/m]],
   "11": [["int8 size ratio", /MB \(([\d.]+x) smaller\)/], ["val loss float32 / int8", /validation loss: float32 ([\d.]+), int8 ([\d.]+)/], ["generation without / with a KV cache", /without a cache (\d+ ms), with the KV cache (\d+ ms)/]],
 };
 
@@ -72,7 +72,7 @@ if (only) {
 
 // The tables a notebook prints, copied whole: [title, pattern matching the table's lines].
 const TABLES = {
-  "09": [["Fine-tuning a spam classifier", /^method\s+\|[^\n]*\n-+\n(?:[^\n]*\|[^\n]*\n)+/m]],
+  "09": [["Learning curve: test accuracy by labelled messages", /^test accuracy, mean ± sd[^\n]*\n(?:[^\n]*\|[^\n]*\n|-+\n)+(?:full fine-tuning minus[^\n]*\n)?(?:target[^\n]*\n)*/m], ["Fine-tuning a spam classifier", /^method\s+\|[^\n]*\n-+\n(?:[^\n]*\|[^\n]*\n)+/m]],
   "11": [["Int8 weights against float32", /^size: float32[^\n]*\n(?:[^\n]+\n){1,3}/m], ["Generation with a KV cache", /^\d+ tokens: without a cache[^\n]*\n/m]],
 };
 
