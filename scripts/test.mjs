@@ -40,6 +40,10 @@ const groups = [
     run: () => run("examples (tiny sizes)", process.execPath, ["examples/run.mjs", "--all", "--tiny"]),
   },
   {
+    name: "package", about: "npm pack of the library installed into an empty folder, trained from ESM, CJS and strict TypeScript; size, publint, attw", typical: 240, needs: ["lib"],
+    run: () => run("package (npm pack, install, consume)", process.execPath, ["--test", "test/package/"]),
+  },
+  {
     name: "browser", about: "the whole stack in a real JupyterLab driven by Chromium (screenshots in test/artifacts)", typical: 900, needs: ["all", "venv"],
     run: () => {
       if (!existsSync(chromium)) installChromium();
