@@ -1,21 +1,13 @@
 // Corpora that ship inside npm packages, so notebooks never download at run time. Each
-// package is required only when its loader is called: most programs use one corpus or none,
-// and these packages are large.
+// package is an optional peer dependency, required only when its loader is called: most
+// programs use one corpus or none, and these packages are large.
 import { Tensor } from "../tensor";
 import { Generator } from "../random";
+import { requireOptional } from "../optional";
 
 /** @internal */
 export function requireCorpus<T>(pkg: string, loader: string): T {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(pkg) as T;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === "MODULE_NOT_FOUND" && String(err.message).includes(pkg)) {
-      throw new Error(`${loader}: the package "${pkg}" is not installed; install it with \`npm install ${pkg}\``);
-    }
-    throw e;
-  }
+  return requireOptional<T>(pkg, loader);
 }
 
 export interface MobyDickChapter {

@@ -4,14 +4,15 @@
 // apache-arrow takes most of the library's load time, and most programs never build a
 // bundle: it is required on the first bundle, not when the library loads.
 import type * as Arrow from "apache-arrow";
+import { requireOptional } from "../optional";
 
 export type Column = Float32Array | Float64Array | Int32Array | string[];
 
 let arrow: typeof Arrow | undefined;
 
 function loadArrow(): typeof Arrow {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (arrow ??= require("apache-arrow") as typeof Arrow);
+  // an optional peer dependency: programs that never display need not install it
+  return (arrow ??= requireOptional<typeof Arrow>("apache-arrow", "a notebook display (its data travels as Arrow)"));
 }
 
 /** Whether apache-arrow has been loaded yet (it is loaded by the first bundle). @internal */
