@@ -15,7 +15,8 @@ const chromium = process.env.CHROMIUM ?? "/usr/bin/chromium";
 // Each group: what it runs, what it needs first, and how long it takes on a 2-core machine
 // with the native backend (seconds; `typical`). A run records each group's time in
 // node_modules/.cache, and the next estimate uses the times measured here.
-//   needs: "lib" (lib/dist built), "all" (every workspace built), "venv" (.venv with
+//   needs: "lib" (lib/dist built), "extension" (its labextension/ too), "all" (every
+//   workspace built), "venv" (.venv with
 //   JupyterLab, the kernelspec and the extension's wheel: scripts/lab.mjs --setup-only)
 const groups = [
   {
@@ -32,7 +33,7 @@ const groups = [
     },
   },
   {
-    name: "extension", about: "the extension's renderers in jsdom", typical: 60, needs: ["lib"],
+    name: "extension", about: "the extension's renderers in jsdom, and the check on its built folder", typical: 60, needs: ["lib", "extension"],
     run: () => run("extension tests (jsdom)", "npx", ["vitest", "run", "--project", "extension"]),
   },
   {
@@ -66,7 +67,7 @@ const groups = [
   },
 ];
 // the builds and the set-up before the groups (a build that finds nothing changed is quicker)
-const buildTypical = { lib: 90, all: 180, venv: 30 };
+const buildTypical = { lib: 90, extension: 150, all: 180, venv: 30 };
 
 function usage() {
   const known = readDurations();
@@ -78,7 +79,7 @@ function usage() {
     "npm test [-- GROUP ...] [--install-chromium] [--help]",
     "",
     "Runs the named groups in this order, or all of them when none is named (what CI runs).",
-    "Builds what they use first (the library alone for typecheck, lib, extension and examples).",
+    "Builds what they use first (the library alone for lib and examples, with the extension for extension).",
     "",
     ...lines,
     "",
@@ -156,7 +157,7 @@ function installChromium() {
 const needs = new Set(selected.flatMap((g) => g.needs));
 const known = readDurations();
 const estimate = selected.reduce((s, g) => s + (known[g.name] ?? g.typical), 0) +
-  (needs.has("all") || !named.size ? buildTypical.all : needs.has("lib") ? buildTypical.lib : 0) + (needs.has("venv") ? buildTypical.venv : 0);
+  (needs.has("all") || !named.size ? buildTypical.all : needs.has("extension") ? buildTypical.extension : needs.has("lib") ? buildTypical.lib : 0) + (needs.has("venv") ? buildTypical.venv : 0);
 console.log(`npm test: ${selected.map((g) => g.name).join(", ")}; expected about ${minutes(estimate)} ` +
   `(${Object.keys(known).length ? "from the last runs here" : "typical on a 2-core machine"}; npm test -- --help lists the groups)`);
 
@@ -169,13 +170,18 @@ if (needs.has("all") || !named.size) {
     process.exit(1);
   }
 } else if (needs.has("lib")) {
-  if (!run("build (library)", "npm", ["run", "build", "-w", "lib"])) {
+  const workspaces = needs.has("extension") ? ["lib", "@chainlab/jupyterlab"] : ["lib"];
+  if (!run(`build (${workspaces.join(", ")})`, "npm", ["run", "build", ...workspaces.flatMap((w) => ["-w", w])])) {
     console.error("build failed");
     process.exit(1);
   }
 }
 
 let venvReady = true;
+if (needs.has("venv") && !existsSync(join(root, "docs", "api", "index.html"))) {
+  // the kernelspec carries the API reference (its Help menu link), which the browser tests open
+  run("API reference (npm run docs)", process.execPath, [join(root, "node_modules", "typedoc", "bin", "typedoc")]);
+}
 if (needs.has("venv")) {
   venvReady = run("set-up (.venv with JupyterLab, kernelspec, the extension's wheel)", process.execPath, ["scripts/lab.mjs", "--setup-only", "--no-browser"]);
 }
