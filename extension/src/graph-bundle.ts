@@ -1,8 +1,9 @@
 // Reading a graph bundle: every node, edge and step checked before anything is laid out,
 // so a bad id or shape names its field instead of drawing a wrong picture.
+import type { Derivative } from "chainlab/dist/derivative";
 import { BUDGETS } from "./mime";
 import {
-  BundleError, array, boolean, number, numel, optionalString, record, shape, string, version,
+  BundleError, array, boolean, number, numel, optionalString, record, shape, string, strings, version,
 } from "./validate";
 
 export type NodeKind = "leaf" | "param" | "constant" | "op" | "output";
@@ -21,6 +22,8 @@ export interface GraphNodeData {
   grad?: Summary;
   /** A tensor payload, read by the tensor view when the node is opened. */
   tensor?: unknown;
+  /** What the op's backward does, in words, as the library declares it beside the backward. */
+  derivative?: Derivative;
   /** Where this node sits in the bundle's nodes, for field names. */
   index: number;
 }
@@ -56,6 +59,32 @@ export const MAX_DRAWN = BUDGETS.graphNodes;
 export const MAX_EDGES = 100 * BUDGETS.graphEdges;
 /** Edges kept for the drawing and the walk; the rest are checked, then counted as left out. */
 export const WALKED_EDGES = 10 * BUDGETS.graphEdges;
+/** Derivative texts: at most this many inputs, of at most this many characters each. */
+const MAX_RULE_INPUTS = 64;
+const MAX_RULE_CHARS = 500;
+
+function ruleText(v: unknown, field: string): string {
+  const s = string(v, field);
+  if (s.length > MAX_RULE_CHARS) throw new BundleError(field, `is ${s.length} characters long, more than the ${MAX_RULE_CHARS} a derivative may be`);
+  return s;
+}
+
+function optionalDerivative(v: unknown, field: string): Derivative | undefined {
+  if (v === undefined || v === null) return undefined;
+  const d = record(v, field);
+  const list = (x: unknown, f: string) => {
+    const a = strings(x, f);
+    if (a.length > MAX_RULE_INPUTS) throw new BundleError(f, `lists ${a.length} inputs, more than the ${MAX_RULE_INPUTS} a derivative may name`);
+    return a.map((s, k) => ruleText(s, `${f}[${k}]`));
+  };
+  return {
+    forward: ruleText(d.forward, `${field}.forward`),
+    local: list(d.local, `${field}.local`),
+    vjp: list(d.vjp, `${field}.vjp`),
+    broadcasts: d.broadcasts === undefined ? false : boolean(d.broadcasts, `${field}.broadcasts`),
+  };
+}
+
 /** A summary listing more numbers than this is refused (the library sends at most 8). */
 const MAX_LISTED = 64;
 
@@ -119,6 +148,7 @@ export function readGraph(data: unknown, maxDrawn = MAX_DRAWN): GraphData {
       value: optionalSummary(n.value, `${f}.value`, Array.isArray(n.value) ? size : undefined),
       grad: optionalSummary(n.grad, `${f}.grad`, Array.isArray(n.grad) ? size : undefined),
       tensor,
+      derivative: optionalDerivative(n.derivative, `${f}.derivative`),
       index: i,
     });
   });

@@ -3,7 +3,12 @@
 // edge into its inputs, summed where several paths reach the same input.
 import { fmtCount, fmtNumber, fmtShape } from "./format";
 import type { GraphData, GraphEdgeData, GraphNodeData, Summary } from "./graph-bundle";
-import { BROADCASTING, inputName, ruleFor } from "./graph-rules";
+import { genericKind, inputName, type Derivative } from "chainlab/dist/derivative";
+
+/** The op's derivative as the bundle sends it; bundles from before it say where the rule lives. */
+function ruleOf(n: GraphNodeData, inputs: number): Derivative {
+  return n.derivative ?? genericKind(n.op, inputs).derivative;
+}
 
 /** A gradient summed over the contributions seen so far: the numbers when known, else the mean. */
 export interface Running {
@@ -173,7 +178,7 @@ export class Stepper {
       lines.push(`g = dL/d(${nodeHandle(n)}) = ${g}${uses > 1 ? `: the sum of what its ${uses} uses sent back` : ""}.`);
     }
     const inputs = (this.into.get(id) ?? []).length;
-    if (n.kind === "op" || (n.kind === "output" && inputs)) lines.push(`${n.op}: ${ruleFor(n.op, inputs).forward}`);
+    if (n.kind === "op" || (n.kind === "output" && inputs)) lines.push(`${n.op}: ${ruleOf(n, inputs).forward}`);
     return lines;
   }
 
@@ -181,11 +186,11 @@ export class Stepper {
     const n = this.byId.get(id)!;
     const x = this.byId.get(edge.from)!;
     const k = edge.slot;
-    const rule = ruleFor(n.op, (this.into.get(id) ?? []).length);
+    const rule = ruleOf(n, (this.into.get(id) ?? []).length);
     const a = inputName(k);
     const head = `→ ${a} = ${nodeHandle(x)} ${fmtShape(x.shape)}: `;
     if (x.kind === "constant") return `${head}a constant, so no gradient flows to it.`;
-    const broadcast = BROADCASTING.has(n.op) && fmtShape(x.shape) !== fmtShape(n.shape) ? `, summed back to ${a}'s shape` : "";
+    const broadcast = rule.broadcasts && fmtShape(x.shape) !== fmtShape(n.shape) ? `, summed back to ${a}'s shape` : "";
     const local = rule.local[k] ?? `∂y/∂${a} as ${n.op}'s backward defines it`;
     const vjp = rule.vjp[k] ?? `vjp of ${n.op} for ${a}`;
     const sent = edge.grad ? ` = ${fmtSummary(edge.grad)}` : this.data.stepsAvailable ? " (nothing flows)" : "";

@@ -4,65 +4,10 @@
 // number sits in a span with a faint tint: red above zero, blue below.
 import { NAN_RGB, NEG_INF_RGB, POS_INF_RGB } from "./colour";
 import { el } from "./renderer";
+import { numberFormat } from "chainlab/dist/display/number-format";
 import type { TensorPayload, Values } from "./tensor-bundle";
 
-const PRECISION = 4;
 const LINEWIDTH = 80;
-
-/** Python's "{:.4e}": the exponent has a sign and at least two digits. */
-function sci(v: number): string {
-  const [m, e] = v.toExponential(PRECISION).split("e");
-  return `${m}e${e[0] === "-" ? "-" : "+"}${e.replace(/^[+-]/, "").padStart(2, "0")}`;
-}
-
-/** Python's "{:.Nf}", which keeps the sign of -0. */
-function fixed(v: number, digits: number): string {
-  const s = v.toFixed(digits);
-  return (Object.is(v, -0) || v < 0) && !s.startsWith("-") ? "-" + s : s;
-}
-
-function special(v: number): string {
-  return v !== v ? "nan" : v > 0 ? "inf" : "-inf";
-}
-
-export interface NumberFormat {
-  width: number;
-  format(v: number): string;
-}
-
-/** The one format PyTorch would pick for these values (integer dtypes print as plain integers). */
-export function numberFormat(values: ArrayLike<number>, isInt: boolean): NumberFormat {
-  let width = 1;
-  if (isInt) {
-    for (let i = 0; i < values.length; i++) width = Math.max(width, String(values[i]).length);
-    return { width, format: (v) => String(v) };
-  }
-  let min = Infinity, max = 0, allInt = true, any = false;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v) || v === 0) continue;
-    any = true;
-    const a = Math.abs(v);
-    if (a < min) min = a;
-    if (a > max) max = a;
-    if (!Number.isInteger(v)) allInt = false;
-  }
-  let mode: "int" | "fixed" | "sci" = "int";
-  if (any) {
-    if (!allInt) mode = "fixed";
-    if (max / min > 1000 || max > 1e8 || (mode === "fixed" && min < 1e-4)) mode = "sci";
-  }
-  const one = (v: number): string => {
-    if (!Number.isFinite(v)) return special(v);
-    if (mode === "sci") return sci(v);
-    return mode === "int" ? `${fixed(v, 0)}.` : fixed(v, PRECISION);
-  };
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isFinite(v)) width = Math.max(width, one(v).length);
-  }
-  return { width, format: one };
-}
 
 /** A faint background for one number: its sign and size against the largest magnitude. */
 export function tint(v: number, scale: number): string {

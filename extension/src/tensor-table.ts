@@ -3,7 +3,8 @@
 import { el } from "./renderer";
 import type { Values } from "./tensor-bundle";
 import { type SliceGrid } from "./tensor-grid";
-import { numberFormat, tint } from "./tensor-print";
+import { numberFormat } from "chainlab/dist/display/number-format";
+import { tint } from "./tensor-print";
 
 export const TABLE_CAP = 50;
 

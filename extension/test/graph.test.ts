@@ -3,10 +3,22 @@ import { GraphRenderer } from "../src/graph";
 import { MAX_EDGES, readGraph, WALKED_EDGES } from "../src/graph-bundle";
 import { fitZoom, MIN_READABLE_ZOOM, scrollFor } from "../src/graph-fit";
 import { Widget } from "@lumino/widgets";
-import { ruleFor } from "../src/graph-rules";
 import { BUDGETS, MIME } from "../src/mime";
 import { fmtNumber } from "../src/format";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
+
+/** Derivatives as the library sends them with op nodes (lib/test/display-graph.test.ts checks the library's side). */
+const DERIVATIVES: Record<string, object> = {
+  add: { forward: "y = a + b", local: ["∂y/∂a = 1", "∂y/∂b = 1"], vjp: ["g", "g"], broadcasts: true },
+  mul: { forward: "y = a · b", local: ["∂y/∂a = b", "∂y/∂b = a"], vjp: ["g · b", "g · a"], broadcasts: true },
+  pow: { forward: "y = aⁿ (n = b)", local: ["∂y/∂a = n · aⁿ⁻¹", "∂y/∂n = aⁿ · ln a"], vjp: ["g · n · aⁿ⁻¹", "g · y · ln a"], broadcasts: true },
+  sum: { forward: "y = Σᵢ aᵢ", local: ["∂y/∂aᵢ = 1 for every i"], vjp: ["g broadcast back to a's shape (times ones)"] },
+  tanh: { forward: "y = tanh a", local: ["∂y/∂a = 1 − tanh² a = 1 − y²"], vjp: ["g · (1 − y²)"] },
+};
+function withDerivatives(bundle: Record<string, any>): Record<string, any> {
+  for (const n of bundle.nodes) if (DERIVATIVES[n.op]) n.derivative = DERIVATIVES[n.op];
+  return bundle;
+}
 
 function payload(values: number[], shape: number[], grad?: number[]) {
   const stats = (v: number[]) => ({ min: Math.min(...v), max: Math.max(...v), mean: v.reduce((a, b) => a + b, 0) / v.length, std: 0, nan: 0, inf: 0 });
@@ -16,7 +28,7 @@ function payload(values: number[], shape: number[], grad?: number[]) {
 
 /** y = x * x + x at x = 4, as the library sends it when called before backward(). */
 function twice(): Record<string, any> {
-  return {
+  return withDerivatives({
     version: 1,
     nodes: [
       { id: 0, op: "add", kind: "output", shape: [], value: [20], grad: [1], tensor: payload([20], [], [1]) },
@@ -29,12 +41,12 @@ function twice(): Record<string, any> {
     stepsAvailable: true,
     truncated: false,
     omitted: 0,
-  };
+  });
 }
 
 /** (a * b + c).tanh().sum() with a constant factor: the shape of notebook 01's neuron. */
 function neuron(): Record<string, any> {
-  return {
+  return withDerivatives({
     version: 1,
     nodes: [
       { id: 0, op: "sum", kind: "output", shape: [], value: [-0.4556], grad: [1] },
@@ -51,13 +63,13 @@ function neuron(): Record<string, any> {
     stepsAvailable: true,
     truncated: false,
     omitted: 0,
-  };
+  });
 }
 
 
 /** L = (3a + 1)² at a = 2, as the library sends it before backward(): dL/da = 6(3a + 1) = 42. */
 function square(): Record<string, any> {
-  return {
+  return withDerivatives({
     version: 1,
     nodes: [
       { id: 0, op: "pow", kind: "output", shape: [], value: [49], grad: [1] },
@@ -74,7 +86,7 @@ function square(): Record<string, any> {
     stepsAvailable: true,
     truncated: false,
     omitted: 0,
-  };
+  });
 }
 
 /** The boxes' gradient lines by node id. */
@@ -462,14 +474,27 @@ describe("graph renderer", () => {
     expect(scrollFor({ x: 100, y: 10, width: 100, height: 50 }, 1, { ...view, left: 500 })).toEqual({ left: 76, top: 0 });
   });
 
-  it("has a rule for the common ops and a generic one otherwise", () => {
-    expect(ruleFor("mul", 2).local).toEqual(["∂y/∂a = b", "∂y/∂b = a"]);
-    expect(ruleFor("matmul", 2).vjp).toEqual(["g @ Bᵀ", "Aᵀ @ g"]);
-    expect(ruleFor("relu", 1).local[0]).toBe("∂y/∂a = [a > 0]");
-    expect(ruleFor("pow", 2).local[0]).toContain("n · aⁿ⁻¹");
-    expect(ruleFor("frobnicate", 2).vjp).toEqual(["vjp of frobnicate for a", "vjp of frobnicate for b"]);
-    expect(ruleFor("constructor", 1).vjp[0]).toBe("vjp of constructor for a");
-    expect(readGraph(twice()).order).toEqual([0, 1, 2]);
+  it("shows the derivative the bundle sends, and says where the rule lives when a bundle has none", async () => {
+    const bundle = twice();
+    const r = await draw(bundle);
+    expect(readGraph(bundle).order).toEqual([0, 1, 2]);
+    click(q(r, "button.cl-step-next"));
+    expect(stepText(r)).toContain("add: y = a + b");
+    const bare = twice();
+    for (const n of bare.nodes) delete n.derivative;
+    const r2 = await draw(bare);
+    click(q(r2, "button.cl-step-next"));
+    expect(stepText(r2)).toContain("add: y = add(a, b)");
+    expect(stepText(r2)).toContain("∂y/∂a as add's backward defines it");
+  });
+
+  it("refuses a derivative that is not text, or too long, naming the field", () => {
+    const wrong = twice();
+    wrong.nodes[0].derivative = { forward: "y = a + b", local: [1, 2], vjp: ["g", "g"] };
+    expect(() => readGraph(wrong)).toThrow(/nodes\[0\]\.derivative\.local\[0\]/);
+    const long = twice();
+    long.nodes[0].derivative = { forward: "x".repeat(10_000), local: [], vjp: [] };
+    expect(() => readGraph(long)).toThrow(/nodes\[0\]\.derivative\.forward.*10000 characters/);
   });
 
   it("starts the walk empty: only dL/dL = 1 at the output, then each step fills what it computes", async () => {

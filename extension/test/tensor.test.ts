@@ -8,7 +8,7 @@ import { TensorRenderer, tensorView } from "../src/tensor";
 import { palette, paintCells } from "../src/tensor-paint";
 import { scaleFor, NAN_RGB, POS_INF_RGB, NEG_INF_RGB, type Rgb } from "../src/colour";
 import { tickStep } from "../src/tensor-axes";
-import { numberFormat } from "../src/tensor-print";
+import { numberFormat } from "chainlab/dist/display/number-format";
 import { fmtNumber } from "../src/format";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 

@@ -5,19 +5,24 @@ import type { Tensor } from "./tensor";
 import { fmt, sameShape } from "./shape";
 import { checkVersion, versionOf } from "./version";
 import { recycle, unwatch, watch } from "./storage";
+import { genericKind, type Derivative, type OpKind } from "./derivative";
 
 /** Given dL/d(output), return dL/d(input) for each input (null where none flows). */
 export type Vjp = (grad: Tensor) => (Tensor | null)[];
 
 /**
- * One recorded op in the graph that backward() walks: a tensor's gradFn. It knows the op's
- * name, its inputs and the vjp that turns the output's gradient into the inputs'.
+ * One recorded op in the graph that backward() walks: a tensor's gradFn. It knows the op
+ * (its name and derivative), its inputs and the vjp that turns the output's gradient into
+ * the inputs'.
  * @example const y = x.mul(2); y.gradFn!.name // "mul"; y.gradFn!.inputs[0] === x
  */
 export class Node {
+  /** The op that made the tensor, with its derivative in words. */
+  readonly op: OpKind;
+
   constructor(
-    /** The op that made the tensor, e.g. "mul", "matmul". */
-    readonly name: string,
+    /** The op, or just its name (a hand-built node: its derivative is then "as its backward defines it"). */
+    op: OpKind | string,
     /** The tensors the op read. */
     readonly inputs: readonly Tensor[],
     /** Released after backward() unless retainGraph, so saved activations can be freed. */
@@ -32,7 +37,9 @@ export class Node {
      * storage pool when backward() releases the vjp.
      */
     public privates: Float32Array[] | null = null,
-  ) {}
+  ) {
+    this.op = typeof op === "string" ? genericKind(op, inputs.length) : op;
+  }
 
   /**
    * True for ops whose backward is user code (defineOp): it may keep the gradients it is
@@ -56,6 +63,16 @@ export class Node {
     checkVersion(output, v[n], "the output", this.name);
   }
 
+  /** The op that made the tensor, e.g. "mul", "matmul". */
+  get name(): string {
+    return this.op.name;
+  }
+
+  /** What the op's backward does, in words, e.g. {forward: "y = a · b", local: ["∂y/∂a = b", ...], ...}. */
+  get derivative(): Derivative {
+    return this.op.derivative;
+  }
+
   /** The op's name in angle brackets, e.g. <mul>. */
   toString(): string {
     return `<${this.name}>`;
@@ -63,10 +80,6 @@ export class Node {
 }
 
 let gradEnabled = true;
-
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
 
 /** Run fn without recording a graph (evaluation, optimiser updates). */
 export function noGrad<T>(fn: () => T): T {
@@ -99,7 +112,7 @@ export function fresh(t: Tensor): Tensor {
  * write to their inputs afterwards is no error, as in PyTorch. `privates` lists arrays the
  * vjp alone holds (see Node.privates).
  */
-export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp: Vjp, saves = true,
+export function record(out: Tensor, op: OpKind, inputs: readonly Tensor[], vjp: Vjp, saves = true,
   privates: Float32Array[] | null = null): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
@@ -109,7 +122,7 @@ export function record(out: Tensor, name: string, inputs: readonly Tensor[], vjp
       for (let k = 0; k < inputs.length; k++) versions[k] = versionOf(inputs[k]);
       versions[inputs.length] = versionOf(out);
     }
-    out.gradFn = new Node(name, inputs, vjp, versions, privates);
+    out.gradFn = new Node(op, inputs, vjp, versions, privates);
   }
   return out;
 }

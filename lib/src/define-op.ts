@@ -2,6 +2,7 @@
 // code (run without recording a graph) and a backward that maps dL/d(output) to
 // dL/d(input) for each argument. The engine treats the result like any built-in op.
 import { noGrad, record } from "./autograd";
+import { genericKind, type Derivative, type OpKind } from "./derivative";
 import { Tensor } from "./tensor";
 import { checkVersion, versionOf } from "./version";
 
@@ -41,6 +42,12 @@ export interface OpDefinition<A extends unknown[]> {
    * non-tensor arguments and where none flows). A single-argument op may return the tensor.
    */
   backward(ctx: OpContext, grad: Tensor): (Tensor | null | undefined)[] | Tensor | null;
+  /**
+   * The derivative in words, which the computation graph's backward walk shows, e.g.
+   * `{forward: "y = a³", local: ["∂y/∂a = 3a²"], vjp: ["g · 3a²"]}` (inputs are a, b, ...
+   * in the order of the tensor arguments). Without it the walk says the op's backward defines it.
+   */
+  derivative?: Derivative;
 }
 
 /**
@@ -55,6 +62,13 @@ export function defineOp<A extends unknown[]>(def: OpDefinition<A>): (...args: A
   if (typeof def.forward !== "function" || typeof def.backward !== "function") {
     throw new Error(`defineOp('${name}'): forward and backward must both be functions`);
   }
+  const kinds = new Map<number, OpKind>();
+  const kindFor = (inputs: number): OpKind => {
+    if (def.derivative) return { name, derivative: def.derivative };
+    let k = kinds.get(inputs);
+    if (!k) kinds.set(inputs, (k = genericKind(name, inputs)));
+    return k;
+  };
   return (...args: A): Tensor => {
     const positions: number[] = [];
     args.forEach((a, i) => { if (a instanceof Tensor) positions.push(i); });
@@ -64,7 +78,7 @@ export function defineOp<A extends unknown[]>(def: OpDefinition<A>): (...args: A
     if (!(result instanceof Tensor)) throw new Error(`${name}: forward must return a Tensor, it returned ${typeof result}`);
     // a tensor object of its own for the graph node, even when forward returned an argument or a view of one
     const out = result.detach();
-    const y = record(out, name, inputs, (g) => {
+    const y = record(out, kindFor(inputs.length), inputs, (g) => {
       const r = def.backward(ctx, g);
       const grads = Array.isArray(r) ? r : [r];
       if (grads.length !== args.length && !(grads.length === 1 && inputs.length === 1)) {

@@ -4,68 +4,23 @@
 // empty tensor prints as "tensor([], ...)" whatever its dims claim (PyTorch adds its size;
 // the shape suffix says it here), so the work never follows the shape, only the values.
 import { BUDGETS } from "./display/contract";
+import { numberFormat } from "./display/number-format";
 import { contiguousStrides } from "./shape";
 import type { Tensor } from "./tensor";
 
 const THRESHOLD = 1000;
 const EDGE = 3;
-const PRECISION = 4;
 const LINEWIDTH = 80;
-
-/** Python's "{:.4e}": the exponent has a sign and at least two digits. */
-function sci(v: number): string {
-  const [m, e] = v.toExponential(PRECISION).split("e");
-  const sign = e[0] === "-" ? "-" : "+";
-  return `${m}e${sign}${e.replace(/^[+-]/, "").padStart(2, "0")}`;
-}
-
-function special(v: number): string {
-  return v !== v ? "nan" : v > 0 ? "inf" : "-inf";
-}
-
-/** Python's "{:.Nf}", which keeps the sign of -0. */
-function fixed(v: number, digits: number): string {
-  const s = v.toFixed(digits);
-  return Object.is(v, -0) || (v < 0 && !s.startsWith("-")) ? "-" + s : s;
-}
 
 interface Formatter {
   width: number;
   format(v: number | bigint): string;
 }
 
-/** The format PyTorch picks: integers "3.", fixed "0.1235", or scientific "1.2346e-05". */
+/** PyTorch's format for the values shown, each padded to the widest. */
 function makeFormatter(shown: (number | bigint)[], isInt: boolean): Formatter {
-  let width = 1;
-  if (isInt) {
-    // int32 and int64 alike: an int64 prints every digit, as its bigint does
-    for (const v of shown) width = Math.max(width, String(v).length);
-    return { width, format: (v) => String(v).padStart(width) };
-  }
-  const finite = (shown as number[]).filter((v) => Number.isFinite(v) && v !== 0);
-  let mode: "int" | "fixed" | "sci" = "int";
-  if (finite.length) {
-    // loops, not Math.min(...values): a summary of 8 dims can show a million values
-    let min = Infinity, max = 0;
-    for (const v of finite) {
-      const a = Math.abs(v);
-      if (a < min) min = a;
-      if (a > max) max = a;
-      if (mode === "int" && !Number.isInteger(v)) mode = "fixed";
-    }
-    const wide = max / min > 1000 || max > 1e8;
-    if (wide || (mode === "fixed" && min < 1e-4)) mode = "sci";
-    for (const v of finite) {
-      const len = mode === "sci" ? sci(v).length : mode === "int" ? fixed(v, 0).length + 1 : fixed(v, PRECISION).length;
-      width = Math.max(width, len);
-    }
-  }
-  const one = (v: number): string => {
-    if (!Number.isFinite(v)) return special(v);
-    if (mode === "sci") return sci(v);
-    return mode === "int" ? `${fixed(v, 0)}.` : fixed(v, PRECISION);
-  };
-  return { width, format: (v) => one(v as number).padStart(width) };
+  const f = numberFormat(shown, isInt);
+  return { width: f.width, format: (v) => f.format(v).padStart(f.width) };
 }
 
 export function formatTensor(t: Tensor): string {

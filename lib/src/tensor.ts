@@ -528,7 +528,7 @@ export class Tensor {
    * A copy with value where mask is nonzero (mask broadcasts to this shape); no gradient flows there.
    * @example att.maskedFill(mask, -Infinity)
    */
-  maskedFill(mask: Tensor, value: number): Tensor { return E.where(mask, value, this, "maskedFill"); }
+  maskedFill(mask: Tensor, value: number): Tensor { return E.where(mask, value, this, E.MASKED_FILL); }
 
   // ---- reductions ---------------------------------------------------------------------
 
@@ -634,7 +634,7 @@ export class Tensor {
    * A view of position index along dim, that dim removed (x[..., index, ...]).
    * @example x.select(0, -1) // the last row
    */
-  select(dim: number, index: number): Tensor { return S.index(this, S.specAt(this, dim, index), "select"); }
+  select(dim: number, index: number): Tensor { return S.index(this, S.specAt(this, dim, index), S.SELECT); }
   /**
    * NumPy-style indexing, one spec per leading dim: a number selects (and drops the dim),
    * [start, end?, step?] slices, null keeps the dim whole. A view.

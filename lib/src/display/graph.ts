@@ -4,6 +4,7 @@
 // (leaving every .grad untouched) and records what the chain rule does at each step: the
 // gradient that reaches each node, and the contribution each edge carries to its input.
 import { noGrad, topoOrder } from "../autograd";
+import type { Derivative } from "../derivative";
 import { isParameter } from "../nn/module";
 import { Tensor } from "../tensor";
 import { BUDGETS, MIME } from "./contract";
@@ -30,6 +31,8 @@ export interface GraphNode {
   value?: Summary;
   grad?: Summary;
   tensor?: ReturnType<typeof payload> & { grad?: ReturnType<typeof payload> };
+  /** For nodes an op made: what its backward does, in words (declared beside the backward in lib/src/ops). */
+  derivative?: Derivative;
 }
 
 export interface GraphJson {
@@ -59,6 +62,12 @@ export interface GraphOptions {
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
+
+/** Inputs whose derivative a node sends (a cat of thousands names the first ones; the walk says the rest generically). */
+const RULE_INPUTS = 64;
+function sentDerivative(d: Derivative): Derivative {
+  return d.local.length <= RULE_INPUTS ? d : { ...d, local: d.local.slice(0, RULE_INPUTS), vjp: d.vjp.slice(0, RULE_INPUTS) };
+}
 
 export function summary(t: Tensor): Summary {
   const v = t.values();
@@ -189,6 +198,7 @@ export function graphJson(root: Tensor, opts: GraphOptions = {}): GraphJson {
       shape: [...t.shape],
       value: summary(t),
       ...(grad ? { grad: summary(grad) } : {}),
+      ...(t.gradFn ? { derivative: sentDerivative(t.gradFn.derivative) } : {}),
     };
     const cost = Math.min(t.numel(), NODE_VALUES) * (grad ? 2 : 1);
     if (cost <= budget) {

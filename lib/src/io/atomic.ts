@@ -10,11 +10,6 @@ import { basename, dirname, join, resolve } from "node:path";
 /** `.<target name>.<pid>.<12 hex>.tmp`: the temporary names writeFileAtomic uses. */
 const TEMPORARY = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 
-/** The temporary names writeFileAtomic uses, so that leftovers can be recognised. */
-export function isTemporaryName(name: string): boolean {
-  return TEMPORARY.test(name);
-}
-
 /**
  * A leftover whose writer is gone is removed once it has not changed for this long: a
  * writer in another process namespace (a container sharing the folder), whose pid means

@@ -3,9 +3,8 @@
 // matmul, maskedFill and softmax; training without attention dropout (and evaluation) runs
 // the same computation as one fused op, causalAttention in ops/attention.ts, whose backward is
 // written out by hand.
-import { record } from "../autograd";
 import * as F from "../functional";
-import { causalAttention } from "../ops/attention";
+import { causalAttention, splitHeads } from "../ops/attention";
 import { cat } from "../ops/shape";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
@@ -87,9 +86,9 @@ export class CausalSelfAttention extends Module {
       // the same computation as below, fused into one op with a closed-form backward
       return this.residDropout.forward(this.cProj.forward(causalAttention(qkv, nh)));
     }
-    const q = headsOf(qkv, 0, nh).mul(1 / Math.sqrt(hs)); // scale the smaller operand
-    const k = headsOf(qkv, 1, nh);
-    const v = headsOf(qkv, 2, nh);
+    const q = splitHeads(qkv, 0, nh).mul(1 / Math.sqrt(hs)); // scale the smaller operand
+    const k = splitHeads(qkv, 1, nh);
+    const v = splitHeads(qkv, 2, nh);
     const mask = T === this.mask.shape[0] ? this.mask : this.mask.index([0, T], [0, T]);
     let att = q.matmul(k.transpose(-2, -1)).maskedFill(mask, -Infinity).softmax(-1); // [B, nh, T, T]
     att = this.attnDropout.forward(att);
@@ -116,9 +115,9 @@ export class CausalSelfAttention extends Module {
     if (cache.k && cache.k.shape[0] !== B) throw new Error(`CausalSelfAttention: the cache holds a batch of ${cache.k.shape[0]}, the input ${B}`);
     const nh = this.nHead, hs = C / nh;
     const qkv = this.cAttn.forward(x).contiguous();
-    const q = headsOf(qkv, 0, nh).mul(1 / Math.sqrt(hs));
-    const k = headsOf(qkv, 1, nh).contiguous();
-    const v = headsOf(qkv, 2, nh).contiguous();
+    const q = splitHeads(qkv, 0, nh).mul(1 / Math.sqrt(hs));
+    const k = splitHeads(qkv, 1, nh).contiguous();
+    const v = splitHeads(qkv, 2, nh).contiguous();
     cache.k = cache.k ? cat([cache.k, k], 2) : k;
     cache.v = cache.v ? cat([cache.v!, v], 2) : v;
     let att = q.matmul(cache.k.transpose(-2, -1)); // [B, nh, T, L]
@@ -132,30 +131,6 @@ export class CausalSelfAttention extends Module {
   override extraRepr(): string {
     return `nEmbd=${this.nEmbd}, nHead=${this.nHead}, blockSize=${this.mask.shape[0]}`;
   }
-}
-
-/**
- * Part `part` (0 q, 1 k, 2 v) of a fused projection [B, T, 3C] as a [B, nh, T, hs] view of
- * the same storage, which the batched GEMM reads through its strides. Its backward writes
- * the gradient into that part's columns in one pass over contiguous rows.
- */
-function headsOf(qkv: Tensor, part: number, nh: number): Tensor {
-  const [B, T, C3] = qkv.shape;
-  const C = C3 / 3, hs = C / nh;
-  const view = new Tensor(qkv.storage, [B, nh, T, hs], [T * C3, hs, C3, 1], qkv.offset + part * C);
-  return record(view, "splitHeads", [qkv], (g) => {
-    const gv = g.values(); // row-major [B, nh, T, hs]
-    const gx = new Float32Array(B * T * C3);
-    for (let b = 0; b < B; b++) {
-      for (let h = 0; h < nh; h++) {
-        for (let t = 0; t < T; t++) {
-          const src = ((b * nh + h) * T + t) * hs;
-          gx.set(gv.subarray(src, src + hs), (b * T + t) * C3 + part * C + h * hs);
-        }
-      }
-    }
-    return [new Tensor(gx, qkv.shape)];
-  }, false);
 }
 
 /** softmax(q k^T / sqrt(d), masked where mask is 1) v, as a plain function (mask 1 = hidden). */

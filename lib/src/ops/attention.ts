@@ -1,5 +1,6 @@
 // Causal self-attention as one fused op, with the closed-form backward of its three products.
 import { record } from "../autograd";
+import { unaryKind } from "../derivative";
 import { kernels } from "../backend";
 import { fmt } from "../shape";
 import { Tensor, uninitialized } from "../tensor";
@@ -21,6 +22,8 @@ function causalMask(T: number): Float32Array {
   return m;
 }
 
+const CAUSAL_ATTENTION = unaryKind("causalAttention", "q, k, v = a's three parts; y = softmax(q kᵀ/√d, masked above the diagonal) v",
+  "∂y/∂a: through v (Pᵀ), through P's softmax into q and k", "dv = Pᵀg, dP = g vᵀ, dS = P · (dP − Σ dP·P)/√d, dq = dS k, dk = dSᵀ q");
 /**
  * Causal multi-head self-attention on a fused projection qkv [B, T, 3C] (q, k and v side by
  * side, each split into nHead heads of size hs = C / nHead), giving [B, T, C] with the heads
@@ -74,7 +77,7 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
   }
   const y = gemm(T, hs, T, p, inP, T, false, qv, inV, C3, false, uninitialized(B * T * C), inY, C); // P v
 
-  return record(new Tensor(y, [B, T, C]), "causalAttention", [qkv], (g) => {
+  return record(new Tensor(y, [B, T, C]), CAUSAL_ATTENTION, [qkv], (g) => {
     const gv = g.values() as Float32Array;
     const dp = gemm(T, T, hs, gv, inY, C, false, qv, inV, C3, true, scratch(0, n), inP, T); // dy v^T
     const ds = scratch(1, n);
@@ -91,4 +94,30 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
     gemm(T, hs, T, p, inP, T, true, gv, inY, C, false, dqkv, shift(at, 2 * C), C3); // dv = P^T dy
     return [new Tensor(dqkv, qkv.shape)];
   }, true, [p]);
+}
+
+const SPLIT_HEADS = unaryKind("splitHeads", "y = one of q, k, v of a, cut into heads [B, nh, T, hs]", "∂y/∂a = 1 on that part's columns",
+  "g written back into that part's columns of a");
+/**
+ * Part `part` (0 q, 1 k, 2 v) of a fused projection [B, T, 3C] as a [B, nh, T, hs] view of
+ * the same storage, which the batched GEMM reads through its strides. Its backward writes
+ * the gradient into that part's columns in one pass over contiguous rows.
+ */
+export function splitHeads(qkv: Tensor, part: number, nh: number): Tensor {
+  const [B, T, C3] = qkv.shape;
+  const C = C3 / 3, hs = C / nh;
+  const view = new Tensor(qkv.storage, [B, nh, T, hs], [T * C3, hs, C3, 1], qkv.offset + part * C);
+  return record(view, SPLIT_HEADS, [qkv], (g) => {
+    const gv = g.values(); // row-major [B, nh, T, hs]
+    const gx = new Float32Array(B * T * C3);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < nh; h++) {
+        for (let t = 0; t < T; t++) {
+          const src = ((b * nh + h) * T + t) * hs;
+          gx.set(gv.subarray(src, src + hs), (b * T + t) * C3 + part * C + h * hs);
+        }
+      }
+    }
+    return [new Tensor(gx, qkv.shape)];
+  }, false);
 }

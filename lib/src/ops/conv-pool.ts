@@ -1,6 +1,7 @@
 // Convolution and max pooling on NCHW images. conv2d unfolds the image (im2col) and leaves
 // the product to matmul; maxPool2d remembers each window's winner for its backward.
 import { record } from "../autograd";
+import { unaryKind } from "../derivative";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
 import { requireFloat } from "./elementwise";
@@ -41,6 +42,9 @@ function im2col(xv: Float32Array | Int32Array, N: number, C: number, H: number, 
   }
 }
 
+// conv2d is im2col (recorded) then a matmul and an add: the graph shows those three
+const IM2COL = unaryKind("im2col", "y = the patches of a as columns (one per output position)", "∂y/∂a = 1 where a patch read the pixel",
+  "g of each patch added back onto the pixels it read");
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   requireFloat("conv2d", x, weight);
   if (x.ndim !== 4) throw new Error(`conv2d(): input must be 4-D [N, C, H, W], got ${fmt(x.shape)}`);
@@ -60,7 +64,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, null, colsData);
   // cols as a leaf of this op: the weight gradient comes from matmul's backward through it
   const cols = new Tensor(colsData, [N, K, L]);
-  const colsWithGrad = record(cols, "im2col", [x], (g) => {
+  const colsWithGrad = record(cols, IM2COL, [x], (g) => {
     const gx = new Float32Array(x.numel());
     im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, gx, g.values() as Float32Array);
     return [new Tensor(gx, x.shape)];
@@ -70,6 +74,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   return y.reshape([N, O, OH, OW]);
 }
 
+const MAX_POOL_2D = unaryKind("maxPool2d", "y = max over each window of a", "∂y/∂a = 1 at each window's winner (its first maximum), else 0",
+  "g sent to each window's winner");
 export function maxPool2d(x: Tensor, kernelSize: number | [number, number], stride?: number | [number, number]): Tensor {
   requireFloat("maxPool2d", x);
   if (x.ndim !== 4) throw new Error(`maxPool2d(): input must be 4-D [N, C, H, W], got ${fmt(x.shape)}`);
@@ -98,7 +104,7 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number], stri
       }
     }
   }
-  return record(new Tensor(out, [N, C, OH, OW]), "maxPool2d", [x], (g) => {
+  return record(new Tensor(out, [N, C, OH, OW]), MAX_POOL_2D, [x], (g) => {
     // each window's gradient goes to the element that won it
     const gx = new Float32Array(x.numel());
     const gv = g.values();

@@ -1,6 +1,7 @@
 // Elementwise ops. Each one: the forward through a kernel, then its local derivative
 // applied to the incoming gradient — the chain rule, one op at a time.
 import { record } from "../autograd";
+import { opKind, unaryKind, type OpKind } from "../derivative";
 import { kernels } from "../backend";
 import type { BinaryOp, DType, TypedArray, UnaryOp } from "../backend/types";
 import { broadcastShapes, broadcastStrides, fmt, numel, sameShape } from "../shape";
@@ -76,60 +77,67 @@ function arith(op: BinaryOp, a: TensorLike, b: TensorLike): [Tensor, Tensor, Ten
 
 // ---- binary -----------------------------------------------------------------------------
 
+const ADD = opKind("add", "y = a + b", ["∂y/∂a = 1", "∂y/∂b = 1"], ["g", "g"], true);
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const [x, y, out] = arith("add", a, b);
-  return record(out, "add", [x, y], (g) => [
+  return record(out, ADD, [x, y], (g) => [
     x.requiresGrad ? sumTo(g, x.shape) : null,
     y.requiresGrad ? sumTo(g, y.shape) : null,
   ], false);
 }
 
+const SUB = opKind("sub", "y = a − b", ["∂y/∂a = 1", "∂y/∂b = −1"], ["g", "−g"], true);
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [x, y, out] = arith("sub", a, b);
-  return record(out, "sub", [x, y], (g) => [
+  return record(out, SUB, [x, y], (g) => [
     x.requiresGrad ? sumTo(g, x.shape) : null,
     y.requiresGrad ? sumTo(g, y.shape).neg() : null, // negate after summing: fewer elements
   ], false);
 }
 
+const MUL = opKind("mul", "y = a · b", ["∂y/∂a = b", "∂y/∂b = a"], ["g · b", "g · a"], true);
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   const [x, y, out] = arith("mul", a, b);
-  return record(out, "mul", [x, y], (g) => [
+  return record(out, MUL, [x, y], (g) => [
     x.requiresGrad ? sumTo(g.mul(y), x.shape) : null,
     y.requiresGrad ? sumTo(g.mul(x), y.shape) : null,
   ]);
 }
 
+const DIV = opKind("div", "y = a / b", ["∂y/∂a = 1/b", "∂y/∂b = −a/b² = −y/b"], ["g / b", "−g · y / b"], true);
 export function div(a: TensorLike, b: TensorLike): Tensor {
   const [x, y, out] = arith("div", a, b);
-  // d(x/y)/dx = 1/y, d(x/y)/dy = -x/y^2 = -out/y
-  return record(out, "div", [x, y], (g) => [
+  return record(out, DIV, [x, y], (g) => [
     x.requiresGrad ? sumTo(g.div(y), x.shape) : null,
     y.requiresGrad ? sumTo(g.mul(out).div(y).neg(), y.shape) : null,
   ]);
 }
 
+const POW = opKind("pow", "y = aⁿ (n = b)", ["∂y/∂a = n · aⁿ⁻¹", "∂y/∂n = aⁿ · ln a"], ["g · n · aⁿ⁻¹", "g · y · ln a"], true);
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   const [x, y, out] = arith("pow", a, b);
-  // d(x^y)/dx = y x^(y-1); d(x^y)/dy = x^y ln x
-  return record(out, "pow", [x, y], (g) => [
+  return record(out, POW, [x, y], (g) => [
     x.requiresGrad ? sumTo(g.mul(y).mul(x.pow(y.sub(1))), x.shape) : null,
     y.requiresGrad ? sumTo(g.mul(out).mul(x.log()), y.shape) : null,
   ]);
 }
 
+// the gradient goes to the larger input, split evenly on ties (like PyTorch)
+const MAXIMUM = opKind("maximum", "y = max(a, b)", ["∂y/∂a = [a > b] + ½[a = b]", "∂y/∂b = [b > a] + ½[a = b]"],
+  ["g · ([a > b] + ½[a = b])", "g · ([b > a] + ½[a = b])"], true);
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
   const [x, y, out] = arith("maximum", a, b);
-  // the gradient goes to the larger input, split evenly on ties (like PyTorch)
-  return record(out, "maximum", [x, y], (g) => {
+  return record(out, MAXIMUM, [x, y], (g) => {
     const wx = compare("gt", x, y).add(compare("eq", x, y).mul(0.5));
     return [sumTo(g.mul(wx), x.shape), sumTo(g.mul(wx.neg().add(1)), y.shape)];
   });
 }
 
+const MINIMUM = opKind("minimum", "y = min(a, b)", ["∂y/∂a = [a < b] + ½[a = b]", "∂y/∂b = [b < a] + ½[a = b]"],
+  ["g · ([a < b] + ½[a = b])", "g · ([b < a] + ½[a = b])"], true);
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   const [x, y, out] = arith("minimum", a, b);
-  return record(out, "minimum", [x, y], (g) => {
+  return record(out, MINIMUM, [x, y], (g) => {
     const wx = compare("lt", x, y).add(compare("eq", x, y).mul(0.5));
     return [sumTo(g.mul(wx), x.shape), sumTo(g.mul(wx.neg().add(1)), y.shape)];
   });
@@ -146,44 +154,62 @@ export function compare(op: "eq" | "ne" | "lt" | "le" | "gt" | "ge", a: TensorLi
 /** Integer results of integer inputs, for the unary ops that are plain arithmetic (no gradient: ints have none). */
 const intUnary: Partial<Record<UnaryOp, (v: number) => number>> = { neg: (v) => -v, abs: Math.abs, square: (v) => v * v };
 
-function unary(op: UnaryOp, x: Tensor, vjp: (g: Tensor, out: Tensor) => Tensor): Tensor {
-  if (x.dtype === "int64") return int64Unary(op, x);
-  const f = intUnary[op];
+/** Each unary op: its kernel (named as the op) and its derivative; the vjp comes with the op below. */
+function unary(op: OpKind<UnaryOp>, x: Tensor, vjp: (g: Tensor, out: Tensor) => Tensor): Tensor {
+  const name = op.name;
+  if (x.dtype === "int64") return int64Unary(name, x);
+  const f = intUnary[name];
   if (x.dtype === "int32" && f) return new Tensor(Int32Array.from(x.values(), f), x.shape);
-  requireFloat(op, x);
-  const out = rawUnary(op, x);
+  requireFloat(name, x);
+  const out = rawUnary(name, x);
   return record(out, op, [x], (g) => [vjp(g, out)]);
 }
 
-export const neg = (x: Tensor) => unary("neg", x, (g) => g.neg());
-export const exp = (x: Tensor) => unary("exp", x, (g, y) => g.mul(y));
-export const log = (x: Tensor) => unary("log", x, (g) => g.div(x));
-export const sqrt = (x: Tensor) => unary("sqrt", x, (g, y) => g.div(y.mul(2)));
-export const sin = (x: Tensor) => unary("sin", x, (g) => g.mul(x.cos()));
-export const cos = (x: Tensor) => unary("cos", x, (g) => g.mul(x.sin()).neg());
-export const tanh = (x: Tensor) => unary("tanh", x, (g, y) => g.mul(y.square().neg().add(1)));
-export const sigmoid = (x: Tensor) => unary("sigmoid", x, (g, y) => g.mul(y).mul(y.neg().add(1)));
-export const relu = (x: Tensor) => unary("relu", x, (g) => rawBinary("reluGrad", x, g, "float32"));
+const NEG = unaryKind("neg", "y = −a", "∂y/∂a = −1", "−g");
+export const neg = (x: Tensor) => unary(NEG, x, (g) => g.neg());
+const EXP = unaryKind("exp", "y = eᵃ", "∂y/∂a = eᵃ = y", "g · y");
+export const exp = (x: Tensor) => unary(EXP, x, (g, y) => g.mul(y));
+const LOG = unaryKind("log", "y = ln a", "∂y/∂a = 1/a", "g / a");
+export const log = (x: Tensor) => unary(LOG, x, (g) => g.div(x));
+const SQRT = unaryKind("sqrt", "y = √a", "∂y/∂a = 1 / (2√a) = 1 / 2y", "g / 2y");
+export const sqrt = (x: Tensor) => unary(SQRT, x, (g, y) => g.div(y.mul(2)));
+const SIN = unaryKind("sin", "y = sin a", "∂y/∂a = cos a", "g · cos a");
+export const sin = (x: Tensor) => unary(SIN, x, (g) => g.mul(x.cos()));
+const COS = unaryKind("cos", "y = cos a", "∂y/∂a = −sin a", "−g · sin a");
+export const cos = (x: Tensor) => unary(COS, x, (g) => g.mul(x.sin()).neg());
+const TANH = unaryKind("tanh", "y = tanh a", "∂y/∂a = 1 − tanh² a = 1 − y²", "g · (1 − y²)");
+export const tanh = (x: Tensor) => unary(TANH, x, (g, y) => g.mul(y.square().neg().add(1)));
+const SIGMOID = unaryKind("sigmoid", "y = σ(a)", "∂y/∂a = σ(a)(1 − σ(a)) = y(1 − y)", "g · y(1 − y)");
+export const sigmoid = (x: Tensor) => unary(SIGMOID, x, (g, y) => g.mul(y).mul(y.neg().add(1)));
+const RELU = unaryKind("relu", "y = max(a, 0)", "∂y/∂a = [a > 0]", "g · [a > 0]");
+export const relu = (x: Tensor) => unary(RELU, x, (g) => rawBinary("reluGrad", x, g, "float32"));
 export interface GeluOptions {
   /** "none" (default): the exact x Φ(x); "tanh": the tanh approximation (GPT-2's). */
   approximate?: "none" | "tanh";
 }
 
+const GELU = unaryKind("gelu", "y = a · Φ(a)", "∂y/∂a = Φ(a) + a · φ(a)", "g · (Φ(a) + a · φ(a))");
+const GELU_TANH = unaryKind("geluTanh", "y = ½a(1 + tanh u), u = √(2/π)(a + 0.044715a³)",
+  "∂y/∂a = ½(1 + tanh u) + ½a(1 − tanh² u) · √(2/π)(1 + 3 · 0.044715a²)", "g · ∂y/∂a (the tanh approximation's derivative)");
 export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   const approximate = opts.approximate ?? "none";
-  if (approximate === "tanh") return unary("geluTanh", x, (g) => rawBinary("geluTanhGrad", x, g, "float32"));
+  if (approximate === "tanh") return unary(GELU_TANH, x, (g) => rawBinary("geluTanhGrad", x, g, "float32"));
   if (approximate !== "none") throw new Error(`gelu(): approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
-  return unary("gelu", x, (g) => rawBinary("geluGrad", x, g, "float32"));
+  return unary(GELU, x, (g) => rawBinary("geluGrad", x, g, "float32"));
 }
-export const abs = (x: Tensor) => unary("abs", x, (g) => g.mul(rawUnary("sign", x)));
-export const square = (x: Tensor) => unary("square", x, (g) => g.mul(x).mul(2));
+const ABS = unaryKind("abs", "y = |a|", "∂y/∂a = sign(a)", "g · sign(a)");
+export const abs = (x: Tensor) => unary(ABS, x, (g) => g.mul(rawUnary("sign", x)));
+const SQUARE = unaryKind("square", "y = a²", "∂y/∂a = 2a", "g · 2a");
+export const square = (x: Tensor) => unary(SQUARE, x, (g) => g.mul(x).mul(2));
+
+const CLAMP = unaryKind("clamp", "y = clamp(a, lo, hi)", "∂y/∂a = [lo ≤ a ≤ hi]", "g · [lo ≤ a ≤ hi]");
 
 export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
   requireFloat("clamp", x);
   let out = x.detach().clone(); // a new tensor even when there are no bounds
   if (min !== null) out = rawBinary("maximum", out, lift(min), "float32");
   if (max !== null) out = rawBinary("minimum", out, lift(max), "float32");
-  return record(out, "clamp", [x], (g) => {
+  return record(out, CLAMP, [x], (g) => {
     // the gradient passes where x was inside [min, max]
     let pass = g;
     if (min !== null) pass = pass.mul(compare("ge", x, min));
@@ -219,8 +245,13 @@ function select(shape: readonly number[], c: Tensor, x: Tensor, y: Tensor, out: 
   }
 }
 
-/** where(cond, a, b): a where cond is nonzero, else b, broadcasting all three. */
-export function where(cond: Tensor, a: TensorLike, b: TensorLike, name = "where"): Tensor {
+// maskedFill is where(mask, v, a): the fill value v comes first
+export const MASKED_FILL = opKind("maskedFill", "y = mask ? v : a", ["∂y/∂v = [mask] (v is the fill value)", "∂y/∂a = [not mask]"], ["g · [mask]", "g · [not mask]"]);
+export const WHERE = opKind("where", "y = cond ? a : b", ["∂y/∂a = [cond]", "∂y/∂b = [not cond]"], ["g · [cond]", "g · [not cond]"], true);
+
+/** where(cond, a, b): a where cond is nonzero, else b, broadcasting all three; `op` names the ops made of it (maskedFill, triu). */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike, op: OpKind = WHERE): Tensor {
+  const name = op.name;
   let x = lift(a, b instanceof Tensor ? b : undefined, name);
   let y = lift(b, x, name);
   if (cond.dtype === "int64") cond = int64Binary("ne", cond, lift(0, cond), name);
@@ -236,7 +267,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike, name = "where"
   const out = allocate(dtype, numel(shape));
   select(shape, cond, x, y, out as TypedArray);
   const outT = new Tensor(out, shape);
-  return record(outT, name, [x, y], (g) => {
+  return record(outT, op, [x, y], (g) => {
     const zero = lift(0);
     return [
       x.requiresGrad ? sumTo(where(cond, g, zero), x.shape) : null,

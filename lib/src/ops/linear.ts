@@ -1,5 +1,6 @@
 // The linear layer and the embedding lookup, each one GEMM forward and backward.
 import { fresh, record } from "../autograd";
+import { opKind, unaryKind } from "../derivative";
 import { kernels } from "../backend";
 import { fmt, numel } from "../shape";
 import { Tensor, allocate, uninitialized } from "../tensor";
@@ -8,6 +9,9 @@ import { requireFloat } from "./elementwise";
 import { indexTensor } from "./shape";
 import { flat, gemm1 } from "./flat";
 
+const LINEAR = opKind("linear", "Y = X @ Wᵀ + bias (X = a, W = b, bias = c)", ["∂Y/∂X = W", "∂Y/∂W = X", "∂Y/∂bias = 1"],
+  ["g @ W", "gᵀ @ X", "g summed over the batch"]);
+const LINEAR_NO_BIAS = opKind("linear", "Y = X @ Wᵀ (X = a, W = b; no bias)", ["∂Y/∂X = W", "∂Y/∂W = X"], ["g @ W", "gᵀ @ X"]);
 /**
  * y = x W^T + b, W [out, in], over the last dim of x (its leading dims folded into rows).
  * Fused so that the forward is one GEMM that reads W transposed through a flag, with the
@@ -29,7 +33,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   gemm1(rows, outF, inF, xv, xo, inF, false, wv, wo, inF, true, out, bias ? 1 : 0);
   const y = new Tensor(out, [...x.shape.slice(0, -1), outF]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(y, "linear", inputs, (g) => {
+  return record(y, bias ? LINEAR : LINEAR_NO_BIAS, inputs, (g) => {
     const gv = g.values() as Float32Array;
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (x.requiresGrad) {
@@ -52,6 +56,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 }
 
 
+const EMBEDDING = unaryKind("embedding", "y = W[idx] (W = a)", "∂y/∂W[r] = 1 for the rows r looked up", "g rows added into the rows of W that were read");
 /** Rows of weight [V, D] picked by int32 indices of any shape; the backward scatter-adds. */
 export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
   const idx = indexTensor("embedding", idxLike);
@@ -66,7 +71,7 @@ export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
   const wv = weight.values();
   const out = uninitialized(iv.length * D); // every row is set below
   for (let i = 0; i < iv.length; i++) out.set(wv.subarray(iv[i] * D, iv[i] * D + D), i * D);
-  return record(new Tensor(out, [...idx.shape, D]), "embedding", [weight], (g) => {
+  return record(new Tensor(out, [...idx.shape, D]), EMBEDDING, [weight], (g) => {
     // The lookup is onehot(idx) @ W, so dW = onehot(idx)^T @ g: rows picked twice get both
     // gradients. One GEMM does it while the one-hot matrix is small; else a scatter-add loop.
     const gw = allocate("float32", V * D) as Float32Array;

@@ -1,6 +1,7 @@
 // The losses of classification, fused: the gradient of each is written in closed form rather
 // than chained through logSoftmax, indexing and a mean.
 import { record } from "../autograd";
+import { unaryKind, opKind } from "../derivative";
 import { kernels } from "../backend";
 import { fmt } from "../shape";
 import { Tensor, uninitialized } from "../tensor";
@@ -39,6 +40,7 @@ function rowsOf(op: string, x: Tensor): [number, number] {
   return [x.numel() / Math.max(classes, 1), classes];
 }
 
+const NLL_LOSS = unaryKind("nllLoss", "L = −(1/N) Σ a[target] (a: log-probabilities)", "∂L/∂a = −onehot(target) / N", "−g · onehot(target) / N");
 /**
  * Negative log-likelihood of class targets under log-probabilities x ([..., C]).
  * Targets equal to ignoreIndex add nothing; "mean" divides by the rest.
@@ -50,7 +52,7 @@ export function nllLoss(x: Tensor, target: Tensor | number[], opts: LossOptions 
   const [rows, classes] = rowsOf("nllLoss", x);
   const tv = classTargets("nllLoss", target, x, ignore);
   const { out, denom } = pickedLoss(x.values(), x.shape, tv, ignore, reduction);
-  return record(out, "nllLoss", [x], (g) => {
+  return record(out, NLL_LOSS, [x], (g) => {
     const gv = g.values();
     const gx = new Float32Array(x.numel());
     for (let r = 0; r < rows; r++) {
@@ -81,6 +83,8 @@ function pickedLoss(logp: ArrayLike<number>, shape: readonly number[], tv: Int32
   return { out, denom };
 }
 
+const CROSS_ENTROPY = unaryKind("crossEntropy", "L = −(1/N) Σ log softmax(a)[target] (a: logits)",
+  "∂L/∂a = (softmax(a) − onehot(target)) / N", "g · (softmax(a) − onehot(target)) / N");
 /** logSoftmax and nllLoss fused: the gradient is (softmax - onehot) / count. */
 export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: LossOptions = {}): Tensor {
   requireFloat("crossEntropy", logits);
@@ -91,7 +95,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
   const lsm = uninitialized(logits.numel());
   kernels().softmax(logits.values() as Float32Array, rows, classes, lsm, true);
   const { out, denom } = pickedLoss(lsm, logits.shape, tv, ignore, reduction);
-  return record(out, "crossEntropy", [logits], (g) => {
+  return record(out, CROSS_ENTROPY, [logits], (g) => {
     // (softmax - onehot) * scale, the row's scale being its share of the loss's gradient
     const gv = g.values() as Float32Array;
     const scales = reduction === "none" ? Float32Array.from(gv) : new Float32Array(rows).fill(gv[0] / denom);
@@ -104,6 +108,10 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
   }, false, [lsm]);
 }
 
+// per element, before any reduction: a the logits, b the targets, w the positive weight
+const BCE_WITH_LOGITS = opKind("binaryCrossEntropyWithLogits", "y = (1 − b)·a + (1 + (w − 1)·b)·softplus(−a)",
+  ["∂y/∂a = (1 − b) − (1 + (w − 1)·b)·σ(−a)", "∂y/∂b = −a + (w − 1)·softplus(−a)"],
+  ["g · ((1 − b) − (1 + (w − 1)·b)·σ(−a))", "g · (−a + (w − 1)·softplus(−a))"]);
 /**
  * Binary cross-entropy on logits x against targets y in [0, 1], elementwise, as
  * l = (1 - y) x + w softplus(-x) with w = 1 + (posWeight - 1) y, and softplus(-x) computed as
@@ -123,7 +131,7 @@ export function bceWithLogits(x: Tensor, y: Tensor, posWeight = 1): Tensor {
     softplusNeg[i] = sp;
     out[i] = (1 - yv[i]) * xv[i] + (1 + (posWeight - 1) * yv[i]) * sp;
   }
-  return record(new Tensor(out, x.shape), "binaryCrossEntropyWithLogits", [x, y], (g) => {
+  return record(new Tensor(out, x.shape), BCE_WITH_LOGITS, [x, y], (g) => {
     const gv = g.values();
     const gx = new Float32Array(xv.length), gy = new Float32Array(xv.length);
     for (let i = 0; i < xv.length; i++) {

@@ -2,6 +2,7 @@
 // leading (batch) dims broadcast. Forward and backward are both GEMMs, with transposed
 // operands passed to the kernel as flags rather than copied.
 import { record } from "../autograd";
+import { opKind } from "../derivative";
 import { kernels } from "../backend";
 import { broadcastShapes, fmt, numel } from "../shape";
 import { Tensor, uninitialized } from "../tensor";
@@ -59,6 +60,8 @@ export function rawMatmul(a: Tensor, b: Tensor): Tensor {
   return new Tensor(c, [...batch, m, n]);
 }
 
+const MATMUL = opKind("matmul", "Y = A @ B", ["∂Y/∂A: row i of Y uses row i of A with B", "∂Y/∂B: column j of Y uses A with column j of B"],
+  ["g @ Bᵀ", "Aᵀ @ g"]);
 export function matmul(a: Tensor, b: Tensor): Tensor {
   requireFloat("matmul", a, b);
   if (a.ndim === 0 || b.ndim === 0) {
@@ -89,7 +92,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const rows = x.shape.slice(0, -1);
     return matmul(x.reshape(-1, k1), y).reshape([...rows, y.shape[1]]);
   }
-  let out = record(rawMatmul(x, y), "matmul", [x, y], (g) => [
+  let out = record(rawMatmul(x, y), MATMUL, [x, y], (g) => [
     // dL/dx = g y^T and dL/dy = x^T g, summed over any broadcast batch dims
     x.requiresGrad ? sumTo(rawMatmul(g, y.transpose(-2, -1)), x.shape) : null,
     y.requiresGrad ? sumTo(rawMatmul(x.transpose(-2, -1), g), y.shape) : null,

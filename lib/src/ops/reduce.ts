@@ -1,6 +1,7 @@
 // Reductions over one or more dims. sum is the primitive with a backward of its own
 // (broadcast the gradient back); mean, var and std are compositions of it.
 import { record } from "../autograd";
+import { unaryKind } from "../derivative";
 import { kernels } from "../backend";
 import type { ReduceOp, TypedArray } from "../backend/types";
 import { fmt, normDim, numel } from "../shape";
@@ -50,12 +51,13 @@ function finish(out: Tensor, x: Tensor, dims: number[], keepdim: boolean): Tenso
   return keepdim ? out : out.reshape(x.shape.filter((_, i) => !dims.includes(i)));
 }
 
+const SUM = unaryKind("sum", "y = Σᵢ aᵢ", "∂y/∂aᵢ = 1 for every i", "g broadcast back to a's shape (times ones)");
 export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
   const dims = dimsOf("sum", x, dim);
   const kept = keptShape(x.shape, dims);
   const out = finish(rawReduce("sum", x, dims), x, dims, keepdim);
   // every input element contributed once: its gradient is the output's, broadcast back
-  return record(out, "sum", [x], (g) => [g.reshape(kept).expand([...x.shape])], false);
+  return record(out, SUM, [x], (g) => [g.reshape(kept).expand([...x.shape])], false);
 }
 
 export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
@@ -65,20 +67,23 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   return sum(x, dims, keepdim).div(n);
 }
 
-function extreme(op: "max" | "min", name: string, x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+const AMAX = unaryKind("amax", "y = max a", "∂y/∂aᵢ = 1/k at each of the k positions of the maximum, else 0", "g split evenly among the positions of the maximum");
+const AMIN = unaryKind("amin", "y = min a", "∂y/∂aᵢ = 1/k at each of the k positions of the minimum, else 0", "g split evenly among the positions of the minimum");
+function extreme(op: "max" | "min", kind: typeof AMAX | typeof AMIN, x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  const name = kind.name;
   const dims = dimsOf(name, x, dim);
   if (x.numel() === 0) throw new Error(`${name}(): cannot reduce an empty tensor of shape ${fmt(x.shape)}`);
   const kept = rawReduce(op, x, dims);
   const out = finish(kept, x, dims, keepdim);
-  return record(out, name, [x], (g) => {
+  return record(out, kind, [x], (g) => {
     // the gradient goes to the elements that attain the extreme, split evenly among ties
     const hit = compare("eq", x, kept);
     return [hit.div(hit.sum(dims, true)).mul(g.reshape([...kept.shape]))];
   });
 }
 
-export const amax = (x: Tensor, dim?: number | number[], keepdim = false) => extreme("max", "amax", x, dim, keepdim);
-export const amin = (x: Tensor, dim?: number | number[], keepdim = false) => extreme("min", "amin", x, dim, keepdim);
+export const amax = (x: Tensor, dim?: number | number[], keepdim = false) => extreme("max", AMAX, x, dim, keepdim);
+export const amin = (x: Tensor, dim?: number | number[], keepdim = false) => extreme("min", AMIN, x, dim, keepdim);
 
 function argExtreme(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim = false): Tensor {
   if (x.numel() === 0) throw new Error(`${op}(): cannot reduce an empty tensor of shape ${fmt(x.shape)}`);

@@ -2,6 +2,7 @@
 // transpose, permute, expand, squeeze, slicing) share storage; their backward routes the
 // gradient to where each element came from.
 import { record, type Vjp } from "../autograd";
+import { inputName, opKind, unaryKind, type OpKind } from "../derivative";
 import { kernels } from "../backend";
 import type { DType } from "../backend/types";
 import { contiguousStrides, fmt, normDim, numel, resolveShape } from "../shape";
@@ -14,15 +15,44 @@ export function shapeArg(args: number[] | [number[]]): number[] {
   return Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
 }
 
-function asView(x: Tensor, shape: number[], strides: number[], offset: number, name: string, vjp: Vjp): Tensor {
-  return record(new Tensor(x.store, shape, strides, offset), name, [x], vjp, false);
+function asView(x: Tensor, shape: number[], strides: number[], offset: number, op: OpKind, vjp: Vjp): Tensor {
+  return record(new Tensor(x.store, shape, strides, offset), op, [x], vjp, false);
+}
+
+// Views and copies move values without changing them: the gradient moves back the same way.
+const reshaping = (name: string) => unaryKind(name, `y = ${name}(a)`, "∂y/∂a = identity (values move, not change)", "g laid back out in a's shape");
+const picking = (name: string) => unaryKind(name, `y = ${name}(a)`, "∂yᵢ/∂aⱼ = 1 where yᵢ was read from aⱼ, else 0", "g written into zeros at the positions read");
+const RESHAPE = reshaping("reshape");
+const VIEW = reshaping("view");
+const SQUEEZE = reshaping("squeeze");
+const UNSQUEEZE = reshaping("unsqueeze");
+const CLONE = unaryKind("clone", "y = a", "∂y/∂a = 1", "g");
+const PERMUTE = unaryKind("permute", "y = permute(a) (transpose is one)", "∂y/∂a = the same permutation", "g permuted back");
+const EXPAND = unaryKind("expand", "y = expand(a)", "each aᵢ is copied to many yⱼ", "g summed over the expanded dimensions");
+const INDEX = picking("index");
+export const SELECT = picking("select");
+const NARROW = picking("narrow");
+const INDEX_SELECT = picking("indexSelect");
+const GATHER = picking("gather");
+const TRIU = opKind("triu", "y = triu(a)", ["∂y/∂a = 1 on and above the diagonal", "(0 fills the rest: a constant)"], ["triu(g)", "nothing"]);
+const TRIL = opKind("tril", "y = tril(a)", ["∂y/∂a = 1 on and below the diagonal", "(0 fills the rest: a constant)"], ["tril(g)", "nothing"]);
+/** cat's rule names each of its inputs, so there is one per number of inputs. */
+const catKinds = new Map<number, OpKind>();
+function catKind(n: number): OpKind {
+  let k = catKinds.get(n);
+  if (!k) {
+    const names = Array.from({ length: n }, (_, i) => inputName(i));
+    k = opKind("cat", `y = cat(${names.join(", ")})`, names.map((a) => `∂y/∂${a} = 1 on ${a}'s slice of y`), names.map((a) => `g's slice for ${a}`));
+    if (catKinds.size < 64) catKinds.set(n, k);
+  }
+  return k;
 }
 
 export function clone(x: Tensor): Tensor {
   if (x.dtype === "int64") return new Tensor(int64Values(x).slice(), x.shape); // no grad: an integer tensor has none
   const out = x.dtype === "float32" ? uninitialized(x.numel()) : allocate(x.dtype, x.numel());
   kernels().copy(x.shape, x.strided(), out);
-  return record(new Tensor(out, x.shape), "clone", [x], (g) => [g], false);
+  return record(new Tensor(out, x.shape), CLONE, [x], (g) => [g], false);
 }
 
 export function toDtype(x: Tensor, dtype: DType): Tensor {
@@ -39,7 +69,7 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
 export function reshape(x: Tensor, to: number[]): Tensor {
   const shape = resolveShape("reshape", x.shape, to);
   const src = x.isContiguous() ? x : clone(x);
-  return asView(src, shape, contiguousStrides(shape), src.offset, "reshape", (g) => [g.reshape([...x.shape])]);
+  return asView(src, shape, contiguousStrides(shape), src.offset, RESHAPE, (g) => [g.reshape([...x.shape])]);
 }
 
 export function view(x: Tensor, to: number[]): Tensor {
@@ -50,7 +80,7 @@ export function view(x: Tensor, to: number[]): Tensor {
     );
   }
   const shape = resolveShape("view", x.shape, to);
-  return asView(x, shape, contiguousStrides(shape), x.offset, "view", (g) => [g.reshape([...x.shape])]);
+  return asView(x, shape, contiguousStrides(shape), x.offset, VIEW, (g) => [g.reshape([...x.shape])]);
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -69,7 +99,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   if (new Set(p).size !== p.length) throw new Error(`permute(): dims ${fmt(dims)} repeat a dimension of shape ${fmt(x.shape)}`);
   const inverse = new Array<number>(p.length);
   p.forEach((d, i) => (inverse[d] = i));
-  return asView(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset, "permute", (g) => [g.permute(inverse)]);
+  return asView(x, p.map((d) => x.shape[d]), p.map((d) => x.strides[d]), x.offset, PERMUTE, (g) => [g.permute(inverse)]);
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -88,7 +118,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
     x.shape.filter((_, i) => keep[i]),
     x.strides.filter((_, i) => keep[i]),
     x.offset,
-    "squeeze",
+    SQUEEZE,
     (g) => [g.reshape([...x.shape])],
   );
 }
@@ -99,7 +129,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const strides = [...x.strides];
   shape.splice(d, 0, 1);
   strides.splice(d, 0, d < x.ndim ? x.strides[d] * x.shape[d] : 1);
-  return asView(x, shape, strides, x.offset, "unsqueeze", (g) => [g.reshape([...x.shape])]);
+  return asView(x, shape, strides, x.offset, UNSQUEEZE, (g) => [g.reshape([...x.shape])]);
 }
 
 export function expand(x: Tensor, to: number[]): Tensor {
@@ -120,7 +150,7 @@ export function expand(x: Tensor, to: number[]): Tensor {
     shape.push(size);
     strides.push(i < added || (own === 1 && size !== 1) ? 0 : x.strides[i - added]);
   });
-  return asView(x, shape, strides, x.offset, "expand", (g) => [sumTo(g, x.shape)]);
+  return asView(x, shape, strides, x.offset, EXPAND, (g) => [sumTo(g, x.shape)]);
 }
 
 // ---- slicing ----------------------------------------------------------------------------
@@ -186,8 +216,8 @@ function scatterSlice(g: Tensor, shape: readonly number[], specs: IndexSpec[]): 
   return new Tensor(out, shape);
 }
 
-export function index(x: Tensor, specs: IndexSpec[], op = "index"): Tensor {
-  const l = sliceLayout(op, x.shape, x.strides, x.offset, specs);
+export function index(x: Tensor, specs: IndexSpec[], op: OpKind = INDEX): Tensor {
+  const l = sliceLayout(op.name, x.shape, x.strides, x.offset, specs);
   return asView(x, l.shape, l.strides, l.offset, op, (g) => [scatterSlice(g, x.shape, specs)]);
 }
 
@@ -204,7 +234,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   if (s < 0 || length < 0 || s + length > x.shape[d]) {
     throw new Error(`narrow(): start ${start} and length ${length} do not fit dim ${d} of size ${x.shape[d]} (shape ${fmt(x.shape)})`);
   }
-  return index(x, specAt(x, d, [s, s + length]), "narrow");
+  return index(x, specAt(x, d, [s, s + length]), NARROW);
 }
 
 export function split(x: Tensor, sizeOrSizes: number | number[], dim = 0): Tensor[] {
@@ -265,7 +295,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     at += t.shape[d];
   }
   const sizes = tensors.map((t) => t.shape[d]);
-  return record(new Tensor(out, shape), "cat", tensors, (g) => split(g, sizes, d), false);
+  return record(new Tensor(out, shape), catKind(tensors.length), tensors, (g) => split(g, sizes, d), false);
 }
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
@@ -319,7 +349,7 @@ export function indexSelect(x: Tensor, dim: number, idxLike: Tensor | number[]):
       setValues(out, xv.subarray(src, src + inner), (o * iv.length + j) * inner);
     }
   }
-  return record(new Tensor(out, shape), "indexSelect", [x], (g) => {
+  return record(new Tensor(out, shape), INDEX_SELECT, [x], (g) => {
     // rows picked twice receive both gradients: scatter-add
     const gx = new Float32Array(x.numel());
     const gv = g.values();
@@ -359,7 +389,7 @@ export function gather(x: Tensor, dim: number, idxLike: Tensor): Tensor {
       coord[k] = 0;
     }
   }
-  return record(new Tensor(out, idx.shape), "gather", [x], (g) => {
+  return record(new Tensor(out, idx.shape), GATHER, [x], (g) => {
     const gx = new Float32Array(x.numel());
     const gv = g.values();
     for (let i = 0; i < pos.length; i++) gx[pos[i]] += gv[i];
@@ -374,5 +404,5 @@ export function triangle(x: Tensor, k: number, upper: boolean): Tensor {
   const [r, c] = x.shape.slice(-2);
   const mask = new Float32Array(r * c);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) mask[i * c + j] = (upper ? j - i >= k : j - i <= k) ? 1 : 0;
-  return where(new Tensor(mask, [r, c]), x, 0, name);
+  return where(new Tensor(mask, [r, c]), x, 0, upper ? TRIU : TRIL);
 }

@@ -1,6 +1,7 @@
 // Softmax and layer norm, fused: each has a closed-form backward that is cheaper and more
 // stable than the chain of primitives it stands for.
 import { record, fresh } from "../autograd";
+import { opKind, unaryKind } from "../derivative";
 import { kernels } from "../backend";
 import { fmt, normDim, numel } from "../shape";
 import { Tensor, uninitialized } from "../tensor";
@@ -14,14 +15,15 @@ function alongDim(x: Tensor, dim: number, op: string, f: (x: Tensor) => Tensor):
   return f(x.transpose(d, -1)).transpose(d, -1);
 }
 
+const SOFTMAX = unaryKind("softmax", "yᵢ = eᵃⁱ / Σⱼ eᵃʲ", "∂yᵢ/∂aⱼ = yᵢ([i = j] − yⱼ)", "y · (g − Σ g·y)");
+const LOG_SOFTMAX = unaryKind("logSoftmax", "yᵢ = aᵢ − log Σⱼ eᵃʲ", "∂yᵢ/∂aⱼ = [i = j] − softmax(a)ⱼ", "g − softmax(a) · Σ g");
 function softmaxLast(x: Tensor, log: boolean): Tensor {
-  const name = log ? "logSoftmax" : "softmax";
   const cols = x.ndim ? x.shape[x.ndim - 1] : 1;
   const rows = cols ? x.numel() / cols : 0;
   const out = uninitialized(x.numel());
   kernels().softmax(x.values() as Float32Array, rows, cols, out, log);
   const y = new Tensor(out, x.shape);
-  return record(y, name, [x], (g) => {
+  return record(y, log ? LOG_SOFTMAX : SOFTMAX, [x], (g) => {
     const gx = uninitialized(out.length);
     kernels().softmaxBackward(out, g.values() as Float32Array, rows, cols, gx, log);
     return [new Tensor(gx, x.shape)];
@@ -38,6 +40,15 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
   return alongDim(x, dim, "logSoftmax", (t) => softmaxLast(t, true));
 }
 
+// x̂ = (a − mean) / √(var + ε); the weight w and the bias are optional inputs after a
+const LAYER_NORM_X = "∂y/∂a: through the normalised x̂, its mean and its variance";
+const LAYER_NORM = [
+  opKind("layerNorm", "y = x̂", [LAYER_NORM_X], ["(g − mean(g) − x̂ · mean(g·x̂)) / √(var + ε)"]),
+  opKind("layerNorm", "y = x̂ · w (w = b)", [LAYER_NORM_X, "∂y/∂w = x̂"], ["(g·w − mean(g·w) − x̂ · mean(g·w·x̂)) / √(var + ε)", "Σ g · x̂ over the batch"]),
+  opKind("layerNorm", "y = x̂ + bias (bias = b)", [LAYER_NORM_X, "∂y/∂bias = 1"], ["(g − mean(g) − x̂ · mean(g·x̂)) / √(var + ε)", "Σ g over the batch"]),
+  opKind("layerNorm", "y = x̂ · w + bias (w = b, bias = c)", [LAYER_NORM_X, "∂y/∂w = x̂", "∂y/∂bias = 1"],
+    ["(g·w − mean(g·w) − x̂ · mean(g·w·x̂)) / √(var + ε)", "Σ g · x̂ over the batch", "Σ g over the batch"]),
+];
 /** Normalise over the trailing dims of normalizedShape, then scale and shift. */
 export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   requireFloat("layerNorm", x);
@@ -67,7 +78,7 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
   if (wv) out = matOp("mul", rows, cols, xhatData, wv, "col", uninitialized(xhatData.length));
   if (bv) out = matOp("add", rows, cols, out, bv, "col", out === xhatData ? uninitialized(out.length) : out);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record(new Tensor(out, x.shape), "layerNorm", inputs, (g) => {
+  return record(new Tensor(out, x.shape), LAYER_NORM[(weight ? 1 : 0) + (bias ? 2 : 0)], inputs, (g) => {
     // With gh = g * weight, per row: dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat));
     // dweight = the sum over rows of g * xhat, dbias = the sum over rows of g.
     const gv = g.values() as Float32Array;

@@ -70,6 +70,22 @@ describe("defineOp", () => {
     expect(y.gradFn!.name).toBe("id");
   });
 
+  test("an op of your own shows the derivative you declare in the graph's walk, or says its backward defines it", () => {
+    const cubed = cl.defineOp({
+      name: "cubed",
+      forward: (_ctx, t: Tensor) => t.pow(3),
+      backward: (_ctx, g) => [g],
+      derivative: { forward: "y = a³", local: ["∂y/∂a = 3a²"], vjp: ["g · 3a²"] },
+    });
+    const x = cl.tensor([1, 2], { requiresGrad: true });
+    expect(cubed(x).gradFn!.derivative).toEqual({ forward: "y = a³", local: ["∂y/∂a = 3a²"], vjp: ["g · 3a²"] });
+    const shown = cl.computationGraph(cubed(x).sum())[Symbol.for("Jupyter.display")]();
+    const node = shown[cl.GRAPH_MIME] as { nodes: { op: string; derivative?: { local: string[] } }[] };
+    expect(node.nodes.find((n) => n.op === "cubed")!.derivative!.local).toEqual(["∂y/∂a = 3a²"]);
+    const plain = cube(1)(x);
+    expect(plain.gradFn!.derivative.local).toEqual(["∂y/∂a as cube's backward defines it"]);
+  });
+
   test("errors name the op", () => {
     const bad = cl.defineOp({ name: "bad", forward: (_ctx, t: Tensor) => t.mul(1), backward: () => [null, null] });
     const x = cl.tensor([1], { requiresGrad: true });
