@@ -4,6 +4,7 @@
 import type { Tensor } from "../tensor";
 import { BUDGETS, MIME } from "./contract";
 import { arrowBase64 } from "./arrow";
+import { bucketPicks } from "./bucket-picks";
 import { lineChartSvg } from "./svg";
 
 /** At most about this many points of one series go into a curves bundle. */
@@ -24,18 +25,7 @@ export function keptIndices(values: ArrayLike<number>, budget = MAX_CURVE_POINTS
   let size = 1;
   while (Math.ceil(head / size) * 4 > budget - tail) size *= 2;
   const out: number[] = [];
-  for (let b = 0; b < head; b += size) {
-    const e = Math.min(b + size, head);
-    let lo = -1, hi = -1;
-    for (let i = b; i < e; i++) {
-      const v = values[i];
-      if (!Number.isFinite(v)) continue;
-      if (lo < 0 || v < values[lo]) lo = i;
-      if (hi < 0 || v > values[hi]) hi = i;
-    }
-    const picks = [b, lo, hi, e - 1].filter((i) => i >= 0).sort((x, y) => x - y);
-    for (let k = 0; k < picks.length; k++) if (k === 0 || picks[k] !== picks[k - 1]) out.push(picks[k]);
-  }
+  for (let b = 0; b < head; b += size) bucketPicks(values, b, Math.min(b + size, head), out);
   for (let i = head; i < n; i++) out.push(i);
   return out;
 }
