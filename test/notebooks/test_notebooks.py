@@ -299,7 +299,9 @@ def test_09_fine_tuning():
     assert len(chart) == 1, [b["title"] for b in run.bundles(CURVES)]
     series = chart[0]["series"]
     assert {s["run"] for s in series} == set(methods) and all(s["split"] == "val" for s in series), series
-    assert all(s["count"] == len(sizes) for s in series if s["name"] == "accuracy")
+    assert all(s["count"] == len(sizes) for s in series)
+    spread = [b for b in run.bundles(CURVES) if b["title"].startswith("spread: standard deviation")]
+    assert len(spread) == 1 and {s["run"] for s in spread[0]["series"]} == set(methods), spread
     # the methods at the full label count
     rows = dict(re.findall(r"^(" + "|".join(re.escape(k) for k in methods) + r")\s+\|(.*)$", run.text, re.M))
     assert set(rows) == set(methods), rows
