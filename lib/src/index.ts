@@ -7,7 +7,8 @@ export * from "./functions";
 export { defineOp, OpContext } from "./define-op";
 export type { OpDefinition } from "./define-op";
 export { manualSeed, Generator } from "./random";
-export { backend, setBackend } from "./backend";
+export { backend, backendInfo, setBackend } from "./backend";
+export type { BackendInfo } from "./backend";
 export { storageStats, emptyCache } from "./storage";
 import * as FNamespace from "./functional";
 /**

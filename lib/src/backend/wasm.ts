@@ -333,6 +333,11 @@ export class WasmBackend extends JsBackend implements Backend {
     return this.rt.threads();
   }
 
+  /** Threads a large GEMM is split over once the workers are up (threads() is 1 until they are). */
+  maxThreads(): number {
+    return this.rt.maxThreads;
+  }
+
   /** Whether this backend runs the relaxed-SIMD build (fused multiply-add in GEMM). */
   relaxedSimd(): boolean {
     return this.rt.relaxed;
