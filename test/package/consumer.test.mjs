@@ -10,7 +10,7 @@
 // CHAINLAB_SKIP_NATIVE=1 skips compiling the native addon during the install (faster; the
 // consumer then runs on WebAssembly).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -131,6 +131,20 @@ console.log(JSON.stringify({
   console.log(`# ESM: ${r.backend} backend, loss ${r.first.toFixed(3)} -> ${r.last.toFixed(4)}`);
 });
 
+test("the README's ten lines run as written against the installed package and learn XOR", () => {
+  // the README users read is the one in the tarball
+  const readme = readFileSync(join(app, "node_modules", "chainlab", "README.md"), "utf8");
+  const block = /## Ten lines[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, "the installed README has no ten-line example");
+  writeFileSync(join(app, "readme.mjs"), `const printed = []; console.log = (...a) => printed.push(a);
+${block}
+process.stdout.write(JSON.stringify(printed) + "\\n");
+`);
+  const [name, out] = node("readme.mjs").at(-1);
+  assert.match(name, /^(blas|wasm|js)$/);
+  out.flat().forEach((v, i) => assert.ok(Math.abs(v - [0, 1, 1, 0][i]) < 1e-3, `the README's XOR gave ${JSON.stringify(out)}`));
+});
+
 test("a CommonJS module requires chainlab and trains", () => {
   writeFileSync(join(app, "train.cjs"), `
 const { tensor, nn, optim, F, manualSeed, backend } = require("chainlab");
@@ -201,6 +215,31 @@ console.log(JSON.stringify({
   const present = node("optional.cjs");
   assert.ok(present.moby.ok > 1e6, `Moby Dick did not load once installed: ${JSON.stringify(present.moby)}`);
   assert.equal(present.display.ok, "string", `the display did not work with apache-arrow installed: ${JSON.stringify(present.display)}`);
+});
+
+test("an install whose scripts did not run (no compiler, pnpm, Bun, --ignore-scripts) trains on WebAssembly and says so in one line", () => {
+  const bare = join(work, "no-scripts");
+  sh("mkdir", ["-p", bare], work);
+  writeFileSync(join(bare, "package.json"), JSON.stringify({ name: "no-scripts", version: "1.0.0", private: true }));
+  npm(["install", "--prefer-offline", "--ignore-scripts", tarball], bare);
+  assert.ok(!existsSync(join(bare, "node_modules", "chainlab", "native", "build")), "the addon was built though scripts were off");
+  writeFileSync(join(bare, "train.cjs"), `
+const { tensor, nn, optim, F, manualSeed, backendInfo } = require("chainlab");
+${training("")}
+console.log(JSON.stringify({ info: backendInfo(), first: losses[0], last: losses.at(-1) }));
+`);
+  const env = { ...process.env };
+  delete env.CHAINLAB_BACKEND;
+  const r = spawnSync(process.execPath, ["train.cjs"], { cwd: bare, encoding: "utf8", env });
+  assert.equal(r.status, 0, r.stderr);
+  const { info, first, last } = JSON.parse(r.stdout.trim());
+  assert.equal(info.name, "wasm");
+  assert.match(info.fallback, /the native addon is not built/);
+  assert.ok(last < 0.02 && last < first / 10, `XOR did not train on WebAssembly: loss ${first} -> ${last}`);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^chainlab: running on WebAssembly \(wasm-(relaxed-)?simd GEMM, \d+ threads?\): the native addon is not built/);
+  console.log(`# without the addon: ${lines[0]}`);
 });
 
 test("publint and arethetypeswrong find no problems in the package", () => {
