@@ -16,17 +16,21 @@ export interface InstallOptions {
   displayName?: string;
   interruptMode?: "message" | "signal";
   /**
-   * A built API reference (`npm run docs` writes docs/api) to copy into the kernelspec as
-   * api/: Jupyter Server serves a kernelspec's files at kernelspecs/<name>/, so the Help
-   * menu's "chainlab API reference" opens it from the server, wherever the browser runs.
+   * A built API reference (`npm run docs` writes docs/api), served by JupyterLab so that the
+   * Help menu's "chainlab API reference" opens it from the server, wherever the browser runs.
    */
   docs?: string;
 }
 
-/** Where a kernelspec named `name` with docs serves them, relative to the server's base URL. */
-export function apiDocsPath(name: string): string {
-  return `kernelspecs/${name}/api/index.html`;
-}
+// JupyterLab opens a kernel's help link in a sandboxed iframe, whose requests carry no
+// login cookie: pages under kernelspecs/ (which need one) would come without their
+// stylesheets and scripts. JupyterLab serves every file under a labextensions directory at
+// lab/extensions/ without a login (its extensions' code), so the reference goes there, in a
+// folder without a package.json, which JupyterLab does not take for an extension.
+const docsFolder = ["@chainlab", "api-reference"];
+
+/** Where the API reference is served, relative to the server's base URL. */
+export const apiDocsPath = `lab/extensions/${docsFolder.join("/")}/index.html`;
 
 export function userDataDir(): string {
   if (process.env.JUPYTER_DATA_DIR) return process.env.JUPYTER_DATA_DIR;
@@ -53,7 +57,7 @@ export function kernelSpec(options: InstallOptions = {}): Record<string, unknown
     display_name: options.displayName ?? "chainlab (TypeScript)",
     language: "typescript",
     interrupt_mode: options.interruptMode ?? "message",
-    env: options.docs ? { CHAINLAB_API_DOCS: apiDocsPath(options.name ?? "chainlab") } : {},
+    env: options.docs ? { CHAINLAB_API_DOCS: apiDocsPath } : {},
     metadata: { debugger: false },
   };
 }
@@ -71,13 +75,14 @@ export function installKernelSpec(options: InstallOptions = {}): string {
   }
   const dir = path.join(dataDir, "kernels", options.name ?? "chainlab");
   mkdirSync(dir, { recursive: true });
-  // the docs go first, so that kernel.json never names an api/ that is not there
-  rmSync(path.join(dir, "api"), { recursive: true, force: true });
+  // the docs go first, so that kernel.json never links to docs that are not there
+  const docsDir = path.join(dataDir, "labextensions", ...docsFolder);
+  rmSync(docsDir, { recursive: true, force: true });
   if (options.docs) {
     if (!existsSync(path.join(options.docs, "index.html"))) {
       throw new Error(`--docs ${options.docs}: no index.html there (build the API reference with npm run docs)`);
     }
-    cpSync(options.docs, path.join(dir, "api"), { recursive: true });
+    cpSync(options.docs, docsDir, { recursive: true });
   }
   writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(kernelSpec(options), null, 2) + "\n");
   writeFileSync(path.join(dir, "logo-32x32.png"), drawLogo(32));

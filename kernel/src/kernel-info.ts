@@ -38,7 +38,7 @@ export function kernelInfo(): Record<string, unknown> {
 
 /**
  * The Help menu's links while a chainlab notebook is active. The API reference is served by
- * Jupyter Server from the kernelspec (installed with --docs); JupyterHub's single-user
+ * JupyterLab (the kernelspec's installer put it there with --docs); JupyterHub's single-user
  * servers sit under JUPYTERHUB_SERVICE_PREFIX, other servers at / unless configured.
  */
 function helpLinks(): { text: string; url: string }[] {
