@@ -42,7 +42,7 @@ const groups = [
   },
   {
     name: "package", about: "npm pack of the library installed into an empty folder, trained from ESM, CJS and strict TypeScript; size, publint, attw", typical: 300, needs: ["lib"],
-    run: () => run("package (npm pack, install, consume)", process.execPath, ["--test", "test/package/"]),
+    run: () => run("package (npm pack, install, consume)", process.execPath, ["--test", "test/package/consumer.test.mjs"]),
   },
   {
     name: "browser", about: "the whole stack in a real JupyterLab driven by Chromium (screenshots in test/artifacts)", typical: 900, needs: ["all", "venv"],

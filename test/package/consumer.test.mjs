@@ -5,7 +5,7 @@
 // asked for by name when missing and work once installed, and that publint and
 // arethetypeswrong find nothing. Needs lib/dist (`npm run build -w lib`).
 //
-//   node --test test/package/        (scripts/test.mjs runs it as the "package" group)
+//   node --test test/package/consumer.test.mjs   (npm test -- package runs it)
 //
 // CHAINLAB_SKIP_NATIVE=1 skips compiling the native addon during the install (faster; the
 // consumer then runs on WebAssembly).
