@@ -36,8 +36,10 @@ const HEADLINES = {
   "04": [["logistic regression accuracy", /logistic regression accuracy on the moons: ([\d.]+)/], ["GD loss", /gradient descent loss after \d+ steps: ([\d.e+-]+)/], ["momentum loss", /momentum\s+loss after \d+ steps: ([\d.e+-]+)/], ["Adam loss", /Adam\s+loss after \d+ steps: ([\d.e+-]+)/], ["near-zero weights of 20, L1 / L2", /of 20: L1 (\d+), L2 (\d+)/]],
   "05": [["sigmoid first/last grad", /sigmoid\s*: first\/last layer mean \|grad\| at step 0 = ([\d.e+-]+)/], ["accuracy sigmoid", /sigmoid\s*:.*training accuracy ([\d.]+)/], ["accuracy ReLU", /relu\s*:.*training accuracy ([\d.]+)/], ["accuracy residual", /residual:.*training accuracy ([\d.]+)/], ["plain net val loss final / lowest", /final val loss \/ lowest val loss = ([\d.]+)/]],
   "06": [["test accuracy", /test accuracy: ([\d.]+)/], ["macro F1", /macro F1: ([\d.]+)/], ["training time", /trained \d+ steps in ([\d.]+ s)/]],
+  "07": [["merges agreeing with the library", /merges agreement: (\d+ of the first \d+)/], ["characters per token at vocab 512 / GPT-2", /vocab\s+512: ([\d.]+) characters per token held out[\s\S]*?GPT-2 \(vocab 50257[^)]*\): ([\d.]+)/], ["bits per character, characters / BPE 512", /held-out characters: characters ([\d.]+), BPE 512 ([\d.]+)/]],
   "08": [["val loss", /-> train [\d.]+, val ([\d.]+)/], ["train loss", /-> train ([\d.]+)/], ["time per step", /\(([\d.]+ ms) a step\)/], ["steps", /(\d+) steps in [\d.]+ s/]],
   "09": [["accuracy / F1 full", /^full\s+\|(?:[^|\n]*\|){3}\s*([\d.]+)(?:[^|\n]*\|){3}\s*([\d.]+)/m], ["from scratch", /^from scratch\s+\|(?:[^|\n]*\|){3}\s*([\d.]+)(?:[^|\n]*\|){3}\s*([\d.]+)/m], ["n-gram baseline", /^n-gram baseline\s+\|(?:[^|\n]*\|){3}\s*([\d.]+)(?:[^|\n]*\|){3}\s*([\d.]+)/m], ["LoRA", /^LoRA\s+\|(?:[^|\n]*\|){3}\s*([\d.]+)(?:[^|\n]*\|){3}\s*([\d.]+)/m], ["full minus from scratch (points, by labels)", /^full fine-tuning minus from scratch, points: (.*)$/m]],
+  "10": [["frontier exponent alpha", /C\^\(-([\d.]+)\)/], ["lowest val loss", /lowest validation loss: ([\d.]+)/], ["tokens per parameter at the optimum (median)", /\(median (\d+)\); Chinchilla's rule: 20/], ["runs", /(\d+) runs in \d+ s/], ["training time", /\d+ runs in (\d+ s)/]],
   "11": [["int8 size ratio", /MB \(([\d.]+x) smaller\)/], ["val loss float32 / int8", /validation loss: float32 ([\d.]+), int8 ([\d.]+)/], ["generation without / with a KV cache", /without a cache (\d+ ms), with the KV cache (\d+ ms)/]],
 };
 
@@ -73,6 +75,7 @@ if (only) {
 // The tables a notebook prints, copied whole: [title, pattern matching the table's lines].
 const TABLES = {
   "09": [["Learning curve: test accuracy by labelled messages", /^test accuracy, mean ± sd[^\n]*\n(?:[^\n]*\|[^\n]*\n|-+\n)+(?:full fine-tuning minus[^\n]*\n)?(?:target[^\n]*\n)*/m], ["Fine-tuning a spam classifier", /^method\s+\|[^\n]*\n-+\n(?:[^\n]*\|[^\n]*\n)+/m]],
+  "10": [["Compute-optimal size at each budget", /^budget C \| sizes tried[^\n]*\n(?:[^\n]*\|[^\n]*\n)+/m], ["The frontier and its power law", /^C = [\d.e]+: best[^\n]*\n(?:C = [^\n]*\n)*fitted frontier[^\n]*\n/m]],
   "11": [["Int8 weights against float32", /^size: float32[^\n]*\n(?:[^\n]+\n){1,3}/m], ["Generation with a KV cache", /^\d+ tokens: without a cache[^\n]*\n/m]],
 };
 

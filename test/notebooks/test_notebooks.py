@@ -93,8 +93,10 @@ def test_the_series_is_there():
         "04-regression-and-optimisers.ipynb",
         "05-deep-networks.ipynb",
         "06-digits-cnn.ipynb",
+        "07-tokenisation.ipynb",
         "08-pretraining-a-gpt.ipynb",
         "09-fine-tuning.ipynb",
+        "10-scaling-laws.ipynb",
         "11-shipping-the-model.ipynb",
     ]
     tested = {name[len("test_"):len("test_") + 2] for name in globals() if re.match(r"test_\d\d_", name)}
@@ -239,6 +241,64 @@ def test_06_digits_cnn():
         assert run.number(r"test accuracy: ([\d.]+)") >= 0.96
 
 
+def test_07_tokenisation():
+    run = execute("07-tokenisation.ipynb")
+    assert CURVES in run.mime_types()
+    text = run.text
+    # UTF-8: 1 to 4 bytes a character, .length counts UTF-16 units
+    assert re.search(r"^U\+1F40B\s+4\s+2\s+11110000 10011111 10010000 10001011", text, re.M)
+    # the notebook's BPE and the library's learn the same merges and tokens
+    m = re.search(r"merges agreement: (\d+) of the first (\d+) merges are the same", text)
+    assert m and int(m.group(1)) == int(m.group(2)) == 256, m and m.groups()
+    assert re.search(r"same tokens on \d+ held-out characters: true", text)
+    assert "decode(encode(text)) gives the text back: true" in text
+    assert re.search(r"the first 256 merges of the \d+ are the 512's: true", text)
+    # compression grows with the vocabulary, by less each time
+    rows = [(int(v), float(c)) for v, c in re.findall(r"^vocab\s+(\d+): ([\d.]+) characters per token held out", text, re.M)]
+    sizes = [v for v, _ in rows]
+    assert sizes[:4] == [256, 320, 384, 512] and sizes[-1] >= 1024, sizes
+    cpt = dict(rows)
+    assert 0.98 < cpt[256] < 1.0  # a few characters of the book take several bytes
+    assert 1.9 < cpt[512] < 2.4 and cpt[1024] > 2.5, cpt
+    assert all(b[1] > a[1] for a, b in zip(rows, rows[1:])), rows
+    assert cpt[384] - cpt[256] > cpt[1024] - cpt[512], "each doubling of the vocabulary should buy less"
+    gpt2 = run.number(r"GPT-2 \(vocab 50257, learnt on web text\): ([\d.]+) characters per token")
+    assert cpt[max(cpt)] < gpt2 < 5, gpt2
+    # GPT-2's splits: a leading space makes another token, numbers split by the merges, other scripts cost more
+    assert re.search(r'^" whale"\s+ids \[22206\]', text, re.M)
+    assert re.search(r'^"whale"\s+ids \[1929,1000\]', text, re.M)
+    assert re.search(r"^12345\s+2 tokens: ␣123\|45$", text, re.M)
+    per_char = {k: run.number(k + r"\s+\d+ characters, ([\d.]+) tokens per character") for k in ("English", "Chinese", "emoji")}
+    assert per_char["English"] < 0.35 and per_char["Chinese"] > 2 and per_char["emoji"] >= 2, per_char
+    # the two models: counted characters match, compute per step within 20%
+    for name in ("characters", "BPE 512   "):
+        m = re.search(re.escape(name) + r": vocabulary \d+, \d+ tokens for the (\d+) evaluation characters \([\d.]+ per token; counted from the tokens: (\d+)\)", text)
+        assert m and m.group(1) == m.group(2), (name, m and m.groups())
+    assert 1.0 <= run.number(r"compute per step, BPE / characters: ([\d.]+)") < 1.2
+    untrained_char = run.number(r"characters: \d+ parameters, [\d.]+ GFLOPs a training step, untrained ([\d.]+) bits")
+    untrained_bpe = run.number(r"BPE 512   : \d+ parameters, [\d.]+ GFLOPs a training step, untrained ([\d.]+) bits")
+    assert abs(untrained_char - math.log2(89)) < 0.2 and abs(untrained_bpe - 9 / cpt[512]) < 0.3, (untrained_char, untrained_bpe)
+    # bits per character: the conversion, and both models learnt
+    for name in ("characters", "BPE 512   "):
+        m = re.search(re.escape(name) + r": ([\d.]+) nats per token / ([\d.]+) characters per token / ln 2 = ([\d.]+) bits per character", text)
+        assert m, name
+        nats, chars, bits = map(float, m.groups())
+        assert abs(nats / chars / math.log(2) - bits) < 2e-3, m.groups()
+    m = re.search(r"bits per character on \d+ held-out characters: characters ([\d.]+), BPE 512 ([\d.]+)", text)
+    assert m, text[-2000:]
+    char_bpc, bpe_bpc = map(float, m.groups())
+    quick = os.environ.get("CHAINLAB_QUICK") == "1"
+    assert char_bpc < (4.5 if quick else 3.0) and bpe_bpc < (4.1 if quick else 2.7), (char_bpc, bpe_bpc)
+    assert bpe_bpc < char_bpc, "at equal compute the BPE model should describe the held-out text in fewer bits"
+    read = {k: run.number(re.escape(k) + r"\s*: \d+ steps, \d+ ms a step, ([\d.]+) million characters of text read") for k in ("characters", "BPE 512")}
+    assert 1.8 < read["BPE 512"] / read["characters"] < 2.4, read  # the same steps read about twice the text
+    charts = {c["title"]: c for c in run.bundles(CURVES)}
+    race = charts["The same GPT reading characters and BPE tokens"]
+    assert {(s.get("run"), s.get("split")) for s in race["series"]} == {(r, s) for r in ("characters", "BPE 512") for s in ("train", "val")}
+    assert race["yLabel"] == "bits per character"
+    assert {s["split"] for s in charts["Compression of Moby Dick by BPE"]["series"]} == {"train", "val"}
+
+
 def test_08_pretraining_a_gpt():
     run = execute("08-pretraining-a-gpt.ipynb")
     assert {TENSOR, CURVES, GRADFLOW} <= run.mime_types()
@@ -321,6 +381,65 @@ def test_09_fine_tuning():
     assert drift["n-gram baseline"] == drift["from scratch"] == "-"
     assert table["n-gram baseline"][7] == "-" and float(table["from scratch"][7]) > float(table["full"][7]) + 1  # knows no English
     assert run.number(r"merged: max \|logit change\| = ([\d.e+-]+)") < 1e-3
+
+
+def test_10_scaling_laws():
+    run = execute("10-scaling-laws.ipynb")
+    assert CURVES in run.mime_types()
+    text = run.text
+    quick = os.environ.get("CHAINLAB_QUICK") == "1"
+    # five sizes from about 10k to 3M, N counted without the embeddings: L(12d^2 + 13d) + 2d
+    sizes = {label: (int(L), int(d), int(n), int(six))
+             for label, L, d, n, six in re.findall(r"^(\S+)\s+\|\s+(\d+) \|\s+(\d+) \|\s+\d+ \|\s+(\d+) \|\s+\d+ \|\s+(\d+) \|", text, re.M)}
+    assert len(sizes) == 5, sizes
+    for label, (L, d, n, six) in sizes.items():
+        assert n == L * (12 * d * d + 13 * d) + 2 * d and six == 6 * n, (label, L, d, n)
+    ns = sorted(v[2] for v in sizes.values())
+    assert 8e3 < ns[0] < 2e4 and 2e6 < ns[-1] < 3.5e6 and all(b > 3 * a for a, b in zip(ns, ns[1:])), ns
+    # every run: C = 6 N D with D = steps x 1,024 tokens
+    runs = [(label, float(c), int(steps), float(val))
+            for label, c, steps, val in re.findall(r"^(\S+)\s+\|\s+[\d.e]+ \|\s+([\d.e]+) \|\s+(\d+) \|\s+([\d.]+) \|\s+[\d.]+ s$", text, re.M)]
+    assert len(runs) == run.number(r"(\d+) runs in \d+ s") >= (10 if quick else 15), runs
+    for label, c, steps, val in runs:
+        assert abs(c / (6 * sizes[label][2] * steps * 1024) - 1) < 0.06, (label, c, steps)  # C printed to 2 digits
+        assert 1.0 < val < 4.7, (label, val)  # between English's entropy and a uniform guess over 89 characters
+    # the frontier: the best of each budget, falling with compute; the power law fitted to it in log space
+    frontier = [(float(c), label, float(v), float(law)) for c, label, v, law in
+                re.findall(r"^C = ([\d.e]+): best (\S+)\s+val ([\d.]+), the law gives ([\d.]+)", text, re.M)]
+    assert len(frontier) >= 3, frontier
+    losses = [f[2] for f in frontier]
+    assert all(b < a for a, b in zip(losses, losses[1:])), losses
+    alpha = run.number(r"C\^\(-([\d.]+)\)")
+    a = run.number(r"L\(C\) = ([\d.]+) ·")
+    xs, ys = [math.log(f[0]) for f in frontier], [math.log(f[2]) for f in frontier]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    assert abs(-slope - alpha) < 0.01, (slope, alpha)  # budgets are printed to 2 digits
+    assert 0.01 < alpha < 0.3, alpha
+    for c, _, v, law in frontier:
+        assert abs(a * c ** -alpha - law) < 0.05 * law and abs(law / v - 1) < 0.15, (c, v, law)
+    # at the largest budget, the largest model is far from its best: it sees too few tokens
+    top = max(f[0] for f in frontier)
+    top_runs = {label: val for label, c, _, val in runs if abs(c / top - 1) < 0.35}
+    biggest = max(sizes, key=lambda k: sizes[k][2])
+    assert biggest in top_runs and top_runs[biggest] > min(top_runs.values()) + (0.02 if quick else 0.1), top_runs
+    # compute-optimal sizes against Chinchilla's rule, N = sqrt(C / 120)
+    rows = re.findall(r"^\s*([\d.e]+) \|\s+(\d+) \|\s+(\S+) \|\s+(.+?) \|\s+([\d.e]+) \|\s+([<>= \d]+) \| N ([\d.]+)(k|M), D ([\d.e]+)$", text, re.M)
+    assert len(rows) == len(frontier), rows
+    for c, _, best, _, d_opt, _, chin_n, unit, chin_d in rows:
+        chin = float(chin_n) * (1e3 if unit == "k" else 1e6)
+        exact = math.sqrt(float(c) / 120)  # C is printed to two digits, N in whole thousands
+        assert abs(chin - exact) <= (500 if unit == "k" else 5e3) + 0.03 * exact and abs(float(chin_d) / (20 * exact) - 1) < 0.06, (c, chin_n, chin_d)
+    median = run.number(r"\(median (\d+)\); Chinchilla's rule: 20")
+    assert 1 <= median <= 1000, median
+    charts = {c["title"]: c for c in run.bundles(CURVES)}
+    by_c = charts["validation loss against compute, one line per size"]
+    by_n = charts["validation loss against parameters, one line per compute budget"]
+    assert by_c["logY"] and by_n["logY"] and by_c["xLabel"].startswith("log10 compute")
+    names = [s["name"] for s in by_c["series"]]
+    assert sum(n.endswith(" params") for n in names) == 5 and any("frontier" in n for n in names) and any(n.startswith("val, fit") for n in names), names
+    assert all(s["split"] == "val" for s in by_c["series"] + by_n["series"])
+    assert len(by_n["series"]) == len(frontier)
 
 
 def test_11_shipping_the_model():
