@@ -4,7 +4,7 @@
 // rows, one per logged point. A series is a (run, name) pair.
 import { numberColumn, readTable, stringColumn } from "./arrow";
 import { BUDGETS } from "./mime";
-import { BundleError, array, boolean, number, optionalString, record, string, version } from "./validate";
+import { BundleError, array, boolean, describe, number, optionalString, record, string, version } from "./validate";
 
 /** More rows than this are refused: the library sends about 2,000 a series. */
 export const MAX_ROWS = 2_000_000;
@@ -33,6 +33,10 @@ export interface Curves {
   yLabel?: string;
   /** The run asked for a log y axis at first. */
   logY: boolean;
+  /** A log x axis (values that grow by factors). */
+  logX: boolean;
+  /** False for a chart of results rather than a training loop: no Stop, Pause or learning rate. */
+  controls: boolean;
   monitorId?: string;
   /** False once the run has ended; absent in bundles that do not say. */
   running?: boolean;
@@ -52,7 +56,7 @@ export const MAX_LR_CHANGES = 1000;
 
 function wholeNumber(v: unknown, field: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-    throw new BundleError(field, `expected a whole number >= 0, got ${typeof v === "number" ? v : v === null ? "null" : typeof v}`);
+    throw new BundleError(field, `expected a whole number >= 0, got ${typeof v === "number" ? v : describe(v)}`);
   }
   return v;
 }
@@ -70,6 +74,9 @@ export function readCurves(data: unknown): Curves {
 
   const yLabel = optionalString(d.yLabel, "yLabel");
   const logY = d.logY === undefined || d.logY === null ? false : boolean(d.logY, "logY");
+  const logX = d.logX === undefined || d.logX === null ? false : boolean(d.logX, "logX");
+  // a chart of results (a learning curve, a scaling plot) rather than a training loop
+  const controls = d.controls === undefined || d.controls === null ? true : boolean(d.controls, "controls");
 
   // at most BUDGETS.curveSeries series are drawn, whatever the bundle lists: a saved
   // notebook's 20,000 series would otherwise hold the page for minutes in Plotly
@@ -145,5 +152,5 @@ export function readCurves(data: unknown): Curves {
     }
   }
   const lrTotal = Math.max(lr.length, d.lrTotal === undefined || d.lrTotal === null ? 0 : wholeNumber(d.lrTotal, "lrTotal"));
-  return { title, xLabel, yLabel, logY, monitorId, running, downsampled, series, seriesTotal, lr, lrTotal, rows };
+  return { title, xLabel, yLabel, logY, logX, controls, monitorId, running, downsampled, series, seriesTotal, lr, lrTotal, rows };
 }

@@ -346,7 +346,7 @@ export function layoutFor(curves: Curves, theme: Theme, opts: PlotOptions, revis
     hoverlabel: { namelength: -1 },
     showlegend: true,
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
-    xaxis: { ...axis, title: { text: plotlyText(curves.xLabel) } },
+    xaxis: { ...axis, title: { text: plotlyText(curves.xLabel) }, type: curves.logX ? "log" : "linear" },
     yaxis: {
       ...axis,
       title: { text: plotlyText(curves.yLabel ?? "loss") },

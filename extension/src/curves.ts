@@ -84,7 +84,8 @@ export class CurvesRenderer extends ChainlabRenderer {
     }
     this.titleText.textContent = curves.title ?? "";
     this.countText.textContent = countText(curves);
-    this.controls.update(curves.monitorId, curves.running ?? true, data);
+    // a chart of results has no loop for the controls to reach: they are not shown at all
+    this.controls.update(curves.controls ? curves.monitorId : undefined, curves.running ?? true, data);
     await this.redraw();
   }
 

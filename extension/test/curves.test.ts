@@ -113,6 +113,18 @@ describe("curves renderer", () => {
     expect(fake.count("newPlot")).toBe(1);
   });
 
+  it("draws a chart of results on a log x axis with no loop controls", async () => {
+    const r = make();
+    await draw(r, curvesBundle([{ name: "val", split: "val", steps: [25, 100, 400], values: [0.7, 0.8, 0.9] }], { logX: true, controls: false, running: false, ended: { outcome: "finished", step: 400 } }));
+    expect(layoutOf(fake.calls[fake.calls.length - 1]).xaxis.type).toBe("log");
+    const controls = r.node.querySelector(".cl-controls") as HTMLElement;
+    expect(controls.hidden).toBe(true);
+    const loop = make();
+    await draw(loop, curvesBundle([run(5)]));
+    expect(layoutOf(fake.calls[fake.calls.length - 1]).xaxis.type).toBe("linear");
+    expect((loop.node.querySelector(".cl-controls") as HTMLElement).hidden).toBe(false);
+  });
+
   it("says how many points the run logged when the library downsampled", async () => {
     const r = make();
     await draw(r, curvesBundle([{ ...run(2000), count: 100_000 }], { downsampled: true }));

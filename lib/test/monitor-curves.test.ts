@@ -120,6 +120,20 @@ describe("runs, budgets and the chart's labels", () => {
     }));
   };
 
+  test("a chart of results asks for a log x axis and no loop controls; a training monitor says neither", () => {
+    const chart = new Monitor({ show: false, xLabel: "labelled examples", logX: true, controls: false });
+    chart.log({ "val, full": 0.9 }, 100);
+    chart.close();
+    const c = chart.curvesBundle()[CURVES_MIME] as Record<string, unknown>;
+    expect(c.logX).toBe(true);
+    expect(c.controls).toBe(false);
+    const loop = new Monitor({ show: false });
+    loop.log({ train: 1 }, 0);
+    const l = loop.curvesBundle()[CURVES_MIME] as Record<string, unknown>;
+    expect("logX" in l || "controls" in l).toBe(false);
+    loop.close();
+  });
+
   test("runs logged into one monitor are series of their own, and the table names each row's run", () => {
     const m = new Monitor({ show: false, yLabel: "cross-entropy", logY: true });
     for (let step = 0; step < 3; step++) {

@@ -38,6 +38,10 @@ export interface CurvesMeta {
   yLabel: string;
   /** Draw the y axis on a log scale at first (the reader can switch). */
   logY?: boolean;
+  /** Draw the x axis on a log scale. */
+  logX?: boolean;
+  /** False for a chart of results: no loop controls. */
+  controls?: boolean;
   monitorId: string;
   running: boolean;
 }
@@ -154,6 +158,8 @@ export class CurveLog {
         xLabel: meta.xLabel,
         yLabel: meta.yLabel,
         ...(meta.logY ? { logY: true } : {}),
+        ...(meta.logX ? { logX: true } : {}),
+        ...(meta.controls === false ? { controls: false } : {}),
         monitorId: meta.monitorId,
         running: meta.running,
         downsampled,

@@ -26,6 +26,13 @@ export interface MonitorOptions {
   yLabel?: string;
   /** Draw the curves on a log y axis at first (the chart's "log y" box switches it). */
   logY?: boolean;
+  /** Draw the x axis on a log scale: for x values that grow by factors (label counts, parameters, compute), all > 0. */
+  logX?: boolean;
+  /**
+   * False for a chart of results rather than a training loop (a learning curve, a scaling
+   * plot): the widget then shows no Stop, Pause or learning rate, and no "finished at step".
+   */
+  controls?: boolean;
   /** Whose gradients to watch: anything with namedParameters(). */
   model?: { namedParameters(): NamedParams };
   /** Its learning rate follows the widget's control. */
@@ -323,6 +330,7 @@ export class Monitor {
   curvesBundle(): Record<string, unknown> {
     const bundle = this.curves.bundle({
       title: this.title, xLabel: this.xLabel, yLabel: this.opts.yLabel ?? "loss", logY: this.opts.logY,
+      logX: this.opts.logX, controls: this.opts.controls,
       monitorId: this.id, running: live.has(this.id),
     });
     // how the run ended stays in the saved display, so a reopened notebook says it
