@@ -321,7 +321,7 @@ def test_09_fine_tuning():
     m = re.search(r"next-character loss on validation e-mail: ([\d.]+) -> ([\d.]+); on Moby Dick: ([\d.]+) -> ([\d.]+)", run.text)
     assert m, run.text[-3000:]
     mail_before, mail_after, book_before, book_after = map(float, m.groups())
-    assert mail_after < mail_before - (0.3 if quick else 0.8), m.group(0)
+    assert mail_after < mail_before - (0.3 if quick else 0.4), m.group(0)
     assert abs(book_before - 1.77) < 0.1 and book_after > book_before, m.group(0)
     m = re.search(r"LoRA trainable in the GPT: (\d+) = (\d+) layers x r\(in \+ out\) = \d+ x (\d+) x \((\d+) \+ (\d+)\) = (\d+): true", run.text)
     assert m, run.text[-3000:]
@@ -435,7 +435,8 @@ def test_10_scaling_laws():
     charts = {c["title"]: c for c in run.bundles(CURVES)}
     by_c = charts["validation loss against compute, one line per size"]
     by_n = charts["validation loss against parameters, one line per compute budget"]
-    assert by_c["logY"] and by_n["logY"] and by_c["xLabel"].startswith("log10 compute")
+    assert by_c["logY"] and by_n["logY"] and by_c["logX"] and by_n["logX"] and by_c["xLabel"].startswith("compute C")
+    assert by_c.get("controls") is False and by_n.get("controls") is False  # charts of results: no loop controls
     names = [s["name"] for s in by_c["series"]]
     assert sum(n.endswith(" params") for n in names) == 5 and any("frontier" in n for n in names) and any(n.startswith("val, fit") for n in names), names
     assert all(s["split"] == "val" for s in by_c["series"] + by_n["series"])
