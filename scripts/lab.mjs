@@ -39,14 +39,14 @@ function run(cmd, cmdArgs, options = {}) {
 const generatedDirs = new Set(["node_modules", "dist", "build", "labextension", "__pycache__"]);
 const generatedFile = /\.(wasm|map|tsbuildinfo|node|o|a|so)$/;
 
-function newestMtime(p) {
-  if (!existsSync(p)) return 0;
+function newestMtime(p, skip = new Set()) {
+  if (!existsSync(p) || skip.has(p)) return 0;
   const st = statSync(p);
   if (!st.isDirectory()) return generatedFile.test(p) ? 0 : st.mtimeMs;
   let newest = 0;
   for (const entry of readdirSync(p, { withFileTypes: true })) {
     if (generatedDirs.has(entry.name) || entry.name.startsWith(".")) continue;
-    newest = Math.max(newest, newestMtime(path.join(p, entry.name)));
+    newest = Math.max(newest, newestMtime(path.join(p, entry.name), skip));
   }
   return newest;
 }
@@ -71,7 +71,10 @@ function isStale(workspace) {
   if (!pkg.scripts?.build) return false;
   const entry = pkg.main ? path.join(dir, pkg.main) : undefined;
   const builtAt = entry && existsSync(entry) ? statSync(entry).mtimeMs : stampTime;
-  return Math.max(newestMtime(dir), sharedConfig) > builtAt;
+  // the folder the entry point is built into is output (the extension's lib/, whose .d.ts
+  // files tsc writes after index.js), not sources
+  const outDir = entry ? path.join(dir, path.relative(dir, entry).split(/[\\/]/)[0]) : undefined;
+  return Math.max(newestMtime(dir, new Set(outDir && outDir !== entry ? [outDir] : [])), sharedConfig) > builtAt;
 }
 const stale = workspaces.filter(isStale);
 if (rebuild || stale.length) {
