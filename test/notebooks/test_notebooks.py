@@ -354,12 +354,13 @@ def test_09_fine_tuning():
     every = re.search(r"ahead of from scratch at every size: (true|false); by 10 points or more at every size up to 200: (true|false)", run.text)
     assert every and every.group(1) == str(all(g > 0 for g in gaps)).lower()
     assert every.group(2) == str(all(g >= 10 for g, n in zip(gaps, sizes) if n <= 200)).lower()
-    # the chart: every method a run of held-out points, at log2 of the label counts
+    # the chart: every method a run of held-out points, on a log x axis of label counts
     chart = [b for b in run.bundles(CURVES) if b["title"].startswith("test accuracy against labelled messages")]
     assert len(chart) == 1, [b["title"] for b in run.bundles(CURVES)]
     series = chart[0]["series"]
     assert {s["run"] for s in series} == set(methods) and all(s["split"] == "val" for s in series), series
     assert all(s["count"] == len(sizes) for s in series)
+    assert chart[0].get("logX") is True, "label counts double: the chart's x axis is logarithmic"
     spread = [b for b in run.bundles(CURVES) if b["title"].startswith("spread: standard deviation")]
     assert len(spread) == 1 and {s["run"] for s in spread[0]["series"]} == set(methods), spread
     # the methods at the full label count
