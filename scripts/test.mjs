@@ -45,7 +45,7 @@ const groups = [
     run: () => run("package (npm pack, install, consume)", process.execPath, ["--test", "test/package/consumer.test.mjs"]),
   },
   {
-    name: "browser", about: "the whole stack in a real JupyterLab driven by Chromium (screenshots in test/artifacts)", typical: 900, needs: ["all", "venv"],
+    name: "browser", about: "the whole stack in a real JupyterLab driven by Chromium (screenshots in test/artifacts)", typical: 1500, needs: ["all", "venv"],
     run: () => {
       if (!existsSync(chromium)) installChromium();
       if (!existsSync(chromium)) {
@@ -58,7 +58,7 @@ const groups = [
     },
   },
   {
-    name: "kernel", about: "the kernel's protocol tests (jupyter_kernel_test and our own, pytest)", typical: 300, needs: ["all", "venv"],
+    name: "kernel", about: "the kernel's protocol tests (jupyter_kernel_test and our own, pytest)", typical: 420, needs: ["all", "venv"],
     run: () => run("kernel tests", python, ["-m", "pytest", "test/kernel", "-q"]),
   },
   {

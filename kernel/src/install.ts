@@ -30,7 +30,7 @@ export interface InstallOptions {
 const docsFolder = ["@chainlab", "api-reference"];
 
 /** Where the API reference is served, relative to the server's base URL. */
-export const apiDocsPath = `lab/extensions/${docsFolder.join("/")}/index.html`;
+const apiDocsPath = `lab/extensions/${docsFolder.join("/")}/index.html`;
 
 export function userDataDir(): string {
   if (process.env.JUPYTER_DATA_DIR) return process.env.JUPYTER_DATA_DIR;
