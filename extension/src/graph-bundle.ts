@@ -3,7 +3,7 @@
 import type { Derivative } from "chainlab/dist/derivative";
 import { BUDGETS } from "./mime";
 import {
-  BundleError, array, boolean, number, numel, optionalString, record, shape, string, strings, version,
+  BundleError, array, boolean, describe, number, numel, optionalString, record, shape, string, strings, version,
 } from "./validate";
 
 export type NodeKind = "leaf" | "param" | "constant" | "op" | "output";
@@ -90,7 +90,7 @@ const MAX_LISTED = 64;
 
 function id(v: unknown, field: string): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-    throw new BundleError(field, `expected a whole number >= 0, got ${typeof v === "number" ? v : typeof v}`);
+    throw new BundleError(field, `expected a whole number >= 0, got ${typeof v === "number" ? v : describe(v)}`);
   }
   return v;
 }
@@ -126,6 +126,9 @@ export function readGraph(data: unknown, maxDrawn = MAX_DRAWN): GraphData {
   const d = record(data, "graph");
   version(d.version);
   const rawNodes = array(d.nodes, "nodes");
+  // the library's graph always holds the tensor it was drawn from: an empty one would draw
+  // as a blank canvas under a toolbar
+  if (rawNodes.length === 0) throw new BundleError("nodes", "is empty; a graph has at least the node it was drawn from");
   const all = new Set<number>();
   const nodes: GraphNodeData[] = [];
   rawNodes.forEach((raw, i) => {

@@ -12,9 +12,12 @@ export class BundleError extends Error {
 /** Shapes above this many elements are refused before anything is allocated. */
 export const MAX_ELEMENTS = 1 << 26;
 
-function describe(v: unknown): string {
+/** What a bundle held instead, in words: a field left out is "nothing", not "a undefined". */
+export function describe(v: unknown): string {
+  if (v === undefined) return "nothing (the field is missing)";
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
   return typeof v === "string" ? `the string "${v.slice(0, 40)}"` : `a ${typeof v}`;
 }
 

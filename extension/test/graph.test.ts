@@ -488,6 +488,13 @@ describe("graph renderer", () => {
     expect(stepText(r2)).toContain("∂y/∂a as add's backward defines it");
   });
 
+  it("refuses a graph of no nodes and an id left out, naming the field", () => {
+    expect(() => readGraph({ version: 1, nodes: [], edges: [] })).toThrow("nodes: is empty; a graph has at least the node it was drawn from");
+    const noId = twice();
+    delete (noId.nodes[1] as { id?: number }).id;
+    expect(() => readGraph(noId)).toThrow("nodes[1].id: expected a whole number >= 0, got nothing (the field is missing)");
+  });
+
   it("refuses a derivative that is not text, or too long, naming the field", () => {
     const wrong = twice();
     wrong.nodes[0].derivative = { forward: "y = a + b", local: [1, 2], vjp: ["g", "g"] };

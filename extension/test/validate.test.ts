@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BundleError, MAX_ELEMENTS, number, record, shape, version } from "../src/validate";
+import { BundleError, MAX_ELEMENTS, array, number, record, shape, string, version } from "../src/validate";
 import { readTable, numberColumn } from "../src/arrow";
 import { arrowBase64 } from "./helpers";
 
@@ -11,6 +11,12 @@ describe("bundle validation", () => {
     expect(() => version(2)).toThrow(/version: expected 1, got a number/);
     expect(number(null, "stats.min")).toBeNaN();
     expect(() => number("1", "stats.min")).toThrow(BundleError);
+  });
+
+  it("says a field left out is missing, not \"a undefined\"", () => {
+    expect(() => string(undefined, "series[0].name")).toThrow("series[0].name: expected a string, got nothing (the field is missing)");
+    expect(() => version(undefined)).toThrow("version: expected 1, got nothing (the field is missing)");
+    expect(() => array({}, "rows")).toThrow("rows: expected an array, got an object");
   });
 
   it("reads Arrow columns and names a missing one", () => {
