@@ -14,6 +14,7 @@ import { Executor } from "./executor";
 import { kernelInfo } from "./kernel-info";
 import { kernelModules, runPrelude, startCompiler } from "./library";
 import { log } from "./log";
+import { PreludeGate } from "./prelude-gate";
 import { outputLimits } from "./output-limits";
 import { Outputs } from "./outputs";
 import { watchParent } from "./parent-watch";
@@ -47,16 +48,12 @@ interface Parts {
   execution: Execution;
 }
 
-/** The longest a completion or inspection waits for the prelude after start-up. */
-const PRELUDE_WAIT_MS = 20_000;
-
 export class Kernel {
   private parts!: Parts;
   private readonly current = new CurrentRequest();
   private closing = false;
-  /** Set once the prelude ran (or failed): completion and inspection see the library's names from then on. */
-  private preludeDone = false;
-  private prelude: Promise<void> = Promise.resolve();
+  /** Completion and inspection wait for the prelude's names. */
+  private prelude = new PreludeGate(Promise.resolve());
 
   constructor(
     private readonly options: KernelOptions,
@@ -112,7 +109,7 @@ export class Kernel {
     installKernelSink(kernelSink(outputs, current, comms, stdin, cellEnd));
     installProcessHandlers(outputs, current, executor, report);
     const ready = this.options.noPrelude ? Promise.resolve() : runPrelude(executor, compiler);
-    this.prelude = ready.then(() => { this.preludeDone = true; }, () => { this.preludeDone = true; });
+    this.prelude = new PreludeGate(ready);
     const execution = new Execution(executor, outputs, current, reply, ready, cellEnd);
     this.parts = { codec, shell, iopub, shellSend, worker, outputs, executor, comms, execution };
     void this.shellLoop();
@@ -173,25 +170,6 @@ export class Kernel {
     }
   }
 
-  /**
-   * Completion and inspection right after start-up wait for the prelude, which declares the
-   * library's names: otherwise a learner's first Tab finds nothing. The wait is capped well
-   * inside a frontend's patience; the prelude normally takes a few seconds.
-   */
-  private afterPrelude(fn: () => void): void {
-    if (this.preludeDone) return fn();
-    let timer: ReturnType<typeof rawSetTimeout> | undefined;
-    const capped = new Promise<void>((r) => (timer = rawSetTimeout(r, PRELUDE_WAIT_MS)));
-    void Promise.race([this.prelude, capped]).then(() => {
-      clearTimeout(timer);
-      try {
-        fn();
-      } catch (e) {
-        log(`shell (after the prelude): ${(e as Error).stack ?? e}`);
-      }
-    });
-  }
-
   /** Status around a quick request; none while a cell runs, so the kernel still looks busy. */
   private quick(msg: Message, fn: () => void): void {
     const { executor, outputs } = this.parts;
@@ -213,12 +191,12 @@ export class Kernel {
       case "kernel_info_request":
         return this.quick(msg, () => this.reply(msg, "kernel_info_reply", kernelInfo()));
       case "complete_request":
-        return this.afterPrelude(() => this.quick(msg, () => {
+        return this.prelude.run(() => this.quick(msg, () => {
           const info = executor.complete(String(c.code), Number(c.cursor_pos));
           this.reply(msg, "complete_reply", { status: "ok", matches: info.candidates, cursor_start: info.start, cursor_end: info.end, metadata: {} });
         }));
       case "inspect_request":
-        return this.afterPrelude(() => this.quick(msg, () => {
+        return this.prelude.run(() => this.quick(msg, () => {
           const data = executor.inspect(String(c.code), Number(c.cursor_pos));
           this.reply(msg, "inspect_reply", { status: "ok", found: !!data, data: data ?? {}, metadata: {} });
         }));
