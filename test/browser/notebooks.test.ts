@@ -20,6 +20,23 @@ function chainlabOutputs(file: string): number {
   return n;
 }
 
+/** What the saved bundles promise a reader: the runs a chart overlays, the labels a heatmap's axes carry. */
+function promised(file: string): { runs: { title: string; runs: string[] }[]; labels: { rows: string[]; rowTitle?: string }[] } {
+  const nb = JSON.parse(readFileSync(path.join(dir, file), "utf8"));
+  const runs: { title: string; runs: string[] }[] = [];
+  const labels: { rows: string[]; rowTitle?: string }[] = [];
+  for (const cell of nb.cells) {
+    for (const o of cell.outputs ?? []) {
+      const curves = o.data?.["application/vnd.chainlab.curves+json"];
+      const named = [...new Set((curves?.series ?? []).map((s: { run?: string }) => s.run).filter(Boolean))] as string[];
+      if (named.length > 1) runs.push({ title: curves.title, runs: named });
+      const rows = o.data?.["application/vnd.chainlab.tensor+json"]?.labels;
+      if (rows?.rows && rows.rowTitle) labels.push({ rows: rows.rows, rowTitle: rows.rowTitle });
+    }
+  }
+  return { runs, labels };
+}
+
 let lab: Lab;
 beforeAll(async () => {
   lab = await startLab();
@@ -45,3 +62,40 @@ for (const file of notebooks) {
     await page.close();
   });
 }
+
+// The moments the lessons turn on, as a reader sees them in the saved notebooks: optimisers
+// and networks raced on one chart with each run named in the legend, a confusion matrix with
+// its classes, an attention map with its tokens.
+it("saved charts name every run they overlay, and saved heatmaps carry their labels", async () => {
+  const checked = { runs: 0, labels: 0 };
+  for (const file of notebooks) {
+    const want = promised(file);
+    if (!want.runs.length && !want.labels.length) continue;
+    const page = await lab.open(file);
+    await page.waitForSelector(".cl-output", { timeout: 60_000 });
+    for (const chart of want.runs) {
+      const widget = page.locator(".cl-curves", { has: page.locator(".cl-curves-title", { hasText: chart.title }) }).first();
+      await widget.scrollIntoViewIfNeeded();
+      await expect.poll(() => widget.locator(".legendtext").count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      // SVG text: read its textContent (innerText is empty for SVG)
+      const legend = (await widget.locator(".legendtext").evaluateAll((ts) => ts.map((t) => t.textContent ?? ""))).join(" | ");
+      for (const run of chart.runs) expect(legend, `${file}: "${chart.title}" names run ${run}`).toContain(run);
+      checked.runs++;
+    }
+    for (const [k, l] of want.labels.entries()) {
+      // the heatmap whose row axis carries this title (unlabelled heatmaps have index axes)
+      const out = page.locator(".cl-output", { has: page.locator(".cl-axis-title-rows", { hasText: l.rowTitle ?? "" }) }).first();
+      await out.scrollIntoViewIfNeeded();
+      const ticks = await out.locator(".cl-axis-rows .cl-tick").allInnerTexts();
+      expect(ticks.length, `${file}: heatmap ${k} draws row labels`).toBeGreaterThan(0);
+      expect(ticks[0]).toBe(l.rows[0]);
+      for (const t of ticks) expect(l.rows, `${file}: heatmap ${k}`).toContain(t);
+      checked.labels++;
+    }
+    await page.close();
+  }
+  // 04's optimisers and learning rates, 05's networks, 09's methods; 06's confusion matrix, 08's attention
+  expect(checked.runs).toBeGreaterThanOrEqual(4);
+  expect(checked.labels).toBeGreaterThanOrEqual(2);
+});
+
