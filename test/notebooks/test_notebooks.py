@@ -296,7 +296,9 @@ def test_07_tokenisation():
     race = charts["The same GPT reading characters and BPE tokens"]
     assert {(s.get("run"), s.get("split")) for s in race["series"]} == {(r, s) for r in ("characters", "BPE 512") for s in ("train", "val")}
     assert race["yLabel"] == "bits per character"
-    assert {s["split"] for s in charts["Compression of Moby Dick by BPE"]["series"]} == {"train", "val"}
+    # measurements, not batches: both drawn as points, unsmoothed
+    assert [(s["name"], s["split"]) for s in charts["Compression of Moby Dick by BPE"]["series"]] == [("training text", "val"), ("held-out text", "val")]
+    assert charts["Compression of Moby Dick by BPE"]["logX"] is True and charts["Compression of Moby Dick by BPE"]["controls"] is False
 
 
 def test_08_pretraining_a_gpt():
