@@ -573,6 +573,8 @@ async function closeAll(): Promise<void> {
   await page.evaluate(async () => {
     const app = (window as unknown as { jupyterapp: any }).jupyterapp;
     for (const w of [...app.shell.widgets("main")]) {
+      // a kernel shut down while its session is still starting makes JupyterLab throw "Disposed"
+      await Promise.race([w.sessionContext?.ready, new Promise((r) => setTimeout(r, 30_000))]);
       await w.sessionContext?.shutdown?.().catch(() => undefined);
       // nothing here is saved: a notebook JupyterLab thinks changed would ask first
       if (w.context?.model) w.context.model.dirty = false;
