@@ -324,7 +324,9 @@ def test_09_fine_tuning():
     assert m, run.text[-3000:]
     mail_before, mail_after, book_before, book_after = map(float, m.groups())
     assert mail_after < mail_before - (0.3 if quick else 0.4), m.group(0)
-    assert abs(book_before - 1.77) < 0.1 and book_after > book_before, m.group(0)
+    # before adapting, the loss on Moby Dick is the checkpoint's: what notebook 08 reached (quick or full)
+    val08 = execute("08-pretraining-a-gpt.ipynb").number(r"-> train [\d.]+, val ([\d.]+)")
+    assert abs(book_before - val08) < 0.15 and book_after > book_before, (m.group(0), val08)
     m = re.search(r"LoRA trainable in the GPT: (\d+) = (\d+) layers x r\(in \+ out\) = \d+ x (\d+) x \((\d+) \+ (\d+)\) = (\d+): true", run.text)
     assert m, run.text[-3000:]
     trainable, layers, r, d_in, d_out, formula = map(int, m.groups())
