@@ -10,6 +10,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BUDGETS, MIME } from "../../lib/src/display/contract";
+import { mulberry32 } from "../../lib/test/backend/seeded";
 import { everyKindOutputs } from "./every-kind";
 import { artifacts, command, notebookJson, shot, startLab, watchLongTasks, writeNotebook, type Lab } from "./lab";
 
@@ -39,17 +40,6 @@ const LONG_TASK_MS = 40_000;
 const PWNED = "__chainlabFuzzPwned";
 
 // ---- a seeded source of choices ----------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;

@@ -1,5 +1,6 @@
-// A small seeded generator of uniform [0, 1) numbers for the kernel tests: independent of
-// the library's own Generator, so that a change there cannot change what these tests check.
+// A small seeded generator of uniform [0, 1) numbers for the kernel tests and the renderer
+// fuzz: independent of the library's own Generator, so that a change there cannot change
+// what these tests check.
 export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
