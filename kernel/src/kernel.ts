@@ -53,7 +53,7 @@ export class Kernel {
   private readonly current = new CurrentRequest();
   private closing = false;
   /** Completion and inspection wait for the prelude's names. */
-  private prelude = new PreludeGate(Promise.resolve());
+  private prelude!: PreludeGate;
 
   constructor(
     private readonly options: KernelOptions,

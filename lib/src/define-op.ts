@@ -62,9 +62,11 @@ export function defineOp<A extends unknown[]>(def: OpDefinition<A>): (...args: A
   if (typeof def.forward !== "function" || typeof def.backward !== "function") {
     throw new Error(`defineOp('${name}'): forward and backward must both be functions`);
   }
+  // the declared rule, or a generic one per number of tensor arguments
+  const declared: OpKind | null = def.derivative ? { name, derivative: def.derivative } : null;
   const kinds = new Map<number, OpKind>();
   const kindFor = (inputs: number): OpKind => {
-    if (def.derivative) return { name, derivative: def.derivative };
+    if (declared) return declared;
     let k = kinds.get(inputs);
     if (!k) kinds.set(inputs, (k = genericKind(name, inputs)));
     return k;
