@@ -96,6 +96,21 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Run fn recording a graph even where recording is off (inside noGrad, or during a backward
+ * pass, where gradient checkpointing recomputes a piece of the forward). Like torch.enable_grad.
+ * @internal
+ */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
 /** Gradients that a vjp wrote into storage of its own, nowhere else referenced. */
 const ownsStorage = new WeakSet<Tensor>();
 

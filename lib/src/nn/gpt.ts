@@ -7,6 +7,7 @@ import * as F from "../functional";
 import { fmt } from "../shape";
 import { Tensor } from "../tensor";
 import { CausalSelfAttention, KVCache } from "./attention";
+import { checkpoint } from "./checkpoint";
 import { gpt2FromPretrained, gpt2SavePretrained } from "./gpt2-hf";
 import type { FromPretrainedOptions } from "./gpt2-hf";
 import { checkSamplingOptions, sampleNext } from "./sampling";
@@ -30,6 +31,12 @@ export interface GPTConfig {
   geluApproximate?: "none" | "tanh";
   /** The LayerNorms' epsilon (default 1e-5, GPT-2's layer_norm_epsilon). */
   layerNormEps?: number;
+  /**
+   * Recompute each block's forward pass during backward instead of keeping its activations
+   * (default false): activation memory of one block's input per block, for about a third more
+   * compute a training step. The gradients are the same. See gradientCheckpointingEnable().
+   */
+  gradientCheckpointing?: boolean;
 }
 
 /**
@@ -129,6 +136,7 @@ export class GPT extends Module {
       nInner: config.nInner ?? 4 * config.nEmbd,
       geluApproximate: config.geluApproximate ?? "none",
       layerNormEps: config.layerNormEps ?? 1e-5,
+      gradientCheckpointing: config.gradientCheckpointing ?? false,
     };
     for (const k of ["vocabSize", "blockSize", "nLayer", "nHead", "nEmbd", "nInner"] as const) {
       if (!Number.isInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`GPT: config.${k} must be a positive integer, got ${cfg[k]}`);
@@ -155,6 +163,28 @@ export class GPT extends Module {
       else if (p.ndim === 2) normal_(p, 0, 0.02); // Linear and Embedding weights
       else if (name.endsWith(".bias")) zeros_(p);
     }
+  }
+
+  /**
+   * Trade compute for memory when training: each block's activations are dropped after the
+   * forward pass and recomputed in the backward pass (Hugging Face's
+   * gradient_checkpointing_enable). Generation and evaluation are unaffected.
+   * @example gpt.gradientCheckpointingEnable(); gpt.forward(x, y).loss!.backward();
+   */
+  gradientCheckpointingEnable(): this {
+    this.config.gradientCheckpointing = true;
+    return this;
+  }
+
+  /** Keep every block's activations for the backward pass again (the default). */
+  gradientCheckpointingDisable(): this {
+    this.config.gradientCheckpointing = false;
+    return this;
+  }
+
+  /** Whether blocks are recomputed in the backward pass. */
+  get isGradientCheckpointing(): boolean {
+    return this.config.gradientCheckpointing;
   }
 
   /**
@@ -201,7 +231,13 @@ export class GPT extends Module {
     const pos = this.wpe.forward(arange(past, past + T)); // [T, C], broadcast over the batch
     let x = this.drop.forward(tok.add(pos));
     let i = 0;
-    for (const block of this.h) x = block.forward(x, cache?.layers[i++]);
+    for (const block of this.h) {
+      const layerCache = cache?.layers[i++];
+      // a cached step is generation, with nothing to train: no checkpointing there
+      x = this.config.gradientCheckpointing && !layerCache
+        ? checkpoint((h) => block.forward(h), x, block.parameters())
+        : block.forward(x, layerCache);
+    }
     return this.lnF.forward(x);
   }
 
@@ -269,6 +305,7 @@ export class GPT extends Module {
       c.nInner !== 4 * c.nEmbd ? `, nInner=${c.nInner}` : "",
       c.geluApproximate !== "none" ? `, geluApproximate='${c.geluApproximate}'` : "",
       c.layerNormEps !== 1e-5 ? `, layerNormEps=${c.layerNormEps}` : "",
+      c.gradientCheckpointing ? ", gradientCheckpointing=true" : "",
     ].join("");
     return `vocabSize=${c.vocabSize}, blockSize=${c.blockSize}, nLayer=${c.nLayer}, nHead=${c.nHead}, nEmbd=${c.nEmbd}${extra}`;
   }

@@ -8,6 +8,7 @@ export { CrossEntropyLoss, MSELoss } from "./losses";
 export { CausalSelfAttention, KVCache, scaledDotProductAttention } from "./attention";
 export type { AttentionConfig } from "./attention";
 export { GPT, Block, MLP } from "./gpt";
+export { checkpoint } from "./checkpoint";
 export type { GPTConfig, GenerateOptions } from "./gpt";
 export { gptConfigFromHF, hfConfigOf } from "./gpt2-hf";
 export { sampleNext } from "./sampling";
