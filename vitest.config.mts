@@ -15,6 +15,16 @@ export default defineConfig({
         },
       },
       {
+        // the JupyterLite site (lite/dist) in Chromium; npm test -- lite builds the site first
+        test: {
+          name: "lite",
+          include: ["test/lite/**/*.test.ts"],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: "extension",
           include: ["extension/test/**/*.test.ts"],

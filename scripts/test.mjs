@@ -58,6 +58,19 @@ const groups = [
     },
   },
   {
+    name: "lite", about: "the static JupyterLite site (npm run lite) served isolated and opened in Chromium: a notebook on the in-tab kernel, its outputs, its requests", typical: 180, needs: ["extension"],
+    run: () => {
+      if (!existsSync(chromium)) {
+        console.error(`\n== lite site tests: FAILED to start: no Chromium at ${chromium} (see the browser group)`);
+        failures.push("lite site tests");
+        return;
+      }
+      if (run("JupyterLite site (npm run lite)", process.execPath, ["scripts/lite.mjs"])) {
+        run("lite site tests (JupyterLite + Chromium)", "npx", ["vitest", "run", "--project", "lite"]);
+      }
+    },
+  },
+  {
     name: "kernel", about: "the kernel's protocol tests (jupyter_kernel_test and our own, pytest)", typical: 420, needs: ["all", "venv"],
     run: () => run("kernel tests", python, ["-m", "pytest", "test/kernel", "-q"]),
   },

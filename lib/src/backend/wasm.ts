@@ -3,57 +3,21 @@
 // O(n^2) copies around an O(n^3) GEMM cost little, and elementwise kernels still win where
 // they compute (exp, tanh, GELU). Large GEMMs are split across worker threads that run the
 // same module on the same memory; the caller stays synchronous and waits with Atomics.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import * as v8 from "node:v8";
-import { Worker } from "node:worker_threads";
+//
+// This file holds the ops; wasm-runtime.ts the memory, arena and threads; wasm-protocol.ts
+// how threads share a job; wasm-node.ts and wasm-web.ts where the module comes from.
 import { JsBackend } from "./js";
 import {
   BINARY_CODES, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, simplify, stridedCopy,
 } from "./layout";
 import { numel } from "../shape";
 import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
+import { MAX_SHARES } from "./wasm-protocol";
+import { envVar, Runtime, type SpawnThread, type WasmModule } from "./wasm-runtime";
+import { nodeWasmHost } from "./wasm-node";
 
-// The compiler settings (ES2022, no DOM library) declare no WebAssembly types; these are
-// the parts used here.
-interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
-  grow(pages: number): number;
-}
-type WasmModule = object;
-interface WasmApi {
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (m: WasmModule, imports: object) => { exports: unknown };
-}
-const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+export { wasmPath } from "./wasm-node";
 
-interface Kernels {
-  heapBase(): number;
-  gemmScratchBytes(): number;
-  gemmMR(): number;
-  runProducts(list: number, count: number, scratch: number): void;
-  runShare(table: number, i: number, scratch: number): void;
-  unary(op: number, x: number, out: number, n: number): void;
-  binary(op: number, nd: number, shape: number, sa: number, sb: number, a: number, b: number, out: number, idx: number): void;
-  reduce(op: number, x: number, outer: number, size: number, inner: number, out: number, tmp: number): void;
-  softmax(x: number, rows: number, cols: number, out: number, log: number): void;
-  softmaxBackward(y: number, g: number, rows: number, cols: number, out: number, log: number): void;
-  layerNorm(x: number, rows: number, cols: number, eps: number, out: number, mean: number, rstd: number): void;
-  adam(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number,
-    weightDecay: number, decoupledDecay: number, bc1: number, bc2: number): void;
-}
-
-/**
- * Where the build puts the module: lib/wasm, from lib/src/backend or lib/dist/backend alike.
- * `relaxed` names the build with relaxed SIMD (fused multiply-add).
- */
-export function wasmPath(relaxed = false): string {
-  return path.join(__dirname, "..", "..", "wasm", relaxed ? "chainlab-relaxed.wasm" : "chainlab.wasm");
-}
-
-const PAGE = 65536;
 const NR = 8;
 // Bytes of one product-list entry: 16 i32, as runProducts in lib/wasm/assembly/gemm.ts reads them
 const ENTRY = 64;
@@ -66,222 +30,32 @@ const COSTLY_BINARY = new Set<BinaryOp>(["pow", "geluGrad", "geluTanhGrad"]);
 const KIND_GEMM = 0, KIND_UNARY = 1, KIND_BINARY = 16, KIND_SOFTMAX = 32;
 /** Elements from which a costly elementwise op is split across threads. */
 const ELEMENTWISE_WORK = 1 << 15;
-// Control words in a small SharedArrayBuffer. A job is a table of shares (each a list of
-// products run in order); every thread (the caller included) claims the next share with a
-// compare-and-swap on CLAIM until none is left, so a worker that the OS is slow to
-// schedule delays nothing: the caller simply runs more shares itself. CLAIM holds
-// (job number << 16) | next share, so a worker that wakes up late can never claim a share
-// of a job that has moved on.
-const C_WAKE = 0; // bumped (and notified) once per job
-const C_READY = 1; // workers that have started
-const C_CLAIM = 2;
-const C_TABLE = 3; // share table pointer
-const C_COUNT = 4; // shares in the table
-const C_DONE = 5; // shares finished
-const C_ERROR = 6;
-const C_SCRATCH0 = 8; // one scratch pointer per worker
-const MAX_SHARES = 0xffff;
 
-// Claims and runs shares until the job has none left; used by the caller and the workers.
-const CLAIM_LOOP = `(c, runShare, scratch) => {
-  for (;;) {
-    const w = Atomics.load(c, ${C_CLAIM});
-    const table = c[${C_TABLE}], count = c[${C_COUNT}];
-    const i = w & 0xffff;
-    if (i >= count) return;
-    if (Atomics.compareExchange(c, ${C_CLAIM}, w, w + 1) !== w) continue;
-    try { runShare(table, i, scratch); } catch (e) { Atomics.store(c, ${C_ERROR}, 1); }
-    if (Atomics.add(c, ${C_DONE}, 1) + 1 === count) Atomics.notify(c, ${C_DONE});
-  }
-}`;
-
-// Each worker instantiates the module on the shared memory, then sleeps until a job comes,
-// spinning briefly first so that back-to-back GEMMs start quickly.
-const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
-const { module, memory, ctrl, id } = workerData;
-const runShare = new WebAssembly.Instance(module, { env: { memory } }).exports.runShare;
-const c = new Int32Array(ctrl);
-const scratch = c[${C_SCRATCH0} + id];
-const claim = ${CLAIM_LOOP};
-let seen = 0;
-Atomics.add(c, ${C_READY}, 1);
-for (;;) {
-  let spin = 0;
-  while (Atomics.load(c, ${C_WAKE}) === seen && spin < 20000) spin++;
-  if (Atomics.load(c, ${C_WAKE}) === seen) Atomics.wait(c, ${C_WAKE}, seen);
-  seen = Atomics.load(c, ${C_WAKE});
-  claim(c, runShare, scratch);
+/**
+ * Where the backend's module comes from and how its threads start: Node's files and
+ * worker_threads by default; a browser host (wasm-web.ts) hands over bytes it fetched.
+ */
+export interface WasmHost {
+  /** The relaxed-SIMD or the plain build's bytes, or null where that build is missing. */
+  bytes(relaxed: boolean): Uint8Array | null;
+  compile(bytes: Uint8Array, relaxed: boolean): WasmModule;
+  /** Threads to run GEMM on (the caller's included). */
+  threads(): number;
+  spawn?: SpawnThread;
 }
-`;
 
-// eslint-disable-next-line no-new-func
-const claimShares = new Function(`return ${CLAIM_LOOP}`)() as (c: Int32Array, run: (t: number, i: number, s: number) => void, scratch: number) => void;
+let host: WasmHost | undefined;
+let runtime: Runtime | null | undefined;
 
-class Runtime {
-  readonly k: Kernels;
-  readonly memory: WasmMemory;
-  /** Rows of the micro-kernel's block of C (6 with relaxed SIMD, else 4). */
-  readonly mr: number;
-  readonly relaxed: boolean;
-  // views of a SharedArrayBuffer: typed with the default ArrayBufferLike, not ArrayBuffer
-  private f32: Float32Array = new Float32Array(0);
-  private i32: Int32Array = new Int32Array(0);
-  private readonly scratch: number[] = [];
-  private readonly arenaBase: number;
-  private top = 0;
-  private readonly ctrl: Int32Array;
-  private readonly workers: Worker[] = [];
-  private job = 0;
-  /** Multiply-adds from which a GEMM is split across threads. */
-  threadWork = 1 << 20;
-  /**
-   * Blocks of C per thread when one product is split: a thread the OS deschedules in the
-   * middle of a block holds up the others by what is left of it, so blocks are small.
-   */
-  sharesPerThread = 8;
-  maxThreads: number;
+/** Makes the backend load from `h` from now on (a browser's); undefined goes back to Node's files. */
+export function setWasmHost(h: WasmHost | undefined): void {
+  host = h;
+  runtime = undefined;
+}
 
-  constructor(module: WasmModule, threads: number, relaxed: boolean) {
-    const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
-    this.memory = memory;
-    this.k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernels;
-    this.mr = this.k.gemmMR();
-    this.relaxed = relaxed;
-    const align = (x: number) => Math.ceil(x / 64) * 64;
-    let at = align(this.k.heapBase());
-    for (let t = 0; t < threads; t++) {
-      this.scratch.push(at);
-      at = align(at + this.k.gemmScratchBytes());
-    }
-    this.arenaBase = at;
-    this.maxThreads = threads;
-    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (C_SCRATCH0 + threads)));
-    for (let w = 0; w < threads - 1; w++) this.ctrl[C_SCRATCH0 + w] = this.scratch[w + 1];
-    for (let w = 0; w < threads - 1; w++) {
-      try {
-        const worker = new Worker(WORKER_SOURCE, {
-          eval: true,
-          workerData: { module, memory, ctrl: this.ctrl.buffer, id: w },
-        });
-        worker.unref();
-        worker.on("error", () => { this.maxThreads = 1; });
-        this.workers.push(worker);
-      } catch {
-        this.maxThreads = 1;
-        break;
-      }
-    }
-    this.ensure(this.arenaBase + PAGE);
-  }
-
-  // Whether the other threads pay is measured, not assumed. On a quiet machine they make a
-  // mid-sized GEMM up to half again faster; on a busy one the OS may run a worker on the
-  // caller's core or deschedule it holding a block, and the median product then ran
-  // slower than on one thread. So for each kind of call and size (a power of 2 of work)
-  // the runtime keeps the recent time per unit of work on one thread and on all of them,
-  // takes the faster, and tries the other every 16th call.
-  private readonly timing = new Map<number, [number, number, number]>();
-
-  /**
-   * Whether `choose` measures; off (the default: on an idle machine the measuring costs more
-   * than it saves), it always takes every thread that is up. CHAINLAB_ADAPTIVE_THREADS=1 turns it on.
-   */
-  adaptive = process.env.CHAINLAB_ADAPTIVE_THREADS === "1";
-
-  /** Threads for a call of this kind and work: 1 or all that are up. */
-  choose(kind: number, work: number): number {
-    const all = this.threads();
-    if (all <= 1 || !this.adaptive) return all;
-    const key = kind * 64 + Math.floor(Math.log2(work));
-    let t = this.timing.get(key);
-    if (!t) this.timing.set(key, (t = [NaN, NaN, 0]));
-    t[2]++;
-    if (Number.isNaN(t[1])) return all;
-    if (Number.isNaN(t[0])) return 1;
-    const faster = t[0] <= t[1] ? 1 : all;
-    return t[2] % 16 === 0 ? (faster === 1 ? all : 1) : faster;
-  }
-
-  /** Records how long a call chosen by `choose` took (ms), as ms per unit of work. */
-  record(kind: number, work: number, threads: number, ms: number): void {
-    const t = this.timing.get(kind * 64 + Math.floor(Math.log2(work)));
-    if (!t) return;
-    const i = threads > 1 ? 1 : 0, x = ms / work;
-    // an average that one descheduled call (ten times the usual) moves only a little
-    t[i] = Number.isNaN(t[i]) ? x : 0.8 * t[i] + 0.2 * Math.min(x, 3 * t[i]);
-  }
-
-  /** Threads usable now: workers report ready a few milliseconds after loading. */
-  threads(): number {
-    if (this.maxThreads <= 1) return 1;
-    return Atomics.load(this.ctrl, C_READY) >= this.workers.length ? Math.min(this.maxThreads, this.workers.length + 1) : 1;
-  }
-
-  close(): void {
-    this.maxThreads = 1;
-    for (const w of this.workers) void w.terminate();
-    this.workers.length = 0;
-  }
-
-  private ensure(bytes: number): void {
-    const mem = this.memory;
-    if (bytes > mem.buffer.byteLength) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));
-    if (this.f32.buffer !== mem.buffer || this.f32.length * 4 !== mem.buffer.byteLength) {
-      this.f32 = new Float32Array(mem.buffer);
-      this.i32 = new Int32Array(mem.buffer);
-    }
-  }
-
-  /** Starts a fresh call: every pointer handed out before is free again. */
-  reset(): void {
-    this.top = this.arenaBase;
-  }
-
-  /** Reserves bytes (16-byte aligned) in the arena; views stay valid until the next reset. */
-  alloc(bytes: number): number {
-    const p = this.top;
-    this.top = Math.ceil((p + bytes) / 16) * 16;
-    this.ensure(this.top);
-    return p;
-  }
-
-  floats(): Float32Array { return this.f32; }
-  ints(): Int32Array { return this.i32; }
-
-  /** Copies n floats of x (from `from`) into the arena. */
-  stage(x: Float32Array, n: number, from = 0): number {
-    const p = this.alloc(n * 4);
-    this.f32.set(from === 0 && n === x.length ? x : x.subarray(from, from + n), p >> 2);
-    return p;
-  }
-
-  /**
-   * Runs a share table (pairs: product list pointer, product count) on every thread that
-   * is up; returns when all its shares are done.
-   */
-  runTable(table: number, count: number): void {
-    const c = this.ctrl;
-    if (count === 1 || this.threads() === 1) {
-      for (let i = 0; i < count; i++) this.k.runShare(table, i, this.scratch[0]);
-      return;
-    }
-    this.job = (this.job + 1) & 0x7fff;
-    c[C_TABLE] = table;
-    c[C_COUNT] = count;
-    c[C_DONE] = 0;
-    Atomics.store(c, C_CLAIM, this.job << 16);
-    Atomics.add(c, C_WAKE, 1);
-    Atomics.notify(c, C_WAKE);
-    claimShares(c, this.k.runShare, this.scratch[0]);
-    // shares a worker claimed may still be running; they end within microseconds, and
-    // sleeping would add the wake-up (tens of microseconds, a third of a 128^3 product)
-    let spin = 0, done: number;
-    while ((done = Atomics.load(c, C_DONE)) < count) {
-      if (spin++ > 50000) Atomics.wait(c, C_DONE, done, 5);
-    }
-    if (Atomics.exchange(c, C_ERROR, 0)) throw new Error("gemm: a WebAssembly worker thread failed");
-  }
+/** Whether a host other than Node's files was given (the native backend is then not expected). */
+export function wasmHostGiven(): boolean {
+  return host !== undefined;
 }
 
 /** [start, length] of `parts` nearly equal pieces of n, each (but the last) a multiple of `unit`. */
@@ -630,54 +404,18 @@ export class WasmBackend extends JsBackend implements Backend {
   }
 }
 
-// V8 compiles each WebAssembly function on its first call with its baseline compiler and
-// optimises hot ones later, per thread: a worker's first GEMMs would run at a third of the
-// speed, and the optimised code depends on when tier-up happened (once it kept the GEMM
-// micro-kernel's accumulators in memory). Compiling this one small module optimised and
-// up front, with the flags set only while it compiles (about 3 ms), avoids both. Relaxed
-// SIMD is on by default from V8 11.4 (Node 22); Node 20's V8 has it behind a flag.
-function compile(bytes: Uint8Array, relaxed: boolean): WasmModule {
-  const undo: string[] = [];
-  const flag = (on: string, off: string) => {
-    try {
-      v8.setFlagsFromString(on);
-      undo.push(off);
-    } catch { /* flags unavailable: V8's defaults */ }
-  };
-  flag("--no-wasm-dynamic-tiering", "--wasm-dynamic-tiering");
-  flag("--no-wasm-lazy-compilation", "--wasm-lazy-compilation");
-  try {
-    try {
-      return new WebAssembly.Module(bytes);
-    } catch (e) {
-      if (!relaxed) throw e;
-    }
-    flag("--experimental-wasm-relaxed-simd", "--no-experimental-wasm-relaxed-simd");
-    return new WebAssembly.Module(bytes);
-  } finally {
-    for (const off of undo.reverse()) v8.setFlagsFromString(off);
-  }
-}
-
-let runtime: Runtime | null | undefined;
-
-function threadCount(): number {
-  const env = Number(process.env.CHAINLAB_THREADS);
-  if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
-  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(cores, 8));
-}
 
 /**
  * A runtime on the relaxed-SIMD build where the engine takes it (unless
  * CHAINLAB_WASM_SIMD=plain), else on the plain SIMD build; null where neither was built.
  */
-function createRuntime(relaxed: boolean, threads: number): Runtime | null {
+function createRuntime(relaxed: boolean, threads?: number): Runtime | null {
+  const h = host ?? nodeWasmHost;
   for (const r of relaxed ? [true, false] : [false]) {
-    const file = wasmPath(r);
-    if (!fs.existsSync(file)) continue;
     try {
-      return new Runtime(compile(fs.readFileSync(file), r), threads, r);
+      const bytes = h.bytes(r);
+      if (!bytes) continue;
+      return new Runtime(h.compile(bytes, r), threads ?? h.threads(), r, h.spawn);
     } catch { /* this build did not load here: try the next */ }
   }
   return null;
@@ -685,7 +423,7 @@ function createRuntime(relaxed: boolean, threads: number): Runtime | null {
 
 /** The WebAssembly SIMD backend, or null where it was not built. */
 export function loadWasm(): Backend | null {
-  if (runtime === undefined) runtime = createRuntime(process.env.CHAINLAB_WASM_SIMD !== "plain", threadCount());
+  if (runtime === undefined) runtime = createRuntime(envVar("CHAINLAB_WASM_SIMD") !== "plain");
   return runtime ? new WasmBackend(runtime) : null;
 }
 

@@ -1,0 +1,195 @@
+// The chainlab kernel as JupyterLite sees it: the Jupyter protocol in the page, cells run in
+// a Web Worker (worker/main.ts) that holds the library on its WebAssembly backend. The page
+// keeps the worker's outputs in the protocol: each goes out under the request it belongs to.
+import type { KernelMessage } from "@jupyterlab/services";
+import { BaseKernel, type IKernel } from "@jupyterlite/services";
+import type { CommInfoReply, CompleteReply, ExecuteOutcome, FromWorker, ToWorker } from "./messages";
+
+export interface ChainlabKernelOptions extends IKernel.IOptions {
+  /** The folder of the worker's script and the WebAssembly module (ends with a slash). */
+  assets: string;
+  /** What cells find in `process.env`. */
+  env?: Record<string, string>;
+}
+
+/** The kernel's language as notebooks record it. */
+export function languageInfo(typescript: string): KernelMessage.IInfoReply["language_info"] {
+  return {
+    name: "typescript",
+    version: typescript,
+    mimetype: "text/typescript",
+    file_extension: ".ts",
+    codemirror_mode: { name: "javascript", typescript: true },
+    pygments_lexer: "typescript",
+  };
+}
+
+export class ChainlabKernel extends BaseKernel {
+  private readonly worker: Worker;
+  private readonly started: Promise<void>;
+  private startError: string | undefined;
+  private typescript = "";
+  private banner = "chainlab in the browser (loading)";
+  private nextId = 1;
+  private readonly waiting = new Map<number, (content: unknown) => void>();
+
+  constructor(options: ChainlabKernelOptions) {
+    super(options);
+    this.worker = new Worker(`${options.assets}chainlab-worker.js`);
+    this.started = new Promise<void>((resolve) => {
+      this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.fromWorker(e.data, resolve);
+      this.worker.onerror = (e: ErrorEvent) => {
+        // a worker that cannot even load leaves a kernel that says why on every cell
+        this.startError ??= `the kernel's worker did not start: ${e.message || "its script did not load"}`;
+        for (const [id, done] of this.waiting) {
+          this.waiting.delete(id);
+          done({ status: "error", ename: "KernelError", evalue: this.startError, traceback: [this.startError] });
+        }
+        resolve();
+      };
+    });
+    this.post({ type: "init", assets: options.assets, env: options.env ?? {} });
+  }
+
+  override get ready(): Promise<void> {
+    return this.started;
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.worker.terminate();
+    super.dispose();
+  }
+
+  private post(msg: ToWorker, transfer: Transferable[] = []): void {
+    this.worker.postMessage(msg, transfer);
+  }
+
+  private request<T>(msg: ToWorker & { id: number }): Promise<T> {
+    if (this.startError) {
+      return Promise.resolve({ status: "error", ename: "KernelError", evalue: this.startError, traceback: [this.startError] } as T);
+    }
+    return new Promise<T>((resolve) => {
+      this.waiting.set(msg.id, resolve as (c: unknown) => void);
+      this.post(msg);
+    });
+  }
+
+  private fromWorker(msg: FromWorker, started: () => void): void {
+    switch (msg.type) {
+      case "ready":
+        this.typescript = msg.typescript;
+        this.banner = `chainlab in the browser: TypeScript ${msg.typescript}, ${msg.backend} backend on ${msg.threads} thread${msg.threads === 1 ? "" : "s"} (loaded in ${Math.round(msg.ms)} ms)`;
+        started();
+        break;
+      case "failed":
+        this.startError = msg.error;
+        started();
+        break;
+      case "reply": {
+        const done = this.waiting.get(msg.id);
+        this.waiting.delete(msg.id);
+        done?.(msg.content);
+        break;
+      }
+      case "input_request":
+        this.inputRequest({ prompt: msg.prompt, password: msg.password });
+        break;
+      case "output":
+        this.output(msg);
+        break;
+    }
+  }
+
+  /** An output of the running cell (or of code it left running) under the latest request. */
+  private output(msg: Extract<FromWorker, { type: "output" }>): void {
+    const c = msg.content as never;
+    switch (msg.msgType) {
+      case "stream":
+        this.stream(c);
+        break;
+      case "display_data":
+        this.displayData(c);
+        break;
+      case "update_display_data":
+        this.updateDisplayData(c);
+        break;
+      case "clear_output":
+        this.clearOutput(c);
+        break;
+      case "comm_open":
+      case "comm_msg":
+      case "comm_close":
+        this.handleComm(msg.msgType, c, (msg.metadata ?? {}) as never, msg.buffers ?? []);
+        break;
+    }
+  }
+
+  async kernelInfoRequest(): Promise<KernelMessage.IInfoReplyMsg["content"]> {
+    return {
+      status: "ok",
+      protocol_version: "5.3",
+      implementation: "chainlab-lite",
+      implementation_version: "0.1.0",
+      language_info: languageInfo(this.typescript),
+      banner: this.startError ? `chainlab in the browser did not start: ${this.startError}` : this.banner,
+      help_links: [{ text: "TypeScript handbook", url: "https://www.typescriptlang.org/docs/handbook/" }],
+    };
+  }
+
+  async executeRequest(content: KernelMessage.IExecuteRequestMsg["content"]): Promise<KernelMessage.IExecuteReplyMsg["content"]> {
+    const count = this.executionCount;
+    const outcome = await this.request<ExecuteOutcome>({ type: "execute", id: this.nextId++, code: content.code, count });
+    if (outcome.status === "error") {
+      const { ename, evalue, traceback } = outcome;
+      this.publishExecuteError({ ename, evalue, traceback });
+      return { status: "error", execution_count: count, ename, evalue, traceback };
+    }
+    if (outcome.result && !content.silent) {
+      this.publishExecuteResult({ execution_count: count, data: outcome.result.data as never, metadata: outcome.result.metadata as never });
+    }
+    return { status: "ok", execution_count: count, user_expressions: {} };
+  }
+
+  async completeRequest(content: KernelMessage.ICompleteRequestMsg["content"]): Promise<KernelMessage.ICompleteReplyMsg["content"]> {
+    const reply = await this.request<CompleteReply>({ type: "complete", id: this.nextId++, code: content.code, cursor: content.cursor_pos });
+    return { status: "ok", metadata: {}, matches: reply.matches ?? [], cursor_start: reply.cursor_start ?? content.cursor_pos, cursor_end: reply.cursor_end ?? content.cursor_pos };
+  }
+
+  async inspectRequest(_content: KernelMessage.IInspectRequestMsg["content"]): Promise<KernelMessage.IInspectReplyMsg["content"]> {
+    return { status: "ok", found: false, data: {}, metadata: {} };
+  }
+
+  async isCompleteRequest(_content: KernelMessage.IIsCompleteRequestMsg["content"]): Promise<KernelMessage.IIsCompleteReplyMsg["content"]> {
+    return { status: "complete" };
+  }
+
+  async commInfoRequest(content: KernelMessage.ICommInfoRequestMsg["content"]): Promise<KernelMessage.ICommInfoReplyMsg["content"]> {
+    const reply = await this.request<CommInfoReply>({ type: "comm_info", id: this.nextId++, target: content.target_name });
+    return { status: "ok", comms: reply.comms ?? {} };
+  }
+
+  inputReply(content: KernelMessage.IInputReplyMsg["content"]): void {
+    this.post({ type: "input_reply", value: content.status === "ok" ? content.value : "" });
+  }
+
+  private forwardComm(msgType: "comm_open" | "comm_msg" | "comm_close", msg: KernelMessage.ICommOpenMsg | KernelMessage.ICommMsgMsg | KernelMessage.ICommCloseMsg): void {
+    const buffers = (msg.buffers ?? []).map((b) => {
+      const view = ArrayBuffer.isView(b) ? b : new Uint8Array(b);
+      return view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer;
+    });
+    this.post({ type: "comm", msgType, content: msg.content as never, metadata: msg.metadata as Record<string, unknown>, buffers }, buffers);
+  }
+
+  async commOpen(msg: KernelMessage.ICommOpenMsg): Promise<void> {
+    this.forwardComm("comm_open", msg);
+  }
+
+  async commMsg(msg: KernelMessage.ICommMsgMsg): Promise<void> {
+    this.forwardComm("comm_msg", msg);
+  }
+
+  async commClose(msg: KernelMessage.ICommCloseMsg): Promise<void> {
+    this.forwardComm("comm_close", msg);
+  }
+}

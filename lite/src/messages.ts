@@ -1,0 +1,50 @@
+// What the kernel in the page and the worker that runs cells say to each other
+// (postMessage). The page owns the Jupyter protocol (headers, parents, replies); the worker
+// only runs code and reports what it produced.
+
+/** A Jupyter error's content. */
+export interface ErrorContent {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+export type ExecuteOutcome =
+  | { status: "ok"; result?: { data: Record<string, unknown>; metadata: Record<string, unknown> } }
+  | ({ status: "error" } & ErrorContent);
+
+export interface CommContent {
+  comm_id: string;
+  target_name?: string;
+  data: unknown;
+}
+
+export type ToWorker =
+  /** First message: where the site's files are, and the environment cells see in `process.env`. */
+  | { type: "init"; assets: string; env: Record<string, string> }
+  | { type: "execute"; id: number; code: string; count: number }
+  | { type: "complete"; id: number; code: string; cursor: number }
+  | { type: "comm_info"; id: number; target?: string }
+  | { type: "comm"; msgType: "comm_open" | "comm_msg" | "comm_close"; content: CommContent; metadata: Record<string, unknown>; buffers: ArrayBuffer[] }
+  | { type: "input_reply"; value: string };
+
+/** IOPub messages the worker produces outside replies. */
+export type OutputType = "stream" | "display_data" | "update_display_data" | "clear_output" | "comm_open" | "comm_msg" | "comm_close";
+
+export type FromWorker =
+  /** The library is loaded: on which backend and threads, after how long, with which TypeScript. */
+  | { type: "ready"; backend: string; threads: number; ms: number; typescript: string }
+  | { type: "failed"; error: string }
+  | { type: "output"; msgType: OutputType; content: Record<string, unknown>; metadata?: Record<string, unknown>; buffers?: ArrayBuffer[] }
+  | { type: "input_request"; prompt: string; password: boolean }
+  | { type: "reply"; id: number; content: unknown };
+
+export interface CompleteReply {
+  matches: string[];
+  cursor_start: number;
+  cursor_end: number;
+}
+
+export interface CommInfoReply {
+  comms: Record<string, { target_name: string }>;
+}

@@ -1,0 +1,135 @@
+// The worker that runs a notebook's cells in the tab: the library loaded once on its
+// WebAssembly backend, its names in every cell's scope, cells compiled by TypeScript's
+// transpiler and run one after another, their outputs sent to the kernel in the page.
+import { backendInfo, useWasmHost, webWasmHost } from "../../lib/src/backend/index";
+import * as chainlab from "../../lib/src/index";
+import { installSink, mimeBundle } from "../../lib/src/notebook/index";
+import type { ExecuteOutcome, FromWorker, ToWorker } from "../src/messages";
+import { compileCell, typescriptVersion } from "./cell";
+import { complete } from "./complete";
+import { format } from "./format";
+import { installGlobals, processShim, streams } from "./globals";
+import { cellRequire } from "./modules";
+import { StreamBuffer, streamConsole } from "./output";
+import { WorkerSink } from "./sink";
+import { syntaxErrorContent, Tracebacks } from "./traceback";
+
+interface WorkerScope {
+  postMessage(msg: unknown, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  addEventListener(type: string, f: (e: Event & { reason?: unknown; error?: unknown; message?: string }) => void): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+
+function post(msg: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(msg, transfer);
+}
+
+const out = new StreamBuffer((name, text) => post({ type: "output", msgType: "stream", content: { name, text } }));
+const sink = new WorkerSink(post, () => out.flush());
+const tracebacks = new Tracebacks();
+const cellExports = {};
+const cellModule = { exports: cellExports };
+
+/** Makes `name` an own, writable property of the global object, so a cell's assignment lands there. */
+function ensureGlobal(name: string): void {
+  const g = globalThis as Record<string, unknown>;
+  const d = Object.getOwnPropertyDescriptor(g, name);
+  if (d && "value" in d && d.writable) return;
+  if (d && !d.configurable) return;
+  Object.defineProperty(g, name, { value: d && "value" in d ? d.value : undefined, writable: true, configurable: true, enumerable: true });
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array | null> {
+  try {
+    const r = await fetch(url);
+    return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function init(assets: string, env: Record<string, string>): Promise<void> {
+  const t0 = performance.now();
+  installGlobals();
+  Object.assign(processShim.env, env);
+  streams.stdout = (text) => out.write("stdout", text);
+  streams.stderr = (text) => out.write("stderr", text);
+  (globalThis as { console: Console }).console = streamConsole((name, text) => out.write(name, text));
+  (globalThis as { require?: unknown }).require = cellRequire;
+  scope.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    out.write("stderr", `Unhandled promise rejection: ${format(e.reason)}\n`);
+  });
+  scope.addEventListener("error", (e) => {
+    e.preventDefault();
+    out.write("stderr", `Uncaught ${e.error !== undefined ? format(e.error) : e.message}\n`);
+  });
+  // the relaxed-SIMD build where this engine validates it, else the plain one
+  const relaxed = await fetchBytes(`${assets}chainlab-relaxed.wasm`);
+  const relaxedOk = relaxed !== null && WebAssembly.validate(relaxed as Uint8Array<ArrayBuffer>);
+  const plain = relaxedOk ? null : await fetchBytes(`${assets}chainlab.wasm`);
+  useWasmHost(webWasmHost({ relaxed: relaxedOk ? relaxed : null, plain }));
+  const info = backendInfo();
+  installSink(sink);
+  // every notebook starts with the library's names in scope, as in the Node kernel
+  for (const [name, value] of Object.entries(chainlab)) {
+    ensureGlobal(name);
+    (globalThis as Record<string, unknown>)[name] = value;
+  }
+  post({ type: "ready", backend: info.name, threads: info.threads, ms: performance.now() - t0, typescript: typescriptVersion });
+}
+
+async function execute(code: string, count: number): Promise<ExecuteOutcome> {
+  const compiled = compileCell(code, count);
+  if (!compiled.ok) return { status: "error", ...syntaxErrorContent(compiled.diagnostics, code, count) };
+  const { js, names, lineMap } = compiled.cell;
+  tracebacks.record(count, { lines: code.split("\n"), lineMap });
+  try {
+    for (const n of names) ensureGlobal(n);
+    const run = (0, eval)(js) as (e: object, r: typeof cellRequire, m: object) => Promise<unknown[] | undefined>;
+    const returned = await run(cellExports, cellRequire, cellModule);
+    const value = returned?.[0];
+    if (value === undefined) return { status: "ok" };
+    return { status: "ok", result: { data: mimeBundle(value), metadata: {} } };
+  } catch (e) {
+    return { status: "error", ...tracebacks.errorContent(e) };
+  }
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  switch (msg.type) {
+    case "init":
+      try {
+        await init(msg.assets, msg.env);
+      } catch (e) {
+        post({ type: "failed", error: `the library did not load in the worker: ${e instanceof Error ? e.stack ?? e.message : String(e)}` });
+      }
+      break;
+    case "execute": {
+      const outcome = await execute(msg.code, msg.count);
+      sink.endCell(outcome.status === "ok" ? { status: "ok" } : { status: "error", ename: outcome.ename, evalue: outcome.evalue });
+      out.flush();
+      post({ type: "reply", id: msg.id, content: outcome });
+      break;
+    }
+    case "complete":
+      post({ type: "reply", id: msg.id, content: complete(msg.code, msg.cursor) });
+      break;
+    case "comm_info":
+      post({ type: "reply", id: msg.id, content: { comms: sink.commInfo(msg.target) } });
+      break;
+    case "comm":
+      try {
+        sink.fromFrontend(msg.msgType, msg.content, msg.metadata ?? {}, msg.buffers ?? []);
+      } catch (e) {
+        out.write("stderr", `a comm handler failed: ${format(e)}\n`);
+      }
+      break;
+    case "input_reply":
+      sink.inputReply(msg.value);
+      break;
+  }
+}
+
+scope.onmessage = (e) => void handle(e.data);

@@ -1,0 +1,51 @@
+// What `require` (and so `import`) gives cells in the tab: the library and its parts,
+// apache-arrow, and Node's modules as far as a page has them (the file system lives in the
+// worker's memory). Anything else fails the way a missing package fails in Node.
+import * as arrow from "apache-arrow";
+import * as chainlab from "../../lib/src/index";
+import * as backend from "../../lib/src/backend/index";
+import * as data from "../../lib/src/data/index";
+import * as display from "../../lib/src/display/index";
+import * as io from "../../lib/src/io/index";
+import * as nn from "../../lib/src/nn/index";
+import * as notebook from "../../lib/src/notebook/index";
+import * as optim from "../../lib/src/optim/index";
+import * as buffer from "./shims/buffer";
+import * as crypto from "./shims/crypto";
+import * as fs from "./shims/fs";
+import * as os from "./shims/os";
+import * as path from "./shims/path";
+import { unavailableModule } from "./shims/unavailable";
+import * as util from "./shims/util";
+import * as v8 from "./shims/v8";
+import * as vm from "./shims/vm";
+import * as workerThreads from "./shims/worker_threads";
+
+const table: Record<string, unknown> = {
+  chainlab,
+  "chainlab/dist/backend": backend,
+  "chainlab/dist/data": data,
+  "chainlab/dist/display": display,
+  "chainlab/dist/io": io,
+  "chainlab/dist/nn": nn,
+  "chainlab/dist/notebook": notebook,
+  "chainlab/dist/optim": optim,
+  "apache-arrow": arrow,
+  fs, path, os, util, crypto, buffer, v8, vm,
+  worker_threads: workerThreads,
+};
+
+/** Node's built-in modules a page has nothing like; requiring one gives a module that says so when used. */
+const nodeOnly = new Set(["child_process", "net", "http", "https", "http2", "tls", "dgram", "dns", "cluster", "inspector",
+  "perf_hooks", "readline", "repl", "tty", "zlib", "stream", "module", "async_hooks", "process", "events", "timers", "url"]);
+
+export function cellRequire(id: string): unknown {
+  const bare = id.startsWith("node:") ? id.slice(5) : id;
+  const key = bare.replace(/\/index(\.js)?$/, "").replace(/\.js$/, "");
+  if (key in table) return table[key];
+  if (bare === "process") return (globalThis as { process?: unknown }).process;
+  if (nodeOnly.has(bare)) return unavailableModule(`node:${bare}`);
+  const e = new Error(`Cannot find module '${id}': the browser tab has the chainlab library, apache-arrow and a part of Node's modules, and installs nothing`) as Error & { code: string };
+  e.code = "MODULE_NOT_FOUND";
+  throw e;
+}

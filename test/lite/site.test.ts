@@ -1,0 +1,100 @@
+// The static JupyterLite site (lite/dist, built by `npm run lite` before this file runs):
+// served from 127.0.0.1 with the cross-origin isolation headers, opened in Debian's
+// Chromium. A new notebook from the launcher runs on the chainlab kernel in the tab: a sum,
+// a tensor drawn by the extension's renderer, an error with its cell line, and every
+// request the page made went to the site itself.
+import { existsSync, mkdirSync } from "node:fs";
+import type { Server } from "node:http";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: a plain ES module of the build scripts, without declarations
+import { serveSite } from "../../scripts/lite-server.mjs";
+
+const root = path.resolve(__dirname, "..", "..");
+const site = path.join(root, "lite", "dist");
+const artifacts = path.join(root, "test", "artifacts");
+
+let server: Server;
+let url: string;
+let browser: Browser;
+let page: Page;
+const requested: string[] = [];
+const pageErrors: string[] = [];
+let opened = 0;
+
+/** The outputs of code cell i as text, once it has run (its prompt shows a number). */
+async function runCell(i: number, code: string, timeout = 90_000): Promise<string> {
+  const cell = page.locator(".jp-Notebook .jp-Cell.jp-CodeCell").nth(i);
+  await cell.locator(".cm-content").click();
+  await page.keyboard.insertText(code);
+  await page.keyboard.press("Shift+Enter");
+  await page.waitForFunction((i) => {
+    const c = document.querySelectorAll(".jp-Notebook .jp-Cell.jp-CodeCell")[i];
+    return /\[\d+\]/.test(c?.querySelector(".jp-InputArea-prompt")?.textContent ?? "");
+  }, i, { timeout });
+  return (await cell.locator(".jp-OutputArea-output").allTextContents()).join("\n");
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(site, "lab", "index.html"))) {
+    throw new Error("lite/dist is not built: run `npm run lite` (npm test -- lite builds it first)");
+  }
+  ({ server, url } = await serveSite(site, { isolated: true }));
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+  page.on("request", (r) => requested.push(r.url()));
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  mkdirSync(artifacts, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => server?.close(r));
+});
+
+describe("the JupyterLite site", () => {
+  it("opens a chainlab notebook from the launcher, cross-origin isolated", async () => {
+    await page.goto(`${url}lab/index.html`);
+    const card = page.locator('.jp-LauncherCard[data-category="Notebook"]', { hasText: "chainlab (TypeScript)" });
+    await card.waitFor({ timeout: 90_000 });
+    opened = Date.now();
+    await card.click();
+    await page.waitForSelector(".jp-Notebook .jp-Cell.jp-CodeCell", { timeout: 60_000 });
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  });
+
+  it("runs a sum", async () => {
+    const text = await runCell(0, "1 + 2");
+    expect(text.trim()).toBe("3");
+    console.log(`first result ${((Date.now() - opened) / 1000).toFixed(1)} s after the launcher's card was clicked`);
+  });
+
+  it("draws a tensor with the extension's renderer", async () => {
+    await runCell(1, "const t = tensor([[1, 2], [3, 4]]);\nt.matmul(t)");
+    const cell = page.locator(".jp-Notebook .jp-Cell.jp-CodeCell").nth(1);
+    await cell.locator(".cl-tensor").first().waitFor({ timeout: 30_000 });
+    const text = await cell.locator(".cl-tensor").first().textContent();
+    // [[1,2],[3,4]] squared: 7 10 / 15 22
+    for (const v of ["7", "10", "15", "22"]) expect(text).toContain(v);
+  });
+
+  it("runs the library on WebAssembly and keeps later cells' names", async () => {
+    const text = await runCell(2, "const t = 5; console.log(backend(), t * 2)");
+    expect(text).toContain("wasm 10");
+  });
+
+  it("reports an error with its cell line", async () => {
+    const text = await runCell(3, "const a = tensor([1, 2, 3]);\nconst b = tensor([1, 2]);\na.add(b)");
+    expect(text).toMatch(/Cell In\[4\], line 3/);
+    expect(text).toMatch(/shape|broadcast/i);
+    await page.screenshot({ path: path.join(artifacts, "lite-notebook.png") });
+  });
+
+  it("fetched nothing from any other origin", () => {
+    const origin = new URL(url).origin;
+    const outside = requested.filter((r) => !r.startsWith(origin) && !r.startsWith("data:") && !r.startsWith("blob:"));
+    expect(outside).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
