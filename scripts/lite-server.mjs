@@ -27,17 +27,16 @@ const types = {
 
 /**
  * Serves `dir` on 127.0.0.1 (`port` 0 picks a free one). Resolves to the server, its URL
- * and the paths requested so far (a test checks what a page fetched).
+ * and the files sent so far with their sizes (a test reports what a page fetched).
  * @param {string} dir
  * @param {{ port?: number, isolated?: boolean }} [options]
  */
 export function serveSite(dir, { port = 0, isolated = true } = {}) {
   const root = path.resolve(dir);
-  /** @type {string[]} */
+  /** @type {{ path: string, bytes: number }[]} */
   const requests = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    requests.push(url.pathname);
     const headers = { "Cache-Control": "no-cache" };
     if (isolated) {
       headers["Cross-Origin-Opener-Policy"] = "same-origin";
@@ -54,7 +53,9 @@ export function serveSite(dir, { port = 0, isolated = true } = {}) {
       res.writeHead(404, { ...headers, "Content-Type": "text/plain" }).end(`not found: ${url.pathname}`);
       return;
     }
-    res.writeHead(200, { ...headers, "Content-Type": types[path.extname(file)] ?? "application/octet-stream", "Content-Length": statSync(file).size });
+    const size = statSync(file).size;
+    requests.push({ path: url.pathname, bytes: size });
+    res.writeHead(200, { ...headers, "Content-Type": types[path.extname(file)] ?? "application/octet-stream", "Content-Length": size });
     if (req.method === "HEAD") res.end();
     else createReadStream(file).pipe(res);
   });

@@ -83,8 +83,7 @@ export class Tracebacks {
     const lines = this.cells.get(count)?.lines ?? [];
     const out = [green(`Cell In[${count}], line ${line}`)];
     for (let l = Math.max(1, line - 2); l <= Math.min(lines.length, line + 2); l++) {
-      const text = `${String(l).padStart(5)} ${lines[l - 1]}`;
-      out.push(l === line ? green("---->") + text.slice(5) : text);
+      out.push(l === line ? `${green("---->")} ${l} ${lines[l - 1]}` : `${String(l).padStart(5)} ${lines[l - 1]}`);
     }
     return out.join("\n");
   }

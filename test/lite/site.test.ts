@@ -3,7 +3,7 @@
 // Chromium. A new notebook from the launcher runs on the chainlab kernel in the tab: a sum,
 // a tensor drawn by the extension's renderer, an error with its cell line, and every
 // request the page made went to the site itself.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import type { Server } from "node:http";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -15,12 +15,8 @@ const root = path.resolve(__dirname, "..", "..");
 const site = path.join(root, "lite", "dist");
 const artifacts = path.join(root, "test", "artifacts");
 
-let server: Server;
-let url: string;
 let browser: Browser;
 let page: Page;
-const requested: string[] = [];
-const pageErrors: string[] = [];
 let opened = 0;
 
 /** The outputs of code cell i as text, once it has run (its prompt shows a number). */
@@ -40,34 +36,70 @@ beforeAll(async () => {
   if (!existsSync(path.join(site, "lab", "index.html"))) {
     throw new Error("lite/dist is not built: run `npm run lite` (npm test -- lite builds it first)");
   }
-  ({ server, url } = await serveSite(site, { isolated: true }));
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-dev-shm-usage"] });
-  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-  page.on("request", (r) => requested.push(r.url()));
-  page.on("pageerror", (e) => pageErrors.push(e.message));
   mkdirSync(artifacts, { recursive: true });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((r) => server?.close(r));
 });
 
-describe("the JupyterLite site", () => {
-  it("opens a chainlab notebook from the launcher, cross-origin isolated", async () => {
-    await page.goto(`${url}lab/index.html`);
-    const card = page.locator('.jp-LauncherCard[data-category="Notebook"]', { hasText: "chainlab (TypeScript)" });
-    await card.waitFor({ timeout: 90_000 });
-    opened = Date.now();
-    await card.click();
-    await page.waitForSelector(".jp-Notebook .jp-Cell.jp-CodeCell", { timeout: 60_000 });
+/** Serves the site (with or without the isolation headers) and opens a new page on it. */
+function withSite(isolated: boolean) {
+  const state = {
+    url: "",
+    requested: [] as string[],
+    pageErrors: [] as string[],
+    server: undefined as Server | undefined,
+    sent: [] as { path: string; bytes: number }[],
+  };
+  beforeAll(async () => {
+    const served = await serveSite(site, { isolated });
+    state.server = served.server;
+    state.url = served.url;
+    state.sent = served.requests;
+    page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    page.on("request", (r) => state.requested.push(r.url()));
+    page.on("pageerror", (e) => state.pageErrors.push(e.message));
+  });
+  afterAll(async () => {
+    await page?.close();
+    await new Promise((r) => state.server?.close(r));
+  });
+  return state;
+}
+
+function sizeOf(p: string): number {
+  const st = statSync(p);
+  return st.isDirectory() ? readdirSync(p).reduce((s, e) => s + sizeOf(path.join(p, e)), 0) : st.size;
+}
+
+/** Opens the lab page and a new notebook on the chainlab kernel from the launcher. */
+async function newNotebook(url: string): Promise<void> {
+  await page.goto(`${url}lab/index.html`);
+  const card = page.locator('.jp-LauncherCard[data-category="Notebook"]', { hasText: "chainlab (TypeScript)" });
+  await card.waitFor({ timeout: 90_000 });
+  opened = Date.now();
+  await card.click();
+  await page.waitForSelector(".jp-Notebook .jp-Cell.jp-CodeCell", { timeout: 60_000 });
+}
+
+describe("the JupyterLite site, cross-origin isolated", () => {
+  const state = withSite(true);
+
+  it("opens a chainlab notebook from the launcher", async () => {
+    await newNotebook(state.url);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   });
 
   it("runs a sum", async () => {
     const text = await runCell(0, "1 + 2");
     expect(text.trim()).toBe("3");
-    console.log(`first result ${((Date.now() - opened) / 1000).toFixed(1)} s after the launcher's card was clicked`);
+    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+    const fetched = state.sent.reduce((s, r) => s + r.bytes, 0);
+    const worker = state.sent.filter((r) => /chainlab-worker|\.wasm$/.test(r.path)).reduce((s, r) => s + r.bytes, 0);
+    console.log(`first result ${((Date.now() - opened) / 1000).toFixed(1)} s after the launcher's card was clicked; ` +
+      `the page fetched ${state.sent.length} files, ${mb(fetched)} (the kernel's worker and module ${mb(worker)}); the site is ${mb(sizeOf(site))}`);
   });
 
   it("draws a tensor with the extension's renderer", async () => {
@@ -80,8 +112,17 @@ describe("the JupyterLite site", () => {
   });
 
   it("runs the library on WebAssembly and keeps later cells' names", async () => {
-    const text = await runCell(2, "const t = 5; console.log(backend(), t * 2)");
-    expect(text).toContain("wasm 10");
+    const text = await runCell(2, [
+      "const t = 5;",
+      "manualSeed(1);",
+      "const A = randn([256, 256]), B = randn([256, 256]);",
+      "const onWasm = A.matmul(B);",
+      "setBackend(\"js\"); const onJs = A.matmul(B); setBackend(\"wasm\");",
+      "const { kernels } = require(\"chainlab/dist/backend\");",
+      "console.log(backend(), t * 2, backendInfo().gemm, kernels().threads(), onWasm.sub(onJs).abs().amax().item() < 1e-3)",
+    ].join("\n"));
+    // isolated: a second thread, a Web Worker on the shared memory, is up and products agree
+    expect(text).toMatch(/^wasm 10 wasm-(relaxed-)?simd 2 true/);
   });
 
   it("reports an error with its cell line", async () => {
@@ -92,9 +133,22 @@ describe("the JupyterLite site", () => {
   });
 
   it("fetched nothing from any other origin", () => {
-    const origin = new URL(url).origin;
-    const outside = requested.filter((r) => !r.startsWith(origin) && !r.startsWith("data:") && !r.startsWith("blob:"));
+    const origin = new URL(state.url).origin;
+    const outside = state.requested.filter((r) => !r.startsWith(origin) && !r.startsWith("data:") && !r.startsWith("blob:"));
     expect(outside).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(state.pageErrors).toEqual([]);
+  });
+});
+
+describe("the JupyterLite site without the isolation headers (as on GitHub Pages)", () => {
+  const state = withSite(false);
+
+  it("runs cells on one thread", async () => {
+    await newNotebook(state.url);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    const text = await runCell(0, "const x = tensor([1, 2, 3]);\nconsole.log(backend(), backendInfo().threads, x.mul(x).sum().item())");
+    expect(text).toMatch(/^(wasm|js) 1 14/);
+    console.log(`not isolated: ${text.trim()}`);
+    expect(state.pageErrors).toEqual([]);
   });
 });
