@@ -98,8 +98,10 @@ def test_the_series_is_there():
         "09-fine-tuning.ipynb",
         "10-scaling-laws.ipynb",
         "11-shipping-the-model.ipynb",
+        "12-gpt2.ipynb",
     ]
     tested = {name[len("test_"):len("test_") + 2] for name in globals() if re.match(r"test_\d\d_", name)}
+    tested |= {p.name[len("test_"):len("test_") + 2] for p in Path(__file__).parent.glob("test_[0-9][0-9]_*.py")}
     assert tested == {n[:2] for n in NOTEBOOKS}, "every notebook has a test of its results"
 
 
