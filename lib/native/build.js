@@ -7,6 +7,7 @@
 //   node native/build.js             build (npm install runs this)
 //   node native/build.js --if-stale  build only when the sources, this CPU's flags or the
 //                                    OpenBLAS found changed
+//   node native/build.js --simd=avx2 build for exactly that vector unit (avx512, avx2, portable)
 //
 // CHAINLAB_NO_OPENBLAS=1 builds without OpenBLAS where it is installed; CHAINLAB_NATIVE_SIMD
 // (avx512, avx2 or portable) builds for a vector unit below this CPU's, for a machine that has less.
@@ -22,7 +23,8 @@ const addon = path.join(here, "build", "Release", "chainlab_native.node");
 const stamp = path.join(here, "build", "Release", "chainlab_native.flags");
 
 function skip(reason) {
-  console.log(`chainlab: native backend skipped (${reason}); using WebAssembly/TypeScript kernels`);
+  const prebuilt = fs.existsSync(path.join(here, "..", "prebuilds", `${process.platform}-${process.arch}`));
+  console.log(`chainlab: native backend not built (${reason}); using ${prebuilt ? "the prebuilt addon the package ships" : "WebAssembly/TypeScript kernels"}`);
   process.exit(0);
 }
 
@@ -105,11 +107,14 @@ try {
 } catch { /* not Linux/x86: compiler defaults */ }
 let level = ["avx512f", "avx512dq", "avx512bw", "avx512vl"].every((f) => flags.includes(f)) ? "avx512"
   : flags.includes("avx2") && flags.includes("fma") ? "avx2" : "portable";
-const asked = process.env.CHAINLAB_NATIVE_SIMD;
+// --simd=LEVEL builds exactly that level, whatever this CPU has (the prebuilt addons the
+// package ships, lib/native/prebuild.js); CHAINLAB_NATIVE_SIMD only ever asks for less
+const exact = process.argv.find((a) => a.startsWith("--simd="))?.slice("--simd=".length);
+const asked = exact ?? process.env.CHAINLAB_NATIVE_SIMD;
 if (asked) {
   const levels = Object.keys(SIMD);
-  if (!levels.includes(asked)) skip(`CHAINLAB_NATIVE_SIMD must be one of ${levels.join(", ")}, not "${asked}"`);
-  if (levels.indexOf(asked) > levels.indexOf(level)) level = asked;
+  if (!levels.includes(asked)) skip(`${exact ? "--simd" : "CHAINLAB_NATIVE_SIMD"} must be one of ${levels.join(", ")}, not "${asked}"`);
+  if (exact || levels.indexOf(asked) > levels.indexOf(level)) level = asked;
 }
 // a portable build asked for runs on any CPU of this architecture; one found here may use SSE4.1
 const simd = level === "portable" && !asked && flags.includes("sse4_1") ? "-msse4.1" : SIMD[level];

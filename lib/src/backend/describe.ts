@@ -2,8 +2,8 @@
 // when chainlab runs on less than the native backend without being asked to: a user whose
 // install skipped the addon (no compiler, install scripts blocked by pnpm or Bun) would
 // otherwise get WebAssembly speed without knowing why.
-import * as fs from "node:fs";
-import { addonPath, BlasBackend, nativeSkipped } from "./blas";
+import * as path from "node:path";
+import { addonCandidates, BlasBackend, loadedAddon, nativeSkipped } from "./blas";
 import type { Backend } from "./types";
 import { WasmBackend } from "./wasm";
 
@@ -17,6 +17,11 @@ export interface BackendInfo {
   gemm: string;
   /** Threads a large GEMM is split over. */
   threads: number;
+  /**
+   * The native addon running: `built` (compiled at install, for this CPU), `prebuilt` (shipped
+   * in the package, for installs whose scripts did not run), or null on another backend.
+   */
+  addon: "built" | "prebuilt" | null;
   /** Why the native backend is not the one running, or null when it is (or another was asked for). */
   fallback: string | null;
 }
@@ -25,17 +30,19 @@ export interface BackendInfo {
 export function describeBackend(b: Backend, forced: boolean): BackendInfo {
   if (b instanceof BlasBackend) {
     const info = b.info();
-    return { name: b.name, gemm: info.gemm, threads: info.maxThreads, fallback: null };
+    const addon = loadedAddon === null ? null : loadedAddon.includes(`${path.sep}prebuilds${path.sep}`) ? "prebuilt" : "built";
+    return { name: b.name, gemm: info.gemm, threads: info.maxThreads, addon, fallback: null };
   }
   const gemm = b instanceof WasmBackend ? (b.relaxedSimd() ? "wasm-relaxed-simd" : "wasm-simd") : "js";
   const threads = b instanceof WasmBackend ? b.maxThreads() : 1;
-  return { name: b.name, gemm, threads, fallback: forced ? null : whyNotNative() };
+  return { name: b.name, gemm, threads, addon: null, fallback: forced ? null : whyNotNative() };
 }
 
 function whyNotNative(): string {
   if (nativeSkipped) return nativeSkipped;
-  if (!fs.existsSync(addonPath())) {
-    return "the native addon is not built (installing found no C++ compiler, or install scripts were not run)";
+  if (addonCandidates().length === 0) {
+    return "the native addon is not built (installing found no C++ compiler, or install scripts were not run)" +
+      ` and none is prebuilt for ${process.platform}-${process.arch}`;
   }
   return "the native addon did not load";
 }

@@ -65,7 +65,7 @@ export function backend(): BackendName {
 /**
  * Which backend runs, which GEMM it multiplies matrices with, on how many threads, and why
  * the native backend is not the one running (null when it is, or when another was asked for).
- * @example backendInfo() // { name: "blas", gemm: "chainlab-avx512", threads: 2, fallback: null }
+ * @example backendInfo() // { name: "blas", gemm: "chainlab-avx512", threads: 2, addon: "built", fallback: null }
  */
 export function backendInfo(): BackendInfo {
   return describeBackend(kernels(), Boolean(envVar("CHAINLAB_BACKEND")) || chosen || wasmHostGiven());
