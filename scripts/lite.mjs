@@ -10,7 +10,7 @@
 //   --not-isolated       serve without them (as GitHub Pages would)
 import { spawnSync } from "node:child_process";
 import { builtinModules } from "node:module";
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -140,7 +140,16 @@ async function build() {
   step("building the site (jupyter lite build)");
   const out = path.join(lite, "dist");
   rmSync(out, { recursive: true, force: true });
+  // doit's record of earlier builds would skip steps whose output was just removed
+  rmSync(path.join(lite, "site", ".jupyterlite.doit.db"), { force: true });
   run(path.join(venvBin, "jupyter"), ["lite", "build", "--lite-dir", path.join(lite, "site"), "--output-dir", out], { cwd: path.join(lite, "site") });
+  // the site's settings (default kernel, app name) over the app's defaults, which the build
+  // does not always merge
+  const siteJson = path.join(out, "jupyter-lite.json");
+  const built = JSON.parse(readFileSync(siteJson, "utf8"));
+  const ours = JSON.parse(readFileSync(path.join(lite, "site", "jupyter-lite.json"), "utf8"));
+  Object.assign(built["jupyter-config-data"], ours["jupyter-config-data"]);
+  writeFileSync(siteJson, JSON.stringify(built, null, 2) + "\n");
   step(`built lite/dist in ${((Date.now() - t0) / 1000).toFixed(0)} s (${(sizeOf(out) / 1e6).toFixed(1)} MB)`);
 }
 

@@ -112,9 +112,10 @@ function globalise(js: string): { body: string; names: string[] } {
     if (!isDirective) firstCode ??= st.getStart(sf);
     if (ts.isVariableStatement(st)) {
       const list = st.declarationList;
-      const flags = list.flags;
-      if (flags & (ts.NodeFlags.Using | ts.NodeFlags.AwaitUsing)) return;
-      const keyword = flags & ts.NodeFlags.Const ? "const" : flags & ts.NodeFlags.Let ? "let" : "var";
+      // `using` declarations stay in the cell: their disposal is tied to its scope
+      const kind = list.flags & ts.NodeFlags.BlockScoped;
+      if (kind === ts.NodeFlags.Using || kind === ts.NodeFlags.AwaitUsing) return;
+      const keyword = kind === ts.NodeFlags.Const ? "const" : kind === ts.NodeFlags.Let ? "let" : "var";
       const start = list.getStart(sf);
       if (!js.startsWith(keyword, start)) return;
       edits.push({ at: start, end: start + keyword.length, text: "", order: 0 });
@@ -151,6 +152,37 @@ function globalise(js: string): { body: string; names: string[] } {
   return { body: applyEdits(js, edits), names: [...new Set(names)] };
 }
 
+/**
+ * Top-level imports as `const` declarations of what `require` returns, before the
+ * transpiler sees them: it would drop an import whose names this cell does not use, but a
+ * later cell may. Each keeps its lines (the replacement ends with as many line breaks).
+ */
+function importsAsRequires(code: string): string {
+  const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const edits: Edit[] = [];
+  for (const st of sf.statements) {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier)) continue;
+    const from = `require(${JSON.stringify(st.moduleSpecifier.text)})`;
+    const clause = st.importClause;
+    const parts: string[] = [];
+    if (clause && !clause.isTypeOnly) {
+      if (clause.name) parts.push(`${clause.name.text} = __chainlabDefault(${from})`);
+      const bindings = clause.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) parts.push(`${bindings.name.text} = ${from}`);
+      if (bindings && ts.isNamedImports(bindings)) {
+        const names = bindings.elements.filter((e) => !e.isTypeOnly)
+          .map((e) => (e.propertyName ? `${e.propertyName.getText(sf)}: ${e.name.text}` : e.name.text));
+        if (names.length) parts.push(`{ ${names.join(", ")} } = ${from}`);
+      }
+    }
+    const text = !clause ? `${from};` : parts.length ? `const ${parts.join(", ")};` : "";
+    const original = code.slice(st.getStart(sf), st.end);
+    const breaks = original.split("\n").length - 1;
+    edits.push({ at: st.getStart(sf), end: st.end, text: text + "\n".repeat(breaks), order: 0 });
+  }
+  return edits.length ? applyEdits(code, edits) : code;
+}
+
 function diagnosticOf(d: ts.Diagnostic): Diagnostic {
   const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
   return { line: pos.line, character: pos.character, length: d.length ?? 1, code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, "\n") };
@@ -158,7 +190,7 @@ function diagnosticOf(d: ts.Diagnostic): Diagnostic {
 
 /** Compiles a cell; syntax errors come back as TypeScript's diagnostics. */
 export function compileCell(code: string, count: number): CompileResult {
-  const out = ts.transpileModule(code, { fileName: `cell-${count}.ts`, compilerOptions: options, reportDiagnostics: true });
+  const out = ts.transpileModule(importsAsRequires(code), { fileName: `cell-${count}.ts`, compilerOptions: options, reportDiagnostics: true });
   const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length) return { ok: false, diagnostics: errors.map(diagnosticOf) };
   const text = out.outputText.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, "");

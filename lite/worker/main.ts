@@ -57,6 +57,9 @@ async function init(assets: string, env: Record<string, string>): Promise<void> 
   streams.stderr = (text) => out.write("stderr", text);
   (globalThis as { console: Console }).console = streamConsole((name, text) => out.write(name, text));
   (globalThis as { require?: unknown }).require = cellRequire;
+  // a default import: the module's `default` where it has one, else the module itself
+  (globalThis as { __chainlabDefault?: unknown }).__chainlabDefault = (m: { default?: unknown } | null | undefined) =>
+    m && typeof m === "object" && "default" in m ? m.default : m;
   scope.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();
     out.write("stderr", `Unhandled promise rejection: ${format(e.reason)}\n`);
