@@ -2,7 +2,7 @@
 // WebAssembly module ship in this extension's static folder, next to the script webpack
 // loaded this code from, so the site needs nothing from anywhere else.
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
-import { IKernelSpecs, type IKernel } from "@jupyterlite/services";
+import { IKernelClient, IKernelSpecs, type IKernel } from "@jupyterlite/services";
 import { ChainlabKernel } from "./kernel";
 
 // set by webpack's module federation to the folder this extension's chunks were loaded from
@@ -29,8 +29,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: "The chainlab (TypeScript) kernel, running in a Web Worker",
   autoStart: true,
   requires: [IKernelSpecs],
-  activate: (_app: JupyterFrontEnd, specs: IKernelSpecs) => {
+  optional: [IKernelClient],
+  activate: (_app: JupyterFrontEnd, specs: IKernelSpecs, client: IKernelClient | null) => {
     const assets = __webpack_public_path__;
+    const live = new Map<string, ChainlabKernel>();
+    // JupyterLite's kernels have no interrupt of their own (its client only drops the requests
+    // waiting in line): Kernel › Interrupt reaches ours through the client
+    if (client) {
+      const interrupt = client.interrupt.bind(client);
+      client.interrupt = async (id: string) => {
+        live.get(id)?.interrupt();
+        await interrupt(id);
+      };
+    }
     specs.register({
       spec: {
         name: "chainlab",
@@ -39,7 +50,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
         argv: [],
         resources: { "logo-32x32": logo, "logo-64x64": logo, "logo-svg": logo },
       },
-      create: async (options: IKernel.IOptions) => new ChainlabKernel({ ...options, assets, env: envFromPage() }),
+      create: async (options: IKernel.IOptions) => {
+        const kernel = new ChainlabKernel({ ...options, assets, env: envFromPage() });
+        live.set(kernel.id, kernel);
+        kernel.disposed.connect(() => live.delete(kernel.id));
+        return kernel;
+      },
     });
   },
 };

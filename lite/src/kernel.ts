@@ -1,7 +1,7 @@
 // The chainlab kernel as JupyterLite sees it: the Jupyter protocol in the page, cells run in
 // a Web Worker (worker/main.ts) that holds the library on its WebAssembly backend. The page
 // keeps the worker's outputs in the protocol: each goes out under the request it belongs to.
-import type { KernelMessage } from "@jupyterlab/services";
+import { KernelMessage } from "@jupyterlab/services";
 import { BaseKernel, type IKernel } from "@jupyterlite/services";
 import type { CommInfoReply, CompleteReply, ExecuteOutcome, FromWorker, ToWorker } from "./messages";
 
@@ -24,8 +24,20 @@ export function languageInfo(typescript: string): KernelMessage.IInfoReply["lang
   };
 }
 
+/** Requests answered by the worker in order, one after another (everything but comms and input). */
+const COMM = new Set(["comm_open", "comm_msg", "comm_close"]);
+
 export class ChainlabKernel extends BaseKernel {
   private readonly worker: Worker;
+  private readonly send: IKernel.SendMessage;
+  /** Bumped by an interrupt; every loop turn of cell code reads it (only where memory can be shared). */
+  private readonly interruptFlag: Int32Array | undefined;
+  /** Requests run one after another here, not under JupyterLite's lock (see handleMessage). */
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private lastSeq = 0;
+  /** Executes queued up to this one are aborted (after an error or an interrupt). */
+  private abortUpTo = 0;
   private readonly started: Promise<void>;
   private startError: string | undefined;
   private typescript = "";
@@ -35,6 +47,9 @@ export class ChainlabKernel extends BaseKernel {
 
   constructor(options: ChainlabKernelOptions) {
     super(options);
+    this.send = options.sendMessage;
+    const shared = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated && typeof SharedArrayBuffer === "function";
+    this.interruptFlag = shared ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
     this.worker = new Worker(`${options.assets}chainlab-worker.js`);
     this.started = new Promise<void>((resolve) => {
       this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.fromWorker(e.data, resolve);
@@ -48,7 +63,51 @@ export class ChainlabKernel extends BaseKernel {
         resolve();
       };
     });
-    this.post({ type: "init", assets: options.assets, env: options.env ?? {} });
+    this.post({ type: "init", assets: options.assets, env: options.env ?? {}, interrupt: this.interruptFlag?.buffer as SharedArrayBuffer | undefined });
+  }
+
+  /**
+   * JupyterLite hands a kernel one message at a time and waits for it to be handled, so a
+   * comm message from a widget (the Monitor's Stop, Pause, learning rate) would wait for the
+   * running cell to end. Here requests go into this kernel's own queue and the call returns
+   * at once; comm messages that come while a request runs go straight to the worker, which
+   * hands them to the cell at its next await, with no busy/idle status of their own (that
+   * would show the kernel idle while the cell runs).
+   */
+  override async handleMessage(msg: KernelMessage.IMessage): Promise<void> {
+    const type = msg.header.msg_type;
+    if (type === "input_reply") return super.handleMessage(msg);
+    if (COMM.has(type) && this.queued > 0) {
+      this.forwardComm(type as "comm_open" | "comm_msg" | "comm_close", msg as KernelMessage.ICommMsgMsg);
+      return;
+    }
+    const seq = ++this.lastSeq;
+    this.queued++;
+    this.queue = this.queue.then(async () => {
+      try {
+        if (type === "execute_request" && seq <= this.abortUpTo) this.abort(msg as KernelMessage.IExecuteRequestMsg);
+        else await super.handleMessage(msg);
+      } catch (e) {
+        console.error("chainlab kernel: a request failed", e);
+      } finally {
+        this.queued--;
+      }
+    });
+  }
+
+  /** An execute that waited behind a cell that failed or was interrupted: not run, as Jupyter does. */
+  private abort(msg: KernelMessage.IExecuteRequestMsg): void {
+    const base = { session: msg.header.session, parentHeader: msg.header };
+    this.send(KernelMessage.createMessage({ ...base, channel: "iopub", msgType: "status", content: { execution_state: "busy" } }));
+    this.send(KernelMessage.createMessage({ ...base, channel: "shell", msgType: "execute_reply", content: { status: "aborted" } as never }));
+    this.send(KernelMessage.createMessage({ ...base, channel: "iopub", msgType: "status", content: { execution_state: "idle" } }));
+  }
+
+  /** Stops the running cell and drops the executes waiting behind it. */
+  interrupt(): void {
+    this.abortUpTo = this.lastSeq;
+    if (this.interruptFlag) Atomics.add(this.interruptFlag, 0, 1);
+    this.post({ type: "interrupt" });
   }
 
   override get ready(): Promise<void> {
@@ -142,6 +201,8 @@ export class ChainlabKernel extends BaseKernel {
     const outcome = await this.request<ExecuteOutcome>({ type: "execute", id: this.nextId++, code: content.code, count });
     if (outcome.status === "error") {
       const { ename, evalue, traceback } = outcome;
+      // the cells queued behind a failed one are not run (Jupyter's stop_on_error)
+      if (content.stop_on_error !== false) this.abortUpTo = this.lastSeq;
       this.publishExecuteError({ ename, evalue, traceback });
       return { status: "error", execution_count: count, ename, evalue, traceback };
     }

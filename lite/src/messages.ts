@@ -21,7 +21,9 @@ export interface CommContent {
 
 export type ToWorker =
   /** First message: where the site's files are, and the environment cells see in `process.env`. */
-  | { type: "init"; assets: string; env: Record<string, string> }
+  | { type: "init"; assets: string; env: Record<string, string>; interrupt?: SharedArrayBuffer }
+  /** Stop the running cell: at its next await (and, with the shared flag, at its next loop turn). */
+  | { type: "interrupt" }
   | { type: "execute"; id: number; code: string; count: number }
   | { type: "complete"; id: number; code: string; cursor: number }
   | { type: "comm_info"; id: number; target?: string }

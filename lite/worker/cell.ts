@@ -145,6 +145,17 @@ function globalise(js: string): { body: string; names: string[] } {
       edits.push({ at: e.end, end: e.end, text: ")];", order: 0 });
     }
   });
+  // every loop turn is a checkpoint where an interrupt stops the cell (a loop that never
+  // awaits cannot be reached otherwise)
+  const visit = (n: ts.Node): void => {
+    if (ts.isForStatement(n) || ts.isForOfStatement(n) || ts.isForInStatement(n) || ts.isWhileStatement(n) || ts.isDoStatement(n)) {
+      const body = n.statement;
+      edits.push({ at: body.getStart(sf), end: body.getStart(sf), text: "{ __chainlabTick(); ", order: 3 });
+      edits.push({ at: body.end, end: body.end, text: " }", order: -2 });
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
   if (hoisted.length && firstCode !== undefined) {
     // functions are hoisted in the cell, so they become globals before any of its code runs
     edits.push({ at: firstCode, end: firstCode, text: hoisted.map((n) => `globalThis[${JSON.stringify(n)}] = ${n}; `).join(""), order: -1 });

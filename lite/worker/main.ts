@@ -28,6 +28,37 @@ function post(msg: FromWorker, transfer: Transferable[] = []): void {
 const out = new StreamBuffer((name, text) => post({ type: "output", msgType: "stream", content: { name, text } }));
 const sink = new WorkerSink(post, () => out.flush());
 const tracebacks = new Tracebacks();
+
+/** What an interrupted cell throws, as in the Node kernel. */
+class KeyboardInterrupt extends Error {
+  override name = "KeyboardInterrupt";
+  constructor() {
+    super("execution interrupted");
+  }
+}
+
+// Interrupts: the page bumps a shared counter (where the page is cross-origin isolated) that
+// every loop turn of cell code reads, and sends a message that stops a cell waiting at an
+// await. `pending` stays set until the next cell starts, so a loop the interrupted cell left
+// running in the background stops at its next turn too.
+let interruptFlag: Int32Array | undefined;
+let interruptSeen = 0;
+let pending = false;
+let rejectRunning: ((e: unknown) => void) | undefined;
+
+function interrupted(): boolean {
+  if (!pending && interruptFlag && Atomics.load(interruptFlag, 0) !== interruptSeen) pending = true;
+  return pending;
+}
+
+function tick(): void {
+  if (interrupted()) throw new KeyboardInterrupt();
+}
+
+function interrupt(): void {
+  pending = true;
+  rejectRunning?.(new KeyboardInterrupt());
+}
 const cellExports = {};
 const cellModule = { exports: cellExports };
 
@@ -49,9 +80,11 @@ async function fetchBytes(url: string): Promise<Uint8Array | null> {
   }
 }
 
-async function init(assets: string, env: Record<string, string>): Promise<void> {
+async function init(assets: string, env: Record<string, string>, flag: SharedArrayBuffer | undefined): Promise<void> {
   const t0 = performance.now();
   installGlobals();
+  interruptFlag = flag ? new Int32Array(flag) : undefined;
+  (globalThis as { __chainlabTick?: unknown }).__chainlabTick = tick;
   Object.assign(processShim.env, env);
   streams.stdout = (text) => out.write("stdout", text);
   streams.stderr = (text) => out.write("stderr", text);
@@ -88,15 +121,20 @@ async function execute(code: string, count: number): Promise<ExecuteOutcome> {
   if (!compiled.ok) return { status: "error", ...syntaxErrorContent(compiled.diagnostics, code, count) };
   const { js, names, lineMap } = compiled.cell;
   tracebacks.record(count, { lines: code.split("\n"), lineMap });
+  pending = false;
+  if (interruptFlag) interruptSeen = Atomics.load(interruptFlag, 0);
   try {
     for (const n of names) ensureGlobal(n);
     const run = (0, eval)(js) as (e: object, r: typeof cellRequire, m: object) => Promise<unknown[] | undefined>;
-    const returned = await run(cellExports, cellRequire, cellModule);
+    const stopped = new Promise<never>((_, reject) => { rejectRunning = reject; });
+    const returned = await Promise.race([run(cellExports, cellRequire, cellModule), stopped]);
     const value = returned?.[0];
     if (value === undefined) return { status: "ok" };
     return { status: "ok", result: { data: mimeBundle(value), metadata: {} } };
   } catch (e) {
     return { status: "error", ...tracebacks.errorContent(e) };
+  } finally {
+    rejectRunning = undefined;
   }
 }
 
@@ -104,14 +142,16 @@ async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case "init":
       try {
-        await init(msg.assets, msg.env);
+        await init(msg.assets, msg.env, msg.interrupt);
       } catch (e) {
         post({ type: "failed", error: `the library did not load in the worker: ${e instanceof Error ? e.stack ?? e.message : String(e)}` });
       }
       break;
     case "execute": {
       const outcome = await execute(msg.code, msg.count);
-      sink.endCell(outcome.status === "ok" ? { status: "ok" } : { status: "error", ename: outcome.ename, evalue: outcome.evalue });
+      sink.endCell(outcome.status === "ok" ? { status: "ok" }
+        : outcome.ename === "KeyboardInterrupt" ? { status: "interrupted" }
+        : { status: "error", ename: outcome.ename, evalue: outcome.evalue });
       out.flush();
       post({ type: "reply", id: msg.id, content: outcome });
       break;
@@ -128,6 +168,9 @@ async function handle(msg: ToWorker): Promise<void> {
       } catch (e) {
         out.write("stderr", `a comm handler failed: ${format(e)}\n`);
       }
+      break;
+    case "interrupt":
+      interrupt();
       break;
     case "input_reply":
       sink.inputReply(msg.value);

@@ -19,12 +19,22 @@ let browser: Browser;
 let page: Page;
 let opened = 0;
 
-/** The outputs of code cell i as text, once it has run (its prompt shows a number). */
-async function runCell(i: number, code: string, timeout = 90_000): Promise<string> {
+/** Types code into code cell i and runs it, without waiting for it to end. */
+async function startCell(i: number, code: string): Promise<void> {
   const cell = page.locator(".jp-Notebook .jp-Cell.jp-CodeCell").nth(i);
   await cell.locator(".cm-content").click();
   await page.keyboard.insertText(code);
   await page.keyboard.press("Shift+Enter");
+}
+
+/** The outputs of code cell i as text, once it has run (its prompt shows a number). */
+async function runCell(i: number, code: string, timeout = 90_000): Promise<string> {
+  await startCell(i, code);
+  return cellOutput(i, timeout);
+}
+
+async function cellOutput(i: number, timeout = 90_000): Promise<string> {
+  const cell = page.locator(".jp-Notebook .jp-Cell.jp-CodeCell").nth(i);
   await page.waitForFunction((i) => {
     const c = document.querySelectorAll(".jp-Notebook .jp-Cell.jp-CodeCell")[i];
     return /\[\d+\]/.test(c?.querySelector(".jp-InputArea-prompt")?.textContent ?? "");
@@ -131,6 +141,49 @@ describe("the JupyterLite site, cross-origin isolated", () => {
     expect(text).toMatch(/Cell In\[5\], line 3/);
     expect(text).toMatch(/shape|broadcast/i);
     await page.screenshot({ path: path.join(artifacts, "lite-notebook.png") });
+  });
+
+  it("steers a running training loop from the Monitor's Pause and Stop", async () => {
+    await startCell(5, [
+      "manualSeed(0);",
+      "const model = new nn.Linear(2, 1);",
+      "const opt = new optim.SGD(model.parameters(), { lr: 0.01 });",
+      "const X = randn([32, 2]), Y = X.sum(1, true);",
+      "const monitor = new Monitor({ title: \"in the tab\", model, optimizer: opt, redrawMs: 100 });",
+      "let step = 0;",
+      "while ((await monitor.poll()) && step < 1_000_000) {",
+      "  const loss = F.mseLoss(model.forward(X), Y);",
+      "  opt.zeroGrad(); loss.backward(); opt.step();",
+      "  monitor.log({ train: loss });",
+      "  step++;",
+      "  await new Promise((r) => setTimeout(r, 2));",
+      "}",
+      "monitor.close();",
+      "console.log(`stopped at step ${step}`);",
+    ].join("\n"));
+    const cell = page.locator(".jp-Notebook .jp-Cell.jp-CodeCell").nth(5);
+    const state = cell.locator(".cl-monitor-state");
+    await cell.locator("button[data-action=pause]").waitFor({ timeout: 60_000 });
+    // the loop runs on: the curve's step count grows
+    await page.waitForTimeout(1000);
+    await cell.locator("button[data-action=pause]").click();
+    await expect.poll(() => state.textContent(), { timeout: 20_000 }).toMatch(/paused/);
+    await page.screenshot({ path: path.join(artifacts, "lite-monitor-paused.png") });
+    await cell.locator("button[data-action=stop]").click();
+    const text = await cellOutput(5, 60_000);
+    const stoppedAt = Number(/stopped at step (\d+)/.exec(text)?.[1]);
+    expect(stoppedAt).toBeGreaterThan(10);
+    expect(stoppedAt).toBeLessThan(1_000_000);
+  });
+
+  it("interrupts a loop that never awaits (for (;;) {}), and the kernel keeps its state", async () => {
+    await startCell(6, "let spins = 0;\nfor (;;) { spins++; }");
+    await page.waitForTimeout(1500);
+    await page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } })
+      .jupyterapp.commands.execute("notebook:interrupt-kernel"));
+    const text = await cellOutput(6, 30_000);
+    expect(text).toMatch(/KeyboardInterrupt/);
+    expect((await runCell(7, "spins > 1000")).trim()).toBe("true");
   });
 
   it("fetched nothing from any other origin", () => {
