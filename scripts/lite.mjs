@@ -9,7 +9,7 @@
 //   --serve [--port N]   then serve the site on 127.0.0.1 with COOP/COEP headers
 //   --not-isolated       serve without them (as GitHub Pages would)
 import { spawnSync } from "node:child_process";
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,11 +53,16 @@ function ensureJupyterLite() {
   run(venvPython, ["-m", "pip", "install", "--quiet", `jupyterlite-core[contents]==${JUPYTERLITE_CORE}`]);
 }
 
+function ensureLibrary() {
+  if (existsSync(path.join(root, "lib", "dist", "index.d.ts"))) return;
+  step("building the library (npm run build -w lib) for its declarations");
+  run("npm", ["run", "build", "-w", "lib"]);
+}
+
 function ensureExtension() {
   const built = path.join(root, "extension", "labextension", "package.json");
   if (existsSync(built)) return;
   step("building the extension's renderers (npm run build -w @chainlab/jupyterlab)");
-  if (!existsSync(path.join(root, "lib", "dist", "index.d.ts"))) run("npm", ["run", "build", "-w", "lib"]);
   run("npm", ["run", "build", "-w", "@chainlab/jupyterlab"]);
 }
 
@@ -87,11 +92,12 @@ const nodeShims = {
   },
 };
 
-async function buildWorker(outDir) {
+async function buildWorkers(outDir) {
   const esbuild = await import("esbuild");
   await esbuild.build({
-    entryPoints: [path.join(lite, "worker", "main.ts")],
-    outfile: path.join(outDir, "chainlab-worker.js"),
+    // the worker that runs cells (with the library) and the one that compiles them (with TypeScript)
+    entryPoints: { "chainlab-worker": path.join(lite, "worker", "main.ts"), "chainlab-compiler": path.join(lite, "worker", "compiler.ts") },
+    outdir: outDir,
     bundle: true,
     format: "iife",
     platform: "browser",
@@ -107,9 +113,49 @@ async function buildWorker(outDir) {
   });
 }
 
+/**
+ * What the compiler worker type-checks cells against, in one JSON file: TypeScript's
+ * ES2022 libraries, the library's declarations (lib/dist), the globals the worker gives
+ * cells (lite/types/globals.d.ts), and a prelude that puts every root export of the library
+ * in scope, as the Node kernel's prelude does.
+ */
+function buildTypes(outFile) {
+  const ts = createRequire(import.meta.url)("typescript");
+  const files = {};
+  const tsLib = path.join(root, "node_modules", "typescript", "lib");
+  const queue = ["lib.es2022.d.ts"];
+  while (queue.length) {
+    const f = queue.pop();
+    if (files[`/lib/${f}`] !== undefined) continue;
+    const text = readFileSync(path.join(tsLib, f), "utf8");
+    files[`/lib/${f}`] = text;
+    for (const m of text.matchAll(/<reference lib="([^"]+)"/g)) queue.push(`lib.${m[1].toLowerCase()}.d.ts`);
+  }
+  const dist = path.join(root, "lib", "dist");
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".d.ts")) files[`/node_modules/chainlab/dist/${path.relative(dist, p).split(path.sep).join("/")}`] = readFileSync(p, "utf8");
+    }
+  };
+  walk(dist);
+  files["/node_modules/chainlab/package.json"] = JSON.stringify({ name: "chainlab", types: "dist/index.d.ts" });
+  const index = path.join(dist, "index.d.ts");
+  const program = ts.createProgram([index], { types: [], skipLibCheck: true, noEmit: true });
+  const checker = program.getTypeChecker();
+  const names = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(index)))
+    .map((sym) => sym.name).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== "default");
+  files["/prelude.d.ts"] = `import * as __chainlab from "chainlab";\ndeclare global {\n${names.map((n) => `  export import ${n} = __chainlab.${n};`).join("\n")}\n}\nexport {};\n`;
+  files["/globals.d.ts"] = readFileSync(path.join(lite, "types", "globals.d.ts"), "utf8");
+  writeFileSync(outFile, JSON.stringify({ files, roots: ["/globals.d.ts", "/prelude.d.ts"] }));
+  return names.length;
+}
+
 async function build() {
   const t0 = Date.now();
   ensureJupyterLite();
+  ensureLibrary();
   ensureExtension();
   const wasm = wasmFiles();
 
@@ -125,8 +171,10 @@ async function build() {
     ".",
   ], { cwd: lite });
   const staticDir = path.join(lite, "labextension", "static");
-  step("bundling the worker with the library (esbuild)");
-  await buildWorker(staticDir);
+  step("bundling the workers: the library's, TypeScript's (esbuild)");
+  await buildWorkers(staticDir);
+  const exported = buildTypes(path.join(staticDir, "chainlab-types.json"));
+  step(`declarations for the compiler: the library's ${exported} root exports in every cell's scope`);
   for (const f of wasm) cpSync(f, path.join(staticDir, path.basename(f)));
 
   // contents: the notebooks alone (not their checkpoints or result files)

@@ -1,9 +1,10 @@
-// The chainlab kernel as JupyterLite sees it: the Jupyter protocol in the page, cells run in
-// a Web Worker (worker/main.ts) that holds the library on its WebAssembly backend. The page
-// keeps the worker's outputs in the protocol: each goes out under the request it belongs to.
+// The chainlab kernel as JupyterLite sees it: the Jupyter protocol in the page, cells
+// type-checked and transpiled in one Web Worker (worker/compiler.ts) and run in another
+// (worker/main.ts) that holds the library on its WebAssembly backend. The page keeps the
+// workers' outputs in the protocol: each goes out under the request it belongs to.
 import { KernelMessage } from "@jupyterlab/services";
 import { BaseKernel, type IKernel } from "@jupyterlite/services";
-import type { CommInfoReply, CompleteReply, ExecuteOutcome, FromWorker, ToWorker } from "./messages";
+import type { CommInfoReply, CompileOutcome, CompleteReply, ExecuteOutcome, FromCompiler, FromWorker, ToCompiler, ToWorker } from "./messages";
 
 export interface ChainlabKernelOptions extends IKernel.IOptions {
   /** The folder of the worker's script and the WebAssembly module (ends with a slash). */
@@ -29,6 +30,8 @@ const COMM = new Set(["comm_open", "comm_msg", "comm_close"]);
 
 export class ChainlabKernel extends BaseKernel {
   private readonly worker: Worker;
+  private readonly compiler: Worker;
+  private readonly compiling = new Map<number, (c: CompileOutcome) => void>();
   private readonly send: IKernel.SendMessage;
   /** Bumped by an interrupt; every loop turn of cell code reads it (only where memory can be shared). */
   private readonly interruptFlag: Int32Array | undefined;
@@ -51,19 +54,59 @@ export class ChainlabKernel extends BaseKernel {
     const shared = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated && typeof SharedArrayBuffer === "function";
     this.interruptFlag = shared ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
     this.worker = new Worker(`${options.assets}chainlab-worker.js`);
-    this.started = new Promise<void>((resolve) => {
+    this.compiler = new Worker(`${options.assets}chainlab-compiler.js`);
+    const running = new Promise<void>((resolve) => {
       this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.fromWorker(e.data, resolve);
-      this.worker.onerror = (e: ErrorEvent) => {
-        // a worker that cannot even load leaves a kernel that says why on every cell
-        this.startError ??= `the kernel's worker did not start: ${e.message || "its script did not load"}`;
-        for (const [id, done] of this.waiting) {
-          this.waiting.delete(id);
-          done({ status: "error", ename: "KernelError", evalue: this.startError, traceback: [this.startError] });
-        }
-        resolve();
-      };
+      this.worker.onerror = (e: ErrorEvent) => this.failed(`the kernel's worker did not start: ${e.message || "its script did not load"}`, resolve);
     });
+    const compiling = new Promise<void>((resolve) => {
+      this.compiler.onmessage = (e: MessageEvent<FromCompiler>) => this.fromCompiler(e.data, resolve);
+      this.compiler.onerror = (e: ErrorEvent) => this.failed(`the kernel's compiler did not start: ${e.message || "its script did not load"}`, resolve);
+    });
+    this.started = Promise.all([running, compiling]).then(() => undefined);
     this.post({ type: "init", assets: options.assets, env: options.env ?? {}, interrupt: this.interruptFlag?.buffer as SharedArrayBuffer | undefined });
+    this.toCompiler({ type: "init", assets: options.assets });
+  }
+
+  /** A worker that cannot start leaves a kernel that says why on every cell. */
+  private failed(why: string, started: () => void): void {
+    this.startError ??= why;
+    const error = { ename: "KernelError", evalue: this.startError, traceback: [this.startError] };
+    for (const [id, done] of this.waiting) {
+      this.waiting.delete(id);
+      done({ status: "error", ...error });
+    }
+    for (const [id, done] of this.compiling) {
+      this.compiling.delete(id);
+      done({ ok: false, error });
+    }
+    started();
+  }
+
+  private toCompiler(msg: ToCompiler): void {
+    this.compiler.postMessage(msg);
+  }
+
+  private compile(code: string, count: number): Promise<CompileOutcome> {
+    if (this.startError) return Promise.resolve({ ok: false, error: { ename: "KernelError", evalue: this.startError, traceback: [this.startError] } });
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.compiling.set(id, resolve);
+      this.toCompiler({ type: "compile", id, code, count });
+    });
+  }
+
+  private fromCompiler(msg: FromCompiler, started: () => void): void {
+    if (msg.type === "ready") {
+      this.typescript = msg.typescript;
+      started();
+    } else if (msg.type === "failed") {
+      this.failed(`the kernel's compiler did not start: ${msg.error}`, started);
+    } else {
+      const done = this.compiling.get(msg.id);
+      this.compiling.delete(msg.id);
+      done?.(msg.content);
+    }
   }
 
   /**
@@ -117,6 +160,7 @@ export class ChainlabKernel extends BaseKernel {
   override dispose(): void {
     if (this.isDisposed) return;
     this.worker.terminate();
+    this.compiler.terminate();
     super.dispose();
   }
 
@@ -137,13 +181,11 @@ export class ChainlabKernel extends BaseKernel {
   private fromWorker(msg: FromWorker, started: () => void): void {
     switch (msg.type) {
       case "ready":
-        this.typescript = msg.typescript;
-        this.banner = `chainlab in the browser: TypeScript ${msg.typescript}, ${msg.backend} backend on ${msg.threads} thread${msg.threads === 1 ? "" : "s"} (loaded in ${Math.round(msg.ms)} ms)`;
+        this.banner = `chainlab in the browser: ${msg.backend} backend on ${msg.threads} thread${msg.threads === 1 ? "" : "s"} (loaded in ${Math.round(msg.ms)} ms)`;
         started();
         break;
       case "failed":
-        this.startError = msg.error;
-        started();
+        this.failed(msg.error, started);
         break;
       case "reply": {
         const done = this.waiting.get(msg.id);
@@ -191,14 +233,17 @@ export class ChainlabKernel extends BaseKernel {
       implementation: "chainlab-lite",
       implementation_version: "0.1.0",
       language_info: languageInfo(this.typescript),
-      banner: this.startError ? `chainlab in the browser did not start: ${this.startError}` : this.banner,
+      banner: this.startError ? `chainlab in the browser did not start: ${this.startError}` : `${this.banner}, TypeScript ${this.typescript}`,
       help_links: [{ text: "TypeScript handbook", url: "https://www.typescriptlang.org/docs/handbook/" }],
     };
   }
 
   async executeRequest(content: KernelMessage.IExecuteRequestMsg["content"]): Promise<KernelMessage.IExecuteReplyMsg["content"]> {
     const count = this.executionCount;
-    const outcome = await this.request<ExecuteOutcome>({ type: "execute", id: this.nextId++, code: content.code, count });
+    const compiled = await this.compile(content.code, count);
+    const outcome: ExecuteOutcome = compiled.ok
+      ? await this.request<ExecuteOutcome>({ type: "execute", id: this.nextId++, code: content.code, count, cell: compiled.cell })
+      : { status: "error", ...compiled.error };
     if (outcome.status === "error") {
       const { ename, evalue, traceback } = outcome;
       // the cells queued behind a failed one are not run (Jupyter's stop_on_error)

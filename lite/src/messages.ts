@@ -19,12 +19,31 @@ export interface CommContent {
   data: unknown;
 }
 
+/** A cell as the compiler worker hands it to the runner (see lite/worker/cell.ts). */
+export interface CompiledCell {
+  js: string;
+  names: string[];
+  lineMap: number[];
+}
+
+/** What the compiler worker is asked, and answers. */
+export type ToCompiler =
+  | { type: "init"; assets: string }
+  | { type: "compile"; id: number; code: string; count: number };
+
+export type FromCompiler =
+  | { type: "ready"; typescript: string; ms: number }
+  | { type: "failed"; error: string }
+  | { type: "reply"; id: number; content: CompileOutcome };
+
+export type CompileOutcome = { ok: true; cell: CompiledCell } | { ok: false; error: ErrorContent };
+
 export type ToWorker =
   /** First message: where the site's files are, and the environment cells see in `process.env`. */
   | { type: "init"; assets: string; env: Record<string, string>; interrupt?: SharedArrayBuffer }
   /** Stop the running cell: at its next await (and, with the shared flag, at its next loop turn). */
   | { type: "interrupt" }
-  | { type: "execute"; id: number; code: string; count: number }
+  | { type: "execute"; id: number; code: string; count: number; cell: CompiledCell }
   | { type: "complete"; id: number; code: string; cursor: number }
   | { type: "comm_info"; id: number; target?: string }
   | { type: "comm"; msgType: "comm_open" | "comm_msg" | "comm_close"; content: CommContent; metadata: Record<string, unknown>; buffers: ArrayBuffer[] }
@@ -34,8 +53,8 @@ export type ToWorker =
 export type OutputType = "stream" | "display_data" | "update_display_data" | "clear_output" | "comm_open" | "comm_msg" | "comm_close";
 
 export type FromWorker =
-  /** The library is loaded: on which backend and threads, after how long, with which TypeScript. */
-  | { type: "ready"; backend: string; threads: number; ms: number; typescript: string }
+  /** The library is loaded: on which backend and threads, after how long. */
+  | { type: "ready"; backend: string; threads: number; ms: number }
   | { type: "failed"; error: string }
   | { type: "output"; msgType: OutputType; content: Record<string, unknown>; metadata?: Record<string, unknown>; buffers?: ArrayBuffer[] }
   | { type: "input_request"; prompt: string; password: boolean }

@@ -168,7 +168,7 @@ function globalise(js: string): { body: string; names: string[] } {
  * transpiler sees them: it would drop an import whose names this cell does not use, but a
  * later cell may. Each keeps its lines (the replacement ends with as many line breaks).
  */
-function importsAsRequires(code: string): string {
+export function importsAsRequires(code: string): string {
   const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const edits: Edit[] = [];
   for (const st of sf.statements) {

@@ -4,15 +4,14 @@
 import { backendInfo, useWasmHost, webWasmHost } from "../../lib/src/backend/index";
 import * as chainlab from "../../lib/src/index";
 import { installSink, mimeBundle } from "../../lib/src/notebook/index";
-import type { ExecuteOutcome, FromWorker, ToWorker } from "../src/messages";
-import { compileCell, typescriptVersion } from "./cell";
+import type { CompiledCell, ExecuteOutcome, FromWorker, ToWorker } from "../src/messages";
 import { complete } from "./complete";
 import { format } from "./format";
 import { installGlobals, processShim, streams } from "./globals";
 import { cellRequire } from "./modules";
 import { StreamBuffer, streamConsole } from "./output";
 import { WorkerSink } from "./sink";
-import { syntaxErrorContent, Tracebacks } from "./traceback";
+import { Tracebacks } from "./traceback";
 
 interface WorkerScope {
   postMessage(msg: unknown, transfer?: Transferable[]): void;
@@ -113,13 +112,12 @@ async function init(assets: string, env: Record<string, string>, flag: SharedArr
     ensureGlobal(name);
     (globalThis as Record<string, unknown>)[name] = value;
   }
-  post({ type: "ready", backend: info.name, threads: info.threads, ms: performance.now() - t0, typescript: typescriptVersion });
+  post({ type: "ready", backend: info.name, threads: info.threads, ms: performance.now() - t0 });
 }
 
-async function execute(code: string, count: number): Promise<ExecuteOutcome> {
-  const compiled = compileCell(code, count);
-  if (!compiled.ok) return { status: "error", ...syntaxErrorContent(compiled.diagnostics, code, count) };
-  const { js, names, lineMap } = compiled.cell;
+/** Runs a cell the compiler worker transpiled (`cell`; `code` is its source, for tracebacks). */
+async function execute(code: string, count: number, cell: CompiledCell): Promise<ExecuteOutcome> {
+  const { js, names, lineMap } = cell;
   tracebacks.record(count, { lines: code.split("\n"), lineMap });
   pending = false;
   if (interruptFlag) interruptSeen = Atomics.load(interruptFlag, 0);
@@ -148,7 +146,7 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       break;
     case "execute": {
-      const outcome = await execute(msg.code, msg.count);
+      const outcome = await execute(msg.code, msg.count, msg.cell);
       sink.endCell(outcome.status === "ok" ? { status: "ok" }
         : outcome.ename === "KeyboardInterrupt" ? { status: "interrupted" }
         : { status: "error", ename: outcome.ename, evalue: outcome.evalue });

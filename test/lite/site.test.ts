@@ -107,9 +107,9 @@ describe("the JupyterLite site, cross-origin isolated", () => {
     expect(text.trim()).toBe("3");
     const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
     const fetched = state.sent.reduce((s, r) => s + r.bytes, 0);
-    const worker = state.sent.filter((r) => /chainlab-worker|\.wasm$/.test(r.path)).reduce((s, r) => s + r.bytes, 0);
+    const kernel = state.sent.filter((r) => /chainlab-(worker|compiler|types)|\.wasm$/.test(r.path)).reduce((s, r) => s + r.bytes, 0);
     console.log(`first result ${((Date.now() - opened) / 1000).toFixed(1)} s after the launcher's card was clicked; ` +
-      `the page fetched ${state.sent.length} files, ${mb(fetched)} (the kernel's worker and module ${mb(worker)}); the site is ${mb(sizeOf(site))}`);
+      `the page fetched ${state.sent.length} files, ${mb(fetched)} (the kernel's workers, declarations and module ${mb(kernel)}); the site is ${mb(sizeOf(site))}`);
   });
 
   it("draws a tensor with the extension's renderer", async () => {
@@ -184,6 +184,14 @@ describe("the JupyterLite site, cross-origin isolated", () => {
     const text = await cellOutput(6, 30_000);
     expect(text).toMatch(/KeyboardInterrupt/);
     expect((await runCell(7, "spins > 1000")).trim()).toBe("true");
+  });
+
+  it("reports a type error as TypeScript's diagnostic, with earlier cells' types", async () => {
+    // total (a number) was declared three cells ago
+    const text = await runCell(8, "const label: string = total;");
+    expect(text).toMatch(/Cell In\[9\], line 1:7 - error TS2322: Type 'number' is not assignable to type 'string'/);
+    await page.screenshot({ path: path.join(artifacts, "lite-type-error.png") });
+    expect((await runCell(9, "const label: string = `total ${total}`;\nlabel")).trim()).toBe("total 10");
   });
 
   it("fetched nothing from any other origin", () => {
