@@ -1,6 +1,6 @@
 // Reading a graph bundle: every node, edge and step checked before anything is laid out,
 // so a bad id or shape names its field instead of drawing a wrong picture.
-import type { Derivative } from "chainlab/dist/derivative";
+import type { Derivative } from "chainlab/dist/core/derivative";
 import { BUDGETS } from "./mime";
 import {
   BundleError, array, boolean, describe, number, numel, optionalString, record, shape, string, strings, version,

@@ -3,7 +3,7 @@
 // edge into its inputs, summed where several paths reach the same input.
 import { fmtCount, fmtNumber, fmtShape } from "./format";
 import type { GraphData, GraphEdgeData, GraphNodeData, Summary } from "./graph-bundle";
-import { genericKind, inputName, type Derivative } from "chainlab/dist/derivative";
+import { genericKind, inputName, type Derivative } from "chainlab/dist/core/derivative";
 
 /** The op's derivative as the bundle sends it; bundles from before it say where the rule lives. */
 function ruleOf(n: GraphNodeData, inputs: number): Derivative {

@@ -1,7 +1,7 @@
 // Making tensors: from values, filled, random (from the seeded generator), ranges.
 import type { DType } from "./backend/types";
-import { defaultGenerator } from "./random";
-import { checkDims, fmt, numel } from "./shape";
+import { defaultGenerator } from "./core/random";
+import { checkDims, fmt, numel } from "./core/shape";
 import { Tensor, allocate, fromNested, type NestedNumbers } from "./tensor";
 
 export type { NestedNumbers } from "./tensor";

@@ -5,7 +5,7 @@
 // the shape suffix says it here), so the work never follows the shape, only the values.
 import { BUDGETS } from "./display/contract";
 import { numberFormat } from "./display/number-format";
-import { contiguousStrides } from "./shape";
+import { contiguousStrides } from "./core/shape";
 import type { Tensor } from "./tensor";
 
 const THRESHOLD = 1000;

@@ -1,5 +1,5 @@
 // F, like torch.nn.functional: the building blocks of layers and losses as plain functions.
-import { fmt } from "./shape";
+import { fmt } from "./core/shape";
 import type { Tensor } from "./tensor";
 import * as N from "./ops/softmax-layer-norm";
 import { conv2d as conv2dOp, maxPool2d as maxPool2dOp, type Conv2dOptions } from "./ops/conv-pool";

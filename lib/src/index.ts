@@ -1,15 +1,15 @@
 // chainlab: tensors, autodiff by the chain rule, and the pieces to train models with them.
 export { Tensor } from "./tensor";
 export type { TensorLike, IndexSpec, DType, Hook } from "./tensor";
-export { Node } from "./autograd";
+export { Node } from "./core/autograd";
 export * from "./creation";
-export * from "./functions";
-export { defineOp, OpContext } from "./define-op";
-export type { OpDefinition } from "./define-op";
-export { manualSeed, Generator } from "./random";
+export * from "./free-functions";
+export { defineOp, OpContext } from "./core/define-op";
+export type { OpDefinition } from "./core/define-op";
+export { manualSeed, Generator } from "./core/random";
 export { backend, backendInfo, setBackend } from "./backend";
 export type { BackendInfo } from "./backend";
-export { storageStats, emptyCache } from "./storage";
+export { storageStats, emptyCache } from "./core/storage";
 import * as FNamespace from "./functional";
 /**
  * Functions of tensors, like torch.nn.functional: activations, softmax, normalisation,

@@ -4,7 +4,7 @@
 // last dim, since that is what a classifier's forward() returns.
 import { attachAxisLabels } from "./display/tensor";
 import { Tensor } from "./tensor";
-import { fmt } from "./shape";
+import { fmt } from "./core/shape";
 
 export type Labels = Tensor | readonly number[] | readonly (readonly number[])[];
 

@@ -1,21 +1,21 @@
 // The Tensor: typed-array storage viewed through a shape, strides and an offset, so that
 // reshape, transpose, expand and slicing share memory where they can. Every method that
 // computes is an op from ./ops, each with its forward and backward side by side.
-import { Node, runBackward } from "./autograd";
+import { Node, runBackward } from "./core/autograd";
 import type { DType, Storage, Strided, TypedArray } from "./backend/types";
 import { kernels } from "./backend";
-import { checkDims, contiguousStrides, fmt, isContiguous, normDim, numel } from "./shape";
+import { checkDims, contiguousStrides, fmt, isContiguous, normDim, numel } from "./core/shape";
 import * as E from "./ops/elementwise";
 import * as R from "./ops/reduce";
-import * as S from "./ops/shape";
+import * as S from "./ops/movement";
 import * as M from "./ops/matmul";
 import * as N from "./ops/softmax-layer-norm";
 import * as I64 from "./ops/int64";
 import { formatTensor } from "./format";
 import { tensorBundle, type TensorDisplayOptions } from "./display/tensor";
-import { defaultGenerator } from "./random";
-import { bumpVersion, versionOf } from "./version";
-import { adopt, allocate as allocateArray } from "./storage";
+import { defaultGenerator } from "./core/random";
+import { bumpVersion, versionOf } from "./core/version";
+import { adopt, allocate as allocateArray } from "./core/storage";
 
 export type { DType, Storage } from "./backend/types";
 export type TensorLike = Tensor | number;
@@ -23,7 +23,7 @@ export type Hook = (grad: Tensor) => Tensor | void;
 /** One entry of index(): a number selects (and drops the dim), [start, end?, step?] slices, null keeps all. */
 export type IndexSpec = number | null | readonly [number | null, (number | null)?, number?];
 
-export { uninitialized } from "./storage";
+export { uninitialized } from "./core/storage";
 
 /**
  * Values as tensor() and Tensor.from() take them: a number (or a bigint, for int64), nested

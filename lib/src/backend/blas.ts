@@ -8,8 +8,8 @@ import { JsBackend } from "./js";
 import {
   BINARY_CODES, MAX_DIMS, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, packLayout,
 } from "./layout";
-import { numel } from "../shape";
-import { setNativeArrays } from "../storage";
+import { numel } from "../core/shape";
+import { setNativeArrays } from "../core/storage";
 import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
 
 interface NativeAddon {

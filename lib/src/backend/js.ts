@@ -1,6 +1,6 @@
 // The reference backend: plain TypeScript loops. Every fast kernel is tested against it.
 import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
-import { isContiguous, numel } from "../shape";
+import { isContiguous, numel } from "../core/shape";
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const SQRT_HALF = Math.SQRT1_2;

@@ -2,7 +2,7 @@
 // offsets and strides it is handed (a native kernel that reads out of bounds crashes the
 // process, where the reference would quietly read undefined).
 import type { BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
-import { numel } from "../shape";
+import { numel } from "../core/shape";
 
 export const UNARY_CODES: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, sqrt: 3, sin: 4, cos: 5, tanh: 6, sigmoid: 7,

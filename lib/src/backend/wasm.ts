@@ -10,7 +10,7 @@ import { JsBackend } from "./js";
 import {
   BINARY_CODES, REDUCE_CODES, UNARY_CODES, gemmInBounds, inBounds, isF32, simplify, stridedCopy,
 } from "./layout";
-import { numel } from "../shape";
+import { numel } from "../core/shape";
 import type { AdamArgs, Backend, BinaryOp, GemmArgs, ReduceOp, Strided, TypedArray, UnaryOp } from "./types";
 import { MAX_SHARES } from "./wasm-protocol";
 import { envVar, Runtime, type SpawnThread, type WasmModule } from "./wasm-runtime";

@@ -2,7 +2,7 @@
 // package is an optional peer dependency, required only when its loader is called: most
 // programs use one corpus or none, and these packages are large.
 import { Tensor } from "../tensor";
-import { Generator } from "../random";
+import { Generator } from "../core/random";
 import { requireOptional } from "../optional";
 
 /** @internal */

@@ -1,8 +1,8 @@
 // Batches from a dataset, as torch.utils.data.DataLoader makes them (single process: the
 // samples are already in memory, so workers would only add copying).
 import { Tensor, allocate, setValues } from "../tensor";
-import { fmt, numel } from "../shape";
-import { Generator, defaultGenerator } from "../random";
+import { fmt, numel } from "../core/shape";
+import { Generator, defaultGenerator } from "../core/random";
 import { DatasetLike, asDataset } from "./dataset";
 
 /** What the default collate makes of a list of samples of type T. */

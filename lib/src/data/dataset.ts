@@ -1,8 +1,8 @@
 // Datasets: anything with a length and an indexed get(i), as in torch.utils.data. Splits
 // draw their permutation from a Generator so that manualSeed(n) repeats them.
 import { Tensor, allocate, setValues } from "../tensor";
-import { fmt, numel } from "../shape";
-import { Generator, defaultGenerator } from "../random";
+import { fmt, numel } from "../core/shape";
+import { Generator, defaultGenerator } from "../core/random";
 
 /** The shape every dataset has; plain arrays fit through asDataset(). */
 export interface DatasetLike<T> {

@@ -1,7 +1,7 @@
 // Small 2-D classification sets for first experiments, drawn as scikit-learn draws them
 // (make_moons, make_circles) and as CS231n draws its spirals, from the seeded generator.
 import { Tensor } from "../tensor";
-import { Generator, defaultGenerator } from "../random";
+import { Generator, defaultGenerator } from "../core/random";
 
 export interface ToyOptions {
   /** Standard deviation of Gaussian noise (on the coordinates; on the angle for spirals). */

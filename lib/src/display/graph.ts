@@ -3,8 +3,8 @@
 // graph's vector-Jacobian products are still alive, a backward pass of our own runs over it
 // (leaving every .grad untouched) and records what the chain rule does at each step: the
 // gradient that reaches each node, and the contribution each edge carries to its input.
-import { noGrad, topoOrder } from "../autograd";
-import type { Derivative } from "../derivative";
+import { noGrad, topoOrder } from "../core/autograd";
+import type { Derivative } from "../core/derivative";
 import { isParameter } from "../nn/module";
 import { Tensor } from "../tensor";
 import { BUDGETS, MIME } from "./contract";

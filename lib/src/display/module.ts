@@ -4,7 +4,7 @@
 // levels that do not fit are folded into their parents' rows, which say how many modules
 // and parameters they hold, so the counts stay whole however large the model.
 import type { Module } from "../nn/module";
-import { fmt } from "../shape";
+import { fmt } from "../core/shape";
 import { BUDGETS } from "./contract";
 import { escapeXml } from "./escape";
 import { keptRows } from "./fold-rows";

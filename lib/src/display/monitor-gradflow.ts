@@ -1,6 +1,6 @@
 // The gradient-flow side of Monitor: per-layer gradient statistics recorded each training
 // step, and the bundle that carries them to the extension's view (a long run thinned).
-import { noGrad } from "../autograd";
+import { noGrad } from "../core/autograd";
 import type { Tensor } from "../tensor";
 import { arrowBase64 } from "./arrow";
 import { BUDGETS, MIME } from "./contract";

@@ -1,7 +1,7 @@
 // A tensor's display bundle: the values (a corner when large), summary statistics and the
 // gradient beside them, plus a static picture for viewers without the chainlab extension:
 // the printed numbers for a small tensor, an SVG heatmap for a bigger one.
-import { numel } from "../shape";
+import { numel } from "../core/shape";
 import type { Tensor } from "../tensor";
 import { arrowBase64 } from "./arrow";
 import { escapeXml } from "./escape";

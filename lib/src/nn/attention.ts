@@ -5,8 +5,8 @@
 // written out by hand.
 import * as F from "../functional";
 import { causalAttention, splitHeads } from "../ops/attention";
-import { cat } from "../ops/shape";
-import { fmt } from "../shape";
+import { cat } from "../ops/movement";
+import { fmt } from "../core/shape";
 import { Tensor } from "../tensor";
 import { Dropout, Linear } from "./layers";
 import { Module } from "./module";

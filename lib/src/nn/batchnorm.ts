@@ -2,7 +2,7 @@
 // (saved in the state dict, not learned), like PyTorch's.
 import { ones, zeros } from "../creation";
 import { batchNorm } from "../ops/batch-norm";
-import { fmt } from "../shape";
+import { fmt } from "../core/shape";
 import type { Tensor } from "../tensor";
 import { Module, Parameter } from "./module";
 

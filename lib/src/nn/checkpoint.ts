@@ -3,9 +3,9 @@
 // its intermediate activations are kept, and run it again during the backward pass to get its
 // gradients. Memory for activations falls from every op's saved tensors to one input per
 // piece, for about one more forward pass of compute.
-import { enableGrad, noGrad, record } from "../autograd";
-import { genericKind, type OpKind } from "../derivative";
-import { defaultGenerator } from "../random";
+import { enableGrad, noGrad, record } from "../core/autograd";
+import { genericKind, type OpKind } from "../core/derivative";
+import { defaultGenerator } from "../core/random";
 import { Tensor } from "../tensor";
 
 const kinds = new Map<number, OpKind>();

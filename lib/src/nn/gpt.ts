@@ -1,10 +1,10 @@
 // A GPT in nanoGPT's shape: token and position embeddings, pre-norm transformer blocks
 // (causal self-attention and a 4x GELU MLP, each added to a residual stream), a final
 // LayerNorm, and an output head that shares its weight with the token embedding.
-import { noGrad } from "../autograd";
+import { noGrad } from "../core/autograd";
 import { arange } from "../creation";
 import * as F from "../functional";
-import { fmt } from "../shape";
+import { fmt } from "../core/shape";
 import { Tensor } from "../tensor";
 import { CausalSelfAttention, KVCache } from "./attention";
 import { checkpoint } from "./checkpoint";

@@ -9,11 +9,11 @@
 // give transformers' logits, not nearly them.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
-import { noGrad } from "../autograd";
+import { noGrad } from "../core/autograd";
 import { zeros } from "../creation";
 import { writeFileAtomic } from "../io/atomic";
 import { loadSafetensors, serializeSafetensors } from "../io/safetensors";
-import { fmt } from "../shape";
+import { fmt } from "../core/shape";
 import { Tensor } from "../tensor";
 import type { GPT, GPTConfig } from "./gpt";
 import { LoRALinear } from "./lora";

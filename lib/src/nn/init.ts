@@ -1,6 +1,6 @@
 // Initialisers (like torch.nn.init), all drawing from the seeded default generator.
-import { noGrad } from "../autograd";
-import { numel } from "../shape";
+import { noGrad } from "../core/autograd";
+import { numel } from "../core/shape";
 import type { Tensor } from "../tensor";
 
 /** fanIn of a weight stored [out, in, ...kernel] as PyTorch stores it. */

@@ -2,7 +2,7 @@
 import { zeros, ones } from "../creation";
 import * as F from "../functional";
 import type { GeluOptions } from "../ops/elementwise";
-import { fmt } from "../shape";
+import { fmt } from "../core/shape";
 import { Tensor } from "../tensor";
 import { kaimingUniformDefault, normal_ } from "./init";
 import { Module, Parameter } from "./module";

@@ -7,11 +7,11 @@
 // To adapt q and v only, as the paper does, pass parts: [true, false, true]: the output
 // rows are cut into three equal parts and each enabled part gets its own A and B (rank r
 // each), the disabled part none.
-import { noGrad } from "../autograd";
-import { cat } from "../functions";
+import { noGrad } from "../core/autograd";
+import { cat } from "../free-functions";
 import { zeros } from "../creation";
-import { fmt } from "../shape";
-import { bumpVersion } from "../version";
+import { fmt } from "../core/shape";
+import { bumpVersion } from "../core/version";
 import { Tensor } from "../tensor";
 import { kaimingUniformDefault } from "./init";
 import * as F from "../functional";

@@ -2,9 +2,9 @@
 // reflection over a module's own properties (in the order the constructor assigned them),
 // so a layer is written as a plain class: `this.weight = Parameter(...)`,
 // `this.fc = new Linear(...)`. Dotted names ("h.0.attn.cAttn.weight") follow PyTorch's.
-import { noGrad } from "../autograd";
+import { noGrad } from "../core/autograd";
 import { moduleBundle } from "../display/module";
-import { fmt, sameShape } from "../shape";
+import { fmt, sameShape } from "../core/shape";
 import { Tensor } from "../tensor";
 
 const parameters = new WeakSet<Tensor>();

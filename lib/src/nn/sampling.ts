@@ -1,7 +1,7 @@
 // Picking the next token from a row of logits, as GPT.generate does: temperature, then top-k,
 // then top-p (nucleus, Holtzman et al. 2019), then one draw from the seeded default generator
 // by inverting the cumulative distribution. The order is transformers' for the same options.
-import { defaultGenerator } from "../random";
+import { defaultGenerator } from "../core/random";
 
 export interface SamplingOptions {
   /** Divides the logits: below 1 sharpens, above 1 flattens; 0 or less picks the argmax. */

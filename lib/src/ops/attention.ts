@@ -1,11 +1,12 @@
 // Causal self-attention as one fused op, with the closed-form backward of its three products.
-import { record } from "../autograd";
-import { unaryKind } from "../derivative";
+import { record } from "../core/autograd";
+import { unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
-import { fmt } from "../shape";
+import { fmt } from "../core/shape";
 import { Tensor, uninitialized } from "../tensor";
 import { requireFloat } from "./elementwise";
-import { flat, matOp, scratch } from "./flat";
+import { flat, matOp } from "./matrix";
+import { scratch } from "../core/scratch";
 
 const SCALAR = (v: number) => new Float32Array([v]);
 

@@ -1,7 +1,7 @@
 // Batch normalisation (Ioffe & Szegedy 2015), composed from the elementwise and reduction
 // ops, so its backward is theirs: per channel (dim 1) over the batch and every dim after.
-import { noGrad } from "../autograd";
-import { fmt } from "../shape";
+import { noGrad } from "../core/autograd";
+import { fmt } from "../core/shape";
 import type { Tensor } from "../tensor";
 
 export interface BatchNormOptions {

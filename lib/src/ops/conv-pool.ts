@@ -1,8 +1,8 @@
 // Convolution and max pooling on NCHW images. conv2d unfolds the image (im2col) and leaves
 // the product to matmul; maxPool2d remembers each window's winner for its backward.
-import { record } from "../autograd";
-import { unaryKind } from "../derivative";
-import { fmt } from "../shape";
+import { record } from "../core/autograd";
+import { unaryKind } from "../core/derivative";
+import { fmt } from "../core/shape";
 import { Tensor } from "../tensor";
 import { requireFloat } from "./elementwise";
 

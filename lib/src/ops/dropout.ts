@@ -1,5 +1,5 @@
 // Dropout, composed: a random mask of kept-and-scaled elements multiplied in.
-import { defaultGenerator } from "../random";
+import { defaultGenerator } from "../core/random";
 import { Tensor } from "../tensor";
 
 /** Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout). */

@@ -1,10 +1,10 @@
 // Elementwise ops. Each one: the forward through a kernel, then its local derivative
 // applied to the incoming gradient — the chain rule, one op at a time.
-import { record } from "../autograd";
-import { opKind, unaryKind, type OpKind } from "../derivative";
+import { record } from "../core/autograd";
+import { opKind, unaryKind, type OpKind } from "../core/derivative";
 import { kernels } from "../backend";
 import type { BinaryOp, DType, TypedArray, UnaryOp } from "../backend/types";
-import { broadcastShapes, broadcastStrides, fmt, numel, sameShape } from "../shape";
+import { broadcastShapes, broadcastStrides, fmt, numel, sameShape } from "../core/shape";
 import { Tensor, allocate, uninitialized, type TensorLike } from "../tensor";
 import { fromInt64, int64Binary, int64Unary, isInt64Op, toInt64 } from "./int64";
 

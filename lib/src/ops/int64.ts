@@ -4,7 +4,7 @@
 // indices convert them to int32 (see indexTensor); ops that compute in floats need .float().
 // No kernel sees a BigInt64Array, so none of this touches the float32 paths.
 import type { BinaryOp, DType, UnaryOp } from "../backend/types";
-import { broadcastShapes, broadcastStrides, fmt, numel } from "../shape";
+import { broadcastShapes, broadcastStrides, fmt, numel } from "../core/shape";
 import { Tensor, allocate } from "../tensor";
 
 const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;

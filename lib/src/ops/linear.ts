@@ -1,13 +1,13 @@
 // The linear layer and the embedding lookup, each one GEMM forward and backward.
-import { fresh, record } from "../autograd";
-import { opKind, unaryKind } from "../derivative";
+import { fresh, record } from "../core/autograd";
+import { opKind, unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
-import { fmt, numel } from "../shape";
+import { fmt, numel } from "../core/shape";
 import { Tensor, allocate, uninitialized } from "../tensor";
-import { recycle } from "../storage";
+import { recycle } from "../core/storage";
 import { requireFloat } from "./elementwise";
-import { indexTensor } from "./shape";
-import { flat, gemm1 } from "./flat";
+import { indexTensor } from "./movement";
+import { flat, gemm1 } from "./matrix";
 
 const LINEAR = opKind("linear", "Y = X @ Wᵀ + bias (X = a, W = b, bias = c)", ["∂Y/∂X = W", "∂Y/∂W = X", "∂Y/∂bias = 1"],
   ["g @ W", "gᵀ @ X", "g summed over the batch"]);

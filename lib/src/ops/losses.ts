@@ -1,13 +1,14 @@
 // The losses of classification, fused: the gradient of each is written in closed form rather
 // than chained through logSoftmax, indexing and a mean.
-import { record } from "../autograd";
-import { unaryKind, opKind } from "../derivative";
+import { record } from "../core/autograd";
+import { unaryKind, opKind } from "../core/derivative";
 import { kernels } from "../backend";
-import { fmt } from "../shape";
+import { fmt } from "../core/shape";
 import { Tensor, uninitialized } from "../tensor";
 import { requireFloat } from "./elementwise";
-import { indexTensor } from "./shape";
-import { matOp, scratch } from "./flat";
+import { indexTensor } from "./movement";
+import { matOp } from "./matrix";
+import { scratch } from "../core/scratch";
 
 /** Targets as int32 class indices, flattened to line up with rows of the logits. */
 function classTargets(op: string, target: Tensor | number[], x: Tensor, ignoreIndex: number): Int32Array {

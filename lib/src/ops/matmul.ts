@@ -1,10 +1,10 @@
 // Matrix product with NumPy's rules: 1-D operands are promoted and the added dim removed,
 // leading (batch) dims broadcast. Forward and backward are both GEMMs, with transposed
 // operands passed to the kernel as flags rather than copied.
-import { record } from "../autograd";
-import { opKind } from "../derivative";
+import { record } from "../core/autograd";
+import { opKind } from "../core/derivative";
 import { kernels } from "../backend";
-import { broadcastShapes, fmt, numel } from "../shape";
+import { broadcastShapes, fmt, numel } from "../core/shape";
 import { Tensor, uninitialized } from "../tensor";
 import { requireFloat, sumTo } from "./elementwise";
 

@@ -1,10 +1,10 @@
 // Reductions over one or more dims. sum is the primitive with a backward of its own
 // (broadcast the gradient back); mean, var and std are compositions of it.
-import { record } from "../autograd";
-import { unaryKind } from "../derivative";
+import { record } from "../core/autograd";
+import { unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
 import type { ReduceOp, TypedArray } from "../backend/types";
-import { fmt, normDim, numel } from "../shape";
+import { fmt, normDim, numel } from "../core/shape";
 import { Tensor, allocate } from "../tensor";
 import { compare, requireFloat } from "./elementwise";
 import { unsupported } from "./int64";

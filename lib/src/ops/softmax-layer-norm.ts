@@ -1,12 +1,13 @@
 // Softmax and layer norm, fused: each has a closed-form backward that is cheaper and more
 // stable than the chain of primitives it stands for.
-import { record, fresh } from "../autograd";
-import { opKind, unaryKind } from "../derivative";
+import { record, fresh } from "../core/autograd";
+import { opKind, unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
-import { fmt, normDim, numel } from "../shape";
+import { fmt, normDim, numel } from "../core/shape";
 import { Tensor, uninitialized } from "../tensor";
 import { requireFloat } from "./elementwise";
-import { matOp, scratch, sumOver } from "./flat";
+import { matOp, sumOver } from "./matrix";
+import { scratch } from "../core/scratch";
 
 /** Run a last-dim kernel on any dim by moving that dim last and back. */
 function alongDim(x: Tensor, dim: number, op: string, f: (x: Tensor) => Tensor): Tensor {

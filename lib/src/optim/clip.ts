@@ -1,7 +1,8 @@
 // Gradient clipping by the global L2 norm, like torch.nn.utils.clip_grad_norm_.
 import type { Tensor } from "../tensor";
 import type { Module } from "../nn/module";
-import { matOp, scratch, sumOver } from "../ops/flat";
+import { matOp, sumOver } from "../ops/matrix";
+import { scratch } from "../core/scratch";
 
 function paramList(params: Iterable<Tensor> | Module): Tensor[] {
   return "parameters" in params && typeof params.parameters === "function" ? params.parameters() : [...(params as Iterable<Tensor>)];

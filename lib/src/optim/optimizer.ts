@@ -1,8 +1,8 @@
 // The base of every optimiser: parameter groups (each with its own hyperparameters),
 // per-parameter state, and updates written in place into the parameters' storage.
 import { Tensor } from "../tensor";
-import { fmt } from "../shape";
-import { bumpVersion } from "../version";
+import { fmt } from "../core/shape";
+import { bumpVersion } from "../core/version";
 import { checkOptimizerState } from "./state-check";
 
 /** A group as passed in: its own params and any hyperparameters that differ from the defaults. */

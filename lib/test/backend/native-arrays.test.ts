@@ -6,7 +6,7 @@ import { runInNewContext } from "node:vm";
 import { expect, test } from "vitest";
 import { addonPath, loadBlas } from "../../src/backend/blas";
 import { backend, manualSeed, nn, optim, randn, storageStats, zeros } from "../../src";
-import { noGrad } from "../../src/autograd";
+import { noGrad } from "../../src/core/autograd";
 import type { Tensor } from "../../src";
 
 const blas = loadBlas();

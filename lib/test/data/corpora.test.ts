@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { CharTokenizer, getBatch, loadDigits, loadMobyDick, loadMobyDickChapters, loadSpamAssassin } from "../../src/data";
-import { Generator } from "../../src/random";
+import { Generator } from "../../src/core/random";
 import { requireCorpus } from "../../src/data/corpora";
 
 test("Moby Dick: the whole book as one string", () => {

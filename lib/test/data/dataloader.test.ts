@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { Tensor } from "../../src/tensor";
 import { arange, tensor } from "../../src/creation";
-import { Generator, manualSeed } from "../../src/random";
+import { Generator, manualSeed } from "../../src/core/random";
 import { ArrayDataset, DataLoader, Dataset, Subset, TensorDataset, charDataset, defaultCollate, getBatch, randomSplit } from "../../src/data";
 
 function xy(n: number): TensorDataset {

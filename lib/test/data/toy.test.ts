@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { makeCircles, makeMoons, makeSpirals } from "../../src/data";
-import { Generator, manualSeed } from "../../src/random";
+import { Generator, manualSeed } from "../../src/core/random";
 
 function rows(t: { toArray(): unknown }): number[][] {
   return t.toArray() as number[][];

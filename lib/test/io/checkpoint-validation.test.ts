@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { tensor } from "../../src/creation";
-import { manualSeed } from "../../src/random";
+import { manualSeed } from "../../src/core/random";
 import { Linear } from "../../src/nn";
 import { Adam, SGD, lr } from "../../src/optim";
 import { loadCheckpoint, saveCheckpoint, saveSafetensors } from "../../src/io";

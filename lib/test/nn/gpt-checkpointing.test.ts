@@ -4,7 +4,7 @@
 // backward refused rather than silently recomputed with other values.
 import { describe, expect, it } from "vitest";
 import { Tensor, manualSeed, nn, noGrad, randint } from "../../src";
-import { topoOrder } from "../../src/autograd";
+import { topoOrder } from "../../src/core/autograd";
 
 const config = { vocabSize: 40, blockSize: 16, nLayer: 3, nHead: 2, nEmbd: 16 };
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { GPT } from "../../src/nn/gpt";
 import { sampleNext } from "../../src/nn/sampling";
-import { manualSeed } from "../../src/random";
+import { manualSeed } from "../../src/core/random";
 
 const fixtures = join(__dirname, "../fixtures/gpt2");
 const greedy = JSON.parse(readFileSync(join(fixtures, "tiny-greedy.json"), "utf8")) as { prompt: number[]; greedy: number[] };

@@ -7,12 +7,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { noGrad } from "../../src/autograd";
+import { noGrad } from "../../src/core/autograd";
 import { randn, zeros } from "../../src/creation";
 import { loadSafetensors, saveSafetensors, serializeSafetensors } from "../../src/io/safetensors";
 import { GPT } from "../../src/nn/gpt";
 import { applyLoRA, mergeLoRA } from "../../src/nn/lora";
-import { manualSeed } from "../../src/random";
+import { manualSeed } from "../../src/core/random";
 import { Tensor } from "../../src/tensor";
 
 const fixtures = join(__dirname, "../fixtures/gpt2");

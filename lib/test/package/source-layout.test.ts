@@ -1,4 +1,4 @@
-// The shape helpers every layer leans on are defined once, in src/shape.ts (the README's
+// The shape helpers every layer leans on are defined once, in src/core/shape.ts (the README's
 // file table is checked against src/ by readme.test.ts).
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -14,8 +14,8 @@ function sources(dir: string): string[] {
   });
 }
 
-test("numel and isContiguous are defined once, in src/shape.ts", () => {
+test("numel and isContiguous are defined once, in src/core/shape.ts", () => {
   const definition = /\bfunction\s+(numel|isContiguous|sizeOf)\s*\(|\b(const|let)\s+(numel|isContiguous|sizeOf)\s*=/;
   const where = sources(join(lib, "src")).filter((f) => definition.test(readFileSync(join(lib, f), "utf8")));
-  expect(where).toEqual(["src/shape.ts"]);
+  expect(where).toEqual(["src/core/shape.ts"]);
 });

@@ -4,8 +4,8 @@
 // the values the gradient needs are gone, and backward says so instead of giving a wrong
 // gradient.
 import { fmt } from "./shape";
-import type { Tensor } from "./tensor";
-import type { Storage } from "./backend/types";
+import type { Tensor } from "../tensor";
+import type { Storage } from "../backend/types";
 
 const versions = new WeakMap<Storage, number>();
 

@@ -1,7 +1,7 @@
 // The engine: every op records a Node that knows its inputs and its vector-Jacobian
 // product; backward() walks the nodes in reverse topological order and applies the chain
 // rule, summing the contributions that reach a tensor along several paths.
-import type { Tensor } from "./tensor";
+import type { Tensor } from "../tensor";
 import { fmt, sameShape } from "./shape";
 import { checkVersion, versionOf } from "./version";
 import { recycle, unwatch, watch } from "./storage";

@@ -3,7 +3,7 @@
 // dL/d(input) for each argument. The engine treats the result like any built-in op.
 import { noGrad, record } from "./autograd";
 import { genericKind, type Derivative, type OpKind } from "./derivative";
-import { Tensor } from "./tensor";
+import { Tensor } from "../tensor";
 import { checkVersion, versionOf } from "./version";
 
 /** What forward leaves for backward: the tensors it saved, and any field you set on it. */

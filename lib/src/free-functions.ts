@@ -1,9 +1,9 @@
 // The free functions of the API that are not Tensor methods.
 import type { Tensor, TensorLike } from "./tensor";
 import { where as whereOp } from "./ops/elementwise";
-import { cat as catOp, stack as stackOp, triangle } from "./ops/shape";
-export { noGrad } from "./autograd";
-export { gradcheck } from "./gradcheck";
+import { cat as catOp, stack as stackOp, triangle } from "./ops/movement";
+export { noGrad } from "./core/autograd";
+export { gradcheck } from "./core/gradcheck";
 
 /**
  * a where cond is nonzero, else b, elementwise; the three broadcast together. The gradient

@@ -1,6 +1,6 @@
 // Shape arithmetic shared by every op: sizes, strides, broadcasting and dim checks, with
 // errors that say which op and which shapes are at fault.
-import { BUDGETS } from "./display/contract";
+import { BUDGETS } from "../display/contract";
 
 export function fmt(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;

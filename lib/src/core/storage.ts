@@ -5,7 +5,7 @@
 // the autograd engine hands back what it made and dropped (gradients it consumed, buffers
 // only a released backward read), and the garbage collector reports arrays whose tensors
 // are all gone. The next request of the same length takes one instead of a new array.
-import type { DType, TypedArray } from "./backend/types";
+import type { DType, TypedArray } from "../backend/types";
 import { collectYoung } from "./collect-young";
 
 /** From this many floats (64 KB) on, Node gives a Buffer an ArrayBuffer of its own. */

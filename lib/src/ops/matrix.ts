@@ -31,18 +31,6 @@ export function sumOver(what: "rows" | "cols", a: Float32Array, rows: number, co
   return out;
 }
 
-const pool: Float32Array[] = [];
-
-/**
- * A work array of n floats (not zeroed) from slot `slot`, reused across calls so that a
- * temporary costs no allocation. Only for values that do not outlive the call that asked.
- */
-export function scratch(slot: number, n: number): Float32Array {
-  let buf = pool[slot];
-  if (!buf || buf.length < n) buf = pool[slot] = new Float32Array(Math.max(n, Math.ceil((buf?.length ?? 0) * 1.5)));
-  return buf.length === n ? buf : buf.subarray(0, n);
-}
-
 /** A float tensor as a kernel reads it: its own storage and offset when contiguous, else a copy. */
 export function flat(t: Tensor): [Float32Array, number] {
   return t.isContiguous() ? [t.storage as Float32Array, t.offset] : [t.values() as Float32Array, 0];

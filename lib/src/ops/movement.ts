@@ -1,11 +1,11 @@
 // Ops that move or pick elements without arithmetic. Views (reshape of a contiguous tensor,
 // transpose, permute, expand, squeeze, slicing) share storage; their backward routes the
 // gradient to where each element came from.
-import { record, type Vjp } from "../autograd";
-import { inputName, opKind, unaryKind, type OpKind } from "../derivative";
+import { record, type Vjp } from "../core/autograd";
+import { inputName, opKind, unaryKind, type OpKind } from "../core/derivative";
 import { kernels } from "../backend";
 import type { DType } from "../backend/types";
-import { contiguousStrides, fmt, normDim, numel, resolveShape } from "../shape";
+import { contiguousStrides, fmt, normDim, numel, resolveShape } from "../core/shape";
 import { Tensor, allocate, setValues, uninitialized, type IndexSpec } from "../tensor";
 import { fromInt64, int64Values, toInt64 } from "./int64";
 import { sumTo, where } from "./elementwise";

@@ -7,7 +7,7 @@
 import { noGrad } from "./autograd";
 import { fmt } from "./shape";
 import { Generator, defaultGenerator } from "./random";
-import { Tensor } from "./tensor";
+import { Tensor } from "../tensor";
 
 export interface GradcheckOptions {
   /** The step h of the difference quotient (default 1e-2). */
