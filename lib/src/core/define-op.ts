@@ -3,7 +3,8 @@
 // dL/d(input) for each argument. The engine treats the result like any built-in op.
 import { noGrad, record } from "./autograd";
 import { genericKind, type Derivative, type OpKind } from "./derivative";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
+import { isTensor } from "./tensor-data";
 import { checkVersion, versionOf } from "./version";
 
 /** What forward leaves for backward: the tensors it saved, and any field you set on it. */
@@ -73,11 +74,11 @@ export function defineOp<A extends unknown[]>(def: OpDefinition<A>): (...args: A
   };
   return (...args: A): Tensor => {
     const positions: number[] = [];
-    args.forEach((a, i) => { if (a instanceof Tensor) positions.push(i); });
+    args.forEach((a, i) => { if (isTensor(a)) positions.push(i); });
     const inputs = positions.map((i) => args[i] as Tensor);
-    const ctx = new OpContext(name, args.map((a) => a instanceof Tensor && a.requiresGrad));
+    const ctx = new OpContext(name, args.map((a) => isTensor(a) && a.requiresGrad));
     const result = noGrad(() => def.forward(ctx, ...args));
-    if (!(result instanceof Tensor)) throw new Error(`${name}: forward must return a Tensor, it returned ${typeof result}`);
+    if (!isTensor(result)) throw new Error(`${name}: forward must return a Tensor, it returned ${typeof result}`);
     // a tensor object of its own for the graph node, even when forward returned an argument or a view of one
     const out = result.detach();
     const y = record(out, kindFor(inputs.length), inputs, (g) => {
@@ -88,7 +89,7 @@ export function defineOp<A extends unknown[]>(def: OpDefinition<A>): (...args: A
       }
       return positions.map((p, k) => {
         const gk = grads.length === args.length ? grads[p] : grads[k];
-        if (gk !== null && gk !== undefined && !(gk instanceof Tensor)) {
+        if (gk !== null && gk !== undefined && !isTensor(gk)) {
           throw new Error(`${name}: backward returned ${typeof gk} for argument ${p}; expected a Tensor or null`);
         }
         return gk ?? null;

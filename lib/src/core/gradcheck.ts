@@ -7,7 +7,8 @@
 import { noGrad } from "./autograd";
 import { fmt } from "./shape";
 import { Generator, defaultGenerator } from "./random";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
+import { tensorOf } from "./tensor-data";
 
 export interface GradcheckOptions {
   /** The step h of the difference quotient (default 1e-2). */
@@ -68,7 +69,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
     for (const t of checked) t.grad = null;
     const out = run();
     if (!out.requiresGrad) throw new Error("gradcheck(): fn's output does not require grad; no input reaches it through recorded ops");
-    out.backward(new Tensor(Float32Array.from(weights), out.shape));
+    out.backward(tensorOf(Float32Array.from(weights), out.shape));
     const analytics = checked.map((t) => (t.grad ? t.grad.values().slice() : new Float32Array(t.numel())));
 
     const report: GradcheckReport = { ok: true, maxAbsError: 0, maxRelError: 0, worst: null };

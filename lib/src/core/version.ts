@@ -4,23 +4,23 @@
 // the values the gradient needs are gone, and backward says so instead of giving a wrong
 // gradient.
 import { fmt } from "./shape";
-import type { Tensor } from "../tensor";
+import type { TensorData } from "./tensor-data";
 import type { Storage } from "../backend/types";
 
 const versions = new WeakMap<Storage, number>();
 
 /** How many in-place writes the storage of t has seen. */
-export function versionOf(t: Tensor): number {
+export function versionOf(t: TensorData): number {
   return versions.get(t.store) ?? 0;
 }
 
 /** Note one in-place write to t's storage (and so to every view of it). */
-export function bumpVersion(t: Tensor): void {
+export function bumpVersion(t: TensorData): void {
   versions.set(t.store, (versions.get(t.store) ?? 0) + 1);
 }
 
 /** Throw PyTorch's error when t, saved at `expected`, has been written to since. */
-export function checkVersion(t: Tensor, expected: number, what: string, op: string): void {
+export function checkVersion(t: TensorData, expected: number, what: string, op: string): void {
   const now = versionOf(t);
   if (now !== expected) {
     throw new Error(

@@ -3,8 +3,10 @@ import { record } from "../core/autograd";
 import { unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
 import { fmt } from "../core/shape";
-import { Tensor, uninitialized } from "../tensor";
-import { requireFloat } from "./elementwise";
+import type { Tensor } from "../tensor";
+import { tensorOf } from "../core/tensor-data";
+import { uninitialized } from "../core/storage";
+import { requireFloat } from "./operands";
 import { flat, matOp } from "./matrix";
 import { scratch } from "../core/scratch";
 
@@ -78,7 +80,7 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
   }
   const y = gemm(T, hs, T, p, inP, T, false, qv, inV, C3, false, uninitialized(B * T * C), inY, C); // P v
 
-  return record(new Tensor(y, [B, T, C]), CAUSAL_ATTENTION, [qkv], (g) => {
+  return record(tensorOf(y, [B, T, C]), CAUSAL_ATTENTION, [qkv], (g) => {
     const gv = g.values() as Float32Array;
     const dp = gemm(T, T, hs, gv, inY, C, false, qv, inV, C3, true, scratch(0, n), inP, T); // dy v^T
     const ds = scratch(1, n);
@@ -93,7 +95,7 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
     gemm(T, hs, T, ds, inP, T, false, qv, inK, C3, false, dqkv, at, C3); // dq = dS k
     gemm(T, hs, T, ds, inP, T, true, qv, inQkv, C3, false, dqkv, shift(at, C), C3); // dk = dS^T q
     gemm(T, hs, T, p, inP, T, true, gv, inY, C, false, dqkv, shift(at, 2 * C), C3); // dv = P^T dy
-    return [new Tensor(dqkv, qkv.shape)];
+    return [tensorOf(dqkv, qkv.shape)];
   }, true, [p]);
 }
 
@@ -107,7 +109,7 @@ const SPLIT_HEADS = unaryKind("splitHeads", "y = one of q, k, v of a, cut into h
 export function splitHeads(qkv: Tensor, part: number, nh: number): Tensor {
   const [B, T, C3] = qkv.shape;
   const C = C3 / 3, hs = C / nh;
-  const view = new Tensor(qkv.storage, [B, nh, T, hs], [T * C3, hs, C3, 1], qkv.offset + part * C);
+  const view = tensorOf(qkv.storage, [B, nh, T, hs], [T * C3, hs, C3, 1], qkv.offset + part * C);
   return record(view, SPLIT_HEADS, [qkv], (g) => {
     const gv = g.values(); // row-major [B, nh, T, hs]
     const gx = new Float32Array(B * T * C3);
@@ -119,6 +121,6 @@ export function splitHeads(qkv: Tensor, part: number, nh: number): Tensor {
         }
       }
     }
-    return [new Tensor(gx, qkv.shape)];
+    return [tensorOf(gx, qkv.shape)];
   }, false);
 }

@@ -3,8 +3,9 @@
 import { record } from "../core/autograd";
 import { unaryKind } from "../core/derivative";
 import { fmt } from "../core/shape";
-import { Tensor } from "../tensor";
-import { requireFloat } from "./elementwise";
+import type { Tensor } from "../tensor";
+import { tensorOf } from "../core/tensor-data";
+import { requireFloat } from "./operands";
 
 function pair(v: number | [number, number]): [number, number] {
   return typeof v === "number" ? [v, v] : v;
@@ -63,11 +64,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const colsData = new Float32Array(N * K * L);
   im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, null, colsData);
   // cols as a leaf of this op: the weight gradient comes from matmul's backward through it
-  const cols = new Tensor(colsData, [N, K, L]);
+  const cols = tensorOf(colsData, [N, K, L]);
   const colsWithGrad = record(cols, IM2COL, [x], (g) => {
     const gx = new Float32Array(x.numel());
     im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, gx, g.values() as Float32Array);
-    return [new Tensor(gx, x.shape)];
+    return [tensorOf(gx, x.shape)];
   });
   let y = weight.reshape([O, K]).matmul(colsWithGrad); // [N, O, L]
   if (bias) y = y.add(bias.reshape([O, 1]));
@@ -104,11 +105,11 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number], stri
       }
     }
   }
-  return record(new Tensor(out, [N, C, OH, OW]), MAX_POOL_2D, [x], (g) => {
+  return record(tensorOf(out, [N, C, OH, OW]), MAX_POOL_2D, [x], (g) => {
     // each window's gradient goes to the element that won it
     const gx = new Float32Array(x.numel());
     const gv = g.values();
     for (let i = 0; i < arg.length; i++) gx[arg[i]] += gv[i];
-    return [new Tensor(gx, x.shape)];
+    return [tensorOf(gx, x.shape)];
   }, false);
 }

@@ -1,6 +1,7 @@
 // Dropout, composed: a random mask of kept-and-scaled elements multiplied in.
 import { defaultGenerator } from "../core/random";
-import { Tensor } from "../tensor";
+import type { Tensor } from "../tensor";
+import { tensorOf } from "../core/tensor-data";
 
 /** Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout). */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
@@ -9,5 +10,5 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   const mask = new Float32Array(x.numel());
   const keep = p === 1 ? 0 : 1 / (1 - p);
   for (let i = 0; i < mask.length; i++) mask[i] = defaultGenerator.random() < p ? 0 : keep;
-  return x.mul(new Tensor(mask, x.shape));
+  return x.mul(tensorOf(mask, x.shape));
 }

@@ -4,45 +4,17 @@ import { record } from "../core/autograd";
 import { opKind, unaryKind, type OpKind } from "../core/derivative";
 import { kernels } from "../backend";
 import type { BinaryOp, DType, TypedArray, UnaryOp } from "../backend/types";
-import { broadcastShapes, broadcastStrides, fmt, numel, sameShape } from "../core/shape";
-import { Tensor, allocate, uninitialized, type TensorLike } from "../tensor";
+import { broadcastShapes, broadcastStrides, numel } from "../core/shape";
+import type { Tensor, TensorLike } from "../tensor";
+import { allocate, isTensor, tensorOf } from "../core/tensor-data";
+import { uninitialized } from "../core/storage";
+import { lift, requireFloat, sumTo } from "./operands";
 import { fromInt64, int64Binary, int64Unary, isInt64Op, toInt64 } from "./int64";
-
-/** A number becomes a 0-d tensor of a dtype that suits the other operand. */
-export function lift(x: TensorLike, like?: Tensor, op = "lift"): Tensor {
-  if (x instanceof Tensor) return x;
-  if (typeof x !== "number") throw new Error(`${op}(): expected a Tensor or a number, got ${typeof x}`);
-  const int = like?.dtype !== "float32" && like !== undefined && Number.isInteger(x);
-  if (int && like.dtype === "int64") return new Tensor(new BigInt64Array([BigInt(x)]), []);
-  return new Tensor(int ? new Int32Array([x]) : new Float32Array([x]), []);
-}
-
-export function requireFloat(op: string, ...ts: Tensor[]): void {
-  for (const t of ts) {
-    if (t.dtype !== "float32") {
-      throw new Error(
-        `${op}(): needs a float32 tensor, but got ${t.dtype} of shape ${fmt(t.shape)} — convert it with .float()`,
-      );
-    }
-  }
-}
-
-/** Sum a broadcast gradient back down to the shape of the operand it flows to. */
-export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const added = g.ndim - shape.length;
-  const dims: number[] = [];
-  for (let i = 0; i < g.ndim; i++) {
-    if (i < added || (shape[i - added] === 1 && g.shape[i] !== 1)) dims.push(i);
-  }
-  const s = dims.length ? g.sum(dims, true) : g;
-  return s.reshape([...shape]);
-}
 
 export function rawUnary(op: UnaryOp, x: Tensor): Tensor {
   const out = uninitialized(x.numel());
   kernels().unary(op, x.values() as Float32Array, out, out.length);
-  return new Tensor(out, x.shape);
+  return tensorOf(out, x.shape);
 }
 
 export function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, name: string = op): Tensor {
@@ -52,7 +24,7 @@ export function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, n
   const sa = { data: a.storage, offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) };
   const sb = { data: b.storage, offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };
   kernels().binary(op, shape, sa, sb, out);
-  return new Tensor(out, shape);
+  return tensorOf(out, shape);
 }
 
 /**
@@ -69,7 +41,7 @@ function int64Mixed(op: BinaryOp, a: Tensor, b: Tensor, name: string): Tensor {
 const intClosed = new Set<BinaryOp>(["add", "sub", "mul", "maximum", "minimum"]);
 
 function arith(op: BinaryOp, a: TensorLike, b: TensorLike): [Tensor, Tensor, Tensor] {
-  const x = lift(a, b instanceof Tensor ? b : undefined, op);
+  const x = lift(a, isTensor(b) ? b : undefined, op);
   const y = lift(b, x, op);
   const bothInt = x.dtype === "int32" && y.dtype === "int32";
   return [x, y, rawBinary(op, x, y, bothInt && intClosed.has(op) ? "int32" : "float32")];
@@ -145,7 +117,7 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 
 /** Comparisons give float32 masks of 0 and 1; they have no gradient. */
 export function compare(op: "eq" | "ne" | "lt" | "le" | "gt" | "ge", a: TensorLike, b: TensorLike): Tensor {
-  const x = lift(a, b instanceof Tensor ? b : undefined, op);
+  const x = lift(a, isTensor(b) ? b : undefined, op);
   return rawBinary(op, x, lift(b, x, op), "float32");
 }
 
@@ -159,7 +131,7 @@ function unary(op: OpKind<UnaryOp>, x: Tensor, vjp: (g: Tensor, out: Tensor) => 
   const name = op.name;
   if (x.dtype === "int64") return int64Unary(name, x);
   const f = intUnary[name];
-  if (x.dtype === "int32" && f) return new Tensor(Int32Array.from(x.values(), f), x.shape);
+  if (x.dtype === "int32" && f) return tensorOf(Int32Array.from(x.values(), f), x.shape);
   requireFloat(name, x);
   const out = rawUnary(name, x);
   return record(out, op, [x], (g) => [vjp(g, out)]);
@@ -252,7 +224,7 @@ export const WHERE = opKind("where", "y = cond ? a : b", ["∂y/∂a = [cond]", 
 /** where(cond, a, b): a where cond is nonzero, else b, broadcasting all three; `op` names the ops made of it (maskedFill, triu). */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike, op: OpKind = WHERE): Tensor {
   const name = op.name;
-  let x = lift(a, b instanceof Tensor ? b : undefined, name);
+  let x = lift(a, isTensor(b) ? b : undefined, name);
   let y = lift(b, x, name);
   if (cond.dtype === "int64") cond = int64Binary("ne", cond, lift(0, cond), name);
   const int = (t: Tensor) => t.dtype !== "float32";
@@ -266,7 +238,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike, op: OpKind = W
   const shape = broadcastShapes(name, broadcastShapes(name, cond.shape, x.shape), y.shape);
   const out = allocate(dtype, numel(shape));
   select(shape, cond, x, y, out as TypedArray);
-  const outT = new Tensor(out, shape);
+  const outT = tensorOf(out, shape);
   return record(outT, op, [x, y], (g) => {
     const zero = lift(0);
     return [

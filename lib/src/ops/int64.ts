@@ -5,65 +5,11 @@
 // No kernel sees a BigInt64Array, so none of this touches the float32 paths.
 import type { BinaryOp, DType, UnaryOp } from "../backend/types";
 import { broadcastShapes, broadcastStrides, fmt, numel } from "../core/shape";
-import { Tensor, allocate } from "../tensor";
+import { allocate, tensorOf } from "../core/tensor-data";
+import { int64Values, located, unsupported, walk } from "../core/int64-values";
+import type { Tensor } from "../tensor";
 
 const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;
-const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER), SAFE_MIN = -SAFE_MAX;
-
-/**
- * Visit every element of a strided view over `shape` in row-major order, calling
- * visit(position in storage, position in the output).
- */
-function walk(shape: readonly number[], strides: readonly number[], offset: number, visit: (p: number, i: number) => void): void {
-  const n = numel(shape);
-  if (n === 0) return;
-  const nd = shape.length;
-  const idx = new Array<number>(nd).fill(0);
-  let p = offset;
-  for (let i = 0; i < n; i++) {
-    visit(p, i);
-    for (let d = nd - 1; d >= 0; d--) {
-      p += strides[d];
-      if (++idx[d] < shape[d]) break;
-      p -= strides[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-}
-
-/** An int64 tensor's values in row-major order: its storage when contiguous, else a copy. */
-export function int64Values(t: Tensor): BigInt64Array {
-  const s = t.store as BigInt64Array;
-  const n = t.numel();
-  if (t.isContiguous()) return t.offset === 0 && s.length === n ? s : s.subarray(t.offset, t.offset + n);
-  const out = new BigInt64Array(n);
-  walk(t.shape, t.strides, t.offset, (p, i) => { out[i] = s[p]; });
-  return out;
-}
-
-/** Where a value was found, for errors: "position 3 of the int64 tensor "ids" of shape [4]". */
-function located(t: Tensor, i: number): string {
-  return `position ${i} of the int64 tensor${t.name ? ` "${t.name}"` : ""} of shape ${fmt(t.shape)}`;
-}
-
-/** v as a number, or an error naming op and position when it is beyond Number.MAX_SAFE_INTEGER. */
-export function safeNumber(op: string, t: Tensor, v: bigint, i: number): number {
-  if (v > SAFE_MAX || v < SAFE_MIN) {
-    throw new Error(
-      `${op}(): the value ${v} at ${located(t, i)} is beyond Number.MAX_SAFE_INTEGER and has no exact number; ` +
-        `read it as a bigint with toArray({ bigint: true })`,
-    );
-  }
-  return Number(v);
-}
-
-/** The values as numbers (exact, or an error), row-major. */
-export function int64Numbers(op: string, t: Tensor): number[] {
-  const v = int64Values(t);
-  const out = new Array<number>(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = safeNumber(op, t, v[i], i);
-  return out;
-}
 
 /** x as another dtype: int64 to float32 rounds like PyTorch; to int32 only when every value fits. */
 export function fromInt64(x: Tensor, dtype: DType, op = "to"): Tensor {
@@ -77,11 +23,11 @@ export function fromInt64(x: Tensor, dtype: DType, op = "to"): Tensor {
       }
       out[i] = n;
     }
-    return new Tensor(out, x.shape);
+    return tensorOf(out, x.shape);
   }
   const out = allocate("float32", v.length);
   for (let i = 0; i < v.length; i++) out[i] = Number(v[i]);
-  return new Tensor(out, x.shape);
+  return tensorOf(out, x.shape);
 }
 
 /** A float32 or int32 tensor as int64, truncating towards zero like PyTorch; NaN and infinities cannot convert. */
@@ -94,7 +40,7 @@ export function toInt64(x: Tensor, op = "to"): Tensor {
     }
     out[i] = BigInt(Math.trunc(v[i]));
   }
-  return new Tensor(out, x.shape);
+  return tensorOf(out, x.shape);
 }
 
 /** Integer operands (int32 or int64), read as bigints. */
@@ -138,13 +84,13 @@ export function int64Binary(op: BinaryOp, x: Tensor, y: Tensor, name: string = o
   if (f) {
     const out = new BigInt64Array(n); // a BigInt64Array wraps what it is given to 64 bits
     walk(shape, sx, x.offset, (p, i) => { out[i] = f(rx(p), ry(py[i])); });
-    return new Tensor(out, shape);
+    return tensorOf(out, shape);
   }
   const c = comparisons[op];
   if (!c) throw new Error(`${name}(): not an int64 op`);
   const out = allocate("float32", n);
   walk(shape, sx, x.offset, (p, i) => { out[i] = c(rx(p), ry(py[i])) ? 1 : 0; });
-  return new Tensor(out, shape);
+  return tensorOf(out, shape);
 }
 
 const unaryInt64: Partial<Record<UnaryOp, (v: bigint) => bigint>> = {
@@ -158,13 +104,5 @@ export function int64Unary(op: UnaryOp, x: Tensor): Tensor {
   const v = int64Values(x);
   const out = new BigInt64Array(v.length);
   for (let i = 0; i < v.length; i++) out[i] = f(v[i]);
-  return new Tensor(out, x.shape);
-}
-
-/** The error for an op that does not compute on int64. */
-export function unsupported(op: string, x: Tensor): Error {
-  return new Error(
-    `${op}(): int64 tensors are not supported here (got int64 of shape ${fmt(x.shape)}) — ` +
-      `convert with .float(), or with .int() for integer ops`,
-  );
+  return tensorOf(out, x.shape);
 }

@@ -3,10 +3,10 @@ import { fresh, record } from "../core/autograd";
 import { opKind, unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
 import { fmt, numel } from "../core/shape";
-import { Tensor, allocate, uninitialized } from "../tensor";
-import { recycle } from "../core/storage";
-import { requireFloat } from "./elementwise";
-import { indexTensor } from "./movement";
+import type { Tensor } from "../tensor";
+import { allocate, tensorOf } from "../core/tensor-data";
+import { indexTensor, requireFloat } from "./operands";
+import { recycle, uninitialized } from "../core/storage";
 import { flat, gemm1 } from "./matrix";
 
 const LINEAR = opKind("linear", "Y = X @ Wᵀ + bias (X = a, W = b, bias = c)", ["∂Y/∂X = W", "∂Y/∂W = X", "∂Y/∂bias = 1"],
@@ -31,7 +31,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     for (let r = 0; r < rows; r++) out.set(bv, r * outF);
   }
   gemm1(rows, outF, inF, xv, xo, inF, false, wv, wo, inF, true, out, bias ? 1 : 0);
-  const y = new Tensor(out, [...x.shape.slice(0, -1), outF]);
+  const y = tensorOf(out, [...x.shape.slice(0, -1), outF]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, bias ? LINEAR : LINEAR_NO_BIAS, inputs, (g) => {
     const gv = g.values() as Float32Array;
@@ -39,17 +39,17 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     if (x.requiresGrad) {
       const d = outF > 0 ? uninitialized(rows * inF) : new Float32Array(rows * inF);
       gemm1(rows, inF, outF, gv, 0, outF, false, wv, wo, inF, false, d, 0);
-      gx = fresh(new Tensor(d, x.shape));
+      gx = fresh(tensorOf(d, x.shape));
     }
     if (weight.requiresGrad) {
       const d = rows > 0 ? uninitialized(outF * inF) : new Float32Array(outF * inF);
       gemm1(outF, inF, rows, gv, 0, outF, true, xv, xo, inF, false, d, 0);
-      gw = fresh(new Tensor(d, weight.shape));
+      gw = fresh(tensorOf(d, weight.shape));
     }
     if (bias?.requiresGrad) {
       const d = new Float32Array(outF);
       if (rows > 0) kernels().reduce("sum", gv, 1, rows, outF, d);
-      gb = fresh(new Tensor(d, bias.shape));
+      gb = fresh(tensorOf(d, bias.shape));
     }
     return [gx, gw, gb];
   });
@@ -71,7 +71,7 @@ export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
   const wv = weight.values();
   const out = uninitialized(iv.length * D); // every row is set below
   for (let i = 0; i < iv.length; i++) out.set(wv.subarray(iv[i] * D, iv[i] * D + D), i * D);
-  return record(new Tensor(out, [...idx.shape, D]), EMBEDDING, [weight], (g) => {
+  return record(tensorOf(out, [...idx.shape, D]), EMBEDDING, [weight], (g) => {
     // The lookup is onehot(idx) @ W, so dW = onehot(idx)^T @ g: rows picked twice get both
     // gradients. One GEMM does it while the one-hot matrix is small; else a scatter-add loop.
     const gw = allocate("float32", V * D) as Float32Array;
@@ -88,6 +88,6 @@ export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
         for (let k = 0; k < D; k++) gw[o + k] += gv[i * D + k];
       }
     }
-    return [fresh(new Tensor(gw, weight.shape))];
+    return [fresh(tensorOf(gw, weight.shape))];
   }, false);
 }

@@ -4,9 +4,10 @@ import { record } from "../core/autograd";
 import { unaryKind, opKind } from "../core/derivative";
 import { kernels } from "../backend";
 import { fmt } from "../core/shape";
-import { Tensor, uninitialized } from "../tensor";
-import { requireFloat } from "./elementwise";
-import { indexTensor } from "./movement";
+import type { Tensor } from "../tensor";
+import { tensorOf } from "../core/tensor-data";
+import { uninitialized } from "../core/storage";
+import { indexTensor, requireFloat } from "./operands";
 import { matOp } from "./matrix";
 import { scratch } from "../core/scratch";
 
@@ -60,7 +61,7 @@ export function nllLoss(x: Tensor, target: Tensor | number[], opts: LossOptions 
       if (tv[r] === ignore) continue;
       gx[r * classes + tv[r]] = -(reduction === "none" ? gv[r] : gv[0] / denom);
     }
-    return [new Tensor(gx, x.shape)];
+    return [tensorOf(gx, x.shape)];
   }, false);
 }
 
@@ -80,7 +81,7 @@ function pickedLoss(logp: ArrayLike<number>, shape: readonly number[], tv: Int32
     count++;
   }
   const denom = reduction === "mean" ? count : 1;
-  const out = reduction === "none" ? new Tensor(per, shape.slice(0, -1)) : new Tensor(new Float32Array([sum / denom]), []);
+  const out = reduction === "none" ? tensorOf(per, shape.slice(0, -1)) : tensorOf(new Float32Array([sum / denom]), []);
   return { out, denom };
 }
 
@@ -105,7 +106,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
     kernels().unary("exp", lsm, probs, lsm.length);
     const gx = matOp("mul", rows, classes, probs, scales, "row", uninitialized(lsm.length));
     for (let r = 0; r < rows; r++) if (tv[r] !== ignore) gx[r * classes + tv[r]] -= scales[r];
-    return [new Tensor(gx, logits.shape)];
+    return [tensorOf(gx, logits.shape)];
   }, false, [lsm]);
 }
 
@@ -132,7 +133,7 @@ export function bceWithLogits(x: Tensor, y: Tensor, posWeight = 1): Tensor {
     softplusNeg[i] = sp;
     out[i] = (1 - yv[i]) * xv[i] + (1 + (posWeight - 1) * yv[i]) * sp;
   }
-  return record(new Tensor(out, x.shape), BCE_WITH_LOGITS, [x, y], (g) => {
+  return record(tensorOf(out, x.shape), BCE_WITH_LOGITS, [x, y], (g) => {
     const gv = g.values();
     const gx = new Float32Array(xv.length), gy = new Float32Array(xv.length);
     for (let i = 0; i < xv.length; i++) {
@@ -141,6 +142,6 @@ export function bceWithLogits(x: Tensor, y: Tensor, posWeight = 1): Tensor {
       gx[i] = gv[i] * (1 - yv[i] - (1 + (posWeight - 1) * yv[i]) * sigNeg);
       gy[i] = gv[i] * (-xv[i] + (posWeight - 1) * softplusNeg[i]);
     }
-    return [new Tensor(gx, x.shape), new Tensor(gy, y.shape)];
+    return [tensorOf(gx, x.shape), tensorOf(gy, y.shape)];
   });
 }

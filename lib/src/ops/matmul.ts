@@ -5,8 +5,10 @@ import { record } from "../core/autograd";
 import { opKind } from "../core/derivative";
 import { kernels } from "../backend";
 import { broadcastShapes, fmt, numel } from "../core/shape";
-import { Tensor, uninitialized } from "../tensor";
-import { requireFloat, sumTo } from "./elementwise";
+import type { Tensor } from "../tensor";
+import { tensorOf } from "../core/tensor-data";
+import { uninitialized } from "../core/storage";
+import { requireFloat, sumTo } from "./operands";
 
 /** How a kernel reads the last two dims of x: directly, transposed, or (else) from a copy. */
 function gemmOperand(x: Tensor): { t: Tensor; trans: boolean; ld: number } {
@@ -57,7 +59,7 @@ export function rawMatmul(a: Tensor, b: Tensor): Tensor {
         c, cOffsets, ldc: n, beta: 0,
       });
   }
-  return new Tensor(c, [...batch, m, n]);
+  return tensorOf(c, [...batch, m, n]);
 }
 
 const MATMUL = opKind("matmul", "Y = A @ B", ["∂Y/∂A: row i of Y uses row i of A with B", "∂Y/∂B: column j of Y uses A with column j of B"],

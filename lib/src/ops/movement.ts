@@ -6,9 +6,13 @@ import { inputName, opKind, unaryKind, type OpKind } from "../core/derivative";
 import { kernels } from "../backend";
 import type { DType } from "../backend/types";
 import { contiguousStrides, fmt, normDim, numel, resolveShape } from "../core/shape";
-import { Tensor, allocate, setValues, uninitialized, type IndexSpec } from "../tensor";
-import { fromInt64, int64Values, toInt64 } from "./int64";
-import { sumTo, where } from "./elementwise";
+import type { Tensor, IndexSpec } from "../tensor";
+import { allocate, setValues, tensorOf } from "../core/tensor-data";
+import { uninitialized } from "../core/storage";
+import { indexTensor, sumTo } from "./operands";
+import { fromInt64, toInt64 } from "./int64";
+import { int64Values } from "../core/int64-values";
+import { where } from "./elementwise";
 
 /** Accept both f(2, 3) and f([2, 3]). */
 export function shapeArg(args: number[] | [number[]]): number[] {
@@ -16,7 +20,7 @@ export function shapeArg(args: number[] | [number[]]): number[] {
 }
 
 function asView(x: Tensor, shape: number[], strides: number[], offset: number, op: OpKind, vjp: Vjp): Tensor {
-  return record(new Tensor(x.store, shape, strides, offset), op, [x], vjp, false);
+  return record(tensorOf(x.store, shape, strides, offset), op, [x], vjp, false);
 }
 
 // Views and copies move values without changing them: the gradient moves back the same way.
@@ -49,10 +53,10 @@ function catKind(n: number): OpKind {
 }
 
 export function clone(x: Tensor): Tensor {
-  if (x.dtype === "int64") return new Tensor(int64Values(x).slice(), x.shape); // no grad: an integer tensor has none
+  if (x.dtype === "int64") return tensorOf(int64Values(x).slice(), x.shape); // no grad: an integer tensor has none
   const out = x.dtype === "float32" ? uninitialized(x.numel()) : allocate(x.dtype, x.numel());
   kernels().copy(x.shape, x.strided(), out);
-  return record(new Tensor(out, x.shape), CLONE, [x], (g) => [g], false);
+  return record(tensorOf(out, x.shape), CLONE, [x], (g) => [g], false);
 }
 
 export function toDtype(x: Tensor, dtype: DType): Tensor {
@@ -63,7 +67,7 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
   const v = x.values();
   if (dtype === "int32") for (let i = 0; i < v.length; i++) out[i] = Math.trunc(v[i]);
   else out.set(v);
-  return new Tensor(out, x.shape);
+  return tensorOf(out, x.shape);
 }
 
 export function reshape(x: Tensor, to: number[]): Tensor {
@@ -213,7 +217,7 @@ function scatterSlice(g: Tensor, shape: readonly number[], specs: IndexSpec[]): 
       idx[d] = 0;
     }
   }
-  return new Tensor(out, shape);
+  return tensorOf(out, shape);
 }
 
 export function index(x: Tensor, specs: IndexSpec[], op: OpKind = INDEX): Tensor {
@@ -295,7 +299,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     at += t.shape[d];
   }
   const sizes = tensors.map((t) => t.shape[d]);
-  return record(new Tensor(out, shape), catKind(tensors.length), tensors, (g) => split(g, sizes, d), false);
+  return record(tensorOf(out, shape), catKind(tensors.length), tensors, (g) => split(g, sizes, d), false);
 }
 
 export function stack(tensors: Tensor[], dim = 0): Tensor {
@@ -310,17 +314,6 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 }
 
 // ---- gathering by index -----------------------------------------------------------------
-
-/**
- * Indices as int32, whatever integer dtype they come in: int64 indices (PyTorch's usual) are
- * read as int32, since no dim is longer than int32 can count; one that does not fit is an error.
- */
-export function indexTensor(op: string, idx: Tensor | number[]): Tensor {
-  const t = idx instanceof Tensor ? idx : Tensor.from(idx, "int32");
-  if (t.dtype === "int64") return fromInt64(t, "int32", op);
-  if (t.dtype !== "int32") throw new Error(`${op}(): indices must be an int32 or int64 tensor, got ${t.dtype} of shape ${fmt(t.shape)}`);
-  return t;
-}
 
 function checkIndices(op: string, v: ArrayLike<number>, size: number, dim: number, shape: readonly number[]): void {
   for (let i = 0; i < v.length; i++) {
@@ -349,7 +342,7 @@ export function indexSelect(x: Tensor, dim: number, idxLike: Tensor | number[]):
       setValues(out, xv.subarray(src, src + inner), (o * iv.length + j) * inner);
     }
   }
-  return record(new Tensor(out, shape), INDEX_SELECT, [x], (g) => {
+  return record(tensorOf(out, shape), INDEX_SELECT, [x], (g) => {
     // rows picked twice receive both gradients: scatter-add
     const gx = new Float32Array(x.numel());
     const gv = g.values();
@@ -360,7 +353,7 @@ export function indexSelect(x: Tensor, dim: number, idxLike: Tensor | number[]):
         for (let k = 0; k < inner; k++) gx[dst + k] += gv[src + k];
       }
     }
-    return [new Tensor(gx, x.shape)];
+    return [tensorOf(gx, x.shape)];
   }, false);
 }
 
@@ -389,11 +382,11 @@ export function gather(x: Tensor, dim: number, idxLike: Tensor): Tensor {
       coord[k] = 0;
     }
   }
-  return record(new Tensor(out, idx.shape), GATHER, [x], (g) => {
+  return record(tensorOf(out, idx.shape), GATHER, [x], (g) => {
     const gx = new Float32Array(x.numel());
     const gv = g.values();
     for (let i = 0; i < pos.length; i++) gx[pos[i]] += gv[i];
-    return [new Tensor(gx, x.shape)];
+    return [tensorOf(gx, x.shape)];
   }, false);
 }
 
@@ -404,5 +397,5 @@ export function triangle(x: Tensor, k: number, upper: boolean): Tensor {
   const [r, c] = x.shape.slice(-2);
   const mask = new Float32Array(r * c);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) mask[i * c + j] = (upper ? j - i >= k : j - i <= k) ? 1 : 0;
-  return where(new Tensor(mask, [r, c]), x, 0, upper ? TRIU : TRIL);
+  return where(tensorOf(mask, [r, c]), x, 0, upper ? TRIU : TRIL);
 }

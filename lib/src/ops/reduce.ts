@@ -5,9 +5,11 @@ import { unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
 import type { ReduceOp, TypedArray } from "../backend/types";
 import { fmt, normDim, numel } from "../core/shape";
-import { Tensor, allocate } from "../tensor";
-import { compare, requireFloat } from "./elementwise";
-import { unsupported } from "./int64";
+import type { Tensor } from "../tensor";
+import { allocate, tensorOf } from "../core/tensor-data";
+import { requireFloat } from "./operands";
+import { compare } from "./elementwise";
+import { unsupported } from "../core/int64-values";
 
 function dimsOf(op: string, x: Tensor, dim: number | number[] | undefined): number[] {
   if (dim === undefined) return x.shape.map((_, i) => i);
@@ -26,13 +28,13 @@ function rawReduce(op: ReduceOp, x: Tensor, dims: number[], outDtype = x.dtype):
   if (x.dtype === "int64") throw unsupported(op, x);
   // nothing to reduce (a 0-d tensor): still a new tensor, never x itself, since the
   // caller records a node on the result
-  if (dims.length === 0) return new Tensor(x.values().slice(), x.shape);
+  if (dims.length === 0) return tensorOf(x.values().slice(), x.shape);
   let cur = x.detach().contiguous();
   if (dims.length === x.ndim && dims.length > 1) {
     // all dims at once: reduce the flat array as [1, n, 1]
     const out = allocate(outDtype, 1) as TypedArray;
     if (cur.numel() > 0) kernels().reduce(op, cur.values(), 1, cur.numel(), 1, out);
-    return new Tensor(out, x.shape.map(() => 1));
+    return tensorOf(out, x.shape.map(() => 1));
   }
   for (const d of dims) {
     const shape = cur.shape;
@@ -42,7 +44,7 @@ function rawReduce(op: ReduceOp, x: Tensor, dims: number[], outDtype = x.dtype):
     // an empty sum is 0 (so an empty mean is 0/0); an empty max has no value
     if (shape[d] === 0 && op !== "sum") throw new Error(`${op}(): cannot reduce over dim ${d} of size 0 in shape ${fmt(x.shape)}`);
     if (shape[d] !== 0) kernels().reduce(op, cur.values(), outer, shape[d], inner, out);
-    cur = new Tensor(out, keptShape(shape, [d]));
+    cur = tensorOf(out, keptShape(shape, [d]));
   }
   return cur;
 }
@@ -89,7 +91,7 @@ function argExtreme(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim = 
   if (x.numel() === 0) throw new Error(`${op}(): cannot reduce an empty tensor of shape ${fmt(x.shape)}`);
   if (x.ndim === 0) {
     if (dim !== undefined) normDim(op, dim, x.shape);
-    return new Tensor(new Int32Array(1), []);
+    return tensorOf(new Int32Array(1), []);
   }
   if (dim === undefined) {
     const flat = x.detach().reshape([1, x.numel()]);

@@ -4,8 +4,10 @@ import { record, fresh } from "../core/autograd";
 import { opKind, unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
 import { fmt, normDim, numel } from "../core/shape";
-import { Tensor, uninitialized } from "../tensor";
-import { requireFloat } from "./elementwise";
+import type { Tensor } from "../tensor";
+import { tensorOf } from "../core/tensor-data";
+import { uninitialized } from "../core/storage";
+import { requireFloat } from "./operands";
 import { matOp, sumOver } from "./matrix";
 import { scratch } from "../core/scratch";
 
@@ -23,11 +25,11 @@ function softmaxLast(x: Tensor, log: boolean): Tensor {
   const rows = cols ? x.numel() / cols : 0;
   const out = uninitialized(x.numel());
   kernels().softmax(x.values() as Float32Array, rows, cols, out, log);
-  const y = new Tensor(out, x.shape);
+  const y = tensorOf(out, x.shape);
   return record(y, log ? LOG_SOFTMAX : SOFTMAX, [x], (g) => {
     const gx = uninitialized(out.length);
     kernels().softmaxBackward(out, g.values() as Float32Array, rows, cols, gx, log);
-    return [new Tensor(gx, x.shape)];
+    return [tensorOf(gx, x.shape)];
   });
 }
 
@@ -79,7 +81,7 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
   if (wv) out = matOp("mul", rows, cols, xhatData, wv, "col", uninitialized(xhatData.length));
   if (bv) out = matOp("add", rows, cols, out, bv, "col", out === xhatData ? uninitialized(out.length) : out);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record(new Tensor(out, x.shape), LAYER_NORM[(weight ? 1 : 0) + (bias ? 2 : 0)], inputs, (g) => {
+  return record(tensorOf(out, x.shape), LAYER_NORM[(weight ? 1 : 0) + (bias ? 2 : 0)], inputs, (g) => {
     // With gh = g * weight, per row: dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat));
     // dweight = the sum over rows of g * xhat, dbias = the sum over rows of g.
     const gv = g.values() as Float32Array;
@@ -90,9 +92,9 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
       const dx = uninitialized(n);
       const dw = weight ? new Float32Array(cols) : null, db = bias ? new Float32Array(cols) : null;
       fused.call(kernels(), gv, xhatData, wv, rstd, rows, cols, dx, dw, db);
-      grads.push(fresh(new Tensor(dx, x.shape)));
-      if (dw) grads.push(fresh(new Tensor(dw, weight!.shape)));
-      if (db) grads.push(fresh(new Tensor(db, bias!.shape)));
+      grads.push(fresh(tensorOf(dx, x.shape)));
+      if (dw) grads.push(fresh(tensorOf(dw, weight!.shape)));
+      if (db) grads.push(fresh(tensorOf(db, bias!.shape)));
       return grads;
     }
     const prod = scratch(0, n);
@@ -106,9 +108,9 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
     const t = matOp("mul", rows, cols, xhatData, mgx, "row", prod); // xhat * mean(gh * xhat)
     matOp("sub", rows, cols, gh, t, "full", t);
     matOp("sub", rows, cols, t, mg, "row", t);
-    grads.push(fresh(new Tensor(matOp("mul", rows, cols, t, rstd, "row", uninitialized(n)), x.shape)));
-    if (weight) grads.push(fresh(new Tensor(sumOver("rows", matOp("mul", rows, cols, gv, xhatData, "full", prod), rows, cols), weight.shape)));
-    if (bias) grads.push(fresh(new Tensor(sumOver("rows", gv, rows, cols), bias.shape)));
+    grads.push(fresh(tensorOf(matOp("mul", rows, cols, t, rstd, "row", uninitialized(n)), x.shape)));
+    if (weight) grads.push(fresh(tensorOf(sumOver("rows", matOp("mul", rows, cols, gv, xhatData, "full", prod), rows, cols), weight.shape)));
+    if (bias) grads.push(fresh(tensorOf(sumOver("rows", gv, rows, cols), bias.shape)));
     return grads;
   }, true, out === xhatData ? null : [xhatData]);
 }
