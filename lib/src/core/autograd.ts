@@ -4,7 +4,7 @@
 import type { Tensor } from "../tensor";
 import { fmt, sameShape } from "./shape";
 import { checkVersion, versionOf } from "./version";
-import { recycle, unwatch, watch } from "./storage";
+import { BackwardArrays, recycle } from "./storage";
 import { genericKind, type Derivative, type OpKind } from "./derivative";
 
 /** Given dL/d(output), return dL/d(input) for each input (null where none flows). */
@@ -111,15 +111,6 @@ export function enableGrad<T>(fn: () => T): T {
   }
 }
 
-/** Gradients that a vjp wrote into storage of its own, nowhere else referenced. */
-const ownsStorage = new WeakSet<Tensor>();
-
-/** Mark a gradient a vjp just allocated, so that a leaf can keep it as .grad without a copy. */
-export function fresh(t: Tensor): Tensor {
-  ownsStorage.add(t);
-  return t;
-}
-
 /**
  * Attach the op's backward to its output when any input needs a gradient. `saves` says
  * whether the backward reads the values of the inputs or the output (most ops); the ops
@@ -165,95 +156,100 @@ export function topoOrder(root: Tensor): Tensor[] {
 }
 
 /**
- * How many pending gradients use each storage array, so that an array the walk made
- * goes back to the pool exactly when the last gradient in it has been consumed.
+ * backward(): from the output back to the leaves, in reverse topological order, so that a
+ * tensor's gradient is complete (summed over every path) before it is passed on. At each
+ * tensor: its hooks, its .grad if it is a leaf (or retains grad), and its node's vjp, whose
+ * results are added into the gradients of the node's inputs. The storage pool learns when
+ * the walk holds and releases each gradient, to reuse the arrays of the ones used up.
  */
-class GradRefs {
-  private readonly counts = new Map<unknown, number>();
-  /** Storage never given back: a hook or a .grad may hold it. */
-  readonly pinned = new Set<unknown>();
-
-  constructor(private readonly made: Set<Float32Array>) {}
-
-  hold(g: Tensor): void {
-    this.counts.set(g.storage, (this.counts.get(g.storage) ?? 0) + 1);
-  }
-
-  drop(g: Tensor): void {
-    const s = g.storage;
-    const n = (this.counts.get(s) ?? 1) - 1;
-    if (n > 0) return void this.counts.set(s, n);
-    this.counts.delete(s);
-    // only arrays this walk made, once each (delete() is false the second time)
-    if (!this.pinned.has(s) && this.made.delete(s as Float32Array)) recycle(s as Float32Array);
-  }
-}
-
 export function runBackward(root: Tensor, grad: Tensor, retainGraph: boolean): void {
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  const arrays = new BackwardArrays();
+  arrays.hold(grad);
   const prev = gradEnabled;
   gradEnabled = false;
-  const refs = new GradRefs(watch());
-  refs.hold(grad);
   try {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      let g = grads.get(t);
+      const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      const consumed = g;
-      for (const hook of t.hooks) {
-        refs.pinned.add(g.storage);
-        g = hook(g) ?? g;
-        refs.pinned.add(g.storage);
-      }
+      const gt = t.hooks.length ? runHooks(t, g, arrays) : g;
+      if (!t.gradFn || t.retainsGrad) t.grad = accumulateGrad(t, gt, arrays);
       const node = t.gradFn;
-      // .grad gets storage of its own: g may be a view shared with other inputs' gradients
-      // (add passes the same tensor to both) or the caller's tensor, and optimisers write
-      // into .grad in place. A gradient marked fresh already has it, and is kept once
-      // (delete() returns false the second time).
-      if (!node || t.retainsGrad) {
-        t.grad = t.grad ? t.grad.add(g) : ownsStorage.delete(g) ? g : g.clone();
-        refs.pinned.add(t.grad.storage);
-      }
       if (node) {
-        if (!node.vjp) {
-          throw new Error(
-            `backward(): the graph through '${node.name}' was already freed by an earlier backward(); ` +
-              `pass {retainGraph: true} to the first backward() to go through it twice`,
-          );
-        }
-        node.checkVersions(t);
-        const inputGrads = node.vjp(g);
-        if (node.opaque) for (const gx of inputGrads) if (gx) refs.pinned.add(gx.storage);
+        const inputGrads = applyVjp(node, t, gt, arrays);
         node.inputs.forEach((x, k) => {
           const gx = inputGrads[k];
-          if (!gx || !x.requiresGrad) return;
-          if (!sameShape(gx.shape, x.shape)) {
-            throw new Error(
-              `backward(): '${node.name}' returned a gradient of shape ${fmt(gx.shape)} for its input ${k} ` +
-                `of shape ${fmt(x.shape)}; a vector-Jacobian product must match its input's shape`,
-            );
-          }
-          const acc = grads.get(x);
-          const sum = acc ? fresh(acc.add(gx)) : gx;
-          refs.hold(sum);
-          grads.set(x, sum);
-          if (acc) {
-            refs.hold(gx); // gx may share storage with acc or other pending gradients: count before dropping
-            refs.drop(acc);
-            refs.drop(gx);
-          }
+          if (gx && x.requiresGrad) accumulate(grads, x, gx, arrays);
         });
         if (!retainGraph) node.release();
       }
-      // a gradient a user's op or hook has seen may have been kept by it
-      if (node?.opaque) refs.pinned.add(consumed.storage);
-      refs.drop(consumed);
+      arrays.release(g);
     }
   } finally {
-    unwatch();
+    arrays.close();
     gradEnabled = prev;
   }
+}
+
+/** t's hooks in turn, each given the gradient the one before returned; user code sees them all. */
+function runHooks(t: Tensor, g: Tensor, arrays: BackwardArrays): Tensor {
+  for (const hook of t.hooks) {
+    arrays.keep(g);
+    g = hook(g) ?? g;
+    arrays.keep(g);
+  }
+  return g;
+}
+
+/**
+ * A leaf's .grad after adding g. It gets storage of its own: g may share its array with
+ * other gradients (add passes the same tensor to both inputs) or be the caller's tensor,
+ * and optimisers write into .grad in place; g's own array is taken when it is g's alone.
+ */
+function accumulateGrad(t: Tensor, g: Tensor, arrays: BackwardArrays): Tensor {
+  const grad = t.grad ? t.grad.add(g) : arrays.owns(g) ? g : g.clone();
+  arrays.keep(grad);
+  return grad;
+}
+
+/** The node's vjp on g, checked: the graph still there, its saved tensors unchanged, each result shaped as its input. */
+function applyVjp(node: Node, t: Tensor, g: Tensor, arrays: BackwardArrays): (Tensor | null)[] {
+  if (!node.vjp) {
+    throw new Error(
+      `backward(): the graph through '${node.name}' was already freed by an earlier backward(); ` +
+        `pass {retainGraph: true} to the first backward() to go through it twice`,
+    );
+  }
+  node.checkVersions(t);
+  const inputGrads = node.vjp(g);
+  node.inputs.forEach((x, k) => {
+    const gx = inputGrads[k];
+    if (gx && x.requiresGrad && !sameShape(gx.shape, x.shape)) {
+      throw new Error(
+        `backward(): '${node.name}' returned a gradient of shape ${fmt(gx.shape)} for its input ${k} ` +
+          `of shape ${fmt(x.shape)}; a vector-Jacobian product must match its input's shape`,
+      );
+    }
+  });
+  // a user's backward (defineOp) may keep the gradients it was given or returned
+  if (node.opaque) {
+    arrays.keep(g);
+    for (const gx of inputGrads) if (gx) arrays.keep(gx);
+  }
+  return inputGrads;
+}
+
+/** Add gx into the gradient waiting for x: the sum over every path from x to the output. */
+function accumulate(grads: Map<Tensor, Tensor>, x: Tensor, gx: Tensor, arrays: BackwardArrays): void {
+  arrays.hold(gx);
+  const acc = grads.get(x);
+  if (!acc) return void grads.set(x, gx);
+  const sum = acc.add(gx);
+  arrays.hold(sum);
+  grads.set(x, sum);
+  arrays.release(acc);
+  arrays.release(gx);
 }

@@ -63,8 +63,8 @@ const registry = typeof FinalizationRegistry === "undefined" ? null
     }
   });
 
-/** Arrays made while the engine watches (during backward); only these may come back. */
-let watched: Set<Float32Array> | null = null;
+/** Arrays made during a backward pass (see BackwardArrays); only these may come back from it. */
+let madeInWalk: Set<Float32Array> | null = null;
 
 const stats = { allocatedBytes: 0, allocations: 0, reusedBytes: 0, reuses: 0, collected: 0, youngCollections: 0 };
 
@@ -215,7 +215,7 @@ export function takeFloat32(n: number, zeroed: boolean): Float32Array {
     a = fresh32(n, zeroed);
   }
   if (n >= POOL_MIN) uses.set(a, { gen: nextGen++, views: 0 });
-  watched?.add(a);
+  madeInWalk?.add(a);
   return a;
 }
 
@@ -249,27 +249,80 @@ export function adopt(tensor: object, a: ArrayLike<number>): void {
   registry.register(tensor, { a: a as Float32Array, gen: u.gen });
 }
 
-export function allocate(dtype: DType, n: number): TypedArray {
-  return dtype === "int32" ? new Int32Array(n) : takeFloat32(n, true);
+/**
+ * The array of n floats an op writes a result or a gradient into, from the pool: zeroed
+ * when the op adds into it (a scatter-add, a sum, a GEMM with nothing to sum), else every
+ * element must be written by the op.
+ */
+export function floats(n: number, zeroed: boolean): Float32Array {
+  return takeFloat32(n, zeroed);
 }
 
-/** A Float32Array of n elements for a kernel that overwrites every one of them. */
-export function uninitialized(n: number): Float32Array {
-  return takeFloat32(n, false);
+export function allocate(dtype: DType, n: number, zeroed = true): TypedArray {
+  return dtype === "int32" ? new Int32Array(n) : takeFloat32(n, zeroed);
+}
+
+/** What the pool needs to know of a gradient: the array it views and whether it is all of it. */
+interface GradView {
+  readonly store: unknown;
+  readonly offset: number;
+  numel(): number;
+  isContiguous(): boolean;
 }
 
 /**
- * Watch the arrays made from now on (the engine does, for one backward pass) and return
- * the set; stop with unwatch(). Only watched arrays are accepted by recycle().
- * @internal
+ * The arrays of one backward pass, given back to the pool as soon as the walk is done with
+ * them. The walk holds each gradient while it waits for its tensor and releases it once
+ * used; an array the walk made goes back when no held gradient views it any more, unless
+ * something outside the walk may still hold it: a .grad, or user code that saw it (a hook,
+ * a defineOp backward), which the walk says with keep().
  */
-export function watch(): Set<Float32Array> {
-  return (watched = new Set());
-}
+export class BackwardArrays {
+  /** Arrays handed out since the walk began: only these may go back. */
+  private readonly made = new Set<Float32Array>();
+  /** How many held gradients view each array. */
+  private readonly held = new Map<unknown, number>();
+  private readonly kept = new Set<unknown>();
+  private readonly outer = madeInWalk;
 
-/** @internal */
-export function unwatch(): void {
-  watched = null;
+  constructor() {
+    madeInWalk = this.made;
+  }
+
+  /** g waits in the walk for its tensor. */
+  hold(g: GradView): void {
+    this.held.set(g.store, (this.held.get(g.store) ?? 0) + 1);
+  }
+
+  /** The walk is done with g: its array goes back if it made it and nothing else holds it. */
+  release(g: GradView): void {
+    const a = g.store;
+    const n = (this.held.get(a) ?? 1) - 1;
+    if (n > 0) return void this.held.set(a, n);
+    this.held.delete(a);
+    // each array once: delete() is false the second time
+    if (!this.kept.has(a) && this.made.delete(a as Float32Array)) recycle(a as Float32Array);
+  }
+
+  /** g may be held outside the walk from now on: its array never goes back. */
+  keep(g: GradView): void {
+    this.kept.add(g.store);
+  }
+
+  /**
+   * Whether a .grad may take g's array as it is: the walk made it, g views all of it, and
+   * no other gradient and no user code has it (optimisers write into .grad in place).
+   */
+  owns(g: GradView): boolean {
+    const a = g.store as Float32Array;
+    return this.made.has(a) && !this.kept.has(a) && (this.held.get(a) ?? 0) <= 1 &&
+      g.offset === 0 && a.length === g.numel() && g.isContiguous();
+  }
+
+  /** The walk is over: arrays made from now on are not this walk's. */
+  close(): void {
+    madeInWalk = this.outer;
+  }
 }
 
 /**

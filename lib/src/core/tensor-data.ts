@@ -28,12 +28,15 @@ export function setValues(dst: Storage, src: Storage, at = 0): void {
   (dst as Float32Array).set(src as Float32Array, at);
 }
 
-/** Fresh zeroed storage for n elements of dtype (float32 from the pool). */
-export function allocate(dtype: "int64", n: number): BigInt64Array;
-export function allocate(dtype: "float32" | "int32", n: number): TypedArray;
-export function allocate(dtype: DType, n: number): Storage;
-export function allocate(dtype: DType, n: number): Storage {
-  return dtype === "int64" ? new BigInt64Array(n) : allocateArray(dtype, n);
+/**
+ * Storage for n elements of dtype (float32 from the pool), zeroed unless the caller writes
+ * every element (float32 only: other dtypes always come zeroed).
+ */
+export function allocate(dtype: "int64", n: number, zeroed?: boolean): BigInt64Array;
+export function allocate(dtype: "float32" | "int32", n: number, zeroed?: boolean): TypedArray;
+export function allocate(dtype: DType, n: number, zeroed?: boolean): Storage;
+export function allocate(dtype: DType, n: number, zeroed = true): Storage {
+  return dtype === "int64" ? new BigInt64Array(n) : allocateArray(dtype, n, zeroed);
 }
 
 type TensorClass = new (storage: Storage, shape: readonly number[], strides?: readonly number[], offset?: number) => Tensor;

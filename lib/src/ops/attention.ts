@@ -5,12 +5,16 @@ import { kernels } from "../backend";
 import { fmt } from "../core/shape";
 import type { Tensor } from "../tensor";
 import { tensorOf } from "../core/tensor-data";
-import { uninitialized } from "../core/storage";
+import { floats } from "../core/storage";
 import { requireFloat } from "./operands";
 import { flat, matOp } from "./matrix";
-import { scratch } from "../core/scratch";
+import { Scratch } from "../core/scratch";
 
 const SCALAR = (v: number) => new Float32Array([v]);
+
+// [heads, T, T] work arrays, each used by the forward and then by the backward
+const PRODUCTS = new Scratch("causalAttention: the scores q kᵀ; in backward, dy vᵀ");
+const SCALED = new Scratch("causalAttention: the scaled, masked scores; in backward, their gradient");
 
 const masks = new Map<number, Float32Array>();
 
@@ -68,29 +72,29 @@ export function causalAttention(qkv: Tensor, nHead: number): Tensor {
 
   const n = heads * T * T;
   const k = kernels();
-  const scores = gemm(T, T, hs, qv, inQkv, C3, false, qv, inK, C3, true, scratch(0, n), inP, T); // q k^T
-  const p = uninitialized(n);
+  const scores = gemm(T, T, hs, qv, inQkv, C3, false, qv, inK, C3, true, PRODUCTS.take(n), inP, T); // q k^T
+  const p = floats(n, false);
   if (n && k.causalSoftmax) {
     k.causalSoftmax(scores, heads, T, scale, p);
   } else if (n) {
     // scale, then add 0 on and below the diagonal and -inf above it (each position t sees 0..t)
-    const masked = matOp("mul", heads, T * T, scores, SCALAR(scale), "scalar", scratch(1, n));
+    const masked = matOp("mul", heads, T * T, scores, SCALAR(scale), "scalar", SCALED.take(n));
     matOp("add", heads, T * T, masked, causalMask(T), "col", masked);
     k.softmax(masked, heads * T, T, p, false);
   }
-  const y = gemm(T, hs, T, p, inP, T, false, qv, inV, C3, false, uninitialized(B * T * C), inY, C); // P v
+  const y = gemm(T, hs, T, p, inP, T, false, qv, inV, C3, false, floats(B * T * C, false), inY, C); // P v
 
   return record(tensorOf(y, [B, T, C]), CAUSAL_ATTENTION, [qkv], (g) => {
     const gv = g.values() as Float32Array;
-    const dp = gemm(T, T, hs, gv, inY, C, false, qv, inV, C3, true, scratch(0, n), inP, T); // dy v^T
-    const ds = scratch(1, n);
+    const dp = gemm(T, T, hs, gv, inY, C, false, qv, inV, C3, true, PRODUCTS.take(n), inP, T); // dy v^T
+    const ds = SCALED.take(n);
     if (n && k.causalSoftmaxBackward) {
       k.causalSoftmaxBackward(p, dp, heads, T, scale, ds);
     } else if (n) {
       k.softmaxBackward(p, dp, heads * T, T, ds, false);
       matOp("mul", heads, T * T, ds, SCALAR(scale), "scalar", ds);
     }
-    const dqkv = uninitialized(B * T * C3); // q, k and v parts each written whole by a GEMM
+    const dqkv = floats(B * T * C3, false); // q, k and v parts each written whole by a GEMM
     const at = shift(inQkv, -qo); // the same heads in dqkv, which starts at 0
     gemm(T, hs, T, ds, inP, T, false, qv, inK, C3, false, dqkv, at, C3); // dq = dS k
     gemm(T, hs, T, ds, inP, T, true, qv, inQkv, C3, false, dqkv, shift(at, C), C3); // dk = dS^T q
@@ -112,7 +116,7 @@ export function splitHeads(qkv: Tensor, part: number, nh: number): Tensor {
   const view = tensorOf(qkv.storage, [B, nh, T, hs], [T * C3, hs, C3, 1], qkv.offset + part * C);
   return record(view, SPLIT_HEADS, [qkv], (g) => {
     const gv = g.values(); // row-major [B, nh, T, hs]
-    const gx = new Float32Array(B * T * C3);
+    const gx = floats(B * T * C3, true);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < nh; h++) {
         for (let t = 0; t < T; t++) {

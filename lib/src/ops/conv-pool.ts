@@ -5,6 +5,7 @@ import { unaryKind } from "../core/derivative";
 import { fmt } from "../core/shape";
 import type { Tensor } from "../tensor";
 import { tensorOf } from "../core/tensor-data";
+import { floats } from "../core/storage";
 import { requireFloat } from "./operands";
 
 function pair(v: number | [number, number]): [number, number] {
@@ -61,12 +62,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     throw new Error(`conv2d(): kernel ${kh}x${kw} is larger than the padded input ${H + 2 * ph}x${W + 2 * pw}`);
   }
   const K = C * kh * kw, L = OH * OW;
-  const colsData = new Float32Array(N * K * L);
+  const colsData = floats(N * K * L, true);
   im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, null, colsData);
   // cols as a leaf of this op: the weight gradient comes from matmul's backward through it
   const cols = tensorOf(colsData, [N, K, L]);
   const colsWithGrad = record(cols, IM2COL, [x], (g) => {
-    const gx = new Float32Array(x.numel());
+    const gx = floats(x.numel(), true);
     im2col(x.values(), N, C, H, W, kh, kw, sh, sw, ph, pw, OH, OW, gx, g.values() as Float32Array);
     return [tensorOf(gx, x.shape)];
   });
@@ -87,7 +88,7 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number], stri
   const OW = Math.floor((W - kw) / sw) + 1;
   if (OH <= 0 || OW <= 0) throw new Error(`maxPool2d(): kernel ${kh}x${kw} is larger than the input ${H}x${W}`);
   const xv = x.values();
-  const out = new Float32Array(N * C * OH * OW);
+  const out = floats(N * C * OH * OW, false);
   const arg = new Int32Array(out.length);
   let k = 0;
   for (let nc = 0; nc < N * C; nc++) {
@@ -107,7 +108,7 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number], stri
   }
   return record(tensorOf(out, [N, C, OH, OW]), MAX_POOL_2D, [x], (g) => {
     // each window's gradient goes to the element that won it
-    const gx = new Float32Array(x.numel());
+    const gx = floats(x.numel(), true);
     const gv = g.values();
     for (let i = 0; i < arg.length; i++) gx[arg[i]] += gv[i];
     return [tensorOf(gx, x.shape)];

@@ -7,19 +7,19 @@ import type { BinaryOp, DType, TypedArray, UnaryOp } from "../backend/types";
 import { broadcastShapes, broadcastStrides, numel } from "../core/shape";
 import type { Tensor, TensorLike } from "../tensor";
 import { allocate, isTensor, tensorOf } from "../core/tensor-data";
-import { uninitialized } from "../core/storage";
+import { floats } from "../core/storage";
 import { lift, requireFloat, sumTo } from "./operands";
 import { fromInt64, int64Binary, int64Unary, isInt64Op, toInt64 } from "./int64";
 
 export function rawUnary(op: UnaryOp, x: Tensor): Tensor {
-  const out = uninitialized(x.numel());
+  const out = floats(x.numel(), false);
   kernels().unary(op, x.values() as Float32Array, out, out.length);
   return tensorOf(out, x.shape);
 }
 
 export function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, name: string = op): Tensor {
   const shape = broadcastShapes(name, a.shape, b.shape);
-  const out = outDtype === "float32" ? uninitialized(numel(shape)) : (allocate(outDtype, numel(shape)) as TypedArray);
+  const out = allocate(outDtype, numel(shape), false) as TypedArray;
   if (a.dtype === "int64" || b.dtype === "int64") return int64Mixed(op, a, b, name);
   const sa = { data: a.storage, offset: a.offset, strides: broadcastStrides(a.shape, a.strides, shape) };
   const sb = { data: b.storage, offset: b.offset, strides: broadcastStrides(b.shape, b.strides, shape) };

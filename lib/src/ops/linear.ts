@@ -1,12 +1,12 @@
 // The linear layer and the embedding lookup, each one GEMM forward and backward.
-import { fresh, record } from "../core/autograd";
+import { record } from "../core/autograd";
 import { opKind, unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
 import { fmt, numel } from "../core/shape";
 import type { Tensor } from "../tensor";
-import { allocate, tensorOf } from "../core/tensor-data";
+import { tensorOf } from "../core/tensor-data";
 import { indexTensor, requireFloat } from "./operands";
-import { recycle, uninitialized } from "../core/storage";
+import { floats, recycle } from "../core/storage";
 import { flat, gemm1 } from "./matrix";
 
 const LINEAR = opKind("linear", "Y = X @ Wᵀ + bias (X = a, W = b, bias = c)", ["∂Y/∂X = W", "∂Y/∂W = X", "∂Y/∂bias = 1"],
@@ -24,8 +24,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rows = numel(x.shape.slice(0, -1));
   const [xv, xo] = flat(x);
   const [wv, wo] = flat(weight);
-  // every element is written: by the bias below, or by the GEMM when there is a product to sum
-  const out = bias || inF > 0 ? uninitialized(rows * outF) : new Float32Array(rows * outF);
+  // every element is written by the bias below or by the GEMM, unless there is neither
+  const out = floats(rows * outF, !bias && inF === 0);
   if (bias) {
     const bv = bias.values() as Float32Array;
     for (let r = 0; r < rows; r++) out.set(bv, r * outF);
@@ -37,19 +37,19 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     const gv = g.values() as Float32Array;
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (x.requiresGrad) {
-      const d = outF > 0 ? uninitialized(rows * inF) : new Float32Array(rows * inF);
+      const d = floats(rows * inF, outF === 0);
       gemm1(rows, inF, outF, gv, 0, outF, false, wv, wo, inF, false, d, 0);
-      gx = fresh(tensorOf(d, x.shape));
+      gx = tensorOf(d, x.shape);
     }
     if (weight.requiresGrad) {
-      const d = rows > 0 ? uninitialized(outF * inF) : new Float32Array(outF * inF);
+      const d = floats(outF * inF, rows === 0);
       gemm1(outF, inF, rows, gv, 0, outF, true, xv, xo, inF, false, d, 0);
-      gw = fresh(tensorOf(d, weight.shape));
+      gw = tensorOf(d, weight.shape);
     }
     if (bias?.requiresGrad) {
-      const d = new Float32Array(outF);
+      const d = floats(outF, true);
       if (rows > 0) kernels().reduce("sum", gv, 1, rows, outF, d);
-      gb = fresh(tensorOf(d, bias.shape));
+      gb = tensorOf(d, bias.shape);
     }
     return [gx, gw, gb];
   });
@@ -69,16 +69,16 @@ export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
     }
   }
   const wv = weight.values();
-  const out = uninitialized(iv.length * D); // every row is set below
+  const out = floats(iv.length * D, false); // every row is set below
   for (let i = 0; i < iv.length; i++) out.set(wv.subarray(iv[i] * D, iv[i] * D + D), i * D);
   return record(tensorOf(out, [...idx.shape, D]), EMBEDDING, [weight], (g) => {
     // The lookup is onehot(idx) @ W, so dW = onehot(idx)^T @ g: rows picked twice get both
     // gradients. One GEMM does it while the one-hot matrix is small; else a scatter-add loop.
-    const gw = allocate("float32", V * D) as Float32Array;
+    const gw = floats(V * D, true);
     const gv = g.values() as Float32Array;
     const N = iv.length;
     if (N * V <= 1 << 22) {
-      const onehot = allocate("float32", N * V) as Float32Array;
+      const onehot = floats(N * V, true);
       for (let i = 0; i < N; i++) onehot[i * V + iv[i]] = 1;
       gemm1(V, D, N, onehot, 0, V, true, gv, 0, D, false, gw, 0);
       recycle(onehot);
@@ -88,6 +88,6 @@ export function embedding(idxLike: Tensor | number[], weight: Tensor): Tensor {
         for (let k = 0; k < D; k++) gw[o + k] += gv[i * D + k];
       }
     }
-    return [fresh(tensorOf(gw, weight.shape))];
+    return [tensorOf(gw, weight.shape)];
   }, false);
 }

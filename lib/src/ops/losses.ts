@@ -6,10 +6,12 @@ import { kernels } from "../backend";
 import { fmt } from "../core/shape";
 import type { Tensor } from "../tensor";
 import { tensorOf } from "../core/tensor-data";
-import { uninitialized } from "../core/storage";
+import { floats } from "../core/storage";
 import { indexTensor, requireFloat } from "./operands";
 import { matOp } from "./matrix";
-import { scratch } from "../core/scratch";
+import { Scratch } from "../core/scratch";
+
+const PROBS = new Scratch("crossEntropy backward: the softmax of the logits");
 
 /** Targets as int32 class indices, flattened to line up with rows of the logits. */
 function classTargets(op: string, target: Tensor | number[], x: Tensor, ignoreIndex: number): Int32Array {
@@ -56,7 +58,7 @@ export function nllLoss(x: Tensor, target: Tensor | number[], opts: LossOptions 
   const { out, denom } = pickedLoss(x.values(), x.shape, tv, ignore, reduction);
   return record(out, NLL_LOSS, [x], (g) => {
     const gv = g.values();
-    const gx = new Float32Array(x.numel());
+    const gx = floats(x.numel(), true);
     for (let r = 0; r < rows; r++) {
       if (tv[r] === ignore) continue;
       gx[r * classes + tv[r]] = -(reduction === "none" ? gv[r] : gv[0] / denom);
@@ -72,7 +74,7 @@ export function nllLoss(x: Tensor, target: Tensor | number[], opts: LossOptions 
 function pickedLoss(logp: ArrayLike<number>, shape: readonly number[], tv: Int32Array, ignore: number,
   reduction: NonNullable<LossOptions["reduction"]>): { out: Tensor; denom: number } {
   const rows = tv.length, classes = shape[shape.length - 1];
-  const per = new Float32Array(rows);
+  const per = floats(rows, true);
   let count = 0, sum = 0;
   for (let r = 0; r < rows; r++) {
     if (tv[r] === ignore) continue;
@@ -94,7 +96,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
   const reduction = opts.reduction ?? "mean";
   const [rows, classes] = rowsOf("crossEntropy", logits);
   const tv = classTargets("crossEntropy", target, logits, ignore);
-  const lsm = uninitialized(logits.numel());
+  const lsm = floats(logits.numel(), false);
   kernels().softmax(logits.values() as Float32Array, rows, classes, lsm, true);
   const { out, denom } = pickedLoss(lsm, logits.shape, tv, ignore, reduction);
   return record(out, CROSS_ENTROPY, [logits], (g) => {
@@ -102,9 +104,9 @@ export function crossEntropy(logits: Tensor, target: Tensor | number[], opts: Lo
     const gv = g.values() as Float32Array;
     const scales = reduction === "none" ? Float32Array.from(gv) : new Float32Array(rows).fill(gv[0] / denom);
     for (let r = 0; r < rows; r++) if (tv[r] === ignore) scales[r] = 0;
-    const probs = scratch(0, lsm.length);
+    const probs = PROBS.take(lsm.length);
     kernels().unary("exp", lsm, probs, lsm.length);
-    const gx = matOp("mul", rows, classes, probs, scales, "row", uninitialized(lsm.length));
+    const gx = matOp("mul", rows, classes, probs, scales, "row", floats(lsm.length, false));
     for (let r = 0; r < rows; r++) if (tv[r] !== ignore) gx[r * classes + tv[r]] -= scales[r];
     return [tensorOf(gx, logits.shape)];
   }, false, [lsm]);
@@ -126,7 +128,7 @@ export function bceWithLogits(x: Tensor, y: Tensor, posWeight = 1): Tensor {
     throw new Error(`binaryCrossEntropyWithLogits(): input shape ${fmt(x.shape)} and target shape ${fmt(y.shape)} differ`);
   }
   const xv = x.values(), yv = y.values();
-  const out = new Float32Array(xv.length);
+  const out = floats(xv.length, false);
   const softplusNeg = new Float64Array(xv.length);
   for (let i = 0; i < xv.length; i++) {
     const sp = Math.max(-xv[i], 0) + Math.log1p(Math.exp(-Math.abs(xv[i])));
@@ -135,7 +137,7 @@ export function bceWithLogits(x: Tensor, y: Tensor, posWeight = 1): Tensor {
   }
   return record(tensorOf(out, x.shape), BCE_WITH_LOGITS, [x, y], (g) => {
     const gv = g.values();
-    const gx = new Float32Array(xv.length), gy = new Float32Array(xv.length);
+    const gx = floats(xv.length, false), gy = floats(xv.length, false);
     for (let i = 0; i < xv.length; i++) {
       // dl/dx = (1 - y) - w sigmoid(-x); dl/dy = -x + (posWeight - 1) softplus(-x)
       const sigNeg = xv[i] >= 0 ? Math.exp(-xv[i]) / (1 + Math.exp(-xv[i])) : 1 / (1 + Math.exp(xv[i]));

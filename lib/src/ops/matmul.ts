@@ -7,7 +7,7 @@ import { kernels } from "../backend";
 import { broadcastShapes, fmt, numel } from "../core/shape";
 import type { Tensor } from "../tensor";
 import { tensorOf } from "../core/tensor-data";
-import { uninitialized } from "../core/storage";
+import { floats } from "../core/storage";
 import { requireFloat, sumTo } from "./operands";
 
 /** How a kernel reads the last two dims of x: directly, transposed, or (else) from a copy. */
@@ -45,7 +45,7 @@ export function rawMatmul(a: Tensor, b: Tensor): Tensor {
   const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
   const A = gemmOperand(a), B = gemmOperand(b);
   const count = numel(batch);
-  const c = uninitialized(count * m * n); // every element written: by the GEMM, or zeroed below when k = 0
+  const c = floats(count * m * n, false); // every element written: by the GEMM, or zeroed below when k = 0
   const cOffsets = new Int32Array(count);
   for (let i = 0; i < count; i++) cOffsets[i] = i * m * n;
   if (m > 0 && n > 0) {

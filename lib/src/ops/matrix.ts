@@ -3,6 +3,7 @@
 // JS loop runs about ten times slower than the native or SIMD kernel.
 import { kernels } from "../backend";
 import type { BinaryOp } from "../backend/types";
+import { floats } from "../core/storage";
 import type { Tensor } from "../tensor";
 
 /** How b is read against a [rows, cols] matrix: whole, one value per row, per column, or one value. */
@@ -24,7 +25,7 @@ export function matOp(op: BinaryOp, rows: number, cols: number, a: Float32Array,
 
 /** Sums of a contiguous [rows, cols] matrix: over its rows (one per column) or its columns (one per row). */
 export function sumOver(what: "rows" | "cols", a: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(what === "rows" ? cols : rows);
+  const out = floats(what === "rows" ? cols : rows, true);
   if (rows * cols === 0) return out;
   if (what === "rows") kernels().reduce("sum", a, 1, rows, cols, out);
   else kernels().reduce("sum", a, rows, cols, 1, out);

@@ -8,7 +8,7 @@ import type { DType } from "../backend/types";
 import { contiguousStrides, fmt, normDim, numel, resolveShape } from "../core/shape";
 import type { Tensor, IndexSpec } from "../tensor";
 import { allocate, setValues, tensorOf } from "../core/tensor-data";
-import { uninitialized } from "../core/storage";
+import { floats } from "../core/storage";
 import { indexTensor, sumTo } from "./operands";
 import { fromInt64, toInt64 } from "./int64";
 import { int64Values } from "../core/int64-values";
@@ -54,7 +54,7 @@ function catKind(n: number): OpKind {
 
 export function clone(x: Tensor): Tensor {
   if (x.dtype === "int64") return tensorOf(int64Values(x).slice(), x.shape); // no grad: an integer tensor has none
-  const out = x.dtype === "float32" ? uninitialized(x.numel()) : allocate(x.dtype, x.numel());
+  const out = allocate(x.dtype, x.numel(), false);
   kernels().copy(x.shape, x.strided(), out);
   return record(tensorOf(out, x.shape), CLONE, [x], (g) => [g], false);
 }
@@ -199,7 +199,7 @@ function sliceLayout(op: string, shape: readonly number[], strides: readonly num
 
 /** Write g into a zero tensor of `shape` at the positions the same slicing selects. */
 function scatterSlice(g: Tensor, shape: readonly number[], specs: IndexSpec[]): Tensor {
-  const out = new Float32Array(numel(shape));
+  const out = floats(numel(shape), true);
   const l = sliceLayout("index", shape, contiguousStrides(shape), 0, specs);
   const gv = g.values();
   const nd = l.shape.length, last = nd - 1;
@@ -344,7 +344,7 @@ export function indexSelect(x: Tensor, dim: number, idxLike: Tensor | number[]):
   }
   return record(tensorOf(out, shape), INDEX_SELECT, [x], (g) => {
     // rows picked twice receive both gradients: scatter-add
-    const gx = new Float32Array(x.numel());
+    const gx = floats(x.numel(), true);
     const gv = g.values();
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < iv.length; j++) {
@@ -383,7 +383,7 @@ export function gather(x: Tensor, dim: number, idxLike: Tensor): Tensor {
     }
   }
   return record(tensorOf(out, idx.shape), GATHER, [x], (g) => {
-    const gx = new Float32Array(x.numel());
+    const gx = floats(x.numel(), true);
     const gv = g.values();
     for (let i = 0; i < pos.length; i++) gx[pos[i]] += gv[i];
     return [tensorOf(gx, x.shape)];
@@ -395,7 +395,7 @@ export function triangle(x: Tensor, k: number, upper: boolean): Tensor {
   const name = upper ? "triu" : "tril";
   if (x.ndim < 2) throw new Error(`${name}(): needs at least 2 dims, got shape ${fmt(x.shape)}`);
   const [r, c] = x.shape.slice(-2);
-  const mask = new Float32Array(r * c);
+  const mask = floats(r * c, false);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) mask[i * c + j] = (upper ? j - i >= k : j - i <= k) ? 1 : 0;
   return where(tensorOf(mask, [r, c]), x, 0, upper ? TRIU : TRIL);
 }

@@ -1,15 +1,19 @@
 // Softmax and layer norm, fused: each has a closed-form backward that is cheaper and more
 // stable than the chain of primitives it stands for.
-import { record, fresh } from "../core/autograd";
+import { record } from "../core/autograd";
 import { opKind, unaryKind } from "../core/derivative";
 import { kernels } from "../backend";
 import { fmt, normDim, numel } from "../core/shape";
 import type { Tensor } from "../tensor";
 import { tensorOf } from "../core/tensor-data";
-import { uninitialized } from "../core/storage";
+import { floats } from "../core/storage";
 import { requireFloat } from "./operands";
 import { matOp, sumOver } from "./matrix";
-import { scratch } from "../core/scratch";
+import { Scratch } from "../core/scratch";
+
+// [rows, cols] work arrays of layerNorm's backward where the backend has no fused one
+const PRODUCT = new Scratch("layerNorm backward: gh · x̂, then x̂ · mean(gh · x̂)");
+const SCALED_GRAD = new Scratch("layerNorm backward: gh = g · w");
 
 /** Run a last-dim kernel on any dim by moving that dim last and back. */
 function alongDim(x: Tensor, dim: number, op: string, f: (x: Tensor) => Tensor): Tensor {
@@ -23,11 +27,11 @@ const LOG_SOFTMAX = unaryKind("logSoftmax", "yᵢ = aᵢ − log Σⱼ eᵃʲ", 
 function softmaxLast(x: Tensor, log: boolean): Tensor {
   const cols = x.ndim ? x.shape[x.ndim - 1] : 1;
   const rows = cols ? x.numel() / cols : 0;
-  const out = uninitialized(x.numel());
+  const out = floats(x.numel(), false);
   kernels().softmax(x.values() as Float32Array, rows, cols, out, log);
   const y = tensorOf(out, x.shape);
   return record(y, log ? LOG_SOFTMAX : SOFTMAX, [x], (g) => {
-    const gx = uninitialized(out.length);
+    const gx = floats(out.length, false);
     kernels().softmaxBackward(out, g.values() as Float32Array, rows, cols, gx, log);
     return [tensorOf(gx, x.shape)];
   });
@@ -70,7 +74,7 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
   if (weight) requireFloat("layerNorm", weight);
   if (bias) requireFloat("layerNorm", bias);
   const rows = cols ? x.numel() / cols : 0;
-  const xhatData = uninitialized(x.numel());
+  const xhatData = floats(x.numel(), false);
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
   kernels().layerNorm(x.values() as Float32Array, rows, cols, eps, xhatData, mean, rstd);
@@ -78,8 +82,8 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
   const bv = bias ? (bias.values() as Float32Array) : null;
   // y = xhat * weight + bias, per column; xhat itself is kept for the backward
   let out = xhatData;
-  if (wv) out = matOp("mul", rows, cols, xhatData, wv, "col", uninitialized(xhatData.length));
-  if (bv) out = matOp("add", rows, cols, out, bv, "col", out === xhatData ? uninitialized(out.length) : out);
+  if (wv) out = matOp("mul", rows, cols, xhatData, wv, "col", floats(xhatData.length, false));
+  if (bv) out = matOp("add", rows, cols, out, bv, "col", out === xhatData ? floats(out.length, false) : out);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record(tensorOf(out, x.shape), LAYER_NORM[(weight ? 1 : 0) + (bias ? 2 : 0)], inputs, (g) => {
     // With gh = g * weight, per row: dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat));
@@ -89,16 +93,16 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
     const grads: Tensor[] = [];
     const fused = kernels().layerNormBackward;
     if (fused) {
-      const dx = uninitialized(n);
-      const dw = weight ? new Float32Array(cols) : null, db = bias ? new Float32Array(cols) : null;
+      const dx = floats(n, false);
+      const dw = weight ? floats(cols, true) : null, db = bias ? floats(cols, true) : null;
       fused.call(kernels(), gv, xhatData, wv, rstd, rows, cols, dx, dw, db);
-      grads.push(fresh(tensorOf(dx, x.shape)));
-      if (dw) grads.push(fresh(tensorOf(dw, weight!.shape)));
-      if (db) grads.push(fresh(tensorOf(db, bias!.shape)));
+      grads.push(tensorOf(dx, x.shape));
+      if (dw) grads.push(tensorOf(dw, weight!.shape));
+      if (db) grads.push(tensorOf(db, bias!.shape));
       return grads;
     }
-    const prod = scratch(0, n);
-    const gh = wv ? matOp("mul", rows, cols, gv, wv, "col", scratch(1, n)) : gv;
+    const prod = PRODUCT.take(n);
+    const gh = wv ? matOp("mul", rows, cols, gv, wv, "col", SCALED_GRAD.take(n)) : gv;
     const mg = sumOver("cols", gh, rows, cols);
     const mgx = sumOver("cols", matOp("mul", rows, cols, gh, xhatData, "full", prod), rows, cols);
     for (let r = 0; r < rows; r++) {
@@ -108,9 +112,9 @@ export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor 
     const t = matOp("mul", rows, cols, xhatData, mgx, "row", prod); // xhat * mean(gh * xhat)
     matOp("sub", rows, cols, gh, t, "full", t);
     matOp("sub", rows, cols, t, mg, "row", t);
-    grads.push(fresh(tensorOf(matOp("mul", rows, cols, t, rstd, "row", uninitialized(n)), x.shape)));
-    if (weight) grads.push(fresh(tensorOf(sumOver("rows", matOp("mul", rows, cols, gv, xhatData, "full", prod), rows, cols), weight.shape)));
-    if (bias) grads.push(fresh(tensorOf(sumOver("rows", gv, rows, cols), bias.shape)));
+    grads.push(tensorOf(matOp("mul", rows, cols, t, rstd, "row", floats(n, false)), x.shape));
+    if (weight) grads.push(tensorOf(sumOver("rows", matOp("mul", rows, cols, gv, xhatData, "full", prod), rows, cols), weight.shape));
+    if (bias) grads.push(tensorOf(sumOver("rows", gv, rows, cols), bias.shape));
     return grads;
   }, true, out === xhatData ? null : [xhatData]);
 }

@@ -2,7 +2,9 @@
 import type { Tensor } from "../tensor";
 import type { Module } from "../nn/module";
 import { matOp, sumOver } from "../ops/matrix";
-import { scratch } from "../core/scratch";
+import { Scratch } from "../core/scratch";
+
+const SQUARES = new Scratch("clipGradNorm: a gradient's squares");
 
 function paramList(params: Iterable<Tensor> | Module): Tensor[] {
   return "parameters" in params && typeof params.parameters === "function" ? params.parameters() : [...(params as Iterable<Tensor>)];
@@ -26,7 +28,7 @@ export function clipGradNorm(params: Iterable<Tensor> | Module, maxNorm: number)
 /** Through the kernels rather than a JS loop: a JS loop over a Float32Array is several times slower. */
 function sumOfSquares(g: Float32Array): number {
   if (g.length === 0) return 0;
-  const sq = matOp("mul", 1, g.length, g, g, "full", scratch(0, g.length));
+  const sq = matOp("mul", 1, g.length, g, g, "full", SQUARES.take(g.length));
   return sumOver("cols", sq, 1, g.length)[0];
 }
 

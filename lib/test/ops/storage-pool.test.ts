@@ -76,6 +76,16 @@ test("gradients kept as .grad never change under later steps", () => {
   expect(snap(g2)).toEqual(s2);
 });
 
+test("two .grads never share an array, even where one gradient reached both", () => {
+  // add sends the same gradient to both inputs: at most one of them may keep its array
+  const a = cl.randn(64, 64).requiresGrad_(), b = cl.randn(64, 64).requiresGrad_();
+  a.add(b).mul(3).sum().backward();
+  expect(a.grad!.storage).not.toBe(b.grad!.storage);
+  const bValue = snap(b.grad!);
+  a.grad!.fill_(0); // as an optimiser's in-place write would
+  expect(snap(b.grad!)).toEqual(bValue);
+});
+
 test("activations and retained gradients a user holds never change", () => {
   const { forward, w1, w2 } = net();
   const { h, z, loss } = forward();
