@@ -53,9 +53,16 @@ export function serveSite(dir, { port = 0, isolated = true } = {}) {
       res.writeHead(404, { ...headers, "Content-Type": "text/plain" }).end(`not found: ${url.pathname}`);
       return;
     }
-    const size = statSync(file).size;
+    const { size, mtime } = statSync(file);
+    // a browser's cached copy is good while the file is unchanged (whole seconds, as HTTP dates are)
+    const since = Date.parse(req.headers["if-modified-since"] ?? "");
+    if (!Number.isNaN(since) && Math.floor(mtime.getTime() / 1000) * 1000 <= since) {
+      requests.push({ path: url.pathname, bytes: 0 });
+      res.writeHead(304, headers).end();
+      return;
+    }
     requests.push({ path: url.pathname, bytes: size });
-    res.writeHead(200, { ...headers, "Content-Type": types[path.extname(file)] ?? "application/octet-stream", "Content-Length": size });
+    res.writeHead(200, { ...headers, "Last-Modified": mtime.toUTCString(), "Content-Type": types[path.extname(file)] ?? "application/octet-stream", "Content-Length": size });
     if (req.method === "HEAD") res.end();
     else createReadStream(file).pipe(res);
   });

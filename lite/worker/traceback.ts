@@ -104,6 +104,8 @@ export class Tracebacks {
         library = 0;
       };
       for (const f of frames) {
+        // the interrupt checkpoint is the kernel's, not the library's
+        if (f.fn === "tick") continue;
         const line = f.cell !== undefined ? this.cellLine(f.cell, f.line) : undefined;
         if (f.cell === undefined || line === undefined) {
           if (lines.length) library++;
