@@ -1,11 +1,12 @@
 // `npm run bench`: chainlab's backends against peers measured in the same run, as ratios.
 //
-//   node scripts/bench.mjs [--parts matmul,mlp,gpt,kernel-step,time-to-loss,render] [--impls a,b,...] [--rounds 2] [--quick]
+//   node scripts/bench.mjs [--parts matmul,mlp,gpt,kernel-step,time-to-loss,gpt2,render] [--impls a,b,...] [--rounds 2] [--quick]
+//   node scripts/bench.mjs gpt2          (parts may also be named without --parts)
 //
 // Every implementation runs in its own process, one at a time (a BLAS or worker pool left
 // spinning in a shared process would slow its neighbour). The whole list runs `rounds`
 // times and each cell keeps its best median, which damps noise from other load on the
-// machine; `time-to-loss` (a whole training run) runs in the first round only. Results: a table on stdout and JSON in bench/results/. The `render` part is the
+// machine; `time-to-loss` (a whole training run) and `gpt2` run in the first round only. Results: a table on stdout and JSON in bench/results/. The `render` part is the
 // extension in a real JupyterLab and Chromium (bench/render.bench.ts, run once by vitest);
 // it prints its own tables and writes bench/results/render-latest.json.
 import { spawnSync } from "node:child_process";
@@ -22,7 +23,9 @@ const opt = (name, dflt) => {
 };
 const quick = !!opt("quick", false);
 const rounds = Number(opt("rounds", quick ? 1 : 2));
-const parts = String(opt("parts", "matmul,mlp,gpt,kernel-step,time-to-loss,render")).split(",");
+// parts named on their own (`npm run bench -- gpt2`) or with --parts
+const named = argv.filter((a, i) => !a.startsWith("--") && !["--parts", "--impls", "--rounds"].includes(argv[i - 1]));
+const parts = (named.length ? named.join(",") : String(opt("parts", "matmul,mlp,gpt,kernel-step,time-to-loss,gpt2,render"))).split(",");
 
 // Build the library (TypeScript, WebAssembly) if it has not been built yet
 if (!existsSync(join(root, "lib", "dist", "index.js")) || !existsSync(join(root, "lib", "wasm", "chainlab.wasm"))) {
@@ -57,10 +60,31 @@ function findJax() {
   return null;
 }
 
+/**
+ * The PyTorch peers of the GPT-2 part, each a Python that imports torch and transformers:
+ * Debian's torch 1.13 (CHAINLAB_TORCH_PYTHON, the venv scripts/gpt2-references.py describes,
+ * or /usr/bin/python3) and PyTorch 2 from PyPI (tmp/torch2-venv).
+ */
+function findGpt2Peers() {
+  const check = "import torch, transformers; print(torch.__version__, transformers.__version__)";
+  const found = [];
+  for (const [impl, candidates] of [
+    ["torch", [process.env.CHAINLAB_TORCH_PYTHON, join(root, "tmp", "gpt2-venv", "bin", "python"), "/usr/bin/python3"]],
+    ["torch2", [join(root, "tmp", "torch2-venv", "bin", "python")]],
+  ]) {
+    const hit = candidates.filter(Boolean).map((py) => [py, spawnSync(py, ["-c", check], { encoding: "utf8" })]).find(([, r]) => r.status === 0);
+    if (hit) found.push({ impl, python: hit[0], version: hit[1].stdout.trim() });
+    else console.log(`gpt2: no ${impl === "torch" ? "Debian torch 1.13" : "PyTorch 2"} with transformers (tried ${candidates.filter(Boolean).join(", ")}): left out`);
+  }
+  return found;
+}
+const GPT2_MEASURES = ["step", "step-checkpointed", "lora", "generate"];
+
 const probe = probeBackends();
 const backends = probe.names;
 const torch = findTorch();
 const jax = findJax();
+const gpt2Peers = parts.includes("gpt2") ? findGpt2Peers() : [];
 const ours = backends.map((b) => `chainlab-${b}`);
 const pythons = [...(torch ? ["torch"] : []), ...(jax ? ["jax"] : [])];
 const peers = ["tfjs-cpu", "tfjs-wasm"];
@@ -72,6 +96,8 @@ const defaultImpls = {
   "time-to-loss": [ours[0], ...pythons],
   // the same GPT step in a plain node process and in the notebook kernel, watched by a Monitor
   "kernel-step": ["plain", "kernel"],
+  // GPT-2 small: the fastest backend here, its tokenizer's npm peer, PyTorch + transformers
+  gpt2: [ours[0], "gpt-3-encoder", ...gpt2Peers.map((p) => p.impl)],
 };
 const only = opt("impls", null);
 
@@ -154,6 +180,22 @@ function runOne(part, impl) {
   return results;
 }
 
+/** One GPT-2 implementation: each measurement in a process of its own (bench/gpt2.mjs, bench/gpt2_torch.py). */
+function runGpt2(impl) {
+  const peer = gpt2Peers.find((p) => p.impl === impl);
+  const measures = impl === "gpt-3-encoder" ? ["tokenizer"] : peer ? GPT2_MEASURES : [...GPT2_MEASURES, "tokenizer"];
+  const results = [];
+  for (const measure of measures) {
+    const [cmd, args] = peer
+      ? [peer.python, [join(root, "bench", "gpt2_torch.py"), "--measure", measure, "--impl", impl, "--threads", [...new Set([1, os.cpus().length])].join(","), ...(quick ? ["--quick"] : [])]]
+      : [process.execPath, [join(root, "bench", "gpt2.mjs"), "--impl", impl, "--measure", measure, ...(quick ? ["--quick"] : [])]];
+    const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 30 * 60 * 1000 });
+    for (const l of (r.stdout || "").split("\n")) if (l.startsWith("RESULT ")) results.push(JSON.parse(l.slice(7)));
+    if (r.status !== 0) console.log(`  gpt2/${impl} ${measure} failed: ${(r.stderr || String(r.error || "")).trim().split("\n").slice(-3).join(" | ")}`);
+  }
+  return results;
+}
+
 /** The renderers in Chromium: one vitest run; its result is the JSON file it writes. */
 function runRender() {
   const file = join(root, "bench", "results", "render-latest.json");
@@ -172,13 +214,13 @@ const best = new Map(); // part|impl|shape -> result with the lowest ms
 const get = (part, impl, shape = "") => best.get(`${part}|${impl}|${shape}`);
 const render = parts.includes("render") ? runRender() : null;
 for (let round = 1; round <= rounds; round++) {
-  for (const part of parts.filter((p) => p !== "render" && (p !== "time-to-loss" || round === 1))) {
+  for (const part of parts.filter((p) => p !== "render" && ((p !== "time-to-loss" && p !== "gpt2") || round === 1))) {
     const impls = only ? String(only).split(",") : defaultImpls[part] ?? [];
     for (const impl of impls) {
       const samples = samplesFor(part, impl);
       process.stdout.write(`  round ${round}/${rounds} ${part} ${impl}${samples > 1 ? ` (x${samples})` : ""} ...`);
       const t = Date.now();
-      const res = Array.from({ length: samples }, () => runOne(part, impl)).flat();
+      const res = part === "gpt2" ? runGpt2(impl) : Array.from({ length: samples }, () => runOne(part, impl)).flat();
       process.stdout.write(` ${((Date.now() - t) / 1000).toFixed(1)}s\n`);
       for (const r of res) {
         r.round = round;
@@ -267,6 +309,31 @@ if (all.some((r) => r.part === "kernel-step")) {
   });
   table("baby GPT step in the notebook kernel, watched (curves every step, gradient flow every 10): target <= 1.1x plain",
     ["where", "ms/step", "vs plain", "CPU ms/step", "CPU vs plain", "MB new/step", "full GCs/100 steps", "GC share", "heap used MB", "heap total MB"], rows);
+}
+
+if (all.some((r) => r.part === "gpt2")) {
+  const mine = ours.find((i) => all.some((r) => r.part === "gpt2" && r.impl === i && r.shape === "step")) ?? ours[0];
+  const peersRun = gpt2Peers.map((p) => p.impl).filter((i) => all.some((r) => r.part === "gpt2" && r.impl === i));
+  const titles = { step: "full AdamW step, 4 x 128 tokens", "step-checkpointed": "the same, gradient checkpointing", lora: "LoRA step (r 8 on cAttn)", generate: "greedy 32 tokens after 16, KV cache" };
+  const rows = GPT2_MEASURES.map((m) => {
+    const r = (i) => get("gpt2", i, m);
+    return [titles[m], fmt(r(mine)?.ms, 0), ...peersRun.map((p) => fmt(r(p)?.ms, 0)), ...peersRun.map((p) => ratio(r(mine)?.ms, r(p)?.ms)),
+      fmt(r(mine)?.peakRssMB, 0), ...peersRun.map((p) => fmt(r(p)?.peakRssMB, 0))];
+  });
+  table(`GPT-2 small (124M, random weights), ms (lower is better); ${mine} against ${peersRun.map((p) => `${p} ${gpt2Peers.find((q) => q.impl === p).version}`).join(", ") || "no PyTorch peer"}`,
+    ["measure", `${mine} ms`, ...peersRun.map((p) => `${p} ms`), ...peersRun.map((p) => `time vs ${p}`), `${mine} peak RSS MB`, ...peersRun.map((p) => `${p} peak RSS MB`)], rows);
+  const gen = get("gpt2", mine, "generate");
+  if (gen) console.log(`generation: ${fmt(gen.msPerToken, 0)} ms a token, the weights read at ${fmt(gen.weightGBPerSecond, 1)} GB/s or more` +
+    peersRun.map((p) => get("gpt2", p, "generate")).filter(Boolean).map((g) => `; ${g.impl} ${fmt(g.weightGBPerSecond, 1)} GB/s`).join(""));
+  for (const p of peersRun) {
+    const t = GPT2_MEASURES.map((m) => get("gpt2", p, m)).filter(Boolean);
+    if (t.length) console.log(`${p} gpt2: fastest intra-op threads per measure: ${t.map((r) => `${r.shape} ${r.threads}`).join(", ")}`);
+  }
+  const tok = ["gpt-3-encoder", mine].map((i) => get("gpt2", i, "tokenizer")).filter(Boolean);
+  if (tok.length) {
+    table("GPT-2's tokenizer encoding Moby Dick, MB of UTF-8 a second (higher is better)", ["impl", "cold MB/s", "warm MB/s", "tokens"],
+      tok.map((r) => [r.impl === mine ? "chainlab BPETokenizer" : r.impl, fmt(r.coldMbPerSecond, 2), fmt(r.mbPerSecond, 2), r.tokens]));
+  }
 }
 
 const outDir = join(root, "bench", "results");
