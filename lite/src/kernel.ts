@@ -4,7 +4,7 @@
 // workers' outputs in the protocol: each goes out under the request it belongs to.
 import { KernelMessage } from "@jupyterlab/services";
 import { BaseKernel, type IKernel } from "@jupyterlite/services";
-import type { CommInfoReply, CompileOutcome, CompleteReply, ExecuteOutcome, FromCompiler, FromWorker, ToCompiler, ToWorker } from "./messages";
+import type { CommInfoReply, CompileOutcome, CompleteReply, ExecuteOutcome, FromCompiler, FromWorker, InspectReply, ToCompiler, ToWorker } from "./messages";
 
 export interface ChainlabKernelOptions extends IKernel.IOptions {
   /** The folder of the worker's script and the WebAssembly module (ends with a slash). */
@@ -31,7 +31,7 @@ const COMM = new Set(["comm_open", "comm_msg", "comm_close"]);
 export class ChainlabKernel extends BaseKernel {
   private readonly worker: Worker;
   private readonly compiler: Worker;
-  private readonly compiling = new Map<number, (c: CompileOutcome) => void>();
+  private readonly compiling = new Map<number, (c: never) => void>();
   private readonly send: IKernel.SendMessage;
   /** Bumped by an interrupt; every loop turn of cell code reads it (only where memory can be shared). */
   private readonly interruptFlag: Int32Array | undefined;
@@ -78,7 +78,7 @@ export class ChainlabKernel extends BaseKernel {
     }
     for (const [id, done] of this.compiling) {
       this.compiling.delete(id);
-      done({ ok: false, error });
+      done({ ok: false, error } as never);
     }
     started();
   }
@@ -89,10 +89,13 @@ export class ChainlabKernel extends BaseKernel {
 
   private compile(code: string, count: number): Promise<CompileOutcome> {
     if (this.startError) return Promise.resolve({ ok: false, error: { ename: "KernelError", evalue: this.startError, traceback: [this.startError] } });
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.compiling.set(id, resolve);
-      this.toCompiler({ type: "compile", id, code, count });
+    return this.askCompiler<CompileOutcome>({ type: "compile", id: this.nextId++, code, count });
+  }
+
+  private askCompiler<T>(msg: ToCompiler & { id: number }): Promise<T> {
+    return new Promise<T>((resolve) => {
+      this.compiling.set(msg.id, resolve as (c: never) => void);
+      this.toCompiler(msg);
     });
   }
 
@@ -105,7 +108,7 @@ export class ChainlabKernel extends BaseKernel {
     } else {
       const done = this.compiling.get(msg.id);
       this.compiling.delete(msg.id);
-      done?.(msg.content);
+      done?.(msg.content as never);
     }
   }
 
@@ -258,12 +261,19 @@ export class ChainlabKernel extends BaseKernel {
   }
 
   async completeRequest(content: KernelMessage.ICompleteRequestMsg["content"]): Promise<KernelMessage.ICompleteReplyMsg["content"]> {
-    const reply = await this.request<CompleteReply>({ type: "complete", id: this.nextId++, code: content.code, cursor: content.cursor_pos });
+    // from the types in the compiler; from the live values in the runner when it has none
+    let reply = this.startError ? undefined : await this.askCompiler<CompleteReply>({ type: "complete", id: this.nextId++, code: content.code, cursor: content.cursor_pos });
+    if (!reply?.matches.length) reply = await this.request<CompleteReply>({ type: "complete", id: this.nextId++, code: content.code, cursor: content.cursor_pos });
     return { status: "ok", metadata: {}, matches: reply.matches ?? [], cursor_start: reply.cursor_start ?? content.cursor_pos, cursor_end: reply.cursor_end ?? content.cursor_pos };
   }
 
-  async inspectRequest(_content: KernelMessage.IInspectRequestMsg["content"]): Promise<KernelMessage.IInspectReplyMsg["content"]> {
-    return { status: "ok", found: false, data: {}, metadata: {} };
+  async inspectRequest(content: KernelMessage.IInspectRequestMsg["content"]): Promise<KernelMessage.IInspectReplyMsg["content"]> {
+    if (this.startError) return { status: "ok", found: false, data: {}, metadata: {} };
+    const r = await this.askCompiler<InspectReply>({ type: "inspect", id: this.nextId++, code: content.code, cursor: content.cursor_pos });
+    if (!r.found) return { status: "ok", found: false, data: {}, metadata: {} };
+    const text = r.docs ? `${r.signature}\n\n${r.docs}` : r.signature ?? "";
+    const markdown = `\`\`\`ts\n${r.signature ?? ""}\n\`\`\`${r.docs ? `\n\n${r.docs}` : ""}`;
+    return { status: "ok", found: true, data: { "text/plain": text, "text/markdown": markdown }, metadata: {} };
   }
 
   async isCompleteRequest(_content: KernelMessage.IIsCompleteRequestMsg["content"]): Promise<KernelMessage.IIsCompleteReplyMsg["content"]> {

@@ -29,12 +29,21 @@ export interface CompiledCell {
 /** What the compiler worker is asked, and answers. */
 export type ToCompiler =
   | { type: "init"; assets: string }
-  | { type: "compile"; id: number; code: string; count: number };
+  | { type: "compile"; id: number; code: string; count: number }
+  | { type: "complete"; id: number; code: string; cursor: number }
+  | { type: "inspect"; id: number; code: string; cursor: number };
 
 export type FromCompiler =
   | { type: "ready"; typescript: string; ms: number }
   | { type: "failed"; error: string }
-  | { type: "reply"; id: number; content: CompileOutcome };
+  | { type: "reply"; id: number; content: CompileOutcome | CompleteReply | InspectReply };
+
+/** Quick info at a position: the signature and its documentation, or nothing found. */
+export interface InspectReply {
+  found: boolean;
+  signature?: string;
+  docs?: string;
+}
 
 export type CompileOutcome = { ok: true; cell: CompiledCell } | { ok: false; error: ErrorContent };
 

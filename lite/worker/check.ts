@@ -105,6 +105,38 @@ export class CellChecker {
     });
   }
 
+  /** Puts `code` in the cell's place for a query, leaving the earlier cells' declarations as they are. */
+  private query(code: string): void {
+    this.put(CELL, code);
+  }
+
+  /** Completions at `cursor` from the types (members after a dot, names in scope otherwise). */
+  complete(code: string, cursor: number): { matches: string[]; start: number; end: number } {
+    this.query(code);
+    const info = this.service.getCompletionsAtPosition(CELL, cursor, { includeCompletionsWithInsertText: true });
+    let start = cursor;
+    while (start > 0 && /[\w$]/.test(code[start - 1])) start--;
+    const prefix = code.slice(start, cursor);
+    const matches = (info?.entries ?? [])
+      .map((e) => e.name)
+      .filter((n) => n.startsWith(prefix) && !n.startsWith("__"))
+      .sort((a, b) => a.localeCompare(b));
+    return { matches: [...new Set(matches)], start, end: cursor };
+  }
+
+  /** The signature and documentation of what is at `cursor`, as TypeScript's quick info has them. */
+  inspect(code: string, cursor: number): { signature: string; docs: string } | undefined {
+    this.query(code);
+    // the name just before the cursor too (Shift+Tab after typing it)
+    const at = cursor > 0 && !/[\w$]/.test(code[cursor] ?? "") ? cursor - 1 : cursor;
+    const info = this.service.getQuickInfoAtPosition(CELL, at);
+    if (!info) return undefined;
+    const signature = ts.displayPartsToString(info.displayParts);
+    const docs = [ts.displayPartsToString(info.documentation),
+      ...(info.tags ?? []).map((t) => `@${t.name} ${ts.displayPartsToString(t.text)}`)].filter(Boolean).join("\n\n");
+    return { signature, docs };
+  }
+
   private keepDeclarations(): void {
     const out = this.service.getEmitOutput(CELL, true).outputFiles.find((f) => f.name.endsWith(".d.ts"));
     if (!out) return;

@@ -43,6 +43,12 @@ scope.onmessage = (e) => {
   const msg = e.data;
   if (msg.type === "init") {
     init(msg.assets).catch((err: unknown) => scope.postMessage({ type: "failed", error: err instanceof Error ? err.message : String(err) }));
+  } else if (msg.type === "complete") {
+    const r = checker?.complete(msg.code, msg.cursor) ?? { matches: [], start: msg.cursor, end: msg.cursor };
+    scope.postMessage({ type: "reply", id: msg.id, content: { matches: r.matches, cursor_start: r.start, cursor_end: r.end } });
+  } else if (msg.type === "inspect") {
+    const r = checker?.inspect(msg.code, msg.cursor);
+    scope.postMessage({ type: "reply", id: msg.id, content: r ? { found: true, ...r } : { found: false } });
   } else {
     try {
       compile(msg.id, msg.code, msg.count);

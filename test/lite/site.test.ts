@@ -198,6 +198,18 @@ describe("the JupyterLite site, cross-origin isolated", () => {
     expect((await runCell(9, "const label: string = `total ${total}`;\nlabel")).trim()).toBe("total 10");
   });
 
+  it("completes and inspects from the library's types and docs", async () => {
+    const replies = await page.evaluate(async () => {
+      const kernel = (window as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+      const complete = await kernel.requestComplete({ code: "nn.Lin", cursor_pos: 6 });
+      const inspect = await kernel.requestInspect({ code: "randn", cursor_pos: 5, detail_level: 0 });
+      return { matches: complete.content.matches as string[], text: String(inspect.content.data?.["text/plain"] ?? "") };
+    });
+    console.log(`inspect randn: ${replies.text.slice(0, 300)}`);
+    expect(replies.matches).toContain("Linear");
+    expect(replies.text).toMatch(/function randn\(/);
+  });
+
   it("opens a second notebook sooner, from the browser's cache", async () => {
     const second = await page.context().newPage();
     const sentBefore = state.sent.length;
