@@ -21,8 +21,11 @@ export interface CommContent {
 
 /** A cell as the compiler worker hands it to the runner (see lite/worker/cell.ts). */
 export interface CompiledCell {
+  /** An expression: an async function of (exports, require, module) running the cell. */
   js: string;
+  /** Names the cell declares at its top level (made globals before it runs). */
   names: string[];
+  /** For each line of `js` (0-based), the cell line it came from, or -1. */
   lineMap: number[];
 }
 

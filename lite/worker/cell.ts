@@ -4,6 +4,7 @@
 // and the last expression's value is returned for display. The edits never add a line, so
 // the transpiler's source map still gives each line of the run code its cell line.
 import ts from "typescript";
+import type { CompiledCell } from "../src/messages";
 
 export interface Diagnostic {
   line: number;
@@ -13,14 +14,7 @@ export interface Diagnostic {
   message: string;
 }
 
-export interface CompiledCell {
-  /** An expression: an async function of (exports, require, module) running the cell. */
-  js: string;
-  /** Names the cell declares at its top level (made globals before it runs). */
-  names: string[];
-  /** For each line of `js` (0-based), the cell line it came from, or -1. */
-  lineMap: number[];
-}
+export type { CompiledCell };
 
 export type CompileResult = { ok: true; cell: CompiledCell } | { ok: false; diagnostics: Diagnostic[] };
 
