@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(path.join(root, "kernel", "package.json"));
 const zmq = require("zeromq");
-const { Codec } = require(path.join(root, "kernel", "dist", "wire.js"));
+const { Codec } = require(path.join(root, "kernel", "dist", "shared", "wire.js"));
 
 const rounds = Number(process.env.ROUNDS ?? 30);
 let nextPort = 40000 + Math.floor(Math.random() * 10000);

@@ -27,9 +27,9 @@ function main(argv: string[]): void {
     const noPrelude = rest.includes("--no-prelude");
     // The compiler thread starts before the rest of the kernel loads, to overlap with it.
     // Loaded here so that `install` never pays for TypeScript and zeromq.
-    const { startCompiler } = require("./library") as typeof import("./library");
+    const { startCompiler } = require("./main/library") as typeof import("./main/library");
     const compiler = startCompiler(!noPrelude);
-    const { startKernel } = require("./kernel") as typeof import("./kernel");
+    const { startKernel } = require("./main/kernel") as typeof import("./main/kernel");
     startKernel({ connectionFile: file, noPrelude, compiler });
     return;
   }

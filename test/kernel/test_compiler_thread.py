@@ -30,7 +30,7 @@ def on_compiler_thread(k, expression: str):
         "    if (m.id === 1) resolve(JSON.stringify(m.result ?? m.error));\n"
         "  });\n"
         '  session.on("NodeWorker.attachedToWorker", ({ params }) => {\n'
-        '    if (!params.workerInfo.url.includes("compiler-thread")) return;\n'
+        '    if (!params.workerInfo.url.includes("compiler/thread")) return;\n'
         '    session.post("NodeWorker.sendMessageToWorker", { sessionId: params.sessionId, message: JSON.stringify({\n'
         f'      id: 1, method: "Runtime.evaluate", params: {{ expression: {json.dumps(expression)} }} }}) }});\n'
         "  });\n"

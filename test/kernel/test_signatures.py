@@ -18,7 +18,7 @@ const crypto = require("node:crypto");
 const calls = [];
 const real = crypto.timingSafeEqual;
 crypto.timingSafeEqual = (a, b) => { calls.push([a.length, b.length]); return real(a, b); };
-const { Codec } = require("./wire.js");
+const { Codec } = require("./shared/wire.js");
 const codec = new Codec({ key: "secret", signature_scheme: "hmac-sha256" });
 const frames = codec.encode([Buffer.from("id")], "kernel_info_request", {}, undefined).map((f) => Buffer.from(f));
 const result = { good: codec.decode(frames).header.msg_type, calls: calls.length, lengths: calls[0] };

@@ -1,7 +1,8 @@
-"""The kernel builds on three of tslab's internals (kernel/src/compile.ts, process-hooks.ts):
-its converter module, compiled again with our TypeScript host; the TypeScript it requires by
-name; and the display hook its public API calls through its Jupyter module's exports. tslab
-is pinned exactly; this test fails, naming what moved, the day an upgrade changes any of them."""
+"""The kernel builds on three of tslab's internals (kernel/src/compiler/converter.ts and
+main/process-hooks.ts): its converter module, compiled again with our TypeScript host; the
+TypeScript it requires by name; and the display hook its public API calls through its Jupyter
+module's exports. tslab is pinned exactly; this test fails, naming what moved, the day an
+upgrade changes any of them."""
 import json
 import subprocess
 from pathlib import Path
@@ -34,6 +35,6 @@ def test_tslab_is_pinned_and_its_internals_are_where_the_kernel_patches_them():
     found = json.loads(subprocess.run(["node", "-e", PROBE, str(KERNEL)], capture_output=True, text=True, check=True).stdout)
     assert found["version"] == pinned, f"tslab {found['version']} is installed, the kernel is written against {pinned}"
     assert found["createConverter"] == "function" and found["isCompleteCode"] == "function", f"tslab/dist/converter.js changed its exports: {found}"
-    assert found["requiresTs"], "tslab/dist/converter.js no longer requires @tslab/typescript-for-tslab by name (compile.ts swaps that module)"
-    assert found["hookOwn"] and found["hookWritable"], "tslab/dist/jupyter no longer has a writable lastWriteDisplayData (process-hooks.ts sets it)"
+    assert found["requiresTs"], "tslab/dist/converter.js no longer requires @tslab/typescript-for-tslab by name (compiler/converter.ts swaps that module)"
+    assert found["hookOwn"] and found["hookWritable"], "tslab/dist/jupyter no longer has a writable lastWriteDisplayData (main/process-hooks.ts sets it)"
     assert found["publicReadsHook"], "tslab's public display API no longer calls jupyter.lastWriteDisplayData at call time"

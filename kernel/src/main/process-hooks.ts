@@ -1,7 +1,7 @@
 // What the kernel takes over in its own process: stdout and stderr become stream outputs
 // of the current request, errors thrown in callbacks are printed instead of ending the
 // process, SIGINT interrupts the running cell, and tslab's display API publishes outputs.
-import { KeyboardInterrupt, type Executor } from "./executor";
+import { KeyboardInterrupt, type CellRunner } from "./cell-runner";
 import type { Outputs } from "./outputs";
 import type { CurrentRequest } from "./request";
 
@@ -38,7 +38,10 @@ export function refuseProcessExit(): (code: number) => never {
   };
 }
 
-export function captureProcessOutput(outputs: Outputs, current: CurrentRequest): void {
+/** Makes stdout and stderr stream outputs of the current request; returns the undoing. */
+export function captureProcessOutput(outputs: Outputs, current: CurrentRequest): () => void {
+  const { stdout, stderr } = process;
+  const was = [stdout.write, stderr.write] as const;
   const make = (name: "stdout" | "stderr") =>
     ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
@@ -47,17 +50,18 @@ export function captureProcessOutput(outputs: Outputs, current: CurrentRequest):
       if (typeof done === "function") (done as () => void)();
       return true;
     }) as typeof process.stdout.write;
-  process.stdout.write = make("stdout");
-  process.stderr.write = make("stderr");
+  stdout.write = make("stdout");
+  stderr.write = make("stderr");
+  return () => void ([stdout.write, stderr.write] = was);
 }
 
 /** Prints an error from a callback (timer, comm handler, rejection) to the cell's stderr. */
-export function callbackErrorReporter(outputs: Outputs, current: CurrentRequest, executor: Executor): (heading: string, e: unknown) => void {
+export function callbackErrorReporter(outputs: Outputs, current: CurrentRequest, runner: CellRunner): (heading: string, e: unknown) => void {
   return (heading, e) => {
     if (e instanceof KeyboardInterrupt) return;
     let text: string;
     try {
-      const content = executor.errorContent(e);
+      const content = runner.errorContent(e);
       // The first two lines are the banner of a cell's error.
       text = content.traceback.slice(2).join("\n");
     } catch {
@@ -69,21 +73,21 @@ export function callbackErrorReporter(outputs: Outputs, current: CurrentRequest,
   };
 }
 
-export function installProcessHandlers(outputs: Outputs, current: CurrentRequest, executor: Executor, report: (heading: string, e: unknown) => void): void {
+export function installProcessHandlers(runner: CellRunner, report: (heading: string, e: unknown) => void): void {
   process.on("uncaughtException", (e) => report("Uncaught exception in a callback", e));
   process.on("unhandledRejection", (e) => report("Unhandled promise rejection", e));
   process.on("SIGINT", () => {
     // A signal that arrives while no script runs under breakOnSigint (an awaiting cell).
     // Signals the control thread sent itself were already handled through the counter.
-    if (executor.consumeSelfSignal()) return;
-    executor.interrupt();
+    if (runner.consumeSelfSignal()) return;
+    runner.interrupt();
   });
 }
 
 /**
  * Routes tslab's display API (which writes through a hook of its Jupyter module) to the
  * current cell. Only once a cell asks for tslab: loading it loads TypeScript, which the
- * main thread otherwise never holds (compiler.ts).
+ * main thread otherwise never holds (compiler-client.ts).
  */
 export function hookTslabDisplay(outputs: Outputs, current: CurrentRequest): void {
   const tslabJupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };

@@ -1,10 +1,10 @@
 // Where chainlab is installed next to the kernel, the compiler thread that knows its types,
 // and the prelude that brings its names into every notebook.
 import path from "node:path";
-import { Compiler } from "./compiler";
-import type { Executor } from "./executor";
-import { log } from "./log";
-import { preludeCode } from "./prelude";
+import { CompilerClient } from "./compiler-client";
+import type { CellRunner } from "./cell-runner";
+import { log } from "../shared/log";
+import { preludeCode } from "../shared/prelude";
 
 export function libraryDir(): string | undefined {
   try {
@@ -24,15 +24,15 @@ export function kernelModules(): Record<string, { dir: string; types: string }> 
  * Starts the compiler thread. The sooner the better: it loads TypeScript and converts the
  * prelude while the main thread loads the library and binds the sockets.
  */
-export function startCompiler(prelude = true): Compiler {
-  return new Compiler({ modules: kernelModules(), libDir: prelude ? libraryDir() : undefined });
+export function startCompiler(prelude = true): CompilerClient {
+  return new CompilerClient({ modules: kernelModules(), libDir: prelude ? libraryDir() : undefined });
 }
 
 /**
  * Runs the prelude cell; a library that fails to load leaves a working bare kernel. The
  * library loads here while the compiler thread converts the prelude from its declarations.
  */
-export async function runPrelude(executor: Executor, compiler: Compiler): Promise<void> {
+export async function runPrelude(runner: CellRunner, compiler: CompilerClient): Promise<void> {
   const lib = libraryDir();
   if (!lib) {
     log("chainlab is not installed next to the kernel; starting without it");
@@ -51,6 +51,6 @@ export async function runPrelude(executor: Executor, compiler: Compiler): Promis
   }
   const code = preludeCode(lib, names, runtime);
   if (!code) return;
-  const result = await executor.execute(code, "<prelude>");
+  const result = await runner.execute(code, "<prelude>");
   if (result.status === "error") log(`preloading chainlab failed: ${result.evalue}\n${result.traceback.join("\n")}`);
 }

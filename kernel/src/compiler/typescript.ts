@@ -1,12 +1,30 @@
-// TypeScript loaded with a V8 code cache: its 9 MB of JavaScript is otherwise compiled
-// afresh by every kernel, on the compiler thread's path to the first cell. The cache is
-// kept in the temporary directory, named for TypeScript's and Node's versions; V8 checks
-// it against the source and its flags, and a rejected cache is simply written anew.
+// The TypeScript that tslab's converter was built against, loaded when the compiler thread
+// first needs it (never on import), with a V8 code cache: its 9 MB of JavaScript is
+// otherwise compiled afresh by every kernel, on the compiler thread's path to the first
+// cell. The cache is kept in the temporary directory, named for TypeScript's and Node's
+// versions; V8 checks it against the source and its flags, and a rejected cache is simply
+// written anew.
 import Module, { createRequire } from "node:module";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
+import type * as TS from "typescript";
+
+export type Ts = typeof TS;
+
+/** `require` as seen from tslab's package: its converter and its TypeScript. */
+export function tslabRequire(): NodeJS.Require {
+  return createRequire(require.resolve("tslab/package.json"));
+}
+
+let ts: Ts | undefined;
+
+/** tslab's TypeScript module, loaded on the first call. */
+export function typescript(): Ts {
+  ts ??= loadTypeScript<Ts>(tslabRequire().resolve("@tslab/typescript-for-tslab"));
+  return ts;
+}
 
 let loaded: { script: vm.Script; file: string; fresh: boolean } | undefined;
 
@@ -17,7 +35,7 @@ function cacheFile(file: string): string {
 }
 
 /** Loads the CommonJS module `file` (TypeScript) through the code cache when there is one. */
-export function loadTypeScript<T>(file: string): T {
+function loadTypeScript<T>(file: string): T {
   const cache = cacheFile(file);
   let cachedData: Buffer | undefined;
   try {

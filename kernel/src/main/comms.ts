@@ -3,8 +3,8 @@
 // awaits, so a widget can steer a training loop that is still running.
 import { randomUUID } from "node:crypto";
 import type { CommChannel, CommMessage, CommTargetHandler } from "chainlab";
-import { log } from "./log";
-import type { Message } from "./wire";
+import { log } from "../shared/log";
+import type { Message } from "../shared/wire";
 
 type Publish = (msgType: string, content: Record<string, unknown>, metadata?: Record<string, unknown>, buffers?: Uint8Array[]) => void;
 /** Reports an exception a handler threw, without stopping the kernel. */

@@ -1,6 +1,6 @@
 // Jupyter error content, IPython-style: type errors with every diagnostic under its cell
 // line, runtime errors with the code around the failing line and the stack in cell lines.
-import type { Diagnostic } from "./compiler-link";
+import type { Diagnostic } from "../shared/compiler-link";
 import { foldLibraryFrames, StackReader, type FrameSources } from "./stack-frames";
 
 export interface ErrorContent {

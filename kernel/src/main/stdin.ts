@@ -1,9 +1,9 @@
 // prompt() and input(): an input_request goes out through the channels thread, whose
 // stdin socket keeps listening while this thread blocks (prompt) or awaits (input); the
 // answer comes back through the shared buffer.
-import { KeyboardInterrupt, type Executor } from "./executor";
+import { KeyboardInterrupt, type CellRunner } from "./cell-runner";
 import type { CurrentRequest } from "./request";
-import { inputState, slot, type ToChannels } from "./thread-link";
+import { inputState, slot, type ToChannels } from "../shared/channels-link";
 
 /** Atomics.waitAsync (Node 16+), which the ES2022 library typings do not declare. */
 interface WaitAsync {
@@ -14,7 +14,7 @@ interface StdinOptions {
   ints: Int32Array;
   text: Uint8Array;
   current: CurrentRequest;
-  executor: Executor;
+  runner: CellRunner;
   /** Posts to the channels thread. */
   post: (m: ToChannels) => void;
   /** Called before the request goes out, so printed text shows above the input box. */
@@ -75,7 +75,7 @@ export class Stdin {
     const state = Atomics.load(ints, slot.inputState);
     Atomics.store(ints, slot.inputState, inputState.idle);
     if (state === inputState.interrupted) {
-      this.o.executor.checkEpoch();
+      this.o.runner.checkEpoch();
       throw new KeyboardInterrupt();
     }
     const n = Atomics.load(ints, slot.inputLength);

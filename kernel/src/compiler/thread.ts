@@ -1,14 +1,16 @@
-// Entry point of the compiler thread (see compiler.ts): TypeScript and tslab's converter
-// live here, in an isolate of their own, so that the heap a training step's full GCs walk
-// in the main thread does not hold the compiler. Requests come in on a port; each reply is
-// posted back and announced on a shared counter the main thread waits on.
+// Entry point of the compiler thread (its client is main/compiler-client.ts): TypeScript
+// and tslab's converter live here, in an isolate of their own, so that the heap a training
+// step's full GCs walk in the main thread does not hold the compiler. Requests come in on
+// a port; each reply is posted back and announced on a shared counter the main thread
+// waits on.
 import { parentPort, workerData } from "node:worker_threads";
-import { createConverter, takeLineMap, type Converter } from "./compile";
-import type { CompilerData, CompilerEvent, CompilerReply, CompilerRequest, ConvertResult, PreludeNames } from "./compiler-link";
+import { createConverter, type Converter } from "./converter";
+import type { CompilerData, CompilerEvent, CompilerReply, CompilerRequest, ConvertResult, PreludeNames } from "../shared/compiler-link";
 import { declaredExports } from "./declarations";
-import { log } from "./log";
-import { declaredPreludeNames, preludeCode } from "./prelude";
-import { saveTypeScriptCache } from "./ts-cache";
+import { takeLineMap } from "./line-maps";
+import { log } from "../shared/log";
+import { declaredPreludeNames, preludeCode } from "../shared/prelude";
+import { saveTypeScriptCache } from "./typescript";
 
 const data = workerData as CompilerData;
 const wake = new Int32Array(data.wake);

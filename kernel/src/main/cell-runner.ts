@@ -7,12 +7,12 @@ import type { MimeBundle } from "chainlab";
 import vm from "node:vm";
 import { CellModules } from "./cell-modules";
 import { guardTimers } from "./cell-timers";
-import { CompileInterrupted, CompilerCrash, type Compiler } from "./compiler";
-import { intrinsicsGuard } from "./builtins";
-import { awaitHook, tickHook, type ConvertResult } from "./compiler-link";
+import { CompileInterrupted, CompilerCrash, type CompilerClient } from "./compiler-client";
+import { intrinsicsGuard } from "../shared/builtins";
+import { awaitHook, tickHook, type ConvertResult } from "../shared/compiler-link";
 import { inspectBundle, type QuickInfo } from "./inspect";
-import { log } from "./log";
-import { slot } from "./thread-link";
+import { log } from "../shared/log";
+import { slot } from "../shared/channels-link";
 import { compileError, Tracebacks, type ErrorContent } from "./traceback";
 
 export type { ErrorContent };
@@ -35,22 +35,22 @@ export class KeyboardInterrupt extends Error {
   }
 }
 
-interface ExecutorOptions {
+interface CellRunnerOptions {
   cwd: string;
   /** Modules cells import by a bare name, resolved from the kernel (e.g. chainlab). */
   modules: Record<string, { dir: string; types: string }>;
-  /** The slots shared with the channels thread (thread-link.ts), for interrupts. */
+  /** The slots shared with the channels thread (shared/channels-link.ts), for interrupts. */
   shared?: Int32Array;
   /** The compiler thread's handle, started early (it converts the prelude meanwhile). */
-  compiler: Compiler;
+  compiler: CompilerClient;
   /** Called when a cell first requires tslab (its display API needs a hook). */
   onTslab?: () => void;
   outputHeld?: () => Promise<void> | undefined;
 }
 
-export class Executor {
+export class CellRunner {
   private readonly als = new AsyncLocalStorage<CellContext>();
-  private readonly compiler: Compiler;
+  private readonly compiler: CompilerClient;
   private prevDecl = "";
   private readonly locals: Record<string, unknown> = {};
   private readonly tracebacks: Tracebacks;
@@ -61,18 +61,18 @@ export class Executor {
   private seenEpoch = 0;
   private consumedSelfSignals = 0;
 
-  constructor(private readonly options: ExecutorOptions) {
+  constructor(private readonly options: CellRunnerOptions) {
     this.compiler = options.compiler;
     this.cellModules = new CellModules(options.modules, options.onTslab);
     this.tracebacks = new Tracebacks({
       libraries: Object.fromEntries(Object.entries(options.modules).map(([name, m]) => [name, m.dir])),
-      hidden: [path.join(__dirname, ".."), path.dirname(require.resolve("tslab/package.json"))],
+      hidden: [path.join(__dirname, "..", ".."), path.dirname(require.resolve("tslab/package.json"))],
       cwd: options.cwd,
     });
     this.installHooks();
   }
 
-  /** Intrinsics a cell replaces are put back as soon as its code returns (builtins.ts). */
+  /** Intrinsics a cell replaces are put back as soon as its code returns (shared/builtins.ts). */
   readonly intrinsics = intrinsicsGuard();
 
   get running(): boolean { return this.current !== undefined; }
@@ -142,7 +142,7 @@ export class Executor {
   };
 
   /** A compiler call for completion or inspection: nothing when the compiler cannot answer. */
-  private ask<T>(what: string, fn: (c: Compiler) => T): T | undefined {
+  private ask<T>(what: string, fn: (c: CompilerClient) => T): T | undefined {
     try {
       return fn(this.compiler);
     } catch (e) {

@@ -2,7 +2,7 @@
 // library's names: otherwise a learner's first Tab finds nothing. The wait is capped well
 // inside a frontend's patience; the prelude normally takes a few seconds.
 import { setTimeout as rawSetTimeout } from "node:timers";
-import { log } from "./log";
+import { log } from "../shared/log";
 
 /** The longest a request waits for the prelude after start-up. */
 const PRELUDE_WAIT_MS = 20_000;

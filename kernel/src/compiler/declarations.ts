@@ -1,10 +1,11 @@
 // Exported names of a declaration file, read with the TypeScript parser (compiler thread).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { ts } from "./compile";
+import { typescript } from "./typescript";
 
 /** Exported names of a declaration file, following `export * from` and `export {..} from`. */
 export function declaredExports(file: string, seen = new Set<string>()): Set<string> {
+  const ts = typescript();
   const names = new Set<string>();
   if (seen.has(file) || !existsSync(file)) return names;
   seen.add(file);

@@ -2,7 +2,7 @@
 // clearOutput(), comms, prompt() and input() reach Jupyter through this sink.
 import type { CellOutcome, NotebookSink } from "chainlab";
 import type { Comms } from "./comms";
-import { log } from "./log";
+import { log } from "../shared/log";
 import type { Outputs } from "./outputs";
 import type { CurrentRequest } from "./request";
 import type { Stdin } from "./stdin";
@@ -11,7 +11,7 @@ const sinkKey = Symbol.for("chainlab.notebook.sink");
 
 /**
  * What the library asked to hear at the end of each cell (a live Monitor shows how its run
- * ended). Execution calls run() after a cell, while its output still goes to that cell.
+ * ended). ExecuteRequests calls run() after a cell, while its output still goes to that cell.
  */
 export class CellEndHooks {
   private readonly handlers: ((outcome: CellOutcome) => void)[] = [];

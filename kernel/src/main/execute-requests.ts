@@ -2,18 +2,18 @@
 // and aborting the requests queued behind a failed cell (stop_on_error).
 import type { MimeBundle } from "chainlab";
 import { bundleOf } from "./bundle";
-import type { ExecuteOutcome, Executor } from "./executor";
-import { safe } from "./builtins";
+import type { ExecuteOutcome, CellRunner } from "./cell-runner";
+import { safe } from "../shared/builtins";
 import { History } from "./history";
-import { log } from "./log";
+import { log } from "../shared/log";
 import type { Outputs } from "./outputs";
 import type { CurrentRequest } from "./request";
 import type { CellEndHooks } from "./sink";
-import type { Message } from "./wire";
+import type { Message } from "../shared/wire";
 
 export type Reply = (msg: Message, msgType: string, content: Record<string, unknown>, metadata?: Record<string, unknown>) => void;
 
-export class Execution {
+export class ExecuteRequests {
   readonly history = new History();
   private executionCount = 0;
   private readonly waiting: { msg: Message; generation: number }[] = [];
@@ -23,7 +23,7 @@ export class Execution {
   private errorGeneration = 0;
 
   constructor(
-    private readonly executor: Executor,
+    private readonly runner: CellRunner,
     private readonly outputs: Outputs,
     private readonly current: CurrentRequest,
     private readonly reply: Reply,
@@ -59,10 +59,10 @@ export class Execution {
     }
   }
 
-  /** Puts back the intrinsics the cell replaced (builtins.ts) and tells the cell which. */
+  /** Puts back the intrinsics the cell replaced (shared/builtins.ts) and tells the cell which. */
   private restoreIntrinsics(msg: Message): void {
-    this.executor.intrinsics.restore();
-    const restored = this.executor.intrinsics.take();
+    this.runner.intrinsics.restore();
+    const restored = this.runner.intrinsics.take();
     if (!restored.length) return;
     const text =
       `chainlab kernel: this cell replaced ${restored.join(", ")}, which the kernel and the library rely on; ` +
@@ -119,9 +119,9 @@ export class Execution {
     const entry = storeHistory ? this.history.add(count, code) : undefined;
     let outcome: ExecuteOutcome;
     try {
-      outcome = code.trim() ? await this.executor.execute(code, label) : { status: "ok", hasValue: false };
+      outcome = code.trim() ? await this.runner.execute(code, label) : { status: "ok", hasValue: false };
     } catch (e) {
-      outcome = { status: "error", ...this.executor.errorContent(e) };
+      outcome = { status: "error", ...this.runner.errorContent(e) };
     }
     this.restoreIntrinsics(msg);
     // Live runs hear how their cell ended, and live displays reach their final state,
@@ -137,7 +137,7 @@ export class Execution {
       try {
         data = bundleOf(outcome.value);
       } catch (e) {
-        outcome = { status: "error", ...this.executor.errorContent(e) };
+        outcome = { status: "error", ...this.runner.errorContent(e) };
       }
       if (outcome.status === "ok") {
         if (entry) entry.output = String(data["text/plain"]);
@@ -170,13 +170,13 @@ export class Execution {
     for (const [key, expr] of Object.entries(expressions as Record<string, unknown>)) {
       let outcome: ExecuteOutcome;
       try {
-        outcome = await this.executor.execute(String(expr), `user_expressions[${JSON.stringify(key)}]`);
+        outcome = await this.runner.execute(String(expr), `user_expressions[${JSON.stringify(key)}]`);
         if (outcome.status === "ok") {
           out[key] = { status: "ok", data: bundleOf(outcome.hasValue ? outcome.value : undefined), metadata: {} };
           continue;
         }
       } catch (e) {
-        outcome = { status: "error", ...this.executor.errorContent(e) };
+        outcome = { status: "error", ...this.runner.errorContent(e) };
       }
       const { ename, evalue, traceback } = outcome;
       out[key] = { status: "error", ename, evalue, traceback };

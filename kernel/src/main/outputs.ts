@@ -7,10 +7,12 @@
 // waits, and messages wait here in order. A cell that never yields cannot be held back, so
 // the backlog has a ceiling; past it, outputs are dropped, counted, and the cell is told.
 import { setTimeout as rawSetTimeout, clearTimeout as rawClearTimeout } from "node:timers";
-import type * as zmq from "zeromq";
-import { safe } from "./builtins";
+import { safe } from "../shared/builtins";
 import { defaultLimits, type OutputLimits } from "./output-limits";
-import type { Codec, Header } from "./wire";
+import type { Codec, Header } from "../shared/wire";
+
+/** Where IOPub messages go: the kernel's zeromq publisher, or a test's list. */
+export interface Publisher { send(frames: (Buffer | string)[]): Promise<unknown> }
 
 /** Messages jupyter_server does not count against its rate limit. */
 const uncounted = new Set(["status", "comm_open", "execute_input"]);
@@ -45,7 +47,7 @@ export class Outputs {
   private updateTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly socket: zmq.Publisher,
+    private readonly socket: Publisher,
     private readonly codec: Codec,
     private readonly limits: OutputLimits = defaultLimits,
   ) {}

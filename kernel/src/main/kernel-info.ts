@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { libraryDir } from "./library";
-import { protocolVersion } from "./wire";
+import { protocolVersion } from "../shared/wire";
 
 function versionOf(packageDir: string): string {
   return JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")).version;
@@ -12,7 +12,7 @@ function versionOf(packageDir: string): string {
 export function kernelInfo(): Record<string, unknown> {
   const lib = libraryDir();
   const libVersion = lib ? versionOf(lib) : "unknown";
-  const kernelVersion = versionOf(path.join(__dirname, ".."));
+  const kernelVersion = versionOf(path.join(__dirname, "..", ".."));
   const tslabDir = path.dirname(require.resolve("tslab/package.json"));
   const tslabVersion = versionOf(tslabDir);
   // Read from its package: loading TypeScript here would put it in the main thread's heap.

@@ -1,4 +1,4 @@
-// The main thread's handle on the compiler thread (compiler-thread.ts). Calls are
+// The main thread's handle on the compiler thread (compiler/thread.ts). Calls are
 // synchronous, as tslab's converter is: the request goes out on a port and this thread
 // blocks on a shared counter until the reply is there. While it waits it watches for an
 // interrupt (the channels thread's counter, or SIGINT through vm's breakOnSigint) and for
@@ -6,8 +6,8 @@
 import path from "node:path";
 import vm from "node:vm";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import type { Completion, CompilerData, CompilerEvent, CompilerReply, CompilerRequest, ConvertResult, PreludeNames } from "./compiler-link";
-import { log } from "./log";
+import type { Completion, CompilerData, CompilerEvent, CompilerReply, CompilerRequest, ConvertResult, PreludeNames } from "../shared/compiler-link";
+import { log } from "../shared/log";
 
 type Request = CompilerRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
@@ -35,13 +35,13 @@ interface Thread {
 const waitSlot = "__chainlab_compiler_wait";
 const sliceMs = 250;
 
-export interface CompilerOptions {
+interface CompilerClientOptions {
   modules: Record<string, { dir: string; types: string }>;
   /** Where chainlab is installed; its prelude is converted as soon as the thread is up. */
   libDir?: string;
 }
 
-export class Compiler {
+export class CompilerClient {
   /** Slot 0 counts replies; the channels thread also wakes it on an interrupt. */
   readonly wake = new SharedArrayBuffer(4);
   private readonly ints = new Int32Array(this.wake);
@@ -54,7 +54,7 @@ export class Compiler {
   private pending?: { thread: Thread; id: number; stop: () => boolean };
   private readonly waitScript = new vm.Script(`globalThis.${waitSlot}()`);
 
-  constructor(options: CompilerOptions) {
+  constructor(options: CompilerClientOptions) {
     for (const [name, m] of Object.entries(options.modules)) {
       this.modulePaths[name] = [m.types];
       this.modulePaths[`${name}/*`] = [`${m.dir}/*`];
@@ -67,7 +67,7 @@ export class Compiler {
   private spawn(libDir?: string, onNames?: (n: PreludeNames | undefined) => void): Thread {
     const { port1, port2 } = new MessageChannel();
     const data: CompilerData = { modulePaths: this.modulePaths, libDir, port: port2, wake: this.wake };
-    const worker = new Worker(path.join(__dirname, "compiler-thread.js"), { workerData: data, transferList: [port2], stdout: true, stderr: true });
+    const worker = new Worker(path.join(__dirname, "..", "compiler", "thread.js"), { workerData: data, transferList: [port2], stdout: true, stderr: true });
     const thread: Thread = { worker, port: port1, ended: false };
     worker.on("message", (e: CompilerEvent) => {
       if (e.type === "prelude") onNames?.(e.names);

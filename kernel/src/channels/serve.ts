@@ -4,12 +4,12 @@
 // can block the main thread while its answer comes in here.
 import type { MessagePort } from "node:worker_threads";
 import * as zmq from "zeromq";
-import { address, inputState, sendQueue, sharedInts, sharedText, slot, type ChannelsData, type FromChannels, type ToChannels } from "./thread-link";
-import { log } from "./log";
-import { Codec, type Message } from "./wire";
+import { address, inputState, sendQueue, sharedInts, sharedText, slot, type ChannelsData, type FromChannels, type ToChannels } from "../shared/channels-link";
+import { log } from "../shared/log";
+import { Codec, type Message } from "../shared/wire";
 
 /** Serves the control, stdin and heartbeat sockets until the main thread posts "close". */
-export async function runChannels(data: ChannelsData, port: MessagePort): Promise<void> {
+export async function serveChannels(data: ChannelsData, port: MessagePort): Promise<void> {
   const conn = data.connection;
   const codec = new Codec(conn);
   const ints = sharedInts(data.shared);
