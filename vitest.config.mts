@@ -25,6 +25,17 @@ export default defineConfig({
         },
       },
       {
+        // the kernel's message handling in one process, on the built kernel (kernel/dist);
+        // cells print through process.stdout as in the kernel, so the console is left alone
+        test: {
+          name: "kernel",
+          include: ["kernel/test/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          disableConsoleIntercept: true,
+        },
+      },
+      {
         test: {
           name: "extension",
           include: ["extension/test/**/*.test.ts"],

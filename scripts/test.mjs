@@ -71,8 +71,11 @@ const groups = [
     },
   },
   {
-    name: "kernel", about: "the kernel's protocol tests (jupyter_kernel_test and our own, pytest)", typical: 420, needs: ["all", "venv"],
-    run: () => run("kernel tests", python, ["-m", "pytest", "test/kernel", "-q"]),
+    name: "kernel", about: "the kernel's message handling in one process (vitest), then its protocol tests over sockets (jupyter_kernel_test and our own, pytest)", typical: 440, needs: ["all", "venv"],
+    run: () => {
+      run("kernel in one process (vitest)", "npx", ["vitest", "run", "--project", "kernel"]);
+      run("kernel tests", python, ["-m", "pytest", "test/kernel", "-q"]);
+    },
   },
   {
     name: "notebooks", about: "every tutorial notebook run on the kernel, in quick mode", typical: 600, needs: ["all", "venv"],
