@@ -1,3 +1,3 @@
 export { default as renderers } from "./renderers";
 export { default as plugin } from "./plugin";
-export { MIME } from "./mime";
+export { MIME } from "./shared/mime";

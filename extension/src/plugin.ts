@@ -1,7 +1,7 @@
 // The front-end plugin: hands monitor widgets the kernel of their notebook.
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { INotebookTracker } from "@jupyterlab/notebook";
-import { setKernelFinder } from "./kernel-link";
+import { setKernelFinder } from "./shared/kernel-link";
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: "@chainlab/jupyterlab:kernel-link",

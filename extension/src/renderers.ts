@@ -1,11 +1,11 @@
 // The rendermime extensions: one renderer per chainlab MIME type.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { curvesExtension } from "./curves";
-import { gradflowExtension } from "./gradflow";
-import { graphExtension } from "./graph";
-import { moduleExtension } from "./module";
-import { progressExtension } from "./progress";
-import { tensorExtension } from "./tensor";
+import { curvesExtension } from "./curves/renderer";
+import { gradflowExtension } from "./gradflow/renderer";
+import { graphExtension } from "./graph/renderer";
+import { moduleExtension } from "./module/renderer";
+import { progressExtension } from "./progress/renderer";
+import { tensorExtension } from "./tensor/renderer";
 
 const extensions: IRenderMime.IExtension[] = [
   tensorExtension,

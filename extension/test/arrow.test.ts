@@ -2,8 +2,8 @@
 // converted (or refused naming the column and row), half floats decoded, nulls as NaN.
 import { describe, expect, it } from "vitest";
 import { Bool, Float16, Float32, Float64, Int32, Int64, Uint8, Utf8, tableToIPC, vectorFromArray, Table, type DataType } from "apache-arrow";
-import { numberColumn, readTable } from "../src/arrow";
-import { BundleError } from "../src/validate";
+import { numberColumn, readTable } from "../src/shared/arrow";
+import { BundleError } from "../src/shared/validate";
 
 function b64(table: Table): string {
   const bytes = tableToIPC(table, "stream");

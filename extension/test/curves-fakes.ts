@@ -1,7 +1,7 @@
 // Stand-ins the curves tests share: a Plotly that records its calls (jsdom cannot run the
 // real one) and a kernel connection whose comms record what the widget sends.
 import type { Kernel } from "@jupyterlab/services";
-import { MIME } from "../src/mime";
+import { MIME } from "../src/shared/mime";
 import { arrowBase64 } from "./helpers";
 
 export type PlotCall = { fn: "newPlot" | "react" | "relayout" | "purge" | "resize"; args: unknown[] };

@@ -2,10 +2,10 @@
 // that keeps noise small, runs overlaid, non-finite values and learning-rate changes marked,
 // and the series budget on a saved bundle.
 import { describe, expect, it } from "vitest";
-import { countText } from "../src/curves";
-import { readCurves } from "../src/curves-data";
-import { OFF_SCALE, RAW_CURVES_UP_TO, layoutFor, logTicks, tickText, tracesFor, yRange, type PlotOptions } from "../src/curves-plot";
-import { BUDGETS } from "../src/mime";
+import { countText } from "../src/curves/renderer";
+import { readCurves } from "../src/curves/bundle";
+import { OFF_SCALE, RAW_CURVES_UP_TO, layoutFor, logTicks, tickText, tracesFor, yRange, type PlotOptions } from "../src/curves/plot";
+import { BUDGETS } from "../src/shared/mime";
 import { curvesBundle, range } from "./curves-fakes";
 import { arrowBase64 } from "./helpers";
 

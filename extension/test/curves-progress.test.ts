@@ -2,8 +2,8 @@
 // turned into null, and counts too large to print digit by digit.
 import { Widget } from "@lumino/widgets";
 import { afterEach, describe, expect, it } from "vitest";
-import { MIME } from "../src/mime";
-import { ProgressRenderer, progressCount } from "../src/progress";
+import { MIME } from "../src/shared/mime";
+import { ProgressRenderer, progressCount } from "../src/progress/renderer";
 import { mimeModel, rendererOptions } from "./helpers";
 
 async function drawn(data: unknown): Promise<HTMLElement> {

@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Widget } from "@lumino/widgets";
-import { CurvesRenderer, DEFAULT_SMOOTHING } from "../src/curves";
-import { readCurves } from "../src/curves-data";
-import { plotlyText, tracesFor } from "../src/curves-plot";
-import { decimateMinMax } from "../src/decimate";
-import { setKernelFinder } from "../src/kernel-link";
-import { emaSmooth } from "../src/smoothing";
+import { CurvesRenderer, DEFAULT_SMOOTHING } from "../src/curves/renderer";
+import { readCurves } from "../src/curves/bundle";
+import { plotlyText, tracesFor } from "../src/curves/plot";
+import { decimateMinMax } from "../src/curves/decimate";
+import { setKernelFinder } from "../src/shared/kernel-link";
+import { emaSmooth } from "../src/curves/smoothing";
 import { CURVES, curvesBundle, fakePlotly, range } from "./curves-fakes";
 import { HOSTILE, arrowBase64, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 
 const fake = fakePlotly();
-vi.mock("../src/plotly", () => ({ loadPlotly: async () => fake.plotly }));
+vi.mock("../src/shared/plotly", () => ({ loadPlotly: async () => fake.plotly }));
 const webgl = { on: false };
-vi.mock("../src/webgl", () => ({ webglAvailable: () => webgl.on }));
+vi.mock("../src/curves/webgl", () => ({ webglAvailable: () => webgl.on }));
 
 type Trace = Record<string, any>;
 const tracesOf = (call: { args: unknown[] } | undefined) => (call?.args[1] ?? []) as Trace[];

@@ -1,11 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import { F, manualSeed, Monitor, nn, noGrad, optim, randint, randn } from "../../lib/src";
 import { flagLayers as libFlagLayers } from "../../lib/src/display/gradflow-rule";
-import { GradflowRenderer, shortName } from "../src/gradflow";
-import { decades, LABEL_PX } from "../src/gradflow-axis";
-import { parseGradflow } from "../src/gradflow-data";
-import { INF_RGB, NAN_RGB, ZERO_RGB } from "../src/gradflow-strip";
-import { BUDGETS, MIME } from "../src/mime";
+import { GradflowRenderer, shortName } from "../src/gradflow/renderer";
+import { decades, LABEL_PX } from "../src/gradflow/axis";
+import { parseGradflow } from "../src/gradflow/bundle";
+import { INF_RGB, NAN_RGB, ZERO_RGB } from "../src/gradflow/strip";
+import { BUDGETS, MIME } from "../src/shared/mime";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 
 interface Rec { step: number; layer: string; gradMean: number; gradMax: number; weightNorm?: number; updateRatio?: number }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { GraphRenderer } from "../src/graph";
-import { MAX_EDGES, readGraph, WALKED_EDGES } from "../src/graph-bundle";
-import { fitZoom, MIN_READABLE_ZOOM, scrollFor } from "../src/graph-fit";
+import { GraphRenderer } from "../src/graph/renderer";
+import { MAX_EDGES, readGraph, WALKED_EDGES } from "../src/graph/bundle";
+import { fitZoom, MIN_READABLE_ZOOM, scrollFor } from "../src/graph/fit";
 import { Widget } from "@lumino/widgets";
-import { BUDGETS, MIME } from "../src/mime";
-import { fmtNumber } from "../src/format";
+import { BUDGETS, MIME } from "../src/shared/mime";
+import { fmtNumber } from "../src/shared/format";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 
 /** Derivatives as the library sends them with op nodes (lib/test/display-graph.test.ts checks the library's side). */

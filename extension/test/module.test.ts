@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { manualSeed, nn, randn } from "../../lib/src";
-import { MIME } from "../src/mime";
-import { FOLD_ROWS, ModuleRenderer } from "../src/module";
-import { MAX_ROWS } from "../src/module-data";
-import { BUDGETS } from "../src/mime";
+import { MIME } from "../src/shared/mime";
+import { FOLD_ROWS, ModuleRenderer } from "../src/module/renderer";
+import { MAX_ROWS } from "../src/module/bundle";
+import { BUDGETS } from "../src/shared/mime";
 import { HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 
 const bundleOf = (m: object) => (m as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]()[MIME.module];

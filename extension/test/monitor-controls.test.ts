@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Widget } from "@lumino/widgets";
-import { CurvesRenderer } from "../src/curves";
-import { setKernelFinder } from "../src/kernel-link";
-import { NOT_CONNECTED } from "../src/monitor-controls";
+import { CurvesRenderer } from "../src/curves/renderer";
+import { setKernelFinder } from "../src/shared/kernel-link";
+import { NOT_CONNECTED } from "../src/curves/monitor-controls";
 import { CURVES, curvesBundle, fakeKernel, fakePlotly, monitorLoop, range } from "./curves-fakes";
 import { HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 
 const fake = fakePlotly();
-vi.mock("../src/plotly", () => ({ loadPlotly: async () => fake.plotly }));
-vi.mock("../src/webgl", () => ({ webglAvailable: () => false }));
+vi.mock("../src/shared/plotly", () => ({ loadPlotly: async () => fake.plotly }));
+vi.mock("../src/curves/webgl", () => ({ webglAvailable: () => false }));
 
 const bundle = (extra: Record<string, unknown> = {}) =>
   curvesBundle([{ name: "train", split: "train", steps: range(3), values: [3, 2, 1] }], extra);

@@ -3,13 +3,13 @@
 // damaged bundles and text for hostile strings.
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { arange, randn, manualSeed, tensor, zeros, metrics } from "../../lib/src";
-import { BUDGETS, MIME } from "../src/mime";
-import { TensorRenderer, tensorView } from "../src/tensor";
-import { palette, paintCells } from "../src/tensor-paint";
-import { scaleFor, NAN_RGB, POS_INF_RGB, NEG_INF_RGB, type Rgb } from "../src/colour";
-import { tickStep } from "../src/tensor-axes";
+import { BUDGETS, MIME } from "../src/shared/mime";
+import { TensorRenderer, tensorView } from "../src/tensor/renderer";
+import { palette, paintCells } from "../src/tensor/paint";
+import { scaleFor, NAN_RGB, POS_INF_RGB, NEG_INF_RGB, type Rgb } from "../src/shared/colour";
+import { tickStep } from "../src/tensor/axes";
 import { numberFormat } from "chainlab/dist/display/number-format";
-import { fmtNumber } from "../src/format";
+import { fmtNumber } from "../src/shared/format";
 import { arrowBase64, HOSTILE, mimeModel, noInjectedMarkup, rendererOptions } from "./helpers";
 
 type Bundle = Record<string, unknown>;

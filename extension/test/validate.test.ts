@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BundleError, MAX_ELEMENTS, array, number, record, shape, string, version } from "../src/validate";
-import { readTable, numberColumn } from "../src/arrow";
+import { BundleError, MAX_ELEMENTS, array, number, record, shape, string, version } from "../src/shared/validate";
+import { readTable, numberColumn } from "../src/shared/arrow";
 import { arrowBase64 } from "./helpers";
 
 describe("bundle validation", () => {

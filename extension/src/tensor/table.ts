@@ -1,10 +1,10 @@
 // The values of the slice on screen as a table of numbers, capped so a big matrix stays a
 // few thousand cells; headers give the row and column indices.
-import { el } from "./renderer";
-import type { Values } from "./tensor-bundle";
-import { type SliceGrid } from "./tensor-grid";
+import { el } from "../shared/base-renderer";
+import type { Values } from "./bundle";
+import { type SliceGrid } from "./grid";
 import { numberFormat } from "chainlab/dist/display/number-format";
-import { tint } from "./tensor-print";
+import { tint } from "./print";
 
 export const TABLE_CAP = 50;
 

@@ -5,13 +5,13 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { Message } from "@lumino/messaging";
 import type { Widget } from "@lumino/widgets";
-import { PLOT_CONFIG, layoutFor, readTheme, tracesFor, type PlotOptions } from "./curves-plot";
-import { readCurves, type Curves } from "./curves-data";
-import { fmtCount } from "./format";
-import { MIME } from "./mime";
+import { PLOT_CONFIG, layoutFor, readTheme, tracesFor, type PlotOptions } from "./plot";
+import { readCurves, type Curves } from "./bundle";
+import { fmtCount } from "../shared/format";
+import { MIME } from "../shared/mime";
 import { MonitorControls } from "./monitor-controls";
-import { loadPlotly, type Plotly } from "./plotly";
-import { ChainlabRenderer, el, errorBox, mimeExtension } from "./renderer";
+import { loadPlotly, type Plotly } from "../shared/plotly";
+import { ChainlabRenderer, el, errorBox, mimeExtension } from "../shared/base-renderer";
 import { webglAvailable } from "./webgl";
 
 /** Performance entries of the renderer's work: reading a bundle, and handing it to Plotly. */

@@ -3,14 +3,14 @@
 // heatmap with sliders for the leading dims, zoom, a table of the slice, and its gradient
 // on its own scale beside it. An update redraws in place and keeps the chosen slice.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { fmtNumber } from "./format";
-import { MIME } from "./mime";
-import { ChainlabRenderer, el, errorBox, mimeExtension } from "./renderer";
-import { readTensorPayload, type TensorPayload } from "./tensor-bundle";
-import { cellIndex, clampSlice, sliceGrid } from "./tensor-grid";
-import { HeatmapPanel, statsLine } from "./tensor-heatmap";
-import { printValues } from "./tensor-print";
-import { numel } from "./validate";
+import { fmtNumber } from "../shared/format";
+import { MIME } from "../shared/mime";
+import { ChainlabRenderer, el, errorBox, mimeExtension } from "../shared/base-renderer";
+import { readTensorPayload, type TensorPayload } from "./bundle";
+import { cellIndex, clampSlice, sliceGrid } from "./grid";
+import { HeatmapPanel, statsLine } from "./heatmap";
+import { printValues } from "./print";
+import { numel } from "../shared/validate";
 
 /** Tensors with at most this many values are printed as numbers. */
 export const SMALL_VALUES = 100;

@@ -8,10 +8,10 @@
 // once is what makes JupyterLab log "Comm not found for comm id".
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import { MONITOR_MAX_LR } from "chainlab/dist/display/contract";
-import { fmtNumber } from "./format";
-import { kernelFor } from "./kernel-link";
-import { MONITOR_COMM_TARGET } from "./mime";
-import { el } from "./renderer";
+import { fmtNumber } from "../shared/format";
+import { kernelFor } from "../shared/kernel-link";
+import { MONITOR_COMM_TARGET } from "../shared/mime";
+import { el } from "../shared/base-renderer";
 
 export type MonitorCommand = { action: "stop" | "pause" | "resume" } | { action: "lr"; lr: number };
 

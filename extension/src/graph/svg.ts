@@ -4,10 +4,10 @@
 // and a label just below the input's box says what arrived: the room between ranks is kept
 // free of boxes, so a label never covers one. Every string is set as text; colours come
 // from classes so that themes restyle them.
-import { fmtCount, fmtShape } from "./format";
-import type { GraphData, GraphNodeData } from "./graph-bundle";
-import { NODE_H, NODE_W, pointAtY, type Layout, type Point } from "./graph-layout";
-import { fmtSummary } from "./graph-steps";
+import { fmtCount, fmtShape } from "../shared/format";
+import type { GraphData, GraphNodeData } from "./bundle";
+import { NODE_H, NODE_W, pointAtY, type Layout, type Point } from "./layout";
+import { fmtSummary } from "./steps";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 /** Characters that fit on one line of a box at the box's font size. */

@@ -2,12 +2,12 @@
 // by CSS, so a gradient that dies over training shows as a row going dark. Its colours span
 // the same fixed axis as the bars, so strips of different networks compare. Layers are named
 // down the left, recorded steps along the bottom. Clicking a column picks that step.
-import { css, scaleFor, type Rgb, type Scale } from "./colour";
-import { fmtNumber } from "./format";
-import type { LogAxis } from "./gradflow-axis";
-import type { Gradflow } from "./gradflow-data";
-import { el } from "./renderer";
-import { context2d } from "./canvas";
+import { css, scaleFor, type Rgb, type Scale } from "../shared/colour";
+import { fmtNumber } from "../shared/format";
+import type { LogAxis } from "./axis";
+import type { Gradflow } from "./bundle";
+import { el } from "../shared/base-renderer";
+import { context2d } from "../shared/canvas";
 
 /** Wider runs are binned so the canvas stays within browsers' size limits. */
 const MAX_COLUMNS = 4096;

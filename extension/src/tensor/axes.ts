@@ -2,7 +2,7 @@
 // class names) when it has them, and the axis titles. Ticks thin out to every 2nd, 5th,
 // 10th... index so that they never overlap, and there are never more than a few hundred,
 // whatever the size of the matrix.
-import { el } from "./renderer";
+import { el } from "../shared/base-renderer";
 
 /** Names for the matrix's rows and columns (the last two dims) and titles for both axes. */
 export interface AxisLabelsView {

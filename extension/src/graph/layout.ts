@@ -9,8 +9,8 @@
 // linear in its size: longest-path ranks, a few barycentre sweeps to order each rank, and
 // curves that may cross boxes.
 import dagre from "@dagrejs/dagre";
-import type { GraphData } from "./graph-bundle";
-import { BUDGETS } from "./mime";
+import type { GraphData } from "./bundle";
+import { BUDGETS } from "../shared/mime";
 
 export const NODE_W = 200;
 export const NODE_H = 70;

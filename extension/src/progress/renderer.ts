@@ -1,9 +1,9 @@
 // A progress bar: {n, total, fraction} from progress(iterable), updated in place.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { fmtCount } from "./format";
-import { MIME } from "./mime";
-import { ChainlabRenderer, el, mimeExtension } from "./renderer";
-import { number, optionalString, record } from "./validate";
+import { fmtCount } from "../shared/format";
+import { MIME } from "../shared/mime";
+import { ChainlabRenderer, el, mimeExtension } from "../shared/base-renderer";
+import { number, optionalString, record } from "../shared/validate";
 
 export class ProgressRenderer extends ChainlabRenderer {
   private bar = el("div", "cl-progress-fill");

@@ -6,12 +6,12 @@
 // step unless the reader moved it back.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { GRADFLOW_RATIO_AXIS, short } from "chainlab/dist/display/gradflow-rule";
-import { decadeLabel, decades, fraction, LABEL_PX, type LogAxis } from "./gradflow-axis";
-import { flagsAt, GRADFLOW_RULE, GRADFLOW_RULE_TEXT, parseGradflow, type Flag, type Gradflow } from "./gradflow-data";
-import { HeatStrip } from "./gradflow-strip";
-import { fmtCount, fmtNumber } from "./format";
-import { BUDGETS, MIME } from "./mime";
-import { ChainlabRenderer, el, mimeExtension } from "./renderer";
+import { decadeLabel, decades, fraction, LABEL_PX, type LogAxis } from "./axis";
+import { flagsAt, GRADFLOW_RULE, GRADFLOW_RULE_TEXT, parseGradflow, type Flag, type Gradflow } from "./bundle";
+import { HeatStrip } from "./strip";
+import { fmtCount, fmtNumber } from "../shared/format";
+import { BUDGETS, MIME } from "../shared/mime";
+import { ChainlabRenderer, el, mimeExtension } from "../shared/base-renderer";
 
 /** Karpathy's rule of thumb: updates about 1e-3 of the weights per step. */
 const HEALTHY_RATIO = 1e-3;

@@ -2,10 +2,10 @@
 // options): one format for all values, chosen from them (whole numbers "3.", fixed "0.1235",
 // scientific "1.2346e-05"), right-aligned columns, rows wrapped at 80 characters. Each
 // number sits in a span with a faint tint: red above zero, blue below.
-import { NAN_RGB, NEG_INF_RGB, POS_INF_RGB } from "./colour";
-import { el } from "./renderer";
+import { NAN_RGB, NEG_INF_RGB, POS_INF_RGB } from "../shared/colour";
+import { el } from "../shared/base-renderer";
 import { numberFormat } from "chainlab/dist/display/number-format";
-import type { TensorPayload, Values } from "./tensor-bundle";
+import type { TensorPayload, Values } from "./bundle";
 
 const LINEWIDTH = 80;
 

@@ -3,10 +3,10 @@
 // train. Deep models start with their inner blocks folded. The table scrolls sideways in
 // a box of its own when it is wider than the output, so no column is cut off unseen.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { fmtCount, fmtShape } from "./format";
-import { MIME } from "./mime";
-import { parseModule, trainState, type ModuleRow, type ModuleSummary } from "./module-data";
-import { ChainlabRenderer, el, mimeExtension } from "./renderer";
+import { fmtCount, fmtShape } from "../shared/format";
+import { MIME } from "../shared/mime";
+import { parseModule, trainState, type ModuleRow, type ModuleSummary } from "./bundle";
+import { ChainlabRenderer, el, mimeExtension } from "../shared/base-renderer";
 
 /** Above this many rows, modules below FOLD_DEPTH start folded. */
 export const FOLD_ROWS = 40;

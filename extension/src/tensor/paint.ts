@@ -1,7 +1,7 @@
 // Painting cells into ImageData: one pass over the values, each looked up in a table of
 // packed colours, so a million cells cost a few milliseconds and no per-cell objects.
-import { NAN_RGB, NEG_INF_RGB, POS_INF_RGB, type Rgb, type Scale } from "./colour";
-import type { Values } from "./tensor-bundle";
+import { NAN_RGB, NEG_INF_RGB, POS_INF_RGB, type Rgb, type Scale } from "../shared/colour";
+import type { Values } from "./bundle";
 
 const LUT_SIZE = 256;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

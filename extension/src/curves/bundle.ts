@@ -2,9 +2,9 @@
 // running?, downsampled?, series: [{name, run?, split?, count?}], seriesTotal?, lr?: [{step,
 // lr, run?}], lrTotal?, data}, with data a base64 Arrow table of (step, series, value, run?)
 // rows, one per logged point. A series is a (run, name) pair.
-import { numberColumn, readTable, stringColumn } from "./arrow";
-import { BUDGETS } from "./mime";
-import { BundleError, array, boolean, describe, number, optionalString, record, string, version } from "./validate";
+import { numberColumn, readTable, stringColumn } from "../shared/arrow";
+import { BUDGETS } from "../shared/mime";
+import { BundleError, array, boolean, describe, number, optionalString, record, string, version } from "../shared/validate";
 
 /** More rows than this are refused: the library sends about 2,000 a series. */
 export const MAX_ROWS = 2_000_000;

@@ -1,10 +1,10 @@
 // Reading a tensor payload ({shape, shownShape, dtype, stats, truncated, data, grad?}).
 // Shapes are checked before the data is decoded, and the decoded column must hold exactly
 // the declared corner, so nothing is allocated from a size the bundle merely claims.
-import { numberColumn, readTable } from "./arrow";
-import { BUDGETS } from "./mime";
-import type { AxisLabelsView } from "./tensor-axes";
-import { BundleError, array, boolean, number, numel, optionalString, record, shape, string, version } from "./validate";
+import { numberColumn, readTable } from "../shared/arrow";
+import { BUDGETS } from "../shared/mime";
+import type { AxisLabelsView } from "./axes";
+import { BundleError, array, boolean, number, numel, optionalString, record, shape, string, version } from "../shared/validate";
 
 export type Values = Float32Array | Float64Array | Int32Array;
 

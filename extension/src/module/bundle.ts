@@ -3,8 +3,8 @@
 // than BUDGETS.moduleRows (a saved notebook may hold anything) is cut as the library cuts
 // a large model: deeper levels folded into their parents, which count what they hold.
 import { keptRows } from "chainlab/dist/display/fold-rows";
-import { BUDGETS } from "./mime";
-import { array, BundleError, number, optionalString, record, string, strings, version } from "./validate";
+import { BUDGETS } from "../shared/mime";
+import { array, BundleError, number, optionalString, record, string, strings, version } from "../shared/validate";
 
 /**
  * More rows than this are refused unread. Up to it, every row is checked (a few

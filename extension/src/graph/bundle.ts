@@ -1,10 +1,10 @@
 // Reading a graph bundle: every node, edge and step checked before anything is laid out,
 // so a bad id or shape names its field instead of drawing a wrong picture.
 import type { Derivative } from "chainlab/dist/core/derivative";
-import { BUDGETS } from "./mime";
+import { BUDGETS } from "../shared/mime";
 import {
   BundleError, array, boolean, describe, number, numel, optionalString, record, shape, string, strings, version,
-} from "./validate";
+} from "../shared/validate";
 
 export type NodeKind = "leaf" | "param" | "constant" | "op" | "output";
 const KINDS: readonly NodeKind[] = ["leaf", "param", "constant", "op", "output"];

@@ -1,15 +1,15 @@
 // One heatmap of a tensor payload (its values, or its gradient): the stats line, the note
 // for a truncated corner, the canvas with one pixel per cell scaled up by CSS, the table of
 // the same slice, and a colour bar with the colours of NaN and ±Inf.
-import { css, NAN_RGB, NEG_INF_RGB, POS_INF_RGB, scaleFor, textOn, type Rgb, type Scale } from "./colour";
-import { axisTitle, columnAxis, rowAxis, type AxisLabelsView } from "./tensor-axes";
-import { fmtCount, fmtNumber, fmtShape } from "./format";
-import { el } from "./renderer";
-import type { TensorPayload, TensorStatsView } from "./tensor-bundle";
-import { cellOffset, sliceGrid, type SliceGrid } from "./tensor-grid";
-import { paintCells, palette } from "./tensor-paint";
-import { valueTable } from "./tensor-table";
-import { context2d } from "./canvas";
+import { css, NAN_RGB, NEG_INF_RGB, POS_INF_RGB, scaleFor, textOn, type Rgb, type Scale } from "../shared/colour";
+import { axisTitle, columnAxis, rowAxis, type AxisLabelsView } from "./axes";
+import { fmtCount, fmtNumber, fmtShape } from "../shared/format";
+import { el } from "../shared/base-renderer";
+import type { TensorPayload, TensorStatsView } from "./bundle";
+import { cellOffset, sliceGrid, type SliceGrid } from "./grid";
+import { paintCells, palette } from "./paint";
+import { valueTable } from "./table";
+import { context2d } from "../shared/canvas";
 
 /** A 1-D strip is drawn at least this tall, so that a vector reads as a band. */
 const STRIP_HEIGHT = 14;

@@ -1,7 +1,7 @@
 // Which values one picture shows: the last two dims are the matrix, the leading ones are
 // picked by the slice sliders, and a 1-D tensor is one row (wrapped into a square-ish block
 // when it is too long to read as a strip).
-import type { Grid } from "./tensor-paint";
+import type { Grid } from "./paint";
 
 /** A 1-D tensor longer than this is drawn in rows. */
 export const WRAP_ABOVE = 4096;

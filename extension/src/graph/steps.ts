@@ -1,8 +1,8 @@
 // The backward pass as a sequence of steps, one node per step in the bundle's order: the
 // gradient that arrives at the node, its op's local derivative, and what flows along each
 // edge into its inputs, summed where several paths reach the same input.
-import { fmtCount, fmtNumber, fmtShape } from "./format";
-import type { GraphData, GraphEdgeData, GraphNodeData, Summary } from "./graph-bundle";
+import { fmtCount, fmtNumber, fmtShape } from "../shared/format";
+import type { GraphData, GraphEdgeData, GraphNodeData, Summary } from "./bundle";
 import { genericKind, inputName, type Derivative } from "chainlab/dist/core/derivative";
 
 /** The op's derivative as the bundle sends it; bundles from before it say where the rule lives. */

@@ -4,9 +4,9 @@
 // values marked where they happened; learning-rate changes marked on the x axis; and a
 // layout in JupyterLab's theme colours with a titled y axis whose log ticks read as values.
 // Strings from the bundle are escaped: Plotly reads a little HTML in names.
-import type { CurveSeries, Curves } from "./curves-data";
+import type { CurveSeries, Curves } from "./bundle";
 import { decimateMinMax } from "./decimate";
-import type { PlotData } from "./plotly";
+import type { PlotData } from "../shared/plotly";
 import { emaSmooth } from "./smoothing";
 
 /** Past this many points a series is drawn with WebGL (where there is WebGL). */

@@ -1,10 +1,10 @@
 // The gradient-flow bundle read into layers x steps grids, within BUDGETS.gradflowCells
 // whatever the bundle claims, and the flags of each step by the library's rule.
 import { flagLayers, gradflowCut, GRADFLOW_AXIS, GRADFLOW_RULE, GRADFLOW_RULE_TEXT, type GradFlag, type StepFlags } from "chainlab/dist/display/gradflow-rule";
-import { numberColumn, readTable, stringColumn } from "./arrow";
-import type { LogAxis } from "./gradflow-axis";
-import { BUDGETS } from "./mime";
-import { array, BundleError, number, record, strings, version } from "./validate";
+import { numberColumn, readTable, stringColumn } from "../shared/arrow";
+import type { LogAxis } from "./axis";
+import { BUDGETS } from "../shared/mime";
+import { array, BundleError, number, record, strings, version } from "../shared/validate";
 
 export { GRADFLOW_RULE, GRADFLOW_RULE_TEXT };
 export type Flag = GradFlag;

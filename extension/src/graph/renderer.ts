@@ -5,15 +5,15 @@
 // computes. An update redraws the graph and keeps the step and the opened node where the
 // new graph still has them.
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { fmtCount, fmtShape } from "./format";
-import { readGraph, type GraphData, type GraphNodeData } from "./graph-bundle";
-import { fitZoom, scrollFor, union, type Box } from "./graph-fit";
-import { layoutGraph, NODE_H, NODE_W, type Layout } from "./graph-layout";
-import { addSummary, fmtRunning, fmtSummary, nodeLabel, Stepper, type Running } from "./graph-steps";
-import { drawGraph, kindWord, setLineActive, setLineLabels, setNodeGrad, type Drawing } from "./graph-svg";
-import { MIME } from "./mime";
-import { ChainlabRenderer, el, mimeExtension } from "./renderer";
-import { tensorView } from "./tensor";
+import { fmtCount, fmtShape } from "../shared/format";
+import { readGraph, type GraphData, type GraphNodeData } from "./bundle";
+import { fitZoom, scrollFor, union, type Box } from "./fit";
+import { layoutGraph, NODE_H, NODE_W, type Layout } from "./layout";
+import { addSummary, fmtRunning, fmtSummary, nodeLabel, Stepper, type Running } from "./steps";
+import { drawGraph, kindWord, setLineActive, setLineLabels, setNodeGrad, type Drawing } from "./svg";
+import { MIME } from "../shared/mime";
+import { ChainlabRenderer, el, mimeExtension } from "../shared/base-renderer";
+import { tensorView } from "../tensor/renderer";
 
 /** Milliseconds between steps while playing. */
 const PLAY_MS = 900;
