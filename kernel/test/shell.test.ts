@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 type Kernel = typeof import("../dist/index");
 type Wire = typeof import("../dist/shared/wire");
 type Hooks = typeof import("../dist/main/process-hooks");
+type Link = typeof import("../dist/shared/channels-link");
 type Message = import("../dist/shared/wire").Message;
 
 const dist = path.join(__dirname, "..", "dist");
@@ -17,6 +18,7 @@ const load = createRequire(path.join(dist, "index.js"));
 const { assembleKernel, startCompiler } = load("./index.js") as Kernel;
 const { Codec } = load("./shared/wire.js") as Wire;
 const { captureProcessOutput } = load("./main/process-hooks.js") as Hooks;
+const { inputState, sharedInts, sharedSize, sharedText, slot } = load("./shared/channels-link.js") as Link;
 
 interface Seen {
   type: string;
@@ -30,6 +32,10 @@ const kernelSide = new Codec({ key });
 const iopub: Seen[] = [];
 const replies: Seen[] = [];
 let shutdowns = 0;
+/** What the main thread posts to the channels thread, and the buffer they share. */
+const posted: Record<string, any>[] = [];
+const shared = new SharedArrayBuffer(sharedSize);
+const ints = sharedInts(shared);
 const read = (frames: (Buffer | string)[]): Seen => {
   const m = client.decode(frames.map((f) => Buffer.from(f)));
   return { type: m.header.msg_type, parent: m.parentHeader.msg_id, content: m.content };
@@ -42,7 +48,8 @@ const kernel = assembleKernel(
     codec: kernelSide,
     iopub: { send: async (frames) => void iopub.push(read(frames)) },
     shellSend: (frames) => replies.push(read(frames)),
-    postChannels: () => undefined,
+    postChannels: (m) => void posted.push(m),
+    shared,
   },
 );
 let restoreOutput: () => void;
@@ -169,6 +176,36 @@ test("comm_open reaches the target a cell registered, comm_msg its handlers, com
   expect(unknown.out[1]).toMatchObject({ type: "comm_close", content: { comm_id: "c2", data: { error: "no comm target nobody" } } });
   const afterClose = await send(request("comm_msg", { comm_id: "c1", data: { x: 3 } }));
   expect(kinds(afterClose.out)).toEqual(["status:busy", "status:idle"]);
+});
+
+test("input() asks through the channels thread and gets the answer from the shared buffer; without allow_stdin it is refused", async () => {
+  const refused = await run('prompt("your name?")');
+  expect(refused.out.find((m) => m.type === "error")?.content.ename).toBe("StdinNotImplementedError");
+  const asking = request("execute_request", { code: 'const name = await input("your name?");\n`hello ${name}`', allow_stdin: true });
+  const answered = send(asking);
+  const ask = await until("an input request", () => posted.find((m) => m.type === "input"));
+  expect(ask).toMatchObject({ prompt: "your name?", password: false, parent: { msg_id: asking.header.msg_id } });
+  expect(Buffer.from(ask.identities[0]).toString()).toBe("client");
+  // what the channels thread does with the input_reply
+  const bytes = Buffer.from("Ada");
+  sharedText(shared).set(bytes);
+  Atomics.store(ints, slot.inputLength, bytes.length);
+  Atomics.store(ints, slot.inputState, inputState.done);
+  Atomics.notify(ints, slot.inputState);
+  const { out } = await answered;
+  expect(out.find((m) => m.type === "execute_result")?.content.data["text/plain"]).toBe("'hello Ada'");
+});
+
+test("an interrupt (the shared counter, then the channels thread's message) stops an awaiting cell with KeyboardInterrupt", async () => {
+  const waiting = request("execute_request", { code: "await new Promise((resolve) => setTimeout(resolve, 20_000));\n'never'" });
+  const stopped = send(waiting);
+  await until("the cell's input", () => iopub.find((m) => m.type === "execute_input" && m.parent === waiting.header.msg_id));
+  Atomics.add(ints, slot.epoch, 1);
+  kernel.runner.checkEpoch();
+  const { out, reply } = await stopped;
+  expect(out.find((m) => m.type === "error")?.content).toMatchObject({ ename: "KeyboardInterrupt" });
+  expect(reply?.content).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+  expect((await run("'after'")).out.find((m) => m.type === "execute_result")?.content.data["text/plain"]).toBe("'after'");
 });
 
 test("kernel_info, is_complete, history and shutdown replies", async () => {
