@@ -20,6 +20,9 @@ import torch.nn.functional as F
 
 from peer_common import MATMUL_SHAPES, time_it
 
+# the name results carry (--impl): "torch" for Debian's 1.13, "torch2" for PyPI's 2.x
+IMPL = "torch"
+
 
 _collected = None
 
@@ -37,7 +40,7 @@ def bench_matmul(quick):
         c = torch.randn(b, k, n) if b > 1 else torch.randn(k, n)
         with torch.no_grad():
             ms, reps = time_it(lambda: torch.matmul(a, c), min_ms=300 if quick else 1500)
-        emit({"part": "matmul", "impl": "torch", "shape": name, "ms": ms, "reps": reps,
+        emit({"part": "matmul", "impl": IMPL, "shape": name, "ms": ms, "reps": reps,
               "gflops": 2 * b * m * k * n / ms / 1e6})
 
 
@@ -57,7 +60,7 @@ def bench_mlp(quick):
         out["loss"] = loss.item()
 
     ms, reps = time_it(step, min_ms=500 if quick else 3000, warm=3)
-    emit({"part": "mlp", "impl": "torch", "ms": ms, "reps": reps, "loss": out["loss"]})
+    emit({"part": "mlp", "impl": IMPL, "ms": ms, "reps": reps, "loss": out["loss"]})
 
 
 # A GPT in nanoGPT's shape, written for this benchmark: token and position embeddings,
@@ -154,7 +157,7 @@ def bench_gpt(quick):
     ms, reps = time_it(step, min_ms=1000 if quick else 5000, warm=3)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n_params = sum(p.numel() for p in model.parameters()) - model.wpe.weight.numel()
-    emit({"part": "gpt", "impl": "torch", "ms": ms, "reps": reps, "loss": out["loss"],
+    emit({"part": "gpt", "impl": IMPL, "ms": ms, "reps": reps, "loss": out["loss"],
           "peakRssMB": peak, "peakAboveBaselineMB": peak - baseline, "params": n_params})
 
 
@@ -214,19 +217,21 @@ def bench_time_to_loss(quick, text_file, steps):
             x = val_ids[w0 * block:(w0 + n) * block].view(n, block)
             y = val_ids[w0 * block + 1:(w0 + n) * block + 1].view(n, block)
             total += model(x, y)[1].item() * n
-    emit({"part": "time-to-loss", "impl": "torch", "ms": ms, "steps": steps, "msPerStep": ms / steps,
+    emit({"part": "time-to-loss", "impl": IMPL, "ms": ms, "steps": steps, "msPerStep": ms / steps,
           "trainLoss": train, "valLoss": total / windows})
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--part", required=True, choices=["matmul", "mlp", "gpt", "time-to-loss"])
+    ap.add_argument("--impl", default="torch", help="the name results carry: torch (Debian's 1.13) or torch2 (PyPI's 2.x)")
     ap.add_argument("--text", help="the corpus for time-to-loss (a UTF-8 text file)")
     ap.add_argument("--steps", type=int, default=0, help="training steps for time-to-loss (default 2000, 200 with --quick)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--threads", default="1,2", help="intra-op thread counts to try, comma-separated")
     a = ap.parse_args()
-    global _collected
+    global _collected, IMPL
+    IMPL = a.impl
     best = {}
     tried = {}
     for n in sorted({int(t) for t in a.threads.split(",")}):

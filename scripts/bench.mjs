@@ -50,6 +50,21 @@ function findTorch() {
   return null;
 }
 
+/**
+ * PyTorch 2 from PyPI (its CPU kernels: MKL and oneDNN), the PyTorch a user installs today:
+ * $TORCH2_PYTHON, else tmp/torch2-venv (made with "python3 -m venv tmp/torch2-venv &&
+ * tmp/torch2-venv/bin/pip install torch", about 5 GB with its CUDA libraries). Left out
+ * when neither imports a torch 2.x.
+ */
+function findTorch2() {
+  for (const py of [process.env.TORCH2_PYTHON, join(root, "tmp", "torch2-venv", "bin", "python")].filter(Boolean)) {
+    if (!existsSync(py) && py.includes("/")) continue;
+    const r = spawnSync(py, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+    if (r.status === 0 && !/^1\./.test(r.stdout.trim())) return { python: py, version: r.stdout.trim() };
+  }
+  return null;
+}
+
 /** A Python with JAX and optax: $JAX_PYTHON, the project's .venv, then the Pythons tried for PyTorch. */
 function findJax() {
   const venv = join(root, ".venv", "bin", "python");
@@ -83,10 +98,11 @@ const GPT2_MEASURES = ["step", "step-checkpointed", "lora", "generate"];
 const probe = probeBackends();
 const backends = probe.names;
 const torch = findTorch();
+const torch2 = findTorch2();
 const jax = findJax();
 const gpt2Peers = parts.includes("gpt2") ? findGpt2Peers() : [];
 const ours = backends.map((b) => `chainlab-${b}`);
-const pythons = [...(torch ? ["torch"] : []), ...(jax ? ["jax"] : [])];
+const pythons = [...(torch ? ["torch"] : []), ...(torch2 ? ["torch2"] : []), ...(jax ? ["jax"] : [])];
 const peers = ["tfjs-cpu", "tfjs-wasm"];
 const defaultImpls = {
   matmul: [...ours, ...peers, ...pythons],
@@ -104,6 +120,7 @@ const only = opt("impls", null);
 const load = os.loadavg()[0];
 console.log(`chainlab benchmarks: ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}, Node ${process.version}, ` +
   `backends ${backends.join("/")}${probe.gemm ? ` (blas GEMM: ${probe.gemm})` : ""}, torch ${torch ? `${torch.version} (${torch.python})` : "not found"}, ` +
+  `torch2 ${torch2 ? `${torch2.version} (${torch2.python})` : "not found (see findTorch2 in scripts/bench.mjs)"}, ` +
   `jax ${jax ? `${jax.version} (${jax.python})` : "not found (pip install jax optax into .venv to add it)"}, load ${load.toFixed(2)}`);
 if (load > 0.7) console.log(`note: the machine is busy (1-minute load ${load.toFixed(2)}); numbers will be low and noisy`);
 
@@ -154,10 +171,11 @@ function samplesFor(part, impl) {
 }
 
 function runOne(part, impl) {
-  const python = { torch, jax }[impl];
+  const python = { torch, torch2, jax }[impl];
   const extra = [...(quick ? ["--quick"] : []), ...(python && part === "time-to-loss" ? ["--text", corpusFile()] : [])];
   const [cmd, args] = python
-    ? [python.python, [join(root, "bench", `${impl}_bench.py`), "--part", part, "--threads", threadsFor(part, impl), ...extra]]
+    ? [python.python, [join(root, "bench", `${impl === "torch2" ? "torch" : impl}_bench.py`), "--part", part, "--threads", threadsFor(part, impl),
+      ...(impl === "torch2" ? ["--impl", "torch2"] : []), ...extra]]
     : [process.execPath, [join(root, "bench", `${part}.mjs`), "--impl", impl, ...extra]];
   // PyTorch at its best: each OpenBLAS core type (the GPT step's winner for a whole run)
   const won = part === "time-to-loss" ? get("gpt", impl)?.openblasCore : undefined;
@@ -252,11 +270,11 @@ if (parts.includes("matmul") && all.some((r) => r.part === "matmul")) {
   const rows = shapes.map((s) => {
     const g = (i) => get("matmul", i, s)?.gflops;
     return [s, ...impls.map((i) => fmt(g(i))),
-      ratio(g("chainlab-blas"), g("torch")), ...(jax ? [ratio(g("chainlab-blas"), g("jax"))] : []),
+      ratio(g("chainlab-blas"), g("torch")), ...(torch2 ? [ratio(g("chainlab-blas"), g("torch2"))] : []), ...(jax ? [ratio(g("chainlab-blas"), g("jax"))] : []),
       ratio(g("chainlab-wasm"), g("tfjs-wasm")), ratio(g("chainlab-wasm"), g("torch"))];
   });
   table("fp32 matmul, GFLOP/s (higher is better)",
-    ["shape", ...impls, "blas/torch", ...(jax ? ["blas/jax"] : []), "wasm/tfjs-wasm", "wasm/torch"], rows);
+    ["shape", ...impls, "blas/torch", ...(torch2 ? ["blas/torch2"] : []), ...(jax ? ["blas/jax"] : []), "wasm/tfjs-wasm", "wasm/torch"], rows);
 }
 
 function stepTable(part, title) {
@@ -265,18 +283,19 @@ function stepTable(part, title) {
   const ref = get(part, "torch") ?? get(part, "tfjs-wasm");
   const rows = impls.map((i) => {
     const r = get(part, i);
-    return [i, fmt(r?.ms), ref ? ratio(r?.ms, ref.ms) : "-", ref ? ratio(ref.ms, r?.ms) : "-", fmt(r?.loss, 3),
+    const ref2 = get(part, "torch2");
+    return [i, fmt(r?.ms), ref ? ratio(r?.ms, ref.ms) : "-", ref ? ratio(ref.ms, r?.ms) : "-", ...(torch2 ? [ref2 ? ratio(r?.ms, ref2.ms) : "-"] : []), fmt(r?.loss, 3),
       ...(part === "gpt" ? [fmt(r?.peakRssMB, 0), fmt(r?.peakAboveBaselineMB, 0), fmt(r?.allocMBPerStep), fmt(r?.reusedMBPerStep),
         fmt(r?.majorGcPer100, 1), r?.youngAskedPer100 === undefined ? fmt(r?.minorGcPer100, 0) : `${fmt(r.minorGcPer100, 0)} (${fmt(r.youngAskedPer100, 0)})`,
         r?.gcShare === undefined ? "-" : `${(100 * r.gcShare).toFixed(1)}%`] : [])];
   });
   const refName = get(part, "torch") ? "torch" : "tfjs-wasm";
-  table(title, ["impl", "ms/step", `time vs ${refName}`, `speed vs ${refName}`, "loss",
+  table(title, ["impl", "ms/step", `time vs ${refName}`, `speed vs ${refName}`, ...(torch2 ? ["time vs torch2"] : []), "loss",
     ...(part === "gpt" ? ["peak RSS MB", "above baseline MB", "MB new/step", "MB reused/step", "full GCs/100", "young GCs/100 (asked by the pool)", "GC share"] : [])], rows);
 }
 stepTable("mlp", "MLP 512-256-65, batch 256, Adam: one training step (lower ms is better)");
 stepTable("gpt", "baby GPT (4x4x128, block 64, batch 12, AdamW, clip 1.0): one training step");
-for (const peer of ["torch", "jax"]) {
+for (const peer of ["torch", "torch2", "jax"]) {
   for (const part of ["matmul", "mlp", "gpt", "time-to-loss"]) {
     const t = [...best.values()].filter((r) => r.part === part && r.impl === peer && r.threads !== undefined);
     if (t.length) {
@@ -293,10 +312,12 @@ if (all.some((r) => r.part === "time-to-loss")) {
   const ref = get("time-to-loss", "torch");
   const rows = impls.map((i) => {
     const r = get("time-to-loss", i);
-    return [i, r.steps, fmt(r.ms / 1000), fmt(r.msPerStep), fmt(r.trainLoss, 3), fmt(r.valLoss, 3), ref ? ratio(r.ms, ref.ms) : "-"];
+    const ref2 = get("time-to-loss", "torch2");
+    return [i, r.steps, fmt(r.ms / 1000), fmt(r.msPerStep), fmt(r.trainLoss, 3), fmt(r.valLoss, 3), ref ? ratio(r.ms, ref.ms) : "-",
+      ...(torch2 ? [ref2 ? ratio(r.ms, ref2.ms) : "-"] : [])];
   });
   table("time to a loss: nanoGPT's CPU recipe on Moby Dick (train on the first 90%, validate on the last 10%)",
-    ["impl", "steps", "wall s", "ms/step", "train loss", "val loss", "time vs torch"], rows);
+    ["impl", "steps", "wall s", "ms/step", "train loss", "val loss", "time vs torch", ...(torch2 ? ["time vs torch2"] : [])], rows);
 }
 
 if (all.some((r) => r.part === "kernel-step")) {
@@ -342,7 +363,7 @@ const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const report = {
   date: new Date().toISOString(),
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadAtStart: load },
-  backends, gemm: probe.gemm, torch, jax, rounds, quick,
+  backends, gemm: probe.gemm, torch, torch2, jax, rounds, quick,
   best: [...best.values()],
   all,
   ...(render ? { render } : {}),
