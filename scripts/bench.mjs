@@ -207,8 +207,10 @@ function runGpt2(impl) {
     const [cmd, args] = peer
       ? [peer.python, [join(root, "bench", "gpt2_torch.py"), "--measure", measure, "--impl", impl, "--threads", [...new Set([1, os.cpus().length])].join(","), ...(quick ? ["--quick"] : [])]]
       : [process.execPath, [join(root, "bench", "gpt2.mjs"), "--impl", impl, "--measure", measure, ...(quick ? ["--quick"] : [])]];
+    // each measurement with the load it started under: the peers run minutes apart
+    const loadAtStart = os.loadavg()[0];
     const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 30 * 60 * 1000 });
-    for (const l of (r.stdout || "").split("\n")) if (l.startsWith("RESULT ")) results.push(JSON.parse(l.slice(7)));
+    for (const l of (r.stdout || "").split("\n")) if (l.startsWith("RESULT ")) results.push({ ...JSON.parse(l.slice(7)), loadAtStart });
     if (r.status !== 0) console.log(`  gpt2/${impl} ${measure} failed: ${(r.stderr || String(r.error || "")).trim().split("\n").slice(-3).join(" | ")}`);
   }
   return results;
@@ -339,10 +341,10 @@ if (all.some((r) => r.part === "gpt2")) {
   const rows = GPT2_MEASURES.map((m) => {
     const r = (i) => get("gpt2", i, m);
     return [titles[m], fmt(r(mine)?.ms, 0), ...peersRun.map((p) => fmt(r(p)?.ms, 0)), ...peersRun.map((p) => ratio(r(mine)?.ms, r(p)?.ms)),
-      fmt(r(mine)?.peakRssMB, 0), ...peersRun.map((p) => fmt(r(p)?.peakRssMB, 0))];
+      fmt(r(mine)?.peakRssMB, 0), ...peersRun.map((p) => fmt(r(p)?.peakRssMB, 0)), [mine, ...peersRun].map((i) => fmt(r(i)?.loadAtStart)).join(" / ")];
   });
   table(`GPT-2 small (124M, random weights), ms (lower is better); ${mine} against ${peersRun.map((p) => `${p} ${gpt2Peers.find((q) => q.impl === p).version}`).join(", ") || "no PyTorch peer"}`,
-    ["measure", `${mine} ms`, ...peersRun.map((p) => `${p} ms`), ...peersRun.map((p) => `time vs ${p}`), `${mine} peak RSS MB`, ...peersRun.map((p) => `${p} peak RSS MB`)], rows);
+    ["measure", `${mine} ms`, ...peersRun.map((p) => `${p} ms`), ...peersRun.map((p) => `time vs ${p}`), `${mine} peak RSS MB`, ...peersRun.map((p) => `${p} peak RSS MB`), "load at start"], rows);
   const gen = get("gpt2", mine, "generate");
   if (gen) console.log(`generation: ${fmt(gen.msPerToken, 0)} ms a token, the weights read at ${fmt(gen.weightGBPerSecond, 1)} GB/s or more` +
     peersRun.map((p) => get("gpt2", p, "generate")).filter(Boolean).map((g) => `; ${g.impl} ${fmt(g.weightGBPerSecond, 1)} GB/s`).join(""));
