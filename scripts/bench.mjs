@@ -78,14 +78,14 @@ function findJax() {
 /**
  * The PyTorch peers of the GPT-2 part, each a Python that imports torch and transformers:
  * Debian's torch 1.13 (CHAINLAB_TORCH_PYTHON, the venv scripts/gpt2-references.py describes,
- * or /usr/bin/python3) and PyTorch 2 from PyPI (tmp/torch2-venv).
+ * or /usr/bin/python3) and PyTorch 2 from PyPI ($TORCH2_PYTHON or tmp/torch2-venv), as the other parts'.
  */
 function findGpt2Peers() {
   const check = "import torch, transformers; print(torch.__version__, transformers.__version__)";
   const found = [];
   for (const [impl, candidates] of [
     ["torch", [process.env.CHAINLAB_TORCH_PYTHON, join(root, "tmp", "gpt2-venv", "bin", "python"), "/usr/bin/python3"]],
-    ["torch2", [join(root, "tmp", "torch2-venv", "bin", "python")]],
+    ["torch2", [process.env.TORCH2_PYTHON, join(root, "tmp", "torch2-venv", "bin", "python")]],
   ]) {
     const hit = candidates.filter(Boolean).map((py) => [py, spawnSync(py, ["-c", check], { encoding: "utf8" })]).find(([, r]) => r.status === 0);
     if (hit) found.push({ impl, python: hit[0], version: hit[1].stdout.trim() });
