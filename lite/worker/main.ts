@@ -9,6 +9,7 @@ import { complete } from "./complete";
 import { format } from "./format";
 import { installGlobals, processShim, streams } from "./globals";
 import { cellRequire, setAssets } from "./modules";
+import { persist, restore } from "./shims/fs";
 import { StreamBuffer, streamConsole } from "./output";
 import { WorkerSink } from "./sink";
 import { Tracebacks } from "./traceback";
@@ -106,6 +107,8 @@ async function init(assets: string, env: Record<string, string>, flag: SharedArr
   const relaxedOk = relaxed !== null && WebAssembly.validate(relaxed as Uint8Array<ArrayBuffer>);
   const plain = relaxedOk ? null : await fetchBytes(`${assets}chainlab.wasm`);
   useWasmHost(webWasmHost({ relaxed: relaxedOk ? relaxed : null, plain }));
+  // the files earlier kernels of this site wrote (a checkpoint, a safetensors file)
+  await restore();
   const info = backendInfo();
   installSink(sink);
   // every notebook starts with the library's names in scope, as in the Node kernel
@@ -153,6 +156,7 @@ async function handle(msg: ToWorker): Promise<void> {
         : { status: "error", ename: outcome.ename, evalue: outcome.evalue });
       out.flush();
       post({ type: "reply", id: msg.id, content: outcome });
+      void persist();
       break;
     }
     case "complete":

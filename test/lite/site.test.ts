@@ -210,7 +210,11 @@ describe("the JupyterLite site, cross-origin isolated", () => {
     expect(replies.text).toMatch(/function randn\(/);
   });
 
-  it("opens a second notebook sooner, from the browser's cache", async () => {
+  it("opens a second notebook sooner, from the browser's cache, and its kernel reads a file the first wrote", async () => {
+    const wrote = await runCell(10, 'import * as fs from "node:fs";\nfs.writeFileSync("kept.txt", "written by an earlier kernel");\nfs.existsSync("kept.txt")');
+    expect(wrote.trim()).toBe("true");
+    // saved to IndexedDB just after the cell's reply
+    await page.waitForTimeout(500);
     const second = await page.context().newPage();
     const sentBefore = state.sent.length;
     try {
@@ -222,9 +226,9 @@ describe("the JupyterLite site, cross-origin isolated", () => {
       await card.click();
       const cell = second.locator(".jp-Notebook .jp-Cell.jp-CodeCell").first();
       await cell.locator(".cm-content").click();
-      await second.keyboard.insertText("6 * 7");
+      await second.keyboard.insertText('import * as fs from "node:fs";\nfs.readFileSync("kept.txt", "utf8")');
       await second.keyboard.press("Shift+Enter");
-      await cell.locator(".jp-OutputArea-output", { hasText: "42" }).waitFor({ timeout: 90_000 });
+      await cell.locator(".jp-OutputArea-output", { hasText: "written by an earlier kernel" }).waitFor({ timeout: 90_000 });
       const now = Date.now();
       const fetched = state.sent.slice(sentBefore).reduce((s, r) => s + r.bytes, 0);
       console.log(`warm cache: first result ${((now - clicked) / 1000).toFixed(1)} s after the card was clicked, ` +

@@ -1,7 +1,8 @@
 // node:fs for cells in the tab: a file system in the worker's memory, so the library's
 // checkpoints and safetensors files (io/atomic.ts writes a temporary file, flushes it and
-// renames it) work as they do in Node. Paths resolve against process.cwd(). It lives as
-// long as the kernel: a restart starts it empty.
+// renames it) work as they do in Node. Paths resolve against process.cwd(). What changed is
+// saved to the browser's IndexedDB after each cell (persist) and read back when a kernel
+// starts (restore), so a checkpoint outlives a reload.
 import { Buffer } from "./buffer";
 import { dirname, resolve } from "./path";
 
@@ -10,6 +11,14 @@ interface DirNode { kind: "dir"; mtimeMs: number }
 type Entry = FileNode | DirNode;
 
 const entries = new Map<string, Entry>([["/", { kind: "dir", mtimeMs: Date.now() }]]);
+/** Paths written or removed since the last persist(). */
+const changed = new Set<string>();
+const track = (p: string): void => { changed.add(p); };
+
+const setEntry = entries.set.bind(entries);
+const deleteEntry = entries.delete.bind(entries);
+entries.set = (k: string, v: Entry) => (track(k), setEntry(k, v));
+entries.delete = (k: string) => (track(k), deleteEntry(k));
 
 function fail(code: string, what: string, op: string, p: string): never {
   const e = new Error(`${code}: ${what}, ${op} '${p}'`) as Error & { code: string; syscall: string; path: string };
@@ -232,6 +241,69 @@ export function realpathSync(p: string): string {
 export function preload(p: string, data: Uint8Array): void {
   mkdirSync(dirname(resolve(p)), { recursive: true });
   entries.set(resolve(p), { kind: "file", data, mtimeMs: Date.now() });
+}
+
+// ---- persistence in IndexedDB: one record per path (a file's bytes, or "dir")
+
+const DB = "chainlab-lite-fs";
+const STORE = "entries";
+
+function openDb(): Promise<IDBDatabase | undefined> {
+  const idb = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  if (!idb) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const req = idb.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => resolve(undefined);
+  });
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => resolve();
+    tx.onabort = () => resolve();
+  });
+}
+
+/** Saves what changed since the last call; a browser without IndexedDB keeps files in memory only. */
+export async function persist(): Promise<void> {
+  if (!changed.size) return;
+  const paths = [...changed];
+  changed.clear();
+  const db = await openDb();
+  if (!db) return;
+  const tx = db.transaction(STORE, "readwrite");
+  const store = tx.objectStore(STORE);
+  for (const p of paths) {
+    const e = entries.get(p);
+    if (!e) store.delete(p);
+    else store.put(e.kind === "dir" ? { kind: "dir", mtimeMs: e.mtimeMs } : { kind: "file", data: e.data, mtimeMs: e.mtimeMs }, p);
+  }
+  await done(tx);
+  db.close();
+}
+
+/** Reads back what earlier kernels of this site saved. */
+export async function restore(): Promise<number> {
+  const db = await openDb();
+  if (!db) return 0;
+  const tx = db.transaction(STORE, "readonly");
+  const store = tx.objectStore(STORE);
+  const keys = await new Promise<IDBValidKey[]>((resolve) => {
+    const r = store.getAllKeys();
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => resolve([]);
+  });
+  const values = await new Promise<Entry[]>((resolve) => {
+    const r = store.getAll();
+    r.onsuccess = () => resolve(r.result as Entry[]);
+    r.onerror = () => resolve([]);
+  });
+  db.close();
+  keys.forEach((k, i) => setEntry(String(k), values[i]));
+  return keys.length;
 }
 
 const later = <T>(f: () => T): Promise<T> => new Promise((ok, no) => { try { ok(f()); } catch (e) { no(e); } });
