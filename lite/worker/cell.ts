@@ -5,6 +5,7 @@
 // the transpiler's source map still gives each line of the run code its cell line.
 import ts from "typescript";
 import type { CompiledCell } from "../src/messages";
+import { firstSourceLines } from "../../kernel/src/shared/source-map-lines";
 
 export interface Diagnostic {
   line: number;
@@ -27,42 +28,6 @@ const options: ts.CompilerOptions = {
   sourceMap: true,
   inlineSources: false,
 };
-
-// ---- source map lines --------------------------------------------------------------
-
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/** For each generated line, the source line (0-based) of its first segment, or -1. */
-export function lineMapOf(mappings: string): number[] {
-  const out: number[] = [];
-  let source = 0;
-  for (const line of mappings.split(";")) {
-    let first = -1;
-    for (const segment of line.split(",")) {
-      if (!segment) continue;
-      // fields: column, source index, source line, source column (each a delta, VLQ)
-      const fields: number[] = [];
-      let value = 0, shift = 0;
-      for (const ch of segment) {
-        const digit = BASE64.indexOf(ch);
-        value += (digit & 31) << shift;
-        if (digit & 32) {
-          shift += 5;
-        } else {
-          fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
-          value = 0;
-          shift = 0;
-        }
-      }
-      if (fields.length >= 4) {
-        source += fields[2];
-        if (first < 0) first = source;
-      }
-    }
-    out.push(first);
-  }
-  return out;
-}
 
 // ---- edits ---------------------------------------------------------------------------
 
@@ -199,7 +164,7 @@ export function compileCell(code: string, count: number): CompileResult {
   const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length) return { ok: false, diagnostics: errors.map(diagnosticOf) };
   const text = out.outputText.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, "");
-  const lineMap = out.sourceMapText ? lineMapOf(JSON.parse(out.sourceMapText).mappings as string) : [];
+  const lineMap = out.sourceMapText ? firstSourceLines(JSON.parse(out.sourceMapText).mappings as string) : [];
   const { body, names } = globalise(text);
   // the wrapper's opening stays on the first line, so line numbers are the transpiler's
   const js = `(async function (exports, require, module) { ${body}\n})\n//# sourceURL=${cellUrl(count)}`;

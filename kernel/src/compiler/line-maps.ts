@@ -3,41 +3,7 @@
 // mapped back through both source maps to the line of the cell it came from.
 import type * as TS from "typescript";
 import type { Ts } from "./typescript";
-
-const base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const base64Index = new Map([...base64].map((c, i) => [c, i]));
-
-/** For each generated line, the source line (0-based) of its first mapping, or -1. */
-function decodeLineMap(mappings: string): number[] {
-  const lines: number[] = [];
-  let srcLine = 0;
-  for (const line of mappings.split(";")) {
-    let first = -1;
-    for (const seg of line.split(",")) {
-      if (!seg) continue;
-      const fields: number[] = [];
-      let value = 0;
-      let shift = 0;
-      for (const ch of seg) {
-        const digit = base64Index.get(ch) ?? 0;
-        value += (digit & 31) << shift;
-        if (digit & 32) {
-          shift += 5;
-        } else {
-          fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
-          value = 0;
-          shift = 0;
-        }
-      }
-      if (fields.length >= 4) {
-        srcLine += fields[2];
-        if (first < 0) first = srcLine;
-      }
-    }
-    lines.push(first);
-  }
-  return lines;
-}
+import { firstSourceLines } from "../shared/source-map-lines";
 
 function lookup(lines: number[], line: number): number {
   for (let l = Math.min(line, lines.length - 1); l >= 0; l--) if (lines[l] >= 0) return lines[l];
@@ -64,12 +30,12 @@ export function mappedTranspile(ts: Ts): (input: string, options: TS.TranspileOp
   return (input, options) => {
     const m = inlineMapPattern.exec(input);
     if (!m) return ts.transpileModule(input, options);
-    const first = decodeLineMap(JSON.parse(Buffer.from(m[1], "base64").toString("utf8")).mappings);
+    const first = firstSourceLines(JSON.parse(Buffer.from(m[1], "base64").toString("utf8")).mappings);
     const js = input.slice(0, m.index);
     const out = ts.transpileModule(js, { ...options, compilerOptions: { ...options.compilerOptions, sourceMap: true } });
     const outputText = out.outputText.replace(/\n?\/\/# sourceMappingURL=.*\s*$/, "\n");
     if (out.sourceMapText) {
-      const second = decodeLineMap(JSON.parse(out.sourceMapText).mappings);
+      const second = firstSourceLines(JSON.parse(out.sourceMapText).mappings);
       // Cell sources carry a one-line prefix ("export {};") in front of the user's code.
       lineMaps.set(
         outputText,
