@@ -20,7 +20,8 @@ function lossAndGrads(model: nn.GPT, x: Tensor, y: Tensor, seed: number): { loss
   const { loss } = model.forward(x, y);
   loss!.backward();
   const grads = new Map<string, Float32Array>();
-  for (const [name, p] of model.namedParameters()) if (p.grad) grads.set(name, p.grad.values() as Float32Array);
+  // copies: values() is the storage itself, which the pool hands out again once .grad lets go
+  for (const [name, p] of model.namedParameters()) if (p.grad) grads.set(name, Float32Array.from(p.grad.values() as Float32Array));
   return { loss: loss!.item(), grads };
 }
 
