@@ -13,7 +13,11 @@ export interface OutputLimits {
   windowStreamBytes: number;
   /** Longest stream text in one message, in characters (longer text goes in parts). */
   streamChunk: number;
-  /** Most messages and bytes waiting to be sent; past either, outputs are dropped. */
+  /**
+   * Most messages and bytes waiting to be sent; past either, outputs are dropped. 20,000
+   * messages take about 25 s to leave at the window's rate: a cell that displays in a tight
+   * loop gets a notice then, rather than keeping the kernel busy for minutes.
+   */
   maxBacklog: number;
   maxBacklogBytes: number;
   /** Backlog above which a cell's `await` waits for the output to drain. */
@@ -29,7 +33,7 @@ export const defaultLimits: OutputLimits = {
   windowMessages: 2400,
   windowStreamBytes: 2_400_000,
   streamChunk: 200_000,
-  maxBacklog: 200_000,
+  maxBacklog: 20_000,
   maxBacklogBytes: 512 * 2 ** 20,
   holdBacklog: 2000,
 };
