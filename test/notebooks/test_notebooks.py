@@ -465,4 +465,11 @@ def test_11_shipping_the_model():
     assert 3 < run.number(r"MB \(([\d.]+)x smaller\)") < 4
     assert abs(run.number(r"int8 [\d.]+ \(change ([\d.e+-]+)\)")) < 0.05
     assert run.number(r"relative to the matrix's largest weight: ([\d.e+-]+)") <= 0.5 / 127 * 1.01  # half a step of the row scale, printed to 3 digits
+    assert "every error within half its row's step: true" in run.text
+    heatmaps = [o.data[TENSOR] for o in run.outputs if "data" in o and TENSOR in o.data]
+    assert any(t["shape"] == [512, 128] for t in heatmaps), "the int8 rounding error of one matrix should be drawn"
+    curves = [o.data[CURVES] for o in run.outputs if "data" in o and CURVES in o.data]
+    latency = [c for c in curves if c.get("title") == "time to produce each new token"]
+    assert latency and len(latency[0]["series"]) == 2, "the time per token with and without the KV cache should be drawn"
+    assert re.search(r"per token, at \d+ and at \d+ tokens of context: without a cache [\d.]+ -> [\d.]+ ms, with the KV cache [\d.]+ -> [\d.]+ ms", run.text)
     assert "same tokens: true" in run.text
