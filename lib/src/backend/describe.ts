@@ -2,8 +2,7 @@
 // when chainlab runs on less than the native backend without being asked to: a user whose
 // install skipped the addon (no compiler, install scripts blocked by pnpm or Bun) would
 // otherwise get WebAssembly speed without knowing why.
-import * as path from "node:path";
-import { addonCandidates, BlasBackend, loadedAddon, nativeSkipped } from "./blas";
+import { addonCandidates, addonPath, BlasBackend, loadedAddon, nativeSkipped } from "./blas";
 import type { Backend } from "./types";
 import { WasmBackend } from "./wasm";
 
@@ -30,7 +29,7 @@ export interface BackendInfo {
 export function describeBackend(b: Backend, forced: boolean): BackendInfo {
   if (b instanceof BlasBackend) {
     const info = b.info();
-    const addon = loadedAddon === null ? null : loadedAddon.includes(`${path.sep}prebuilds${path.sep}`) ? "prebuilt" : "built";
+    const addon = loadedAddon === null ? null : loadedAddon === addonPath() ? "built" : "prebuilt";
     return { name: b.name, gemm: info.gemm, threads: info.maxThreads, addon, fallback: null };
   }
   const gemm = b instanceof WasmBackend ? (b.relaxedSimd() ? "wasm-relaxed-simd" : "wasm-simd") : "js";
